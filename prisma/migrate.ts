@@ -1,0 +1,69 @@
+import { createHash, randomUUID } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+
+// Applies prisma/migrations the way `prisma migrate deploy` does, recording each one in Prisma's
+// own `_prisma_migrations` table. It exists because Prisma's migrate command needs an engine
+// binary that is downloaded from the internet, and this workbook must set up offline.
+
+export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
+
+const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+  "id" TEXT PRIMARY KEY NOT NULL,
+  "checksum" TEXT NOT NULL,
+  "finished_at" DATETIME,
+  "migration_name" TEXT NOT NULL,
+  "logs" TEXT,
+  "rolled_back_at" DATETIME,
+  "started_at" DATETIME NOT NULL DEFAULT current_timestamp,
+  "applied_steps_count" INTEGER UNSIGNED NOT NULL DEFAULT 0
+)`;
+
+export type Migration = { name: string; sql: string; checksum: string };
+
+export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(path.join(dir, entry.name, "migration.sql")))
+    .map((entry) => entry.name)
+    .sort()
+    .map((name) => {
+      const sql = readFileSync(path.join(dir, name, "migration.sql"), "utf8");
+      return { name, sql, checksum: createHash("sha256").update(sql).digest("hex") };
+    });
+}
+
+/** Applies every pending migration to the SQLite file at `file`; returns the names applied. */
+export function applyMigrations(file: string, dir = MIGRATIONS_DIR): string[] {
+  const db = new Database(file);
+  try {
+    db.pragma("journal_mode = WAL");
+    db.exec(MIGRATIONS_TABLE);
+    const applied = new Map(
+      (db.prepare(`SELECT migration_name, checksum FROM "_prisma_migrations" WHERE rolled_back_at IS NULL`).all() as {
+        migration_name: string;
+        checksum: string;
+      }[]).map((row) => [row.migration_name, row.checksum]),
+    );
+    const record = db.prepare(
+      `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES (?, ?, current_timestamp, ?, 1)`,
+    );
+    const done: string[] = [];
+    for (const migration of listMigrations(dir)) {
+      const checksum = applied.get(migration.name);
+      if (checksum === migration.checksum) continue;
+      if (checksum !== undefined) {
+        throw new Error(`Migration ${migration.name} was edited after it was applied; run \`npm run db:reset\`.`);
+      }
+      db.transaction(() => {
+        db.exec(migration.sql);
+        record.run(randomUUID(), migration.checksum, migration.name);
+      })();
+      done.push(migration.name);
+    }
+    return done;
+  } finally {
+    db.close();
+  }
+}

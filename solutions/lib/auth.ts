@@ -1,0 +1,74 @@
+import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import { authSecret } from "@/lib/config";
+import { apiError } from "@/lib/errors";
+import { userRepository, type UserRepository } from "@/repositories/user-repository";
+import type { Role } from "@/schemas/user";
+
+// Bearer-token authentication with HS256 JWTs, and role authorisation. The token only says who
+// the caller is; their role is read from the database on every request, so a demoted or deleted
+// user loses access at once instead of when their token expires.
+
+export type AuthUser = { id: bigint; email: string; role: Role };
+
+export const TOKEN_ISSUER = "backend-patterns-workbook";
+export const TOKEN_AUDIENCE = "users-api";
+const ALGORITHM = "HS256";
+
+// One message for every 401, so a caller cannot tell a missing token from a forged one.
+export const UNAUTHORIZED_MESSAGE = "Missing or invalid token";
+
+function secretKey(secret = authSecret()): Uint8Array {
+  return new TextEncoder().encode(secret);
+}
+
+export async function signToken(
+  user: { id: bigint },
+  options: { expiresIn?: string | number; notBefore?: string | number; secret?: string } = {},
+): Promise<string> {
+  const jwt = new SignJWT({})
+    .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
+    .setSubject(String(user.id))
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(TOKEN_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? "1h");
+  if (options.notBefore !== undefined) jwt.setNotBefore(options.notBefore);
+  return jwt.sign(secretKey(options.secret));
+}
+
+/** The user id a token proves, or null for any token that is not valid right now. */
+export async function verifyToken(token: string): Promise<bigint | null> {
+  try {
+    const { payload } = await jwtVerify(token, secretKey(), {
+      algorithms: [ALGORITHM],
+      issuer: TOKEN_ISSUER,
+      audience: TOKEN_AUDIENCE,
+      requiredClaims: ["sub", "exp"],
+    });
+    return /^[1-9][0-9]{0,15}$/.test(payload.sub ?? "") ? BigInt(payload.sub!) : null;
+  } catch (error) {
+    if (error instanceof joseErrors.JOSEError) return null;
+    throw error;
+  }
+}
+
+/** The token from an `Authorization: Bearer <token>` header; the scheme is case-insensitive. */
+export function bearerToken(header: string | null): string | null {
+  const match = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i.exec(header ?? "");
+  return match ? match[1]! : null;
+}
+
+export async function authenticate(
+  request: Request,
+  users: Pick<UserRepository, "findById"> = userRepository,
+): Promise<AuthUser> {
+  const token = bearerToken(request.headers.get("authorization"));
+  const id = token ? await verifyToken(token) : null;
+  const user = id === null ? null : await users.findById(id);
+  if (!user) throw apiError("UNAUTHORIZED", UNAUTHORIZED_MESSAGE);
+  return { id: user.id, email: user.email, role: user.role as Role };
+}
+
+export function authorize(user: AuthUser, roles: readonly Role[]): void {
+  if (!roles.includes(user.role)) throw apiError("FORBIDDEN", "Insufficient permissions");
+}

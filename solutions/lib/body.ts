@@ -1,0 +1,69 @@
+import type { z } from "zod";
+import { config } from "@/lib/config";
+import { apiError } from "@/lib/errors";
+
+// Reading what a client sent, with limits: a body is read only up to BODY_LIMIT_BYTES (a
+// client cannot make us buffer a gigabyte), must be UTF-8 JSON, and is then checked by a schema.
+
+async function readCapped(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (declared > limit) throw tooLarge(limit);
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+function tooLarge(limit: number) {
+  return apiError("PAYLOAD_TOO_LARGE", `Request body must be at most ${limit} bytes`);
+}
+
+/** The request's JSON body; 400 when it is missing or malformed, 413 when it is too large. */
+export async function readJson(request: Request, limit = config().BODY_LIMIT_BYTES): Promise<unknown> {
+  const bytes = await readCapped(request, limit);
+  if (bytes.byteLength === 0) throw apiError("VALIDATION_ERROR", "Request body is required");
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch (error) {
+    throw apiError("VALIDATION_ERROR", "Request body is not valid UTF-8", { cause: error });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw apiError("VALIDATION_ERROR", "Malformed JSON body", { cause: error });
+  }
+}
+
+export async function parseBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.output<S>> {
+  return schema.parse(await readJson(request));
+}
+
+export function parseQuery<S extends z.ZodType>(request: Request, schema: S): z.output<S> {
+  const params = new URL(request.url).searchParams;
+  const query = new Map<string, string>();
+  for (const [key, value] of params) {
+    // A repeated parameter is ambiguous: reject it instead of silently picking one.
+    if (query.has(key)) {
+      throw apiError("VALIDATION_ERROR", "Invalid request", { details: { [key]: ["Given more than once"] } });
+    }
+    query.set(key, value);
+  }
+  // fromEntries defines own properties, so a key such as __proto__ is seen (and rejected).
+  return schema.parse(Object.fromEntries(query));
+}
+
+export async function parseParams<S extends z.ZodType>(params: Promise<unknown>, schema: S): Promise<z.output<S>> {
+  return schema.parse(await params);
+}

@@ -1,0 +1,13 @@
+import path from "node:path";
+import type { NextConfig } from "next";
+
+const nextConfig: NextConfig = {
+  // The app lives in solutions/ but its packages are installed one level up.
+  turbopack: { root: path.join(import.meta.dirname, "..") },
+  outputFileTracingRoot: path.join(import.meta.dirname, ".."),
+  // better-sqlite3 is a native addon: load it from node_modules instead of bundling it.
+  serverExternalPackages: ["better-sqlite3", "@prisma/adapter-better-sqlite3"],
+  poweredByHeader: false,
+};
+
+export default nextConfig;
