@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { request } from "@/testing/fixtures";
+import { GET } from "./route";
+
+describe("GET /api/health", () => {
+  it("answers 200 without a token, with a request id and rate-limit headers", async () => {
+    const response = await GET(request("GET", "/api/health"), { params: Promise.resolve({}) });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: "ok" });
+    expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.headers.get("ratelimit-limit")).toBe("100000");
+  });
+
+  it("keeps a short, safe request id sent by the client", async () => {
+    const response = await GET(request("GET", "/api/health", { headers: { "x-request-id": "abc-123" } }), {
+      params: Promise.resolve({}),
+    });
+    expect(response.headers.get("x-request-id")).toBe("abc-123");
+  });
+
+  it.each([["a".repeat(65)], ["evil\u0000id"], ["new\nline"], ["<script>"]])("replaces an unsafe client request id %j", async (sent) => {
+    const headers = new Headers();
+    try {
+      headers.set("x-request-id", sent);
+    } catch {
+      return; // not even a legal header value: a client cannot send it at all
+    }
+    const response = await GET(request("GET", "/api/health", { headers: Object.fromEntries(headers) }), {
+      params: Promise.resolve({}),
+    });
+    expect(response.headers.get("x-request-id")).not.toBe(sent);
+  });
+});

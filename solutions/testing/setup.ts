@@ -1,0 +1,20 @@
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { randomUUID } from "node:crypto";
+import { afterAll } from "vitest";
+import { applyMigrations } from "../../prisma/migrate";
+
+// Runs before every test file: each file gets its own fresh SQLite database, migrated from
+// prisma/migrations exactly as the development database is, and deleted afterwards.
+
+const file = path.join(tmpdir(), `workbook-test-${randomUUID()}.db`);
+applyMigrations(file);
+
+process.env.DATABASE_URL = `file:${file}`;
+process.env.LOG_LEVEL ??= "silent";
+process.env.RATE_LIMIT_MAX ??= "100000";
+
+afterAll(() => {
+  for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(file + suffix, { force: true });
+});
