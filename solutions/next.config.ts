@@ -2,6 +2,8 @@ import path from "node:path";
 import type { NextConfig } from "next";
 
 const nextConfig: NextConfig = {
+  // Tests and benchmarks build into their own folder so they never race a developer's build.
+  distDir: process.env.NEXT_DIST_DIR ?? ".next",
   // The app lives in solutions/ but its packages are installed one level up.
   turbopack: { root: path.join(import.meta.dirname, "..") },
   outputFileTracingRoot: path.join(import.meta.dirname, ".."),
