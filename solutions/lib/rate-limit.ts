@@ -32,9 +32,12 @@ export class RateLimiter {
   private readonly now: () => number;
 
   constructor(options: RateLimiterOptions) {
-    for (const name of ["max", "windowMs"] as const) {
-      if (!Number.isInteger(options[name]) || options[name] < 1) {
-        throw new RangeError(`${name} must be a positive integer, got ${options[name]}`);
+    for (const name of ["max", "windowMs", "maxKeys"] as const) {
+      const value = options[name];
+      // maxKeys may be left out; max and windowMs may not, even when a caller casts past the type.
+      if (name === "maxKeys" && value === undefined) continue;
+      if (!Number.isInteger(value) || value! < 1) {
+        throw new RangeError(`${name} must be a positive integer, got ${value}`);
       }
     }
     this.max = options.max;
