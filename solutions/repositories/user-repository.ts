@@ -20,8 +20,10 @@ export type UserRepository = {
   delete(id: bigint): Promise<GuardedResult>;
 };
 
-// Prisma reports a unique-constraint violation as P2002. Its message holds the duplicate value,
-// so it is replaced, never passed on. The only unique column besides the id is email.
+// Prisma reports a unique-constraint violation as P2002. Its message quotes our source code and
+// the database's own words, so it is replaced, never passed on. The only unique column besides
+// the id is email (with a driver adapter the column is named in
+// meta.driverAdapterError.cause.constraint.fields, should another unique column ever appear).
 function isUniqueViolation(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
 }
@@ -38,14 +40,18 @@ async function mapUniqueViolation<T>(write: Promise<T>): Promise<T> {
 class LastAdminError extends Error {}
 
 export function createUserRepository(db: PrismaClient): UserRepository {
-  // Runs a change and rolls it back if no admin would be left, in one transaction, so two
-  // admins removing each other at the same moment cannot both succeed.
+  // Runs a change and rolls it back if it took away the last admin, in one transaction, so two
+  // admins removing each other at the same moment cannot both succeed. Only a change to an admin
+  // can do that: a database that has no admin yet must still let its users be edited.
   async function keepingAnAdmin(id: bigint, change: (tx: Pick<PrismaClient, "user">) => Promise<User>) {
     try {
       const user = await db.$transaction(async (tx) => {
-        if (!(await tx.user.findUnique({ where: { id }, select: { id: true } }))) return null;
+        const before = await tx.user.findUnique({ where: { id }, select: { role: true } });
+        if (!before) return null;
         const changed = await change(tx);
-        if ((await tx.user.count({ where: { role: "admin" } })) === 0) throw new LastAdminError();
+        if (before.role === "admin" && (await tx.user.count({ where: { role: "admin" } })) === 0) {
+          throw new LastAdminError();
+        }
         return changed;
       });
       return user ? ({ ok: true, user } as const) : ({ ok: false, reason: "not_found" } as const);
