@@ -43,7 +43,8 @@ export type UpdateUserInput = z.infer<typeof updateUserSchema>;
 // exactly are valid: up to Number.MAX_SAFE_INTEGER, with no sign, decimals or leading zeros.
 export const idSchema = z
   .string({ error: "Id must be a string" })
-  .regex(/^[1-9][0-9]{0,15}$/, "Id must be a positive whole number")
+  // abort: the size check below would call "abc" too large as well.
+  .regex(/^[1-9][0-9]{0,15}$/, { error: "Id must be a positive whole number", abort: true })
   .refine((id) => Number(id) <= Number.MAX_SAFE_INTEGER, "Id is too large")
   .transform((id) => BigInt(id));
 
