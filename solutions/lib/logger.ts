@@ -10,31 +10,47 @@ export type LogData = Record<string, unknown>;
 export type LogSink = (level: LogLevel, line: string) => void;
 
 const REDACTED = "[REDACTED]";
+const CIRCULAR = "[Circular]";
+const TRUNCATED = "[Truncated]";
 const SECRET_KEY = /authorization|token|secret|password|cookie|api[-_]?key/i;
 const BEARER = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/gi;
 const MAX_DEPTH = 8;
 
-function serializeError(error: Error, depth: number): LogData {
-  return {
-    name: error.name,
-    message: redact(error.message, depth + 1),
-    stack: error.stack,
-    ...(error.cause !== undefined && { cause: redact(error.cause, depth + 1) }),
-  };
+/** A copy of `value` that is safe to log: secret-looking keys and bearer tokens are masked. */
+export function redact(value: unknown): unknown {
+  return redactValue(value, []);
 }
 
-/** A copy of `value` that is safe to log: secret-looking keys and bearer tokens are masked. */
-export function redact(value: unknown, depth = 0): unknown {
+// `ancestors` holds the objects on the path from the top down to `value`. Meeting one of them
+// again is a cycle, cut at once: a depth limit alone would still copy an object that points to
+// itself from several keys exponentially many times. The depth limit cuts chains that are merely
+// very deep, so neither can hang the process or overflow the stack.
+function redactValue(value: unknown, ancestors: object[]): unknown {
   if (typeof value === "string") return value.replace(BEARER, `$1 ${REDACTED}`);
   if (typeof value === "bigint") return value.toString();
   if (value === null || typeof value !== "object") return value;
-  if (depth >= MAX_DEPTH) return "[Truncated]";
-  if (value instanceof Error) return serializeError(value, depth);
-  if (value instanceof Headers) return redact(Object.fromEntries(value), depth);
-  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  if (ancestors.includes(value)) return CIRCULAR;
+  if (ancestors.length >= MAX_DEPTH) return TRUNCATED;
+  const path = [...ancestors, value];
+  const inner = (item: unknown) => redactValue(item, path);
+  if (value instanceof Error) {
+    return {
+      name: value.name,
+      message: inner(value.message),
+      // The stack starts with the message, so it is masked too.
+      stack: inner(value.stack),
+      ...(value.cause !== undefined && { cause: inner(value.cause) }),
+    };
+  }
+  if (value instanceof Headers) return inner(Object.fromEntries(value));
+  // Date, URL and the like have no own fields to copy; log them as JSON.stringify would.
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") {
+    return inner((value as { toJSON: () => unknown }).toJSON());
+  }
+  if (Array.isArray(value)) return value.map(inner);
   const out: LogData = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) ? REDACTED : redact(item, depth + 1);
+    out[key] = SECRET_KEY.test(key) ? REDACTED : inner(item);
   }
   return out;
 }
@@ -62,13 +78,22 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     const min = minLevel();
     if (min === "silent" || LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(min)) return;
     const context = getRequestContext();
-    const entry = {
+    const own = {
       level,
       timestamp: now().toISOString(),
       ...(context && { requestId: context.requestId, userId: context.userId ?? null }),
-      ...(redact(data) as LogData),
     };
-    sink(level, JSON.stringify(entry));
+    let line: string;
+    try {
+      // `own` goes first to lead the line and again last to win: a field in `data` cannot
+      // overwrite the level, the timestamp or the ids of the request.
+      line = JSON.stringify({ ...own, ...(redact(data) as LogData), ...own });
+    } catch (error) {
+      // A getter or toJSON that throws must not turn a log call into a failed request.
+      const reason = error instanceof Error ? redact(error.message) : typeof error;
+      line = JSON.stringify({ ...own, msg: "log entry could not be serialized", reason });
+    }
+    sink(level, line);
   };
   return {
     debug: (data) => log("debug", data),
