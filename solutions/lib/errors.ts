@@ -57,8 +57,15 @@ export type ErrorBody = {
 
 /** Zod issues as `{ field: [messages] }`; unknown fields are named so the client can drop them. */
 export function validationDetails(error: ZodError): ErrorDetails {
-  const details: ErrorDetails = {};
-  const add = (key: string, message: string) => (details[key] ??= []).push(message);
+  // Keys come from the client (an unknown field is named back), so they are collected in a Map:
+  // on a plain object, a field called "__proto__" or "constructor" would find Object.prototype's
+  // members instead of an empty slot. fromEntries then defines each key as an own property.
+  const details = new Map<string, string[]>();
+  const add = (key: string, message: string) => {
+    const messages = details.get(key);
+    if (messages) messages.push(message);
+    else details.set(key, [message]);
+  };
   for (const issue of error.issues) {
     const key = issue.path.map(String).join(".");
     if (issue.code === "unrecognized_keys") {
@@ -67,7 +74,7 @@ export function validationDetails(error: ZodError): ErrorDetails {
       add(key || "_root", issue.message);
     }
   }
-  return details;
+  return Object.fromEntries(details);
 }
 
 function isUniqueViolation(error: unknown): boolean {
