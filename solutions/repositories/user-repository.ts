@@ -39,6 +39,20 @@ async function mapUniqueViolation<T>(write: Promise<T>): Promise<T> {
 
 class LastAdminError extends Error {}
 
+// The SQLite driver adapter runs every query on one connection, and an interactive transaction
+// holds that connection inside BEGIN for as long as its callback awaits. A query from another
+// request issued meanwhile would run inside that transaction: it would read changes that may
+// never commit, and a write already acknowledged to its client would vanish if the transaction
+// rolled back. So a repository runs its operations one at a time per client. SQLite executes
+// one statement at a time on a connection anyway, so this costs ordering, not throughput.
+const queues = new WeakMap<object, Promise<unknown>>();
+
+function oneAtATime<T>(db: object, operation: () => Promise<T>): Promise<T> {
+  const result = (queues.get(db) ?? Promise.resolve()).then(operation);
+  queues.set(db, result.catch(() => undefined));
+  return result;
+}
+
 export function createUserRepository(db: PrismaClient): UserRepository {
   // Runs a change and rolls it back if it took away the last admin, in one transaction, so two
   // admins removing each other at the same moment cannot both succeed. Only a change to an admin
@@ -61,26 +75,30 @@ export function createUserRepository(db: PrismaClient): UserRepository {
     }
   }
 
+  const serial = <T>(operation: () => Promise<T>) => oneAtATime(db, operation);
+
   return {
-    findById: (id) => db.user.findUnique({ where: { id } }),
-    findByEmail: (email) => db.user.findUnique({ where: { email } }),
+    findById: (id) => serial(() => db.user.findUnique({ where: { id } })),
+    findByEmail: (email) => serial(() => db.user.findUnique({ where: { email } })),
 
-    async list({ limit, cursor }) {
-      // One extra row tells whether another page exists without a second query.
-      const rows = await db.user.findMany({
-        where: cursor === undefined ? undefined : { id: { gt: cursor } },
-        orderBy: { id: "asc" },
-        take: limit + 1,
-      });
-      const users = rows.slice(0, limit);
-      return { users, nextCursor: rows.length > limit ? users[users.length - 1]!.id : null };
-    },
+    list: ({ limit, cursor }) =>
+      serial(async () => {
+        // One extra row tells whether another page exists without a second query.
+        const rows = await db.user.findMany({
+          where: cursor === undefined ? undefined : { id: { gt: cursor } },
+          orderBy: { id: "asc" },
+          take: limit + 1,
+        });
+        const users = rows.slice(0, limit);
+        return { users, nextCursor: rows.length > limit ? users[users.length - 1]!.id : null };
+      }),
 
-    create: (data) => mapUniqueViolation(db.user.create({ data })),
+    create: (data) => serial(() => mapUniqueViolation(db.user.create({ data }))),
 
-    update: (id, data) => mapUniqueViolation(keepingAnAdmin(id, (tx) => tx.user.update({ where: { id }, data }))),
+    update: (id, data) =>
+      serial(() => mapUniqueViolation(keepingAnAdmin(id, (tx) => tx.user.update({ where: { id }, data })))),
 
-    delete: (id) => keepingAnAdmin(id, (tx) => tx.user.delete({ where: { id } })),
+    delete: (id) => serial(() => keepingAnAdmin(id, (tx) => tx.user.delete({ where: { id } }))),
   };
 }
 
