@@ -1,0 +1,65 @@
+import { z } from "zod";
+import { notImplemented } from "../not-implemented";
+
+// The shapes the users API accepts. Strict objects reject unknown fields, so a client can never
+// set a column it was not meant to (mass assignment), and emails are normalised before anyone
+// compares them.
+
+// A stand-in until you write a schema: it already has the types the finished schema will have
+// (what it returns, and what it accepts), so the rest of the file type-checks, but parsing
+// anything with it throws NotImplementedError. Replace each whole `placeholder<…>("…")` call
+// with your z.… schema; once none is left, delete this function.
+function placeholder<Output, Input = Output>(name: string): z.ZodType<Output, Input> {
+  return z.any().transform(() => notImplemented("lesson-2", name));
+}
+
+export const ROLES = ["user", "admin"] as const;
+// TODO: one of ROLES, else "Role must be one of: user, admin".
+export const roleSchema = placeholder<(typeof ROLES)[number]>("roleSchema");
+export type Role = z.infer<typeof roleSchema>;
+
+// TODO: a string ("Name must be a string"), trimmed, then: at least 1 character ("Name is
+// required"), at most 100 ("Name must be at most 100 characters"), and no control characters
+// ("Name must not contain control characters"): they break logs and terminals.
+export const nameSchema = placeholder<string>("nameSchema");
+
+// TODO: a string ("Email must be a string"), trimmed and lower-cased, at most 255 characters
+// ("Email must be at most 255 characters"), then a valid email ("Enter a valid email").
+export const emailSchema = placeholder<string>("emailSchema");
+
+// TODO: a strict object (unknown fields are errors) of name, email, and role, which defaults
+// to "user" when it is left out.
+export const createUserSchema = placeholder<
+  { name: string; email: string; role: Role },
+  { name: string; email: string; role?: Role | undefined }
+>("createUserSchema");
+export type CreateUserInput = z.infer<typeof createUserSchema>;
+
+// TODO: a strict object of the same three fields, each optional, that needs at least one of
+// them to be present ("Send at least one of: name, email, role"); a field sent as undefined
+// does not count.
+export const updateUserSchema = placeholder<{ name?: string | undefined; email?: string | undefined; role?: Role | undefined }>(
+  "updateUserSchema",
+);
+export type UpdateUserInput = z.infer<typeof updateUserSchema>;
+
+// Ids are BigInt in the database but numbers in JSON, so only ids that a JSON number can hold
+// exactly are valid: up to Number.MAX_SAFE_INTEGER, with no sign, decimals or leading zeros.
+// TODO: a string ("Id must be a string") of digits with no leading zero ("Id must be a
+// positive whole number"), at most Number.MAX_SAFE_INTEGER ("Id is too large"), turned into a
+// BigInt. It must never throw: every bad id is a validation failure.
+export const idSchema = placeholder<bigint, string>("idSchema");
+
+// TODO: a strict object whose only field, id, is an idSchema.
+export const idParamsSchema = placeholder<{ id: bigint }, { id: string }>("idParamsSchema");
+
+// TODO: a strict object of
+// - limit: a string of 1 to 3 digits ("Limit must be a whole number from 1 to 100"), turned
+//   into a number from 1 ("Limit must be at least 1") to 100 ("Limit must be at most 100"),
+//   20 when it is left out;
+// - cursor: an optional idSchema.
+export const listUsersQuerySchema = placeholder<
+  { limit: number; cursor?: bigint | undefined },
+  { limit?: string | undefined; cursor?: string | undefined }
+>("listUsersQuerySchema");
+export type ListUsersQuery = z.infer<typeof listUsersQuerySchema>;
