@@ -1,0 +1,92 @@
+import { existsSync, realpathSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { type CommandSpec, type ParsedArgs, parseArgs } from "./lib/args.ts";
+import { type Context, type InputLike, terminalAsk } from "./lib/context.ts";
+import { type WritableLike, createOutput } from "./lib/output.ts";
+import { UserError } from "./lib/user-error.ts";
+
+// The workbook CLI: `npm run <command>` → tsx checks/cli.ts <command> [arguments]. Each command
+// lives in checks/commands/ and is loaded only when used, so `npm run hint` never pays for vitest.
+
+type Command = CommandSpec & { run: () => Promise<(ctx: Context, args: ParsedArgs) => Promise<number>> };
+
+const commands: Command[] = [
+  { name: "check", script: "check", usage: "npm run check [lesson] [--json]", flags: ["json"], options: [], maxPositionals: 1, run: async () => (await import("./commands/check.ts")).check },
+  { name: "watch", script: "start", usage: "npm start [-- --poll]", flags: ["poll"], options: [], maxPositionals: 0, run: async () => (await import("./commands/watch.ts")).watch },
+  { name: "hint", script: "hint", usage: "npm run hint [lesson]", flags: [], options: [], maxPositionals: 1, run: async () => (await import("./commands/hint.ts")).hint },
+  { name: "progress", script: "progress", usage: "npm run progress", flags: [], options: [], maxPositionals: 0, run: async () => (await import("./commands/progress.ts")).progress },
+  { name: "diff", script: "diff", usage: "npm run diff [lesson]", flags: [], options: [], maxPositionals: 1, run: async () => (await import("./commands/diff.ts")).diff },
+  { name: "reset", script: "reset", usage: "npm run reset [lesson] [--yes]", flags: ["yes"], options: [], maxPositionals: 1, run: async () => (await import("./commands/reset.ts")).reset },
+  { name: "solve", script: "solve", usage: "npm run solve [lesson] [--through lesson-N] [--yes]", flags: ["yes"], options: ["through"], maxPositionals: 1, run: async () => (await import("./commands/solve.ts")).solve },
+  { name: "verify", script: "verify", usage: "npm run verify [--lesson lesson-N] [--json]", flags: ["json"], options: ["lesson"], maxPositionals: 0, run: async () => (await import("./commands/verify.ts")).verify },
+  { name: "report", script: "report", usage: "npm run report [--out file] [--fresh]", flags: ["fresh"], options: ["out"], maxPositionals: 0, run: async () => (await import("./commands/report.ts")).report },
+];
+
+const aliases: Record<string, string> = { start: "watch" };
+
+export interface Io {
+  root: string;
+  stdout: WritableLike;
+  stderr: WritableLike;
+  stdin: InputLike;
+  env: NodeJS.ProcessEnv;
+  now?: () => Date;
+  ask?: (question: string) => Promise<boolean>;
+}
+
+/** Runs one command and returns its exit code; every error becomes one line on stderr. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const out = createOutput(io.stdout, io.stderr, io.env);
+  try {
+    const [name, ...rest] = argv;
+    const command = commands.find((c) => c.name === (aliases[name ?? ""] ?? name));
+    if (!command) {
+      throw new UserError(`${name ? `Unknown command "${name}"` : "No command given"}. Commands: ${commands.map((c) => c.name).join(", ")}.`);
+    }
+    const args = parseArgs(command, rest, io.env);
+    if (args.help) {
+      out.line(`Usage: ${command.usage}`);
+      return 0;
+    }
+    const ctx: Context = {
+      root: realpathSync(io.root),
+      out,
+      env: io.env,
+      stdin: io.stdin,
+      now: io.now ?? (() => new Date()),
+      ask: io.ask ?? terminalAsk(io.stdin as NodeJS.ReadableStream, io.stdout as NodeJS.WritableStream),
+    };
+    return await (await command.run())(ctx, args);
+  } catch (error) {
+    if (error instanceof UserError) {
+      out.error(error.message);
+      return error.exitCode;
+    }
+    out.error(`The workbook CLI failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}. Run with WORKBOOK_DEBUG=1 for details.`);
+    if (io.env.WORKBOOK_DEBUG) io.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    return 70;
+  }
+}
+
+/** The project root: the nearest folder up from `start` with a package.json and a lessons/ folder. */
+export function findRoot(start: string, fallback: string): string {
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "package.json")) && existsSync(path.join(dir, "lessons"))) return dir;
+    if (path.dirname(dir) === dir) return fallback;
+  }
+}
+
+if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))) {
+  const fail = (error: unknown) => {
+    process.stderr.write(`The workbook CLI failed: ${error instanceof Error ? error.message : String(error)}. Run with WORKBOOK_DEBUG=1 for details.\n`);
+    if (process.env.WORKBOOK_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    process.exit(70);
+  };
+  process.on("uncaughtException", fail);
+  process.on("unhandledRejection", fail);
+  const root = process.env.WORKBOOK_ROOT ?? findRoot(process.cwd(), path.dirname(path.dirname(fileURLToPath(import.meta.url))));
+  const code = await main(process.argv.slice(2), { root, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
+  // Exit at once: a test host or a file watcher left open must not keep the terminal waiting.
+  process.exit(code);
+}

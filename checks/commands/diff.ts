@@ -1,0 +1,28 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import type { ParsedArgs } from "../lib/args.ts";
+import { type Context, lessonsFor } from "../lib/context.ts";
+import { resolveLesson, stubPath } from "../lib/lessons.ts";
+import { formatUnifiedDiff } from "../lib/line-diff.ts";
+import { currentLesson, readState } from "../lib/state.ts";
+import { UserError } from "../lib/user-error.ts";
+
+// npm run diff [lesson]: the learner's file(s) against the reference, as a coloured unified diff
+// (- yours, + the reference).
+
+export async function diff(ctx: Context, args: ParsedArgs): Promise<number> {
+  const { lessons } = lessonsFor(ctx);
+  const named = args.positionals[0];
+  const lesson = named ? resolveLesson(lessons, named) : currentLesson(lessons, readState(ctx.root, (line) => ctx.out.warn(line)));
+  for (const file of lesson.files) {
+    const stub = stubPath(lesson, file);
+    const reference = path.join(ctx.root, file.reference);
+    if (!existsSync(reference)) throw new UserError(`The reference ${file.reference} is missing from this checkout.`, 1);
+    const yours = existsSync(path.join(ctx.root, stub)) ? readFileSync(path.join(ctx.root, stub), "utf8") : "";
+    const lines = formatUnifiedDiff(`${stub} (yours)`, `${file.reference} (reference)`, yours, readFileSync(reference, "utf8"), ctx.out.c);
+    if (lines.length === 0) ctx.out.line(`${stub} is the same as the reference.`);
+    for (const line of lines) ctx.out.line(line);
+  }
+  ctx.out.line(ctx.out.c.bold(`Next: npm run check ${lesson.id}`));
+  return 0;
+}

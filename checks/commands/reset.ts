@@ -1,0 +1,40 @@
+import type { ParsedArgs } from "../lib/args.ts";
+import { type Context, lessonsFor } from "../lib/context.ts";
+import { requireCommittedFile } from "../lib/git.ts";
+import { describeStubs, resolveLesson, stubPath } from "../lib/lessons.ts";
+import { replaceLessonFiles } from "../lib/replace-files.ts";
+import { currentLesson, editLessonState, readState, updateState } from "../lib/state.ts";
+
+// npm run reset [lesson] [--yes]: put the original stub back, as committed in git, after
+// backing up the learner's version.
+
+export async function reset(ctx: Context, args: ParsedArgs): Promise<number> {
+  const { lessons } = lessonsFor(ctx);
+  const warn = (line: string) => ctx.out.warn(line);
+  const named = args.positionals[0];
+  const lesson = named ? resolveLesson(lessons, named) : currentLesson(lessons, readState(ctx.root, warn));
+  const replacements = lesson.files.map((file) => {
+    const stub = stubPath(lesson, file);
+    return { file: stub, content: requireCommittedFile(ctx.root, stub) };
+  });
+  const { confirmed, reports } = await replaceLessonFiles(ctx, [{ lesson, replacements }], {
+    yes: args.flags.has("yes"),
+    question: (files) => `Reset ${files.join(" and ")} to the original stub? Your version is backed up first.`,
+    retry: `npm run reset ${lesson.id}`,
+  });
+  if (!confirmed) {
+    ctx.out.line("Nothing changed.");
+    return 1;
+  }
+  const written = reports.flatMap(({ report }) => report.written);
+  if (written.length === 0) {
+    ctx.out.line(`${describeStubs(lesson)} ${lesson.files.length === 1 ? "is" : "are"} already the original stub: nothing to reset.`);
+  } else {
+    for (const file of written) ctx.out.line(`Restored ${file} to the original stub.`);
+    updateState(ctx.root, warn, (state) => {
+      Object.assign(editLessonState(state, lesson.id), { passed: false, testsPassing: 0 });
+    });
+  }
+  ctx.out.line(ctx.out.c.bold(`Next: npm run check ${lesson.id}`));
+  return 0;
+}

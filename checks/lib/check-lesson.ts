@@ -1,0 +1,152 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { type Lesson, describeStubs, nextLesson, stubPath, testPaths } from "./lessons.ts";
+import { type FileError, type RunResult, type TestHost, type TestOutcome, runTests } from "./run-tests.ts";
+import { type WorkbookState, editLessonState, lessonState } from "./state.ts";
+import { type TypeDiagnostic, typecheck } from "./typecheck.ts";
+import { UserError } from "./user-error.ts";
+
+// One check of one lesson: its tests and its type-check run side by side, and the outcome is
+// reduced to the single problem worth the learner's attention and the single thing to do next.
+
+export interface CheckResult {
+  lesson: Lesson;
+  tests: TestOutcome[];
+  fileErrors: FileError[];
+  typeErrors: TypeDiagnostic[];
+  logs: string[];
+  passing: number;
+  total: number;
+  passed: boolean;
+}
+
+export type Problem =
+  | { kind: "syntax"; diagnostic: TypeDiagnostic }
+  | { kind: "type"; diagnostic: TypeDiagnostic }
+  | { kind: "load"; error: FileError }
+  | { kind: "test"; test: TestOutcome }
+  | { kind: "no-tests" };
+
+export function lessonFiles(lesson: Lesson): string[] {
+  return [...lesson.files.map((file) => stubPath(lesson, file)), ...testPaths(lesson)];
+}
+
+export function assertLessonFilesExist(root: string, lesson: Lesson): void {
+  const missing = lessonFiles(lesson).filter((file) => !existsSync(path.join(root, file)));
+  if (missing.length > 0) {
+    throw new UserError(`${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} missing: restore with npm run reset ${lesson.id}`, 1);
+  }
+}
+
+export interface CheckOptions {
+  /** A long-lived test host (watch mode); otherwise one is started for this check. */
+  host?: TestHost;
+  /** Files changed since the host's last run. */
+  changed?: string[];
+}
+
+export async function checkLesson(root: string, lesson: Lesson, options: CheckOptions = {}): Promise<CheckResult> {
+  assertLessonFilesExist(root, lesson);
+  const tests = testPaths(lesson);
+  const [run, typeErrors] = await Promise.all([
+    options.host ? options.host.run(tests, { invalidate: options.changed ?? [] }) : runTests(root, "stub", tests),
+    typecheck({ root, files: lessonFiles(lesson) }),
+  ]);
+  return summarize(lesson, run, typeErrors);
+}
+
+export function summarize(lesson: Lesson, run: RunResult, typeErrors: TypeDiagnostic[]): CheckResult {
+  const passing = run.tests.filter((test) => test.status === "passed").length;
+  const total = run.tests.length;
+  return {
+    lesson,
+    tests: run.tests,
+    fileErrors: run.fileErrors,
+    typeErrors,
+    logs: run.logs,
+    passing,
+    total,
+    passed: total > 0 && passing === total && run.fileErrors.length === 0 && typeErrors.length === 0,
+  };
+}
+
+const isSyntaxError = (diagnostic: TypeDiagnostic) => /^TS1\d{3}$/.test(diagnostic.code);
+
+/** What the learner should look at first: a syntax error stops everything, then a file that cannot load, then the first failing test, then a type error. */
+export function firstProblem(result: CheckResult): Problem | undefined {
+  const inLesson = result.typeErrors.filter((d) => d.file.startsWith(`${result.lesson.dir}/`));
+  const syntax = inLesson.find(isSyntaxError) ?? result.typeErrors.find(isSyntaxError);
+  if (syntax) return { kind: "syntax", diagnostic: syntax };
+  const loadError = result.fileErrors[0];
+  // A file that cannot load usually has a type error that says why more clearly (a missing export, a wrong import).
+  if (loadError) return inLesson[0] ? { kind: "type", diagnostic: inLesson[0] } : { kind: "load", error: loadError };
+  const failing = result.tests.find((test) => test.status === "failed");
+  if (failing) return { kind: "test", test: failing };
+  const typeError = inLesson[0] ?? result.typeErrors[0];
+  if (typeError) return { kind: "type", diagnostic: typeError };
+  if (result.total === 0) return { kind: "no-tests" };
+  return undefined;
+}
+
+/** The stub a failing test points at: where NotImplementedError came from, the stub named like the test file, or all stubs. */
+export function stubToEdit(lesson: Lesson, test?: TestOutcome): string {
+  const stubs = lesson.files.map((file) => stubPath(lesson, file));
+  const fromError = [test?.failure?.notImplemented?.location?.file, test?.failure?.location?.file].find((file) => file && stubs.includes(file));
+  if (fromError) return fromError;
+  const byName = test && stubs.find((stub) => stub.replace(/\.ts$/, ".test.ts") === test.file);
+  return byName ?? describeStubs(lesson);
+}
+
+export function formatLocation(location: { file: string; line: number; column: number }): string {
+  return location.line > 0 ? `${location.file}:${location.line}:${location.column}` : location.file;
+}
+
+/** The lesson after `lesson` that is not passed yet, else the first one not passed at all. */
+export function followingLesson(lessons: Lesson[], state: WorkbookState, lesson: Lesson): Lesson | undefined {
+  const index = lessons.findIndex((l) => l.id === lesson.id);
+  const open = (l: Lesson) => l.id !== lesson.id && !lessonState(state, l.id).passed;
+  return lessons.slice(index + 1).find(open) ?? lessons.slice(0, index).find(open);
+}
+
+export function nextAction(result: CheckResult, lessons: Lesson[], state: WorkbookState): string {
+  const problem = firstProblem(result);
+  if (!problem) {
+    const following = followingLesson(lessons, state, result.lesson);
+    return following ? `npm run check ${following.id}` : `all ${lessons.length} lessons are done: npm run report shows your summary`;
+  }
+  switch (problem.kind) {
+    case "syntax":
+      return `fix the syntax error at ${formatLocation(problem.diagnostic)}`;
+    case "type":
+      return `fix the type error at ${formatLocation(problem.diagnostic)}`;
+    case "load":
+      return `fix the error that stops ${problem.error.file || "the tests"} from loading${problem.error.failure.location ? `, at ${formatLocation(problem.error.failure.location)}` : ""}`;
+    case "test":
+      return `make “${problem.test.name}” pass in ${stubToEdit(result.lesson, problem.test)}`;
+    case "no-tests":
+      return `add tests to ${testPaths(result.lesson).join(" and ")}`;
+  }
+}
+
+/**
+ * Records a check in the state and moves the current lesson: a failing lesson becomes current (it
+ * is what the learner works on), a passing current lesson hands over to the next open one, which
+ * is returned. `moveCurrent: false` only records (a trainer's report re-running every lesson).
+ */
+export function recordCheck(state: WorkbookState, lessons: Lesson[], result: CheckResult, now: Date, moveCurrent = true): Lesson | undefined {
+  const entry = editLessonState(state, result.lesson.id);
+  entry.passed = result.passed;
+  entry.testsPassing = result.passing;
+  entry.testsTotal = result.total;
+  entry.checkedAt = now.toISOString();
+  if (!moveCurrent) return undefined;
+  const wasCurrent = state.current === undefined || state.current === result.lesson.id;
+  if (!result.passed) {
+    state.current = result.lesson.id;
+    return undefined;
+  }
+  if (!wasCurrent) return undefined;
+  const following = followingLesson(lessons, state, result.lesson) ?? nextLesson(lessons, result.lesson);
+  if (following) state.current = following.id;
+  return following;
+}

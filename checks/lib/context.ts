@@ -1,0 +1,51 @@
+import { createInterface } from "node:readline/promises";
+import { type LessonCatalog, type Lesson, loadLessons, requireLessons } from "./lessons.ts";
+import type { Output } from "./output.ts";
+import { UserError } from "./user-error.ts";
+
+// What every command gets: the project root and its streams, injected so tests can run a command
+// on a temporary workbook and read what it printed.
+
+export interface InputLike extends NodeJS.EventEmitter {
+  isTTY?: boolean;
+  setRawMode?(mode: boolean): unknown;
+  resume(): unknown;
+  pause(): unknown;
+  setEncoding?(encoding: BufferEncoding): unknown;
+}
+
+export interface Context {
+  root: string;
+  out: Output;
+  env: NodeJS.ProcessEnv;
+  stdin: InputLike;
+  now: () => Date;
+  /** Asks a yes/no question on the terminal. */
+  ask: (question: string) => Promise<boolean>;
+}
+
+export function terminalAsk(stdin: NodeJS.ReadableStream, stdout: NodeJS.WritableStream): (question: string) => Promise<boolean> {
+  return async (question) => {
+    const readline = createInterface({ input: stdin, output: stdout });
+    try {
+      const answer = await readline.question(`${question} [y/N] `);
+      return /^y(es)?$/i.test(answer.trim());
+    } finally {
+      readline.close();
+    }
+  };
+}
+
+/** Asks before overwriting a learner's file; with no terminal to ask in, insists on --yes. */
+export async function confirm(ctx: Context, yes: boolean, question: string, retry: string): Promise<boolean> {
+  if (yes) return true;
+  if (!ctx.stdin.isTTY) throw new UserError(`Nothing changed: add --yes to confirm (${retry} --yes), since there is no terminal to ask in.`);
+  return ctx.ask(question);
+}
+
+/** The lessons, with a one-line warning for each folder that is not a valid lesson. */
+export function lessonsFor(ctx: Context): { catalog: LessonCatalog; lessons: Lesson[] } {
+  const catalog = loadLessons(ctx.root);
+  for (const problem of catalog.problems) ctx.out.warn(`skipping ${problem.dir}: ${problem.message}`);
+  return { catalog, lessons: requireLessons(catalog) };
+}

@@ -1,0 +1,47 @@
+import { Chalk, type ChalkInstance } from "chalk";
+
+// Everything the CLI prints goes through one Output so colour follows one rule: off when stdout is
+// not a terminal or NO_COLOR is set, on when FORCE_COLOR says so (FORCE_COLOR=0 turns it off).
+
+export interface WritableLike {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+}
+
+export interface Output {
+  c: ChalkInstance;
+  /** Whether stdout is an interactive terminal. */
+  isTTY: boolean;
+  line(text?: string): void;
+  /** One line on stderr. */
+  error(text: string): void;
+  warn(text: string): void;
+}
+
+export const symbols = { pass: "✓", fail: "✗", started: "◐", notStarted: "○", current: "← current" } as const;
+
+export type ColorLevel = 0 | 1 | 2 | 3;
+
+export function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): ColorLevel {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) {
+    if (force === "0" || force === "false") return 0;
+    const level = Number(force);
+    return level >= 1 && level <= 3 ? (level as ColorLevel) : 1;
+  }
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return 0;
+  if (!isTTY || env.TERM === "dumb") return 0;
+  return 1;
+}
+
+export function createOutput(stdout: WritableLike, stderr: WritableLike, env: NodeJS.ProcessEnv): Output {
+  const isTTY = stdout.isTTY === true;
+  const c = new Chalk({ level: colorLevel(env, isTTY) });
+  return {
+    c,
+    isTTY,
+    line: (text = "") => void stdout.write(`${text}\n`),
+    error: (text) => void stderr.write(`${c.red(text)}\n`),
+    warn: (text) => void stderr.write(`${c.yellow(`Warning: ${text}`)}\n`),
+  };
+}
