@@ -13,7 +13,10 @@ async function readCapped(request: Request, limit: number): Promise<Uint8Array> 
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch((error: unknown) => {
+      // The stream fails when the client goes away mid-upload: their doing, not a server fault.
+      throw apiError("VALIDATION_ERROR", "Request body could not be read", { cause: error });
+    });
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
