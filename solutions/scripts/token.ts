@@ -20,8 +20,10 @@ if (!/^\d+\s*[smhdw]?$|^\d+\s*(sec|min|hour|day|week)s?$/i.test(expiresIn)) fail
 loadLocalEnv();
 const { signToken } = await import("@/lib/auth");
 const { userRepository } = await import("@/repositories/user-repository");
-const user = await userRepository.findByEmail(email.trim().toLowerCase()).catch((error: Error) =>
-  fail(`Could not read the database: ${error.message}. Run \`npm run db:reset\` to create it.`),
-);
+const user = await userRepository.findByEmail(email.trim().toLowerCase()).catch((error: Error) => {
+  // Prisma quotes the failing call over several lines before saying what failed, on the last.
+  const reason = error.message.trim().split("\n").at(-1)!.trim().replace(/\.$/, "");
+  fail(`Could not read the database: ${reason}.${reason.includes("db:reset") ? "" : " Run `npm run db:reset` to create it."}`);
+});
 if (!user) fail(`No user with email "${email}". Seeded users include admin@example.com and alice@example.com.`);
 process.stdout.write(`${await signToken(user, { expiresIn })}\n`);
