@@ -17,7 +17,8 @@ export function runCommand(command: string, args: string[], { cwd = PROJECT_ROOT
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd,
-      env: { ...inherited, ...env },
+      // A cast because Next's types declare NODE_ENV required; these scripts must not inherit it.
+      env: { ...inherited, ...env } as NodeJS.ProcessEnv,
       stdio: ["ignore", "pipe", "pipe"],
       shell: process.platform === "win32" && command === "npm",
     });
