@@ -1,0 +1,168 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import type { ParsedArgs } from "../lib/args.ts";
+import { formatLocation, lessonFiles } from "../lib/check-lesson.ts";
+import type { Context } from "../lib/context.ts";
+import { type Lesson, type LessonProblem, lessonLabel, loadLessons, resolveLesson, testPaths } from "../lib/lessons.ts";
+import { symbols } from "../lib/output.ts";
+import { type PristineStub, createPristineMirror, pristineStubs } from "../lib/pristine.ts";
+import { type RunResult, type TestOutcome, runTests } from "../lib/run-tests.ts";
+import { type TypeDiagnostic, typecheck } from "../lib/typecheck.ts";
+import { UserError } from "../lib/user-error.ts";
+
+// npm run verify [--lesson lesson-N] [--json]: proves the workbook's invariants for every lesson.
+//  1. every test fails on the committed stub, through NotImplementedError or an assertion, never
+//     through an import, syntax, reference or type error;
+//  2. every test passes with the reference mapped in place of the stub;
+//  3. the committed stub and its tests type-check;
+//  and the manifest holds together: its files exist, three hints, each one in the README.
+// One vitest run per mode over all lessons (both at once, beside one type-check), not one per lesson.
+
+const allowedOnStub = new Set(["NotImplementedError", "AssertionError"]);
+
+export interface LessonVerdict {
+  id: string;
+  label: string;
+  tests: number;
+  problems: string[];
+}
+
+export async function verify(ctx: Context, args: ParsedArgs): Promise<number> {
+  const { lessons, brokenFolders } = selectLessons(ctx.root, args.options.get("lesson"));
+  const verdicts = new Map<string, LessonVerdict>(lessons.map((l) => [l.id, { id: l.id, label: lessonLabel(l), tests: 0, problems: manifestProblems(ctx.root, l) }]));
+  const pristine = new Map<string, PristineStub[]>();
+  for (const lesson of lessons) {
+    const { stubs, problems } = pristineStubs(ctx.root, lesson);
+    pristine.set(lesson.id, stubs);
+    verdicts.get(lesson.id)!.problems.push(...problems);
+    for (const stub of stubs.filter((s) => s.source === "working")) ctx.out.warn(`${stub.file} is not committed yet: verifying its working copy.`);
+  }
+  const runnable = lessons.filter((lesson) => verdicts.get(lesson.id)!.problems.length === 0);
+  const stubs = runnable.flatMap((lesson) => pristine.get(lesson.id)!);
+  const tests = runnable.flatMap(testPaths);
+  const globalProblems: string[] = [];
+  if (runnable.length > 0) {
+    const [onStub, onReference, typeErrors] = await Promise.all([
+      runTests(ctx.root, "stub", tests, { pristine: Object.fromEntries(stubs.map((s) => [s.file, s.content])) }),
+      runTests(ctx.root, "reference", tests),
+      typecheckPristine(ctx.root, runnable, stubs),
+    ]);
+    for (const lesson of runnable) {
+      const verdict = verdicts.get(lesson.id)!;
+      const files = new Set(testPaths(lesson));
+      verdict.tests = onReference.tests.filter((t) => files.has(t.file)).length;
+      verdict.problems.push(
+        ...stubProblems(onStub, files),
+        ...referenceProblems(onReference, files),
+        ...typeErrors.filter((d) => d.file.startsWith(`${lesson.dir}/`)).map((d) => `type error in the committed stub's files at ${formatLocation(d)}: ${firstLine(d.message)}`),
+      );
+    }
+    const lessonDirs = runnable.map((l) => `${l.dir}/`);
+    globalProblems.push(
+      ...typeErrors.filter((d) => !lessonDirs.some((dir) => d.file.startsWith(dir))).map((d) => `type error at ${formatLocation(d)}: ${firstLine(d.message)}`),
+      ...[...onStub.fileErrors, ...onReference.fileErrors].filter((e) => e.file === "").map((e) => `an error outside any test: ${firstLine(e.failure.message)}`),
+    );
+  }
+  const results = [...verdicts.values(), ...brokenFolders.map((p) => ({ id: p.dir, label: p.dir, tests: 0, problems: [p.message] }))];
+  const failed = results.filter((v) => v.problems.length > 0).length + (globalProblems.length > 0 ? 1 : 0);
+  const passed = results.filter((v) => v.problems.length === 0).length;
+  if (args.flags.has("json")) {
+    ctx.out.line(JSON.stringify({ lessons: results.map((v) => ({ ...v, passed: v.problems.length === 0 })), problems: globalProblems, passed, failed }));
+  } else {
+    printVerdicts(ctx, results, globalProblems);
+    ctx.out.line(`${passed} passed, ${failed} failed`);
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+function selectLessons(root: string, only: string | undefined): { lessons: Lesson[]; brokenFolders: LessonProblem[] } {
+  const catalog = loadLessons(root);
+  if (catalog.lessons.length === 0 && catalog.problems.length === 0) throw new UserError("No lessons found: lessons/ holds no lesson-N-*/lesson.json.", 1);
+  if (!only) return { lessons: catalog.lessons, brokenFolders: catalog.problems };
+  const broken = catalog.problems.filter((p) => new RegExp(`^lessons/lesson-${only.replace(/^lesson-/, "")}(-|$)`).test(p.dir));
+  if (broken.length > 0) return { lessons: [], brokenFolders: broken };
+  return { lessons: [resolveLesson(catalog.lessons, only)], brokenFolders: [] };
+}
+
+export function manifestProblems(root: string, lesson: Lesson): string[] {
+  const problems: string[] = [];
+  for (const file of lesson.files) {
+    if (!existsSync(path.join(root, file.reference))) problems.push(`the reference ${file.reference} does not exist`);
+  }
+  for (const test of testPaths(lesson)) if (!existsSync(path.join(root, test))) problems.push(`the test file ${test} does not exist`);
+  const readme = path.join(root, lesson.dir, "README.md");
+  if (!existsSync(readme)) return [...problems, `${lesson.dir}/README.md does not exist`];
+  const text = normalizeMarkdown(readFileSync(readme, "utf8"));
+  lesson.hints.forEach((hint, i) => {
+    if (!text.includes(normalizeMarkdown(hint))) problems.push(`hint ${i + 1} is not in ${lesson.dir}/README.md`);
+  });
+  return problems;
+}
+
+/** Text without markdown's emphasis, code marks, links and quote markers, and with single spaces, so a hint matches however the README formats it. */
+export function normalizeMarkdown(text: string): string {
+  return text
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
+    .replace(/^\s*>\s?/gm, "")
+    .replace(/[`*_]/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+export function stubProblems(run: RunResult, files: Set<string>): string[] {
+  const problems = run.fileErrors.filter((e) => files.has(e.file)).map((e) => `${e.file} does not load on the committed stub: ${firstLine(e.failure.message)}`);
+  const tests = run.tests.filter((t) => files.has(t.file));
+  if (tests.length === 0 && problems.length === 0) problems.push("no tests ran on the committed stub");
+  for (const test of tests) {
+    if (test.status !== "failed") problems.push(`“${test.fullName}” ${test.status === "passed" ? "passes" : "is skipped"} on the committed stub (${test.file})`);
+    else if (!allowedOnStub.has(test.failure!.errorName)) problems.push(wrongFailure(test));
+  }
+  return problems;
+}
+
+function wrongFailure(test: TestOutcome): string {
+  const failure = test.failure!;
+  const where = failure.location ? ` at ${formatLocation(failure.location)}` : "";
+  return `“${test.fullName}” fails on the committed stub through ${failure.errorName}${where} (${firstLine(failure.message)}), not NotImplementedError or an assertion`;
+}
+
+export function referenceProblems(run: RunResult, files: Set<string>): string[] {
+  const problems = run.fileErrors.filter((e) => files.has(e.file)).map((e) => `${e.file} does not load with the reference: ${firstLine(e.failure.message)}`);
+  const tests = run.tests.filter((t) => files.has(t.file));
+  if (tests.length === 0 && problems.length === 0) problems.push("no tests ran with the reference");
+  for (const test of tests.filter((t) => t.status !== "passed")) {
+    const where = test.failure?.location ? ` at ${formatLocation(test.failure.location)}` : "";
+    problems.push(`“${test.fullName}” ${test.status === "failed" ? `fails with the reference${where}: ${firstLine(test.failure!.message)}` : "is skipped"}`);
+  }
+  return problems;
+}
+
+async function typecheckPristine(root: string, lessons: Lesson[], stubs: PristineStub[]): Promise<TypeDiagnostic[]> {
+  const mirror = createPristineMirror(root, stubs);
+  try {
+    const files = lessons.flatMap(lessonFiles).map((file) => `${mirror.dir}/${file}`);
+    return await typecheck({ root, files, rename: (file) => (file.startsWith(`${mirror.dir}/`) ? file.slice(mirror.dir.length + 1) : file) });
+  } finally {
+    mirror.remove();
+  }
+}
+
+function printVerdicts(ctx: Context, verdicts: LessonVerdict[], globalProblems: string[]): void {
+  const { c } = ctx.out;
+  for (const verdict of verdicts) {
+    if (verdict.problems.length === 0) {
+      ctx.out.line(`${c.green(symbols.pass)} ${verdict.label}: ${verdict.tests} tests fail on the stub and pass on the reference; the stub type-checks`);
+      continue;
+    }
+    ctx.out.line(`${c.red(symbols.fail)} ${verdict.label}`);
+    for (const problem of verdict.problems) ctx.out.line(`    ${problem}`);
+  }
+  if (globalProblems.length > 0) {
+    ctx.out.line(`${c.red(symbols.fail)} outside the lessons`);
+    for (const problem of globalProblems) ctx.out.line(`    ${problem}`);
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0] ?? "";
+}
