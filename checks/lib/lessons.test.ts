@@ -1,0 +1,106 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { type Lesson, loadLessons, resolveLesson } from "./lessons.ts";
+import { UserError } from "./user-error.ts";
+
+const roots: string[] = [];
+afterEach(() => roots.splice(0).forEach((root) => rmSync(root, { recursive: true, force: true })));
+
+function manifest(number: number, pattern: string, extra: Record<string, unknown> = {}) {
+  return {
+    id: `lesson-${number}`,
+    pattern,
+    title: `The ${pattern} lesson`,
+    minutes: 10,
+    files: [{ stub: `${pattern}.ts`, reference: `solutions/${pattern}.ts` }],
+    tests: [`${pattern}.test.ts`],
+    hints: ["one", "two", "three"],
+    ...extra,
+  };
+}
+
+function workbook(folders: Record<string, unknown>): string {
+  const root = mkdtempSync(path.join(tmpdir(), "workbook-lessons-"));
+  roots.push(root);
+  for (const [folder, content] of Object.entries(folders)) {
+    mkdirSync(path.join(root, "lessons", folder), { recursive: true });
+    if (content !== undefined) {
+      writeFileSync(path.join(root, "lessons", folder, "lesson.json"), typeof content === "string" ? content : JSON.stringify(content));
+    }
+  }
+  return root;
+}
+
+describe("loadLessons", () => {
+  it("orders lessons by their number, not by folder name", () => {
+    const root = workbook({ "lesson-10-last": manifest(10, "last"), "lesson-2-second": manifest(2, "second"), "lesson-1-first": manifest(1, "first") });
+    expect(loadLessons(root).lessons.map((l) => l.id)).toEqual(["lesson-1", "lesson-2", "lesson-10"]);
+  });
+
+  it("gives each lesson its folder and its path from the project root", () => {
+    const root = workbook({ "lesson-3-repository": manifest(3, "repository") });
+    expect(loadLessons(root).lessons[0]).toMatchObject({ number: 3, folder: "lesson-3-repository", dir: "lessons/lesson-3-repository" });
+  });
+
+  it("finds no lessons and no problems when there is no lessons folder", () => {
+    const root = mkdtempSync(path.join(tmpdir(), "workbook-empty-"));
+    roots.push(root);
+    expect(loadLessons(root)).toEqual({ lessons: [], problems: [] });
+  });
+
+  it.each([
+    ["a folder without lesson.json", undefined, "has no lesson.json"],
+    ["a lesson.json that is not JSON", "{ nope", "lesson.json is not valid JSON"],
+    ["two hints instead of three", manifest(4, "four", { hints: ["a", "b"] }), '"hints" must hold exactly three hints'],
+    ["no test files", manifest(4, "four", { tests: [] }), '"tests"'],
+    ["an id that is not the folder's", manifest(5, "four"), 'says id "lesson-5" but the folder is lesson-4'],
+  ])("reports %s as a problem and keeps the other lessons", (_case, content, message) => {
+    const root = workbook({ "lesson-1-ok": manifest(1, "ok"), "lesson-4-four": content });
+    const { lessons, problems } = loadLessons(root);
+    expect(lessons.map((l) => l.id)).toEqual(["lesson-1"]);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.dir).toBe("lessons/lesson-4-four");
+    expect(problems[0]!.message).toContain(message);
+  });
+
+  it("ignores folders that are not lesson folders", () => {
+    const root = workbook({ "lesson-1-ok": manifest(1, "ok"), shared: undefined });
+    expect(loadLessons(root)).toMatchObject({ lessons: [{ id: "lesson-1" }], problems: [] });
+  });
+});
+
+describe("resolveLesson", () => {
+  const lessons = [manifest(1, "errors"), manifest(3, "repository"), manifest(6, "rate limiter")].map(
+    (m): Lesson => ({ ...m, number: Number(m.id.slice(7)), folder: `${m.id}-${m.pattern.replace(" ", "-")}`, dir: `lessons/${m.id}-${m.pattern.replace(" ", "-")}` }),
+  );
+
+  it.each([
+    ["lesson-3", "lesson-3"],
+    ["3", "lesson-3"],
+    ["repository", "lesson-3"],
+    ["Repository", "lesson-3"],
+    ["lesson-3-repository", "lesson-3"],
+    ["lessons/lesson-3-repository/", "lesson-3"],
+    ["lesson 3", "lesson-3"],
+    ["rate limiter", "lesson-6"],
+    ["rate-limiter", "lesson-6"],
+    ["rate_limiter", "lesson-6"],
+  ])("finds %j", (name, id) => {
+    expect(resolveLesson(lessons, name).id).toBe(id);
+  });
+
+  it.each(["lesson-9", "9", "cache", ""])("rejects %j with one line listing the lessons and exit code 2", (name) => {
+    const error = (() => {
+      try {
+        resolveLesson(lessons, name);
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).exitCode).toBe(2);
+    expect((error as UserError).message).toBe(`Unknown lesson "${name}". Lessons: lesson-1 errors, lesson-3 repository, lesson-6 rate limiter.`);
+  });
+});

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { parseTscOutput } from "./typecheck.ts";
+
+describe("parseTscOutput", () => {
+  it("reads file, line, column, code and message, relative to the project root", () => {
+    const output = "lessons/lesson-1-errors/errors.ts(12,5): error TS2322: Type 'string' is not assignable to type 'number'.\n";
+    expect(parseTscOutput(output, "/project")).toEqual([
+      { file: "lessons/lesson-1-errors/errors.ts", line: 12, column: 5, code: "TS2322", message: "Type 'string' is not assignable to type 'number'." },
+    ]);
+  });
+
+  it("makes paths relative to the root when tsc ran elsewhere", () => {
+    const [diagnostic] = parseTscOutput("../lessons/a.ts(1,1): error TS1109: Expression expected.", "/project/.workbook", "/project");
+    expect(diagnostic!.file).toBe("lessons/a.ts");
+  });
+
+  it("joins indented continuation lines to the diagnostic above", () => {
+    const output = [
+      "a.ts(3,7): error TS2322: Type '{ a: string; }' is not assignable to type 'User'.",
+      "  Property 'b' is missing in type '{ a: string; }' but required in type 'User'.",
+      "b.ts(1,1): error TS1109: Expression expected.",
+    ].join("\n");
+    const diagnostics = parseTscOutput(output, "/p");
+    expect(diagnostics.map((d) => d.message)).toEqual([
+      "Type '{ a: string; }' is not assignable to type 'User'.\n  Property 'b' is missing in type '{ a: string; }' but required in type 'User'.",
+      "Expression expected.",
+    ]);
+  });
+
+  it("keeps an error about no file in particular", () => {
+    expect(parseTscOutput("error TS5083: Cannot read file 'tsconfig.json'.", "/p")).toEqual([
+      { file: "", line: 0, column: 0, code: "TS5083", message: "Cannot read file 'tsconfig.json'." },
+    ]);
+  });
+
+  it("finds nothing in clean output", () => {
+    expect(parseTscOutput("", "/p")).toEqual([]);
+  });
+});
