@@ -1,0 +1,218 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signToken } from "@/lib/auth";
+import { DEV_AUTH_SECRET } from "@/lib/config";
+import { createPrismaClient } from "@/lib/prisma";
+import { applyMigrations } from "../../prisma/migrate";
+import { seed } from "../../prisma/seed";
+import { buildIfStale, lockDistDir, ROOT, startServer, type RunningServer } from "./server";
+
+// The built app, served by `next start` in production mode, driven over real HTTP: the seed's
+// three worked outputs, the error envelope, request ids and the request log.
+
+const DIST_DIR = ".next-e2e";
+const SECRET = randomBytes(32).toString("base64url");
+// Committed files `next build` is known to rewrite in some set-ups (it writes the git-ignored
+// next-env.d.ts every time).
+const CONFIG_FILES = ["tsconfig.json", "solutions/tsconfig.json", "solutions/next.config.ts", "package.json"];
+const readConfigFiles = () => CONFIG_FILES.map((file) => readFileSync(path.join(ROOT, file), "utf8"));
+
+let dir: string;
+let release: () => void;
+let api: RunningServer;
+let noSecret: RunningServer;
+let adminId: bigint;
+let adminToken: string;
+let build: "built" | "reused";
+let configBefore: string[];
+let configAfter: string[];
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), "workbook-e2e-"));
+  const file = path.join(dir, "api.db");
+  applyMigrations(file);
+  const client = createPrismaClient(file);
+  try {
+    await seed(client);
+    adminId = (await client.user.findUniqueOrThrow({ where: { email: "admin@example.com" } })).id;
+  } finally {
+    await client.$disconnect();
+  }
+  adminToken = await signToken({ id: adminId }, { secret: SECRET });
+
+  release = await lockDistDir(DIST_DIR, 200_000);
+  const started = performance.now();
+  configBefore = readConfigFiles();
+  build = await buildIfStale(DIST_DIR);
+  configAfter = readConfigFiles();
+  const common = { DATABASE_URL: `file:${file}`, NEXT_DIST_DIR: DIST_DIR, NODE_ENV: "production", LOG_LEVEL: "info" };
+  [api, noSecret] = await Promise.all([startServer({ ...common, AUTH_SECRET: SECRET }), startServer(common)]);
+  console.info(`e2e: build ${build}, servers ready after ${Math.round(performance.now() - started)} ms`);
+});
+
+afterAll(async () => {
+  await Promise.all([api?.stop(), noSecret?.stop()]);
+  release?.();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+type Call = { token?: string; body?: unknown; headers?: Record<string, string> };
+
+async function call(server: RunningServer, method: string, url: string, { token, body, headers = {} }: Call = {}) {
+  const response = await fetch(server.url + url, {
+    method,
+    headers: {
+      ...headers,
+      ...(token && { authorization: `Bearer ${token}` }),
+      ...(body !== undefined && { "content-type": "application/json" }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
+}
+
+type LogLine = Record<string, unknown>;
+
+/** The JSON lines in a server's output; Next's own banner lines are not JSON and are skipped. */
+function jsonLines(output: string): LogLine[] {
+  return output
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
+/** The log lines of one request, once its request line has been written. */
+async function logOf(output: () => string, requestId: string): Promise<LogLine[]> {
+  await expect.poll(() => jsonLines(output()).some((line) => line.requestId === requestId && line.msg === "request")).toBe(true);
+  return jsonLines(output()).filter((line) => line.requestId === requestId);
+}
+
+const uniqueEmail = (name: string) => `${name}-${randomUUID().slice(0, 8)}@example.org`;
+
+describe("next build", () => {
+  it("leaves every committed config file as it was", (context) => {
+    if (build === "reused") context.skip("the build was reused; nothing was built to check");
+    expect(configAfter).toEqual(configBefore);
+  });
+});
+
+describe("the users API served by next start (NODE_ENV=production, AUTH_SECRET set)", () => {
+  it("answers GET /api/health with 200 and an x-request-id", async () => {
+    const response = await call(api, "GET", "/api/health");
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: "ok" });
+    expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("creates a user: 201 with exactly the seed's success body", async () => {
+    const email = uniqueEmail("alice");
+    const response = await call(api, "POST", "/api/users", { token: adminToken, body: { name: "Alice", email } });
+    expect(response.status).toBe(201);
+    expect(response.body).toEqual({ user: { id: expect.any(Number), name: "Alice", email, role: "user" } });
+  });
+
+  it("rejects an invalid email: 400 VALIDATION_ERROR with the seed's details", async () => {
+    const response = await call(api, "POST", "/api/users", { token: adminToken, body: { name: "Alice", email: "not-an-email" } });
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ error: { code: "VALIDATION_ERROR", details: { email: ["Enter a valid email"] } } });
+    expect(response.body.error.requestId).toBe(response.headers.get("x-request-id"));
+  });
+
+  it("rejects the same email twice: 409 EMAIL_EXISTS with the seed's message", async () => {
+    const body = { name: "Alice", email: uniqueEmail("twice") };
+    expect((await call(api, "POST", "/api/users", { token: adminToken, body })).status).toBe(201);
+    const response = await call(api, "POST", "/api/users", { token: adminToken, body });
+    expect(response.status).toBe(409);
+    expect(response.body).toMatchObject({ error: { code: "EMAIL_EXISTS", message: "Email already exists" } });
+  });
+
+  it("answers 401 UNAUTHORIZED without a token", async () => {
+    const response = await call(api, "GET", "/api/users");
+    expect(response.status).toBe(401);
+    expect(response.body.error).toMatchObject({ code: "UNAUTHORIZED", message: "Missing or invalid token" });
+  });
+
+  it("answers 401 to a token signed with the development secret, not the server's own", async () => {
+    const forged = await signToken({ id: adminId }, { secret: DEV_AUTH_SECRET });
+    expect((await call(api, "GET", "/api/users", { token: forged })).status).toBe(401);
+  });
+
+  it("answers 404 NOT_FOUND for an unknown user id", async () => {
+    const response = await call(api, "GET", "/api/users/999999", { token: adminToken });
+    expect(response.status).toBe(404);
+    expect(response.body.error.code).toBe("NOT_FOUND");
+  });
+
+  it("echoes a client's x-request-id on the response and in the error body", async () => {
+    const response = await call(api, "GET", "/api/users", { headers: { "x-request-id": "e2e-echo-1" } });
+    expect(response.headers.get("x-request-id")).toBe("e2e-echo-1");
+    expect(response.body.error.requestId).toBe("e2e-echo-1");
+  });
+
+  it("writes one JSON line per request to stdout with requestId, userId, method, path, status and durationMs", async () => {
+    const requestId = `e2e-log-${randomUUID()}`;
+    await call(api, "GET", `/api/users/${adminId}`, { token: adminToken, headers: { "x-request-id": requestId } });
+    const lines = await logOf(api.stdout, requestId);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: "info",
+      msg: "request",
+      requestId,
+      userId: String(adminId),
+      method: "GET",
+      path: `/api/users/${adminId}`,
+      status: 200,
+      durationMs: expect.any(Number),
+    });
+  });
+
+  it("logs an unauthenticated request with userId null", async () => {
+    const requestId = `e2e-anon-${randomUUID()}`;
+    await call(api, "DELETE", "/api/users/1", { headers: { "x-request-id": requestId } });
+    expect(await logOf(api.stdout, requestId)).toEqual([
+      expect.objectContaining({ requestId, userId: null, method: "DELETE", path: "/api/users/1", status: 401 }),
+    ]);
+  });
+
+  it("never writes a token or an Authorization header value to its output", async () => {
+    const bogus = "bogus.token-value.abc123";
+    const ids = [`e2e-secret-${randomUUID()}`, `e2e-secret-${randomUUID()}`];
+    await call(api, "GET", "/api/users", { token: adminToken, headers: { "x-request-id": ids[0]! } });
+    await call(api, "GET", "/api/users", { token: bogus, headers: { "x-request-id": ids[1]! } });
+    for (const id of ids) await logOf(api.stdout, id);
+    const output = api.stdout() + api.stderr();
+    for (const secret of [adminToken, bogus, SECRET]) expect(output).not.toContain(secret);
+    expect(output).not.toMatch(/Bearer\s+(?!\[REDACTED\])/i);
+  });
+});
+
+describe("a production server started without AUTH_SECRET", () => {
+  it("still starts and answers requests that need no secret", async () => {
+    expect((await call(noSecret, "GET", "/api/health")).status).toBe(200);
+    expect((await call(noSecret, "GET", "/api/users")).status).toBe(401);
+  });
+
+  it("refuses to check tokens with the development secret: 500 INTERNAL_ERROR, no internals in the body", async () => {
+    const token = await signToken({ id: adminId }, { secret: DEV_AUTH_SECRET });
+    const requestId = `e2e-nosecret-${randomUUID()}`;
+    const response = await call(noSecret, "GET", "/api/users", { token, headers: { "x-request-id": requestId } });
+    expect(response.status).toBe(500);
+    expect(response.body).toEqual({ error: { code: "INTERNAL_ERROR", message: "Unexpected error", requestId } });
+  });
+
+  it("logs the error with its stack on stderr, without the token", async () => {
+    const token = await signToken({ id: adminId }, { secret: DEV_AUTH_SECRET });
+    const requestId = `e2e-stack-${randomUUID()}`;
+    await call(noSecret, "GET", "/api/users", { token, headers: { "x-request-id": requestId } });
+    await logOf(noSecret.stdout, requestId);
+    await expect.poll(() => jsonLines(noSecret.stderr()).filter((line) => line.requestId === requestId)).toHaveLength(1);
+    const [error] = jsonLines(noSecret.stderr()).filter((line) => line.requestId === requestId);
+    expect(error).toMatchObject({ level: "error", err: { message: expect.stringContaining("AUTH_SECRET must be set") } });
+    expect((error!.err as { stack: string }).stack).toMatch(/\n\s+at /);
+    expect(noSecret.stdout() + noSecret.stderr()).not.toContain(token);
+  });
+});
