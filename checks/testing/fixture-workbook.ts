@@ -92,6 +92,13 @@ export const limiterLesson: FixtureLesson = {
   },
 };
 
+/** A lesson like the adder, under another number and name, for workbooks with more lessons. */
+export function fixtureLesson(number: number, pattern: string): FixtureLesson {
+  const folder = `lesson-${number}-${pattern.replace(/ /g, "-")}`;
+  const files = Object.fromEntries(Object.entries(adderLesson.files).map(([file, content]) => [file, content.replaceAll('"lesson-1"', `"lesson-${number}"`)]));
+  return { folder, manifest: { ...adderLesson.manifest, id: `lesson-${number}`, pattern }, files };
+}
+
 export const references: Record<string, string> = {
   "solutions/adder.ts": "export function add(a: number, b: number): number {\n  return a + b;\n}\n",
   "solutions/limiter.ts": "export function allow(used: number, max: number): boolean {\n  return used < max;\n}\n",

@@ -1,0 +1,88 @@
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { findRoot } from "./cli.ts";
+import { type FixtureWorkbook, cleanEnv, createFixtureWorkbook, runCli } from "./testing/fixture-workbook.ts";
+
+let workbook: FixtureWorkbook;
+afterEach(() => workbook?.remove());
+
+const lessonList = "Lessons: lesson-1 adder, lesson-2 rate limiter.";
+
+describe("the workbook CLI", () => {
+  it.each([
+    [["hint", "lesson-9"], `Unknown lesson "lesson-9". ${lessonList}\n`],
+    [["hint", "7"], `Unknown lesson "7". ${lessonList}\n`],
+    [["diff", "cache"], `Unknown lesson "cache". ${lessonList}\n`],
+  ])("answers %j with one line listing the lessons and exit code 2", async (argv, stderr) => {
+    workbook = createFixtureWorkbook();
+    expect(await workbook.run(argv)).toEqual({ code: 2, stdout: "", stderr });
+  });
+
+  it.each([
+    [["hint", "lesson-2"], "Hint 1 of 3 for lesson-2 rate limiter:"],
+    [["hint", "2"], "Hint 1 of 3 for lesson-2 rate limiter:"],
+    [["hint", "rate limiter"], "Hint 1 of 3 for lesson-2 rate limiter:"],
+    [["hint", "rate-limiter"], "Hint 1 of 3 for lesson-2 rate limiter:"],
+  ])("accepts %j as a lesson", async (argv, firstLine) => {
+    workbook = createFixtureWorkbook();
+    const { code, stdout } = await workbook.run(argv);
+    expect(code).toBe(0);
+    expect(stdout.split("\n")[0]).toBe(firstLine);
+  });
+
+  it.each([
+    [["explode"], 'Unknown command "explode". Commands: check, watch, hint, progress, diff, reset, solve, verify, report.\n'],
+    [[], "No command given. Commands: check, watch, hint, progress, diff, reset, solve, verify, report.\n"],
+    [["check", "--fast"], "Unknown option --fast. Usage: npm run check [lesson] [--json]\n"],
+    [["progress", "lesson-1"], 'Unexpected argument "lesson-1". Usage: npm run progress\n'],
+  ])("answers %j with one line and exit code 2", async (argv, stderr) => {
+    workbook = createFixtureWorkbook();
+    expect(await workbook.run(argv)).toEqual({ code: 2, stdout: "", stderr });
+  });
+
+  it("prints a command's usage for --help", async () => {
+    workbook = createFixtureWorkbook();
+    expect(await workbook.run(["solve", "--help"])).toEqual({ code: 0, stdout: "Usage: npm run solve [lesson] [--through lesson-N] [--yes]\n", stderr: "" });
+  });
+
+  it("turns an unexpected failure into one line that says how to see the details", async () => {
+    workbook = createFixtureWorkbook();
+    const missing = path.join(workbook.root, "nowhere");
+    const { code, stdout, stderr } = await runCli(missing, ["progress"]);
+    expect(code).toBe(70);
+    expect(stdout).toBe("");
+    expect(stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(stderr).toMatch(/^The workbook CLI failed: ENOENT.*Run with WORKBOOK_DEBUG=1 for details\.\n$/);
+  });
+
+  it("adds the stack trace when WORKBOOK_DEBUG is set", async () => {
+    workbook = createFixtureWorkbook();
+    const missing = path.join(workbook.root, "nowhere");
+    const { stderr } = await runCli(missing, ["progress"], { env: cleanEnv({ WORKBOOK_DEBUG: "1" }) });
+    expect(stderr).toMatch(/\n\s+at /);
+  });
+
+  it("says when there are no lessons at all", async () => {
+    workbook = createFixtureWorkbook([]);
+    expect(await workbook.run(["progress"])).toEqual({ code: 1, stdout: "", stderr: "No lessons found: lessons/ holds no lesson-N-*/lesson.json.\n" });
+  });
+
+  it("warns in one line about a lesson folder it cannot use, and carries on", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write("lessons/lesson-3-broken/README.md", "# not yet\n");
+    const { code, stderr } = await workbook.run(["progress"]);
+    expect(code).toBe(0);
+    expect(stderr).toBe("Warning: skipping lessons/lesson-3-broken: has no lesson.json\n");
+  });
+});
+
+describe("findRoot", () => {
+  it("finds the workbook from a folder inside it", () => {
+    workbook = createFixtureWorkbook();
+    expect(findRoot(workbook.path("lessons/lesson-1-adder"), "/fallback")).toBe(workbook.root);
+  });
+
+  it("falls back when no folder above is a workbook", () => {
+    expect(findRoot(path.parse(process.cwd()).root, "/fallback")).toBe("/fallback");
+  });
+});
