@@ -34,7 +34,7 @@ export class RateLimiter {
   constructor(options: RateLimiterOptions) {
     for (const name of ["max", "windowMs", "maxKeys"] as const) {
       const value = options[name];
-      // maxKeys may be left out; max and windowMs may not, even when a caller casts past the type.
+      // Only maxKeys has a default; a missing max or windowMs (from plain JavaScript) is refused.
       if (name === "maxKeys" && value === undefined) continue;
       if (!Number.isInteger(value) || value! < 1) {
         throw new RangeError(`${name} must be a positive integer, got ${value}`);
