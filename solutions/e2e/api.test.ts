@@ -49,7 +49,10 @@ beforeAll(async () => {
   build = await buildIfStale(DIST_DIR);
   configAfter = readConfigFiles();
   const common = { DATABASE_URL: `file:${file}`, NEXT_DIST_DIR: DIST_DIR, NODE_ENV: "production", LOG_LEVEL: "info" };
-  [api, noSecret] = await Promise.all([startServer({ ...common, AUTH_SECRET: SECRET }), startServer(common)]);
+  [api, noSecret] = await Promise.all([
+    startServer({ ...common, AUTH_SECRET: SECRET }),
+    startServer({ ...common, LOG_LEVEL: "error" }),
+  ]);
   console.info(`e2e: build ${build}, servers ready after ${Math.round(performance.now() - started)} ms`);
 });
 
@@ -190,7 +193,7 @@ describe("the users API served by next start (NODE_ENV=production, AUTH_SECRET s
   });
 });
 
-describe("a production server started without AUTH_SECRET", () => {
+describe("a production server started without AUTH_SECRET, with LOG_LEVEL=error", () => {
   it("still starts and answers requests that need no secret", async () => {
     expect((await call(noSecret, "GET", "/api/health")).status).toBe(200);
     expect((await call(noSecret, "GET", "/api/users")).status).toBe(401);
@@ -208,11 +211,20 @@ describe("a production server started without AUTH_SECRET", () => {
     const token = await signToken({ id: adminId }, { secret: DEV_AUTH_SECRET });
     const requestId = `e2e-stack-${randomUUID()}`;
     await call(noSecret, "GET", "/api/users", { token, headers: { "x-request-id": requestId } });
-    await logOf(noSecret.stdout, requestId);
-    await expect.poll(() => jsonLines(noSecret.stderr()).filter((line) => line.requestId === requestId)).toHaveLength(1);
-    const [error] = jsonLines(noSecret.stderr()).filter((line) => line.requestId === requestId);
+    const logged = () => jsonLines(noSecret.stderr()).filter((line) => line.requestId === requestId);
+    await expect.poll(logged).toHaveLength(1);
+    const [error] = logged();
     expect(error).toMatchObject({ level: "error", err: { message: expect.stringContaining("AUTH_SECRET must be set") } });
     expect((error!.err as { stack: string }).stack).toMatch(/\n\s+at /);
     expect(noSecret.stdout() + noSecret.stderr()).not.toContain(token);
+  });
+
+  it("writes no request lines below its LOG_LEVEL, though it has served requests", async () => {
+    const requestId = `e2e-level-${randomUUID()}`;
+    const token = await signToken({ id: adminId }, { secret: DEV_AUTH_SECRET });
+    await call(noSecret, "GET", "/api/users", { token, headers: { "x-request-id": requestId } });
+    // Start-up health checks and the tests above made requests long before this one.
+    await expect.poll(() => jsonLines(noSecret.stderr()).some((line) => line.requestId === requestId)).toBe(true);
+    expect(jsonLines(noSecret.stdout())).toEqual([]);
   });
 });
