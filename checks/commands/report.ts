@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import path from "node:path";
 import type { ParsedArgs } from "../lib/args.ts";
@@ -24,6 +24,7 @@ export async function report(ctx: Context, args: ParsedArgs): Promise<number> {
     return 0;
   }
   const target = path.resolve(ctx.root, out);
+  mkdirSync(path.dirname(target), { recursive: true });
   writeFileSync(target, markdown);
   ctx.out.line(`Report written to ${path.relative(ctx.root, target) || target}`);
   return 0;

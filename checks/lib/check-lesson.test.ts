@@ -157,3 +157,30 @@ describe("followingLesson", () => {
     expect(followingLesson(lessons, state, lessons[0]!)?.id).toBe("lesson-3");
   });
 });
+
+describe("firstProblem with a stub that does not fit its tests", () => {
+  it("puts a type error in a test file before the failing tests", () => {
+    const missingExport = diagnostic("TS2305", `${l2.dir}/cache.test.ts`);
+    expect(firstProblem(result([failed("a")], {}, [missingExport]))).toEqual({ kind: "type", diagnostic: missingExport });
+  });
+
+  it("tells the learner to change the stub, not the test", () => {
+    const missingExport = diagnostic("TS2305", `${l2.dir}/cache.test.ts`);
+    expect(nextAction(result([failed("a")], {}, [missingExport]), lessons, emptyState())).toBe(
+      "change lessons/lesson-2-thing/cache.ts to fit how the test uses it at lessons/lesson-2-thing/cache.test.ts:3:7",
+    );
+  });
+
+  it("keeps failing tests before a type error in the stub itself", () => {
+    expect(firstProblem(result([failed("a")], {}, [diagnostic("TS2322")]))?.kind).toBe("test");
+  });
+});
+
+describe("recordCheck when the test file cannot load", () => {
+  it("keeps the last known number of tests", () => {
+    const state: WorkbookState = { version: 1, lessons: { "lesson-2": { passed: false, testsPassing: 3, testsTotal: 7, hintsUsed: 0, solved: false } } };
+    const fileErrors = [{ file: `${l2.dir}/cache.test.ts`, failure: { errorName: "SyntaxError", message: "bad" } }];
+    recordCheck(state, lessons, result([], { fileErrors }), new Date());
+    expect(state.lessons["lesson-2"]).toMatchObject({ testsPassing: 0, testsTotal: 7 });
+  });
+});

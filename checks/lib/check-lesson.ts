@@ -72,7 +72,11 @@ export function summarize(lesson: Lesson, run: RunResult, typeErrors: TypeDiagno
 
 const isSyntaxError = (diagnostic: TypeDiagnostic) => /^TS1\d{3}$/.test(diagnostic.code);
 
-/** What the learner should look at first: a syntax error stops everything, then a file that cannot load, then the first failing test, then a type error. */
+/**
+ * What the learner should look at first: a syntax error stops everything, then a file that cannot
+ * load, then a stub that does not fit its tests' types, then the first failing test, then any
+ * other type error.
+ */
 export function firstProblem(result: CheckResult): Problem | undefined {
   const inLesson = result.typeErrors.filter((d) => d.file.startsWith(`${result.lesson.dir}/`));
   const syntax = inLesson.find(isSyntaxError) ?? result.typeErrors.find(isSyntaxError);
@@ -80,6 +84,11 @@ export function firstProblem(result: CheckResult): Problem | undefined {
   const loadError = result.fileErrors[0];
   // A file that cannot load usually has a type error that says why more clearly (a missing export, a wrong import).
   if (loadError) return inLesson[0] ? { kind: "type", diagnostic: inLesson[0] } : { kind: "load", error: loadError };
+  // A type error in a test file means the stub's exports or types are not what the tests use:
+  // fixing that comes before any single test.
+  const testFiles = testPaths(result.lesson);
+  const inTests = inLesson.find((d) => testFiles.includes(d.file));
+  if (inTests) return { kind: "type", diagnostic: inTests };
   const failing = result.tests.find((test) => test.status === "failed");
   if (failing) return { kind: "test", test: failing };
   const typeError = inLesson[0] ?? result.typeErrors[0];
@@ -88,13 +97,22 @@ export function firstProblem(result: CheckResult): Problem | undefined {
   return undefined;
 }
 
+export function isTestFile(lesson: Lesson, file: string): boolean {
+  return testPaths(lesson).includes(file);
+}
+
+/** The stub named like a test file (cache.test.ts → cache.ts), else all of the lesson's stubs. */
+export function stubForTest(lesson: Lesson, testFile: string): string {
+  const stubs = lesson.files.map((file) => stubPath(lesson, file));
+  return stubs.find((stub) => stub.replace(/\.ts$/, ".test.ts") === testFile) ?? describeStubs(lesson);
+}
+
 /** The stub a failing test points at: where NotImplementedError came from, the stub named like the test file, or all stubs. */
 export function stubToEdit(lesson: Lesson, test?: TestOutcome): string {
   const stubs = lesson.files.map((file) => stubPath(lesson, file));
   const fromError = [test?.failure?.notImplemented?.location?.file, test?.failure?.location?.file].find((file) => file && stubs.includes(file));
   if (fromError) return fromError;
-  const byName = test && stubs.find((stub) => stub.replace(/\.ts$/, ".test.ts") === test.file);
-  return byName ?? describeStubs(lesson);
+  return test ? stubForTest(lesson, test.file) : describeStubs(lesson);
 }
 
 export function formatLocation(location: { file: string; line: number; column: number }): string {
@@ -118,7 +136,9 @@ export function nextAction(result: CheckResult, lessons: Lesson[], state: Workbo
     case "syntax":
       return `fix the syntax error at ${formatLocation(problem.diagnostic)}`;
     case "type":
-      return `fix the type error at ${formatLocation(problem.diagnostic)}`;
+      return isTestFile(result.lesson, problem.diagnostic.file)
+        ? `change ${stubForTest(result.lesson, problem.diagnostic.file)} to fit how the test uses it at ${formatLocation(problem.diagnostic)}`
+        : `fix the type error at ${formatLocation(problem.diagnostic)}`;
     case "load":
       return `fix the error that stops ${problem.error.file || "the tests"} from loading${problem.error.failure.location ? `, at ${formatLocation(problem.error.failure.location)}` : ""}`;
     case "test":
@@ -137,7 +157,8 @@ export function recordCheck(state: WorkbookState, lessons: Lesson[], result: Che
   const entry = editLessonState(state, result.lesson.id);
   entry.passed = result.passed;
   entry.testsPassing = result.passing;
-  entry.testsTotal = result.total;
+  // A file that cannot load has no tests to count; the last count is still the lesson's size.
+  if (result.total > 0 || result.fileErrors.length === 0) entry.testsTotal = result.total;
   entry.checkedAt = now.toISOString();
   if (!moveCurrent) return undefined;
   const wasCurrent = state.current === undefined || state.current === result.lesson.id;

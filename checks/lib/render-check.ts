@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { ChalkInstance } from "chalk";
-import { type CheckResult, type Problem, firstProblem, formatLocation, nextAction, stubToEdit } from "./check-lesson.ts";
+import { type CheckResult, type Problem, firstProblem, formatLocation, isTestFile, nextAction, stubForTest, stubToEdit } from "./check-lesson.ts";
 import { type Lesson, lessonLabel } from "./lessons.ts";
 import { symbols } from "./output.ts";
 import type { Failure, SourceLocation } from "./run-tests.ts";
-import { type WorkbookState, lessonsDone } from "./state.ts";
+import { type WorkbookState, lessonState, lessonsDone } from "./state.ts";
 
 // How a check reads in the terminal: a line per test, the first problem explained in full, a
 // progress line, and one next action as the very last line.
@@ -36,7 +36,8 @@ export function renderCheck(root: string, result: CheckResult, lessons: Lesson[]
 }
 
 export function progressLine(result: CheckResult, lessons: Lesson[], state: WorkbookState): string {
-  return `${lessonLabel(result.lesson)}: ${result.passing}/${result.total} tests passing · ${lessonsDone(lessons, state)} of ${lessons.length} lessons done`;
+  const total = result.total || lessonState(state, result.lesson.id).testsTotal;
+  return `${lessonLabel(result.lesson)}: ${result.passing}/${total} tests passing · ${lessonsDone(lessons, state)} of ${lessons.length} lessons done`;
 }
 
 function testLine(status: string, name: string, c: ChalkInstance): string {
@@ -51,11 +52,15 @@ function explain(root: string, result: CheckResult, problem: Problem, c: ChalkIn
     case "type": {
       const { diagnostic } = problem;
       const title = problem.kind === "syntax" ? "Syntax error" : "Type error";
-      return [
+      const lines = [
         c.red.bold(`${title} at ${formatLocation(diagnostic)}`),
         ...indent(diagnostic.message.split("\n").slice(0, maxMessageLines)),
         ...sourceExcerpt(root, diagnostic, c),
       ];
+      if (isTestFile(result.lesson, diagnostic.file)) {
+        lines.push(`  The tests use your code this way: change ${c.cyan(stubForTest(result.lesson, diagnostic.file))}, not the test.`);
+      }
+      return lines;
     }
     case "load": {
       const { error } = problem;
@@ -80,7 +85,7 @@ function failureLines(root: string, failure: Failure, c: ChalkInstance): string[
   const lines = indent(`${prefix}${failure.message}`.split("\n").slice(0, maxMessageLines));
   if (failure.diff) {
     for (const line of failure.diff.split("\n").slice(0, maxMessageLines * 2)) {
-      lines.push(`    ${line.startsWith("-") ? c.green(line) : line.startsWith("+") ? c.red(line) : line}`);
+      lines.push(`    ${line.startsWith("-") ? c.green(line) : line.startsWith("+") ? c.red(line) : line}`.trimEnd());
     }
   } else if (failure.expected !== undefined || failure.actual !== undefined) {
     lines.push(`    Expected: ${c.green(failure.expected ?? "")}`, `    Received: ${c.red(failure.actual ?? "")}`);
