@@ -319,7 +319,7 @@ describe("authorize", () => {
     ["admin", ["admin"]],
     ["user", ["user", "admin"]],
     ["admin", ["user", "admin"]],
-  ])("lets a %s through when %j may", (role, roles) => {
+  ])("lets role %s through when %j may", (role, roles) => {
     expect(() => authorize(as(role), roles)).not.toThrow();
   });
 
@@ -328,7 +328,7 @@ describe("authorize", () => {
     ["admin", ["user"]],
     ["user", []],
     ["admin", []],
-  ])("answers a %s with 403 FORBIDDEN when only %j may", (role, roles) => {
+  ])("answers role %s with 403 FORBIDDEN when only %j may", (role, roles) => {
     const error = thrown(() => authorize(as(role), roles));
     expect(error, "authorize() must throw an ApiError").toBeInstanceOf(ApiError);
     const { statusCode, code, message } = error as ApiError;
