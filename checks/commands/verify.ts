@@ -37,7 +37,8 @@ export async function verify(ctx: Context, args: ParsedArgs): Promise<number> {
     verdicts.get(lesson.id)!.problems.push(...problems);
     for (const stub of stubs.filter((s) => s.source === "working")) ctx.out.warn(`${stub.file} is not committed yet: verifying its working copy.`);
   }
-  const runnable = lessons.filter((lesson) => verdicts.get(lesson.id)!.problems.length === 0);
+  // A lesson with a wrong hint still has tests worth running; one without its files has not.
+  const runnable = lessons.filter((lesson) => pristine.get(lesson.id)!.length === lesson.files.length && testPaths(lesson).every((test) => existsSync(path.join(ctx.root, test))));
   const stubs = runnable.flatMap((lesson) => pristine.get(lesson.id)!);
   const tests = runnable.flatMap(testPaths);
   const globalProblems: string[] = [];

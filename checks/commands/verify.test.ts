@@ -1,0 +1,121 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { type FixtureWorkbook, adderLesson, createFixtureWorkbook, fixtureLesson, limiterLesson, references } from "../testing/fixture-workbook.ts";
+import { normalizeMarkdown } from "./verify.ts";
+
+let workbook: FixtureWorkbook;
+afterEach(() => workbook?.remove());
+
+const lastLine = (text: string) => text.trimEnd().split("\n").pop();
+
+describe("npm run verify", () => {
+  it("proves every lesson: tests fail on the stub, pass on the reference, the stub type-checks", async () => {
+    workbook = createFixtureWorkbook();
+    expect(await workbook.run(["verify"])).toEqual({
+      code: 0,
+      stderr: "",
+      stdout: [
+        "✓ lesson-1 adder: 2 tests fail on the stub and pass on the reference; the stub type-checks",
+        "✓ lesson-2 rate limiter: 2 tests fail on the stub and pass on the reference; the stub type-checks",
+        "2 passed, 0 failed",
+        "",
+      ].join("\n"),
+    });
+  });
+
+  it("verifies the committed stubs, not a learner's edits, and leaves those edits alone", async () => {
+    workbook = createFixtureWorkbook();
+    const solved = references["solutions/adder.ts"]!;
+    const broken = "export function allow(used: number, max: number): boolean {\n  return used <;\n}\n";
+    workbook.write("lessons/lesson-1-adder/adder.ts", solved);
+    workbook.write("lessons/lesson-2-rate-limiter/limiter.ts", broken);
+    const { code, stdout } = await workbook.run(["verify"]);
+    expect(code).toBe(0);
+    expect(lastLine(stdout)).toBe("2 passed, 0 failed");
+    expect(workbook.read("lessons/lesson-1-adder/adder.ts")).toBe(solved);
+    expect(workbook.read("lessons/lesson-2-rate-limiter/limiter.ts")).toBe(broken);
+    expect(workbook.exists(".workbook/backups")).toBe(false);
+  });
+
+  describe("on a workbook that breaks the invariants", () => {
+    // lesson-1: the committed stub already passes one test.
+    const halfDone = {
+      ...adderLesson,
+      files: { ...adderLesson.files, "adder.ts": "export function add(a: number, b: number): number {\n  return a + Math.abs(b);\n}\n" },
+    };
+    // lesson-2: a test fails on the stub through a TypeError, and a hint is missing from the README.
+    const crashing = {
+      ...limiterLesson,
+      files: {
+        ...limiterLesson.files,
+        "limiter.test.ts": [
+          limiterLesson.files["limiter.test.ts"],
+          'it("describes its answer", () => {',
+          "  let answer: { text: string } | undefined;",
+          "  try {",
+          "    answer = { text: String(allow(1, 2)) };",
+          "  } catch {}",
+          '  expect(answer!.text).toBe("true");',
+          "});",
+          "",
+        ].join("\n"),
+        "README.md": "# Lesson 2\n\n- Compare.\n- Used against max.\n",
+      },
+    };
+    // lesson-3: the reference fails a test, and the stub has a type error.
+    const wrongReference = fixtureLesson(3, "wrong");
+    wrongReference.files["adder.test.ts"] += 'it("adds three", () => {\n  expect(add(1, 1)).toBe(3);\n});\n';
+    wrongReference.files["adder.ts"] += "export const typo: number = 'one';\n";
+
+    it("fails, naming each lesson and test that breaks one, with the summary last", async () => {
+      workbook = createFixtureWorkbook([halfDone, crashing, wrongReference]);
+      const { code, stdout } = await workbook.run(["verify"]);
+      expect(code).toBe(1);
+      const lines = stdout.trimEnd().split("\n");
+      expect(lines[0]).toBe("✗ lesson-1 adder");
+      expect(lines).toContain("    “add › adds two numbers” passes on the committed stub (lessons/lesson-1-adder/adder.test.ts)");
+      expect(lines).toContain("✗ lesson-2 rate limiter");
+      expect(lines).toContain("    hint 3 is not in lessons/lesson-2-rate-limiter/README.md");
+      expect(stdout).toMatch(
+        /    “describes its answer” fails on the committed stub through TypeError at lessons\/lesson-2-rate-limiter\/limiter\.test\.ts:16:\d+ \(Cannot read properties of undefined \(reading 'text'\)\), not NotImplementedError or an assertion\n/,
+      );
+      expect(lines).toContain("✗ lesson-3 wrong");
+      expect(stdout).toMatch(/    “adds three” fails with the reference at lessons\/lesson-3-wrong\/adder\.test\.ts:\d+:\d+: expected 2 to be 3/);
+      expect(stdout).toMatch(/    type error in the committed stub's files at lessons\/lesson-3-wrong\/adder\.ts:6:\d+: Type 'string' is not assignable to type 'number'\./);
+      expect(lastLine(stdout)).toBe("0 passed, 3 failed");
+    });
+
+    it("--lesson verifies one lesson, and --json reports it as one object", async () => {
+      workbook = createFixtureWorkbook([adderLesson, fixtureLesson(2, "two")]);
+      workbook.write("lessons/lesson-2-two/adder.ts", halfDone.files["adder.ts"]!);
+      workbook.git("commit", "-qam", "a stub that passes a test");
+      const { code, stdout } = await workbook.run(["verify", "--lesson", "lesson-2", "--json"]);
+      expect(code).toBe(1);
+      expect(JSON.parse(stdout)).toEqual({
+        lessons: [{ id: "lesson-2", label: "lesson-2 two", tests: 2, passed: false, problems: ["“add › adds two numbers” passes on the committed stub (lessons/lesson-2-two/adder.test.ts)"] }],
+        problems: [],
+        passed: 0,
+        failed: 1,
+      });
+    });
+  });
+
+  it("fails a lesson folder without a manifest", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write("lessons/lesson-3-draft/notes.md", "to do\n");
+    const { code, stdout } = await workbook.run(["verify"]);
+    expect(code).toBe(1);
+    expect(stdout).toContain("✗ lessons/lesson-3-draft\n    has no lesson.json\n");
+    expect(lastLine(stdout)).toBe("2 passed, 1 failed");
+  });
+});
+
+describe("normalizeMarkdown", () => {
+  it.each([
+    ["Return `a + b`.", "Return a + b."],
+    ["Used against **max**.", "Used against max."],
+    ["See [the docs](https://example.com)\n  and   more", "See the docs and more"],
+    ["> quoted\n> hint", "quoted hint"],
+  ])("reads %j as %j", (markdown, text) => {
+    expect(normalizeMarkdown(markdown)).toBe(text);
+  });
+});
