@@ -184,3 +184,18 @@ describe("recordCheck when the test file cannot load", () => {
     expect(state.lessons["lesson-2"]).toMatchObject({ testsPassing: 0, testsTotal: 7 });
   });
 });
+
+describe("recordCheck when no current lesson is recorded", () => {
+  const done = { passed: true, testsPassing: 1, testsTotal: 1, hintsUsed: 0, solved: true };
+
+  it("treats the first open lesson as current", () => {
+    const state = emptyState();
+    expect(recordCheck(state, lessons, result([passed("a")], {}, [], lessons[0]!), new Date())?.id).toBe("lesson-2");
+  });
+
+  it("moves nothing when every other lesson is already done", () => {
+    const state: WorkbookState = { version: 1, lessons: { "lesson-2": done, "lesson-3": done } };
+    expect(recordCheck(state, lessons, result([passed("a")], {}, [], lessons[0]!), new Date())).toBeUndefined();
+    expect(state.current).toBeUndefined();
+  });
+});

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { type Lesson, describeStubs, nextLesson, stubPath, testPaths } from "./lessons.ts";
+import { type Lesson, describeStubs, stubPath, testPaths } from "./lessons.ts";
 import { type FileError, type RunResult, type TestHost, type TestOutcome, runTests } from "./run-tests.ts";
-import { type WorkbookState, editLessonState, lessonState } from "./state.ts";
+import { type WorkbookState, currentLesson, editLessonState, lessonState } from "./state.ts";
 import { type TypeDiagnostic, typecheck } from "./typecheck.ts";
 import { UserError } from "./user-error.ts";
 
@@ -154,6 +154,7 @@ export function nextAction(result: CheckResult, lessons: Lesson[], state: Workbo
  * is returned. `moveCurrent: false` only records (a trainer's report re-running every lesson).
  */
 export function recordCheck(state: WorkbookState, lessons: Lesson[], result: CheckResult, now: Date, moveCurrent = true): Lesson | undefined {
+  const wasCurrent = currentLesson(lessons, state).id === result.lesson.id;
   const entry = editLessonState(state, result.lesson.id);
   entry.passed = result.passed;
   entry.testsPassing = result.passing;
@@ -161,13 +162,12 @@ export function recordCheck(state: WorkbookState, lessons: Lesson[], result: Che
   if (result.total > 0 || result.fileErrors.length === 0) entry.testsTotal = result.total;
   entry.checkedAt = now.toISOString();
   if (!moveCurrent) return undefined;
-  const wasCurrent = state.current === undefined || state.current === result.lesson.id;
   if (!result.passed) {
     state.current = result.lesson.id;
     return undefined;
   }
   if (!wasCurrent) return undefined;
-  const following = followingLesson(lessons, state, result.lesson) ?? nextLesson(lessons, result.lesson);
+  const following = followingLesson(lessons, state, result.lesson);
   if (following) state.current = following.id;
   return following;
 }
