@@ -30,6 +30,12 @@ export class RateLimiter {
   readonly windowMs: number;
   private readonly maxKeys: number;
   private readonly now: () => number;
+  // The oldest window, found through one long-lived iterator. A new Map iterator starts at the
+  // first slot and steps over every entry deleted since the Map last compacted itself, so a
+  // limiter flooded with new keys (one per request) would pay thousands of steps per request.
+  // This iterator only moves forward, so each deleted entry is stepped over once.
+  private cursor = this.windows.entries();
+  private head: [string, Window] | undefined;
 
   constructor(options: RateLimiterOptions) {
     for (const name of ["max", "windowMs", "maxKeys"] as const) {
@@ -57,7 +63,7 @@ export class RateLimiter {
     let window = this.windows.get(key);
     if (!window || now >= window.resetAt) {
       this.windows.delete(key);
-      if (this.windows.size >= this.maxKeys) this.windows.delete(this.windows.keys().next().value as string);
+      if (this.windows.size >= this.maxKeys) this.windows.delete(this.oldest()![0]);
       window = { count: 0, resetAt: now + this.windowMs };
       this.windows.set(key, window);
     }
@@ -72,10 +78,26 @@ export class RateLimiter {
   }
 
   private dropExpired(now: number): void {
-    for (const [key, window] of this.windows) {
-      if (now < window.resetAt) return;
-      this.windows.delete(key);
+    for (let oldest = this.oldest(); oldest && now >= oldest[1].resetAt; oldest = this.oldest()) {
+      this.windows.delete(oldest[0]);
     }
+  }
+
+  /** The first live entry; a window renewed since is a new object at the end of the Map. */
+  private oldest(): [string, Window] | undefined {
+    while (!this.head || this.windows.get(this.head[0]) !== this.head[1]) {
+      const next = this.cursor.next();
+      if (!next.done) {
+        this.head = next.value;
+      } else if (this.windows.size === 0) {
+        this.head = undefined;
+        return undefined;
+      } else {
+        // An exhausted iterator stays exhausted: start again for the entries added since.
+        this.cursor = this.windows.entries();
+      }
+    }
+    return this.head;
   }
 }
 
