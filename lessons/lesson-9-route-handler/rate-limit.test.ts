@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 // The limit is read once, when the first request creates the limiter, so it must be set before
 // anything is imported. Every test below uses callers of its own: the counts are per caller.
@@ -7,31 +7,14 @@ vi.hoisted(() => {
   process.env.RATE_LIMIT_WINDOW_MS = "60000";
 });
 
-import { logger, type Logger } from "@/lib/logger";
-import { createUser, params, request, tokenFor, type RequestOptions } from "@/testing/fixtures";
+import { createUser, surfaceServerErrors, params, request, tokenFor, type RequestOptions } from "@/testing/fixtures";
 import { GET as getUser } from "./user-by-id-route";
 import { GET as listUsers, POST as createUserRoute } from "./users-route";
 
-let loggedErrors: MockInstance<Logger["error"]>;
+// A 500 fails the test with what the handler threw, not just "Unexpected error".
+const send = surfaceServerErrors();
+
 let nextCaller = 0;
-
-beforeEach(() => {
-  loggedErrors = vi.spyOn(logger, "error");
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-// A client sees only "Unexpected error" for a 500; the test shows what the handler threw instead.
-async function send(pending: Promise<Response>): Promise<Response> {
-  const response = await pending;
-  if (response.status === 500) {
-    const thrown = loggedErrors.mock.lastCall?.[0].err;
-    throw thrown instanceof Error ? thrown : new Error(`The handler answered 500: ${await response.text()}`);
-  }
-  return response;
-}
 
 async function newCaller(role: "user" | "admin" = "user") {
   nextCaller += 1;

@@ -1,9 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
-import { logger, type Logger } from "@/lib/logger";
+import { beforeEach, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/prisma";
 import { userService } from "@/services/user-service";
-import { createUser, params, request, resetUsers, tokenFor, type RequestOptions } from "@/testing/fixtures";
+import { createUser, surfaceServerErrors, params, request, resetUsers, tokenFor, type RequestOptions } from "@/testing/fixtures";
 import { DELETE, GET, PATCH } from "./user-by-id-route";
+
+// A 500 fails the test with what the handler threw, not just "Unexpected error".
+const send = surfaceServerErrors();
 
 type Id = bigint | number | string;
 type Row = Awaited<ReturnType<typeof createUser>>;
@@ -16,10 +18,8 @@ let adminToken: string;
 let alice: Row;
 let aliceToken: string;
 let bob: Row;
-let loggedErrors: MockInstance<Logger["error"]>;
 
 beforeEach(async () => {
-  loggedErrors = vi.spyOn(logger, "error");
   await resetUsers();
   // Created through the service, not straight in the database: its write empties the users
   // cache, which an earlier test may have filled.
@@ -29,21 +29,6 @@ beforeEach(async () => {
   aliceToken = await tokenFor(alice);
   bob = await createUser({ name: "Bob", email: "bob@example.com" });
 });
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-// A client sees only "Unexpected error" for a 500. The error handler logs what was thrown, so a
-// test that gets a 500 fails with that error instead (say, "GET /api/users/[id] is not implemented").
-async function send(pending: Promise<Response>): Promise<Response> {
-  const response = await pending;
-  if (response.status === 500) {
-    const thrown = loggedErrors.mock.lastCall?.[0].err;
-    throw thrown instanceof Error ? thrown : new Error(`The handler answered 500: ${await response.text()}`);
-  }
-  return response;
-}
 
 const at = (id: Id) => `/api/users/${id}`;
 const get = (id: Id, token?: string) => send(GET(request("GET", at(id), { token }), params({ id: String(id) })));

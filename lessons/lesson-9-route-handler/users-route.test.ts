@@ -1,41 +1,30 @@
-import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
-import { logger, type Logger } from "@/lib/logger";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { prisma } from "@/lib/prisma";
 import { userRepository } from "@/repositories/user-repository";
 import { userService } from "@/services/user-service";
-import { createUser, params, request, resetUsers, tokenFor, type RequestOptions } from "@/testing/fixtures";
+import { createUser, surfaceServerErrors, params, request, resetUsers, tokenFor, type RequestOptions } from "@/testing/fixtures";
 import { GET, POST } from "./users-route";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+// A 500 fails the test with what the handler threw, not just "Unexpected error".
+const send = surfaceServerErrors();
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NO_PARAMS = params({});
 
 let admin: { id: bigint };
 let adminToken: string;
-let loggedErrors: MockInstance<Logger["error"]>;
 
 beforeEach(async () => {
-  loggedErrors = vi.spyOn(logger, "error");
   await resetUsers();
   // Created through the service, not straight in the database: its write empties the users
   // cache, which an earlier test may have filled.
   admin = await userService.createUser({ name: "Ada", email: "admin@example.com", role: "admin" });
   adminToken = await tokenFor(admin);
 });
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-// A client sees only "Unexpected error" for a 500. The error handler logs what was thrown, so a
-// test that gets a 500 fails with that error instead (say, "POST /api/users is not implemented").
-async function send(pending: Promise<Response>): Promise<Response> {
-  const response = await pending;
-  if (response.status === 500) {
-    const thrown = loggedErrors.mock.lastCall?.[0].err;
-    throw thrown instanceof Error ? thrown : new Error(`The handler answered 500: ${await response.text()}`);
-  }
-  return response;
-}
 
 const post = (options: RequestOptions) => send(POST(request("POST", "/api/users", options), NO_PARAMS));
 const list = (query = "", options: RequestOptions = { token: adminToken }) =>

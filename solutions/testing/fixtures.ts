@@ -1,4 +1,6 @@
 import { NextRequest } from "next/server";
+import { afterEach, beforeEach, vi, type MockInstance } from "vitest";
+import { logger, type Logger } from "@/lib/logger";
 import { signToken } from "@/lib/auth";
 import { prisma } from "@/lib/prisma";
 import type { Role } from "@/schemas/user";
@@ -40,4 +42,27 @@ export function params<P extends Record<string, string>>(value: P): { params: Pr
 
 export async function json(response: Response): Promise<any> {
   return response.json();
+}
+
+/**
+ * A client sees only "Unexpected error" for a 500, which tells a learner nothing. Call this at
+ * the top of a test file: the returned `send` awaits a handler's response and, for a 500,
+ * rethrows what the error handler logged (say, "POST /api/users is not implemented yet").
+ */
+export function surfaceServerErrors(): (pending: Promise<Response>) => Promise<Response> {
+  let loggedErrors: MockInstance<Logger["error"]>;
+  beforeEach(() => {
+    loggedErrors = vi.spyOn(logger, "error");
+  });
+  afterEach(() => {
+    loggedErrors.mockRestore();
+  });
+  return async (pending) => {
+    const response = await pending;
+    if (response.status === 500) {
+      const thrown = (loggedErrors.mock.lastCall?.[0] as { err?: unknown } | undefined)?.err;
+      throw thrown instanceof Error ? thrown : new Error(`The handler answered 500: ${await response.text()}`);
+    }
+    return response;
+  };
 }
