@@ -21,31 +21,51 @@ export type UserRepository = {
   delete(id: bigint): Promise<GuardedResult>;
 };
 
+// Given, not part of the exercise. The SQLite driver adapter runs every query on one
+// connection, and an interactive transaction holds that connection inside BEGIN for as long as
+// its callback awaits. A query from another request issued meanwhile would run inside that
+// transaction: it would read changes that may never commit, and a write already acknowledged to
+// its client would vanish if the transaction rolled back. So every repository operation below
+// runs through `serial`, one at a time per client. (The README's "In production" says more.)
+const queues = new WeakMap<object, Promise<unknown>>();
+
+function oneAtATime<T>(db: object, operation: () => Promise<T>): Promise<T> {
+  const result = (queues.get(db) ?? Promise.resolve()).then(operation);
+  queues.set(db, result.catch(() => undefined));
+  return result;
+}
+
 export function createUserRepository(db: PrismaClient): UserRepository {
+  const serial = <T>(operation: () => Promise<T>) => oneAtATime(db, operation);
+
   return {
     // TODO: the user with this id, or null. One call: db.user.findUnique({ where: { id } }).
-    async findById(id) {
-      return notImplemented("lesson-3", "findById");
-    },
+    findById: (id) =>
+      serial(async () => {
+        return notImplemented("lesson-3", "findById");
+      }),
 
     // TODO: the user with this email, or null (email is a unique column, so findUnique works).
-    async findByEmail(email) {
-      return notImplemented("lesson-3", "findByEmail");
-    },
+    findByEmail: (email) =>
+      serial(async () => {
+        return notImplemented("lesson-3", "findByEmail");
+      }),
 
     // TODO: up to `limit` users ordered by id, starting after `cursor` (id greater than it) when
     // one is given. nextCursor is the id of the last user returned when more users follow, and
     // null otherwise. Tip: fetch `limit + 1` rows to learn whether a next page exists.
-    async list({ limit, cursor }) {
-      return notImplemented("lesson-3", "list");
-    },
+    list: ({ limit, cursor }) =>
+      serial(async () => {
+        return notImplemented("lesson-3", "list");
+      }),
 
     // TODO: insert the user and return the new row. When the email is taken Prisma throws an
     // error with code "P2002": throw apiError("EMAIL_EXISTS", "Email already exists",
     // { cause: error }) instead, never Prisma's message. Rethrow any other error unchanged.
-    async create(data) {
-      return notImplemented("lesson-3", "create");
-    },
+    create: (data) =>
+      serial(async () => {
+        return notImplemented("lesson-3", "create");
+      }),
 
     // TODO: in ONE transaction (db.$transaction(async (tx) => ...), using tx inside):
     //  - no user with this id: return { ok: false, reason: "not_found" };
@@ -53,15 +73,17 @@ export function createUserRepository(db: PrismaClient): UserRepository {
     //  - if the user was an admin and no admin is left now, roll back (throw inside the
     //    transaction) and return { ok: false, reason: "last_admin" };
     //  - otherwise return { ok: true, user } with the updated row.
-    async update(id, data) {
-      return notImplemented("lesson-3", "update");
-    },
+    update: (id, data) =>
+      serial(async () => {
+        return notImplemented("lesson-3", "update");
+      }),
 
     // TODO: like update, in one transaction: not_found for a missing id, last_admin (and the row
     // stays) when it would delete the last admin, else { ok: true, user } with the deleted row.
-    async delete(id) {
-      return notImplemented("lesson-3", "delete");
-    },
+    delete: (id) =>
+      serial(async () => {
+        return notImplemented("lesson-3", "delete");
+      }),
   };
 }
 
