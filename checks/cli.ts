@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { type CommandSpec, type ParsedArgs, parseArgs } from "./lib/args.ts";
 import { type Context, type InputLike, terminalAsk } from "./lib/context.ts";
 import { type WritableLike, createOutput } from "./lib/output.ts";
+import { prestartTestHost, watchPool } from "./lib/run-tests.ts";
 import { UserError } from "./lib/user-error.ts";
 
 // The workbook CLI: `npm run <command>` → tsx checks/cli.ts <command> [arguments]. Each command
@@ -85,7 +86,12 @@ if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToP
   };
   process.on("uncaughtException", fail);
   process.on("unhandledRejection", fail);
-  const root = process.env.WORKBOOK_ROOT ?? findRoot(process.cwd(), path.dirname(path.dirname(fileURLToPath(import.meta.url))));
+  const root = realpathSync(process.env.WORKBOOK_ROOT ?? findRoot(process.cwd(), path.dirname(path.dirname(fileURLToPath(import.meta.url)))));
+  const command = aliases[process.argv[2] ?? ""] ?? process.argv[2];
+  if (!process.argv.includes("--help")) {
+    if (command === "check") prestartTestHost(root, "stub");
+    if (command === "watch") prestartTestHost(root, "stub", { pool: watchPool });
+  }
   const code = await main(process.argv.slice(2), { root, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
   // Exit at once: a test host or a file watcher left open must not keep the terminal waiting.
   process.exit(code);

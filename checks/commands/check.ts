@@ -1,7 +1,7 @@
 import type { ParsedArgs } from "../lib/args.ts";
 import { type CheckResult, checkLesson, firstProblem, formatLocation, nextAction, recordCheck } from "../lib/check-lesson.ts";
-import { type Context, lessonsFor } from "../lib/context.ts";
-import { type Lesson, resolveLesson } from "../lib/lessons.ts";
+import type { Context } from "../lib/context.ts";
+import { type Lesson, resolveLesson, lessonsFor } from "../lib/lessons.ts";
 import { renderCheck } from "../lib/render-check.ts";
 import { type WorkbookState, currentLesson, readState, updateState } from "../lib/state.ts";
 

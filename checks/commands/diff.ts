@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { ParsedArgs } from "../lib/args.ts";
-import { type Context, lessonsFor } from "../lib/context.ts";
-import { resolveLesson, stubPath } from "../lib/lessons.ts";
+import type { Context } from "../lib/context.ts";
+import { resolveLesson, stubPath, lessonsFor } from "../lib/lessons.ts";
 import { formatUnifiedDiff } from "../lib/line-diff.ts";
 import { currentLesson, readState } from "../lib/state.ts";
 import { UserError } from "../lib/user-error.ts";

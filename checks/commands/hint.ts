@@ -1,6 +1,6 @@
 import type { ParsedArgs } from "../lib/args.ts";
-import { type Context, lessonsFor } from "../lib/context.ts";
-import { type Lesson, lessonLabel, resolveLesson } from "../lib/lessons.ts";
+import type { Context } from "../lib/context.ts";
+import { type Lesson, lessonLabel, resolveLesson, lessonsFor } from "../lib/lessons.ts";
 import { currentLesson, editLessonState, lessonState, readState, updateState } from "../lib/state.ts";
 
 // npm run hint [lesson]: the next of the lesson's three hints, each closer to the answer; the

@@ -1,6 +1,6 @@
 import type { ParsedArgs } from "../lib/args.ts";
-import { type Context, lessonsFor } from "../lib/context.ts";
-import { type Lesson, lessonLabel } from "../lib/lessons.ts";
+import type { Context } from "../lib/context.ts";
+import { type Lesson, lessonLabel, lessonsFor } from "../lib/lessons.ts";
 import { symbols } from "../lib/output.ts";
 import { type WorkbookState, currentLesson, lessonState, lessonStatus, lessonsDone, readState } from "../lib/state.ts";
 

@@ -1,7 +1,7 @@
 import type { ParsedArgs } from "../lib/args.ts";
-import { type Context, lessonsFor } from "../lib/context.ts";
+import type { Context } from "../lib/context.ts";
 import { requireCommittedFile } from "../lib/git.ts";
-import { describeStubs, resolveLesson, stubPath } from "../lib/lessons.ts";
+import { describeStubs, resolveLesson, stubPath, lessonsFor } from "../lib/lessons.ts";
 import { replaceLessonFiles } from "../lib/replace-files.ts";
 import { currentLesson, editLessonState, readState, updateState } from "../lib/state.ts";
 

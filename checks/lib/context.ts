@@ -1,5 +1,4 @@
 import { createInterface } from "node:readline/promises";
-import { type LessonCatalog, type Lesson, loadLessons, requireLessons } from "./lessons.ts";
 import type { Output } from "./output.ts";
 import { UserError } from "./user-error.ts";
 
@@ -41,11 +40,4 @@ export async function confirm(ctx: Context, yes: boolean, question: string, retr
   if (yes) return true;
   if (!ctx.stdin.isTTY) throw new UserError(`Nothing changed: add --yes to confirm (${retry} --yes), since there is no terminal to ask in.`);
   return ctx.ask(question);
-}
-
-/** The lessons, with a one-line warning for each folder that is not a valid lesson. */
-export function lessonsFor(ctx: Context): { catalog: LessonCatalog; lessons: Lesson[] } {
-  const catalog = loadLessons(ctx.root);
-  for (const problem of catalog.problems) ctx.out.warn(`skipping ${problem.dir}: ${problem.message}`);
-  return { catalog, lessons: requireLessons(catalog) };
 }

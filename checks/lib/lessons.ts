@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import type { Context } from "./context.ts";
 import { UserError } from "./user-error.ts";
 
 // The lesson list is data: every lessons/lesson-N-*/lesson.json that validates is a lesson, in
@@ -135,4 +136,11 @@ export function listLessons(lessons: Lesson[]): string {
 export function requireLessons(catalog: LessonCatalog): Lesson[] {
   if (catalog.lessons.length === 0) throw new UserError("No lessons found: lessons/ holds no lesson-N-*/lesson.json.", 1);
   return catalog.lessons;
+}
+
+/** The lessons, with a one-line warning for each folder that is not a valid lesson. */
+export function lessonsFor(ctx: Context): { catalog: LessonCatalog; lessons: Lesson[] } {
+  const catalog = loadLessons(ctx.root);
+  for (const problem of catalog.problems) ctx.out.warn(`skipping ${problem.dir}: ${problem.message}`);
+  return { catalog, lessons: requireLessons(catalog) };
 }

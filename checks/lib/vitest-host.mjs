@@ -6,14 +6,14 @@
 // for the root, once more for the `extends: true` project), and an inline config is the one
 // place extra plugins can be added - `npm run verify` adds one that serves the committed stubs.
 //
-// argv: <root> <target: "stub" | "reference">
+// argv: <root> <target: "stub" | "reference"> [pool: "threads" | "forks"]
 // in:  { type: "run", id, files: string[], invalidate?: string[], pristine?: Record<path, content> }
 // out: { type: "ready" } | { type: "result", id, modules, unhandledErrors, logs } | { type: "fatal", message, stack }
 
 import path from "node:path";
 import { Writable } from "node:stream";
 
-const [root, target] = process.argv.slice(2);
+const [root, target, pool] = process.argv.slice(2);
 if (target === "stub") process.env.WORKBOOK_TARGET = "stub";
 else delete process.env.WORKBOOK_TARGET;
 // Plain text diffs and messages: the CLI does its own colouring.
@@ -51,7 +51,7 @@ async function createHost() {
   const collector = { onUserConsoleLog: (log) => logs.push({ content: log.content, type: log.type }) };
   return createVitest(
     "test",
-    { config: false, root, watch: false, includeTaskLocation: true, reporters: [collector] },
+    { config: false, root, watch: false, includeTaskLocation: true, reporters: [collector], ...(pool && { pool }) },
     config,
     { stdout: silent, stderr: silent },
   );
