@@ -62,12 +62,14 @@ function fakeCheck(root: string, seen: string[][] = []) {
 }
 
 describe("npm start (watch mode)", () => {
-  it("checks the current lesson, re-checks on save, and moves on when it passes (real vitest)", async () => {
+  it("checks the current lesson, re-checks on save, shows the tests before the type-check is done, and moves on when it passes (real vitest)", async () => {
     workbook = createFixtureWorkbook();
     const watch = watchFixture();
     const first = await watch.verdict("lesson-1", false);
     expect(first.result.total).toBe(2);
     workbook.write(stub, references["solutions/adder.ts"]!);
+    const tests = await watch.next((e) => e.type === "tests" && e.run.tests.every((t) => t.status === "passed"));
+    expect(tests).toMatchObject({ lesson: { id: "lesson-1" } });
     await watch.verdict("lesson-1", true);
     await expect(watch.next((e) => e.type === "advanced")).resolves.toMatchObject({ from: { id: "lesson-1" }, to: { id: "lesson-2" } });
     await watch.verdict("lesson-2", false);

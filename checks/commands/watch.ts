@@ -6,10 +6,10 @@ import { type CheckResult, checkLesson, lessonFiles, recordCheck } from "../lib/
 import type { Context } from "../lib/context.ts";
 import { type FileWatcher, type WatchMode, isWslWindowsDrive, watchFiles } from "../lib/file-watcher.ts";
 import { type Lesson, lessonLabel, lessonsFor } from "../lib/lessons.ts";
-import { takeTestHost, watchPool } from "../lib/run-tests.ts";
+import { type RunResult, takeTestHost, watchPool } from "../lib/run-tests.ts";
 import { currentLesson, readState, updateState } from "../lib/state.ts";
 import { UserError } from "../lib/user-error.ts";
-import { printCheck } from "./check.ts";
+import { renderTests, renderVerdict } from "../lib/render-check.ts";
 import { hintLines, takeHint } from "./hint.ts";
 import { progressLines } from "./progress.ts";
 
@@ -18,6 +18,7 @@ import { progressLines } from "./progress.ts";
 // the whole session, so a re-run costs only the test run itself.
 
 export type WatchEvent =
+  | { type: "tests"; lesson: Lesson; run: RunResult }
   | { type: "verdict"; lesson: Lesson; result: CheckResult }
   | { type: "advanced"; from: Lesson; to: Lesson }
   | { type: "watching"; lesson: Lesson; mode: WatchMode };
@@ -25,7 +26,7 @@ export type WatchEvent =
 export interface WatchOptions {
   poll: boolean;
   /** Replaces the real check (tests of the watcher itself). */
-  check?: (lesson: Lesson, changed: string[]) => Promise<CheckResult>;
+  check?: (lesson: Lesson, changed: string[], onTests: (run: RunResult) => void) => Promise<CheckResult>;
   onEvent?: (event: WatchEvent) => void;
   debounceMs?: number;
   pollIntervalMs?: number;
@@ -50,7 +51,7 @@ export function startWatch(ctx: Context, options: WatchOptions): WatchSession {
   const { lessons } = lessonsFor(ctx);
   let lesson = currentLesson(lessons, readState(ctx.root, warn));
   const host = options.check ? undefined : takeTestHost(ctx.root, "stub", { env: ctx.env, pool: watchPool });
-  const check = options.check ?? ((l: Lesson, changed: string[]) => checkLesson(ctx.root, l, { host: host!, changed }));
+  const check = options.check ?? ((l: Lesson, changed: string[], onTests: (run: RunResult) => void) => checkLesson(ctx.root, l, { host: host!, changed, onTests }));
   const poll = options.poll || isWslWindowsDrive(ctx.root);
   const debounceMs = options.debounceMs ?? 50;
 
@@ -114,10 +115,23 @@ export function startWatch(ctx: Context, options: WatchOptions): WatchSession {
     }
   }
 
+  // The test results are printed the moment they are in; the type-check's verdict follows.
+  const printTests = (run: Pick<CheckResult, "tests" | "fileErrors">) => {
+    if (out.isTTY) out.line("\u001b[2J\u001b[3J\u001b[H");
+    for (const line of [...banner, ...renderTests(lesson, run, out.c)]) out.line(line);
+    banner = [];
+  };
+
   async function checkOnce(files: string[]): Promise<void> {
     let result: CheckResult;
+    let testsShown = false;
     try {
-      result = await check(lesson, files);
+      result = await check(lesson, files, (run) => {
+        if (stopped) return;
+        printTests(run);
+        testsShown = true;
+        options.onEvent?.({ type: "tests", lesson, run });
+      });
     } catch (error) {
       if (stopped) return;
       if (!(error instanceof UserError)) throw error;
@@ -125,14 +139,12 @@ export function startWatch(ctx: Context, options: WatchOptions): WatchSession {
       return;
     }
     if (stopped) return;
+    if (!testsShown) printTests(result);
     let advancedTo: Lesson | undefined;
     const state = updateState(ctx.root, warn, (s) => {
       advancedTo = recordCheck(s, lessons, result, ctx.now());
     });
-    if (out.isTTY) out.line("\u001b[2J\u001b[3J\u001b[H");
-    for (const line of banner) out.line(line);
-    banner = [];
-    printCheck(ctx, result, lessons, state);
+    for (const line of renderVerdict(ctx.root, result, lessons, state, out.c)) out.line(line);
     options.onEvent?.({ type: "verdict", lesson, result });
     if (result.passed && advancedTo) {
       banner = [out.c.green.bold(`${lessonLabel(lesson)} passed! On to ${lessonLabel(advancedTo)}: ${advancedTo.title}. Read ${advancedTo.dir}/README.md`), ""];

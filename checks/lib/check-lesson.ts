@@ -43,15 +43,18 @@ export interface CheckOptions {
   host?: TestHost;
   /** Files changed since the host's last run. */
   changed?: string[];
+  /** Told the test results as soon as they are in, before the type-check is done. */
+  onTests?: (run: RunResult) => void;
 }
 
 export async function checkLesson(root: string, lesson: Lesson, options: CheckOptions = {}): Promise<CheckResult> {
   assertLessonFilesExist(root, lesson);
   const tests = testPaths(lesson);
-  const [run, typeErrors] = await Promise.all([
-    options.host ? options.host.run(tests, { invalidate: options.changed ?? [] }) : runTests(root, "stub", tests),
-    typecheck({ root, files: lessonFiles(lesson) }),
-  ]);
+  const testing = (options.host ? options.host.run(tests, { invalidate: options.changed ?? [] }) : runTests(root, "stub", tests)).then((run) => {
+    options.onTests?.(run);
+    return run;
+  });
+  const [run, typeErrors] = await Promise.all([testing, typecheck({ root, files: lessonFiles(lesson) })]);
   return summarize(lesson, run, typeErrors);
 }
 

@@ -15,9 +15,20 @@ const maxMessageLines = 12;
 const maxLogLines = 20;
 
 export function renderCheck(root: string, result: CheckResult, lessons: Lesson[], state: WorkbookState, c: ChalkInstance): string[] {
-  const lines = [`${c.bold(lessonLabel(result.lesson))} ${c.dim(`· ${result.lesson.title}`)}`, ""];
-  for (const test of result.tests) lines.push(testLine(test.status, test.fullName, c));
-  for (const error of result.fileErrors) lines.push(`  ${c.red(symbols.fail)} ${error.file || "the test run"} could not run`);
+  return [...renderTests(result.lesson, result, c), ...renderVerdict(root, result, lessons, state, c)];
+}
+
+/** The lesson's title and a line per test: what watch mode prints as soon as the tests are done. */
+export function renderTests(lesson: Lesson, run: Pick<CheckResult, "tests" | "fileErrors">, c: ChalkInstance): string[] {
+  const lines = [`${c.bold(lessonLabel(lesson))} ${c.dim(`· ${lesson.title}`)}`, ""];
+  for (const test of run.tests) lines.push(testLine(test.status, test.fullName, c));
+  for (const error of run.fileErrors) lines.push(`  ${c.red(symbols.fail)} ${error.file || "the test run"} could not run`);
+  return lines;
+}
+
+/** Type errors, console output, the first problem explained, progress, and the next action last. */
+export function renderVerdict(root: string, result: CheckResult, lessons: Lesson[], state: WorkbookState, c: ChalkInstance): string[] {
+  const lines: string[] = [];
   if (result.typeErrors.length > 0) {
     lines.push("", c.bold(`Type errors (${result.typeErrors.length}):`));
     for (const diagnostic of result.typeErrors.slice(0, maxTypeErrors)) {
