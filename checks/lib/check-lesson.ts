@@ -54,7 +54,7 @@ export async function checkLesson(root: string, lesson: Lesson, options: CheckOp
     options.onTests?.(run);
     return run;
   });
-  const [run, typeErrors] = await Promise.all([testing, typecheck({ root, files: lessonFiles(lesson) })]);
+  const [run, typeErrors] = await Promise.all([testing, typecheck({ root, files: lessonFiles(lesson), incrementalKey: lesson.id })]);
   return summarize(lesson, run, typeErrors);
 }
 

@@ -1,5 +1,7 @@
-import { describe, expect, it } from "vitest";
-import { parseTscOutput } from "./typecheck.ts";
+import { readdirSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { type FixtureWorkbook, adderLesson, createFixtureWorkbook } from "../testing/fixture-workbook.ts";
+import { parseTscOutput, typecheck } from "./typecheck.ts";
 
 describe("parseTscOutput", () => {
   it("reads file, line, column, code and message, relative to the project root", () => {
@@ -35,5 +37,30 @@ describe("parseTscOutput", () => {
 
   it("finds nothing in clean output", () => {
     expect(parseTscOutput("", "/p")).toEqual([]);
+  });
+});
+
+describe("typecheck (TypeScript 7 on a fixture workbook)", () => {
+  const stub = "lessons/lesson-1-adder/adder.ts";
+  const files = [stub, "lessons/lesson-1-adder/adder.test.ts"];
+  let workbook: FixtureWorkbook | undefined;
+  afterEach(() => workbook?.remove());
+
+  it("finds an error introduced after an incremental run, and sees it fixed", async () => {
+    workbook = createFixtureWorkbook([adderLesson]);
+    const root = workbook.root;
+    expect(await typecheck({ root, files, incrementalKey: "lesson-1" })).toEqual([]);
+    workbook.write(stub, "export function add(a: number, b: number): number {\n  return `${a + b}`;\n}\n");
+    expect(await typecheck({ root, files, incrementalKey: "lesson-1" })).toEqual([
+      { file: stub, line: 2, column: 3, code: "TS2322", message: "Type 'string' is not assignable to type 'number'." },
+    ]);
+    workbook.write(stub, adderLesson.files["adder.ts"]!);
+    expect(await typecheck({ root, files, incrementalKey: "lesson-1" })).toEqual([]);
+  });
+
+  it("leaves no throwaway tsconfig behind", async () => {
+    workbook = createFixtureWorkbook([adderLesson]);
+    await typecheck({ root: workbook.root, files });
+    expect(readdirSync(workbook.path(".workbook/tmp"))).toEqual([]);
   });
 });

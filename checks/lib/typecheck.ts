@@ -59,18 +59,26 @@ export interface TypecheckOptions {
   configDir?: string;
   /** Maps a checked file back to the path to report, e.g. a pristine copy to the stub it stands for. */
   rename?: (file: string) => string;
+  /**
+   * Names a check that will be repeated (a lesson id): its tsconfig and tsbuildinfo then stay in
+   * configDir, so the next run re-checks only what changed — about half the time for a lesson
+   * that pulls in Next.js's types.
+   */
+  incrementalKey?: string;
 }
 
-export async function typecheck({ root, files, configDir = `${workbookDir}/tmp`, rename = (file) => file }: TypecheckOptions): Promise<TypeDiagnostic[]> {
+export async function typecheck({ root, files, configDir = `${workbookDir}/tmp`, rename = (file) => file, incrementalKey }: TypecheckOptions): Promise<TypeDiagnostic[]> {
   const dir = path.join(root, configDir);
   mkdirSync(dir, { recursive: true });
-  const config = path.join(dir, `tsconfig.${process.pid}.${Math.random().toString(36).slice(2)}.json`);
+  const name = incrementalKey ? `tsconfig.${incrementalKey}` : `tsconfig.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  const config = path.join(dir, `${name}.json`);
   const extendsPath = path.relative(dir, path.join(root, "tsconfig.json")).split(path.sep).join("/");
+  const compilerOptions = incrementalKey ? { noEmit: true, incremental: true, tsBuildInfoFile: `./${name}.tsbuildinfo` } : { noEmit: true, incremental: false };
   writeFileSync(
     config,
     JSON.stringify({
       extends: extendsPath.startsWith(".") ? extendsPath : `./${extendsPath}`,
-      compilerOptions: { noEmit: true, incremental: false },
+      compilerOptions,
       files: files.map((file) => path.join(root, file)),
       include: [],
     }),
@@ -84,7 +92,7 @@ export async function typecheck({ root, files, configDir = `${workbookDir}/tmp`,
     }
     return diagnostics;
   } finally {
-    rmSync(config, { force: true });
+    if (!incrementalKey) rmSync(config, { force: true });
   }
 }
 
