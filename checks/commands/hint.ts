@@ -18,7 +18,8 @@ export function takeHint(ctx: Context, lesson: Lesson): HintTaken {
   return { number: used + 1, of: lesson.hints.length, text: lesson.hints[used]! };
 }
 
-export function hintLines(ctx: Context, lesson: Lesson, taken: HintTaken): string[] {
+/** `watching`: in watch mode, where saving is the next action, a hint ends without one. */
+export function hintLines(ctx: Context, lesson: Lesson, taken: HintTaken, { watching = false } = {}): string[] {
   const { c } = ctx.out;
   if ("exhausted" in taken) {
     return [
@@ -27,12 +28,8 @@ export function hintLines(ctx: Context, lesson: Lesson, taken: HintTaken): strin
     ];
   }
   const more = taken.number < taken.of ? ` (npm run hint ${lesson.id} for hint ${taken.number + 1})` : "";
-  return [
-    c.bold(`Hint ${taken.number} of ${taken.of} for ${lessonLabel(lesson)}:`),
-    ...taken.text.split("\n").map((line) => `  ${line}`),
-    "",
-    c.bold(`Next: try it, then npm run check ${lesson.id}${more}`),
-  ];
+  const hint = [c.bold(`Hint ${taken.number} of ${taken.of} for ${lessonLabel(lesson)}:`), ...taken.text.split("\n").map((line) => `  ${line}`)];
+  return watching ? hint : [...hint, "", c.bold(`Next: try it, then npm run check ${lesson.id}${more}`)];
 }
 
 export async function hint(ctx: Context, args: ParsedArgs): Promise<number> {

@@ -6,7 +6,8 @@ import { type WorkbookState, currentLesson, lessonState, lessonStatus, lessonsDo
 
 // npm run progress: ✓ passed, ◐ started, ○ not started, one line per lesson, ← current.
 
-export function progressLines(ctx: Context, lessons: Lesson[], state: WorkbookState): string[] {
+/** `watching`: in watch mode, where the current lesson is already being watched, no next action. */
+export function progressLines(ctx: Context, lessons: Lesson[], state: WorkbookState, { watching = false } = {}): string[] {
   const { c } = ctx.out;
   const current = currentLesson(lessons, state);
   const width = Math.max(...lessons.map((lesson) => lessonLabel(lesson).length));
@@ -23,6 +24,7 @@ export function progressLines(ctx: Context, lessons: Lesson[], state: WorkbookSt
     const marker = lesson.id === current.id ? ` ${c.cyan(symbols.current)}` : "";
     lines.push(`  ${mark} ${lessonLabel(lesson).padEnd(width)}  ${c.dim(details.join(" · "))}${marker}`.trimEnd());
   }
+  if (watching) return lines;
   const allDone = lessonsDone(lessons, state) === lessons.length;
   lines.push(c.bold(allDone ? "Next: all lessons are done: npm run report shows your summary" : `Next: npm run check ${current.id} (or npm start to work on it in watch mode)`));
   return lines;

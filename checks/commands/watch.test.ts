@@ -119,6 +119,7 @@ describe("npm start (watch mode)", () => {
     await watch.verdict("lesson-1", false);
     watch.stdin.write(key);
     await expect.poll(() => watch.output()).toContain(text);
+    await expect.poll(() => watch.output().trimEnd().split("\n").pop()).toBe("Watching lessons/lesson-1-adder/ · save a file to re-run · h hint · l lessons · q quit");
   });
 
   it.each([

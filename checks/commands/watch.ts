@@ -159,14 +159,16 @@ export function startWatch(ctx: Context, options: WatchOptions): WatchSession {
       stop();
       return;
     }
-    out.line(out.c.dim(`Watching ${lesson.dir}/ · save a file to re-run · h hint · l lessons · q quit`));
+    footer();
   }
 
+  const footer = () => out.line(out.c.dim(`Watching ${lesson.dir}/ · save a file to re-run · h hint · l lessons · q quit`));
   const onKey = (data: Buffer | string) => {
     for (const key of String(data)) {
       if (key === "q" || key === "\u0003" || key === "\u0004") return stop();
-      if (key === "h") for (const line of hintLines(ctx, lesson, takeHint(ctx, lesson))) out.line(line);
-      if (key === "l") for (const line of progressLines(ctx, lessons, readState(ctx.root, warn))) out.line(line);
+      if (key === "h") for (const line of hintLines(ctx, lesson, takeHint(ctx, lesson), { watching: true })) out.line(line);
+      if (key === "l") for (const line of progressLines(ctx, lessons, readState(ctx.root, warn), { watching: true })) out.line(line);
+      if (key === "h" || key === "l") footer();
     }
   };
   const onSignal = () => stop();
