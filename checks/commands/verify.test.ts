@@ -119,3 +119,13 @@ describe("normalizeMarkdown", () => {
     expect(normalizeMarkdown(markdown)).toBe(text);
   });
 });
+
+describe("npm run verify without a committed copy of the stubs", () => {
+  it("verifies the working copies, saying why in one line per stub", async () => {
+    workbook = createFixtureWorkbook([adderLesson], { git: false });
+    const { code, stdout, stderr } = await workbook.run(["verify"]);
+    expect(code).toBe(0);
+    expect(stderr).toBe("Warning: this folder is not a git checkout, so there is no committed copy: verifying the working copy of lessons/lesson-1-adder/adder.ts.\n");
+    expect(lastLine(stdout)).toBe("1 passed, 0 failed");
+  });
+});

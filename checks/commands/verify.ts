@@ -35,7 +35,7 @@ export async function verify(ctx: Context, args: ParsedArgs): Promise<number> {
     const { stubs, problems } = pristineStubs(ctx.root, lesson);
     pristine.set(lesson.id, stubs);
     verdicts.get(lesson.id)!.problems.push(...problems);
-    for (const stub of stubs.filter((s) => s.source === "working")) ctx.out.warn(`${stub.file} is not committed yet: verifying its working copy.`);
+    for (const stub of stubs.filter((s) => s.source === "working")) ctx.out.warn(`${stub.reason}: verifying the working copy of ${stub.file}.`);
   }
   // A lesson with a wrong hint still has tests worth running; one without its files has not.
   const runnable = lessons.filter((lesson) => pristine.get(lesson.id)!.length === lesson.files.length && testPaths(lesson).every((test) => existsSync(path.join(ctx.root, test))));

@@ -10,8 +10,10 @@ import { workbookDir } from "./state.ts";
 export interface PristineStub {
   file: string;
   content: string;
-  /** "working" when the stub is not committed yet, so its working copy is all there is. */
+  /** "working" when there is no committed copy (a new lesson, no git), so the working copy stands in. */
   source: "git" | "working";
+  /** Why there is no committed copy, for a "working" stub. */
+  reason?: string;
 }
 
 export function pristineStubs(root: string, lesson: Lesson): { stubs: PristineStub[]; problems: string[] } {
@@ -21,7 +23,7 @@ export function pristineStubs(root: string, lesson: Lesson): { stubs: PristineSt
     const stub = stubPath(lesson, file);
     const committed = committedFile(root, stub);
     if (committed.found) stubs.push({ file: stub, content: committed.content.toString("utf8"), source: "git" });
-    else if (existsSync(path.join(root, stub))) stubs.push({ file: stub, content: readFileSync(path.join(root, stub), "utf8"), source: "working" });
+    else if (existsSync(path.join(root, stub))) stubs.push({ file: stub, content: readFileSync(path.join(root, stub), "utf8"), source: "working", reason: committed.reason });
     else problems.push(`${stub} does not exist`);
   }
   return { stubs, problems };
