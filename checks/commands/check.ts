@@ -1,5 +1,5 @@
 import type { ParsedArgs } from "../lib/args.ts";
-import { type CheckResult, checkLesson, firstProblem, formatLocation, nextAction, recordCheck } from "../lib/check-lesson.ts";
+import { type CheckResult, checkLesson, formatLocation, nextAction, recordCheck } from "../lib/check-lesson.ts";
 import type { Context } from "../lib/context.ts";
 import { type Lesson, resolveLesson, lessonsFor } from "../lib/lessons.ts";
 import { renderCheck } from "../lib/render-check.ts";
@@ -54,10 +54,9 @@ export function checkJson(result: CheckResult, lessons: Lesson[], state: Workboo
     message: error.failure.message,
     ...(error.failure.location && { location: formatLocation(error.failure.location) }),
   }));
-  const problem = firstProblem(result);
   return {
     lesson: result.lesson.id,
-    passed: result.passed && problem === undefined,
+    passed: result.passed,
     tests: [...tests, ...fileErrors],
     typeErrors: result.typeErrors,
     next: nextAction(result, lessons, state),
