@@ -93,6 +93,7 @@ if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToP
     if (command === "watch") prestartTestHost(root, "stub", { pool: watchPool });
   }
   const code = await main(process.argv.slice(2), { root, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
-  // Exit at once: a test host or a file watcher left open must not keep the terminal waiting.
-  process.exit(code);
+  // Exit once the output is flushed (pipes are asynchronous on macOS), without waiting for a test
+  // host or a file watcher left open.
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
 }
