@@ -110,6 +110,18 @@ describe("npm run check", () => {
     });
   });
 
+  it("explains an error outside any test, such as a beforeAll that throws", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write(
+      "lessons/lesson-1-adder/adder.test.ts",
+      'import { beforeAll, expect, it } from "vitest";\nimport { add } from "./adder";\n\nbeforeAll(() => {\n  throw new Error("the database is not there");\n});\nit("adds", () => expect(add(1, 2)).toBe(3));\n',
+    );
+    const { code, stdout } = await workbook.run(["check", "lesson-1"]);
+    expect(code).toBe(1);
+    expect(stdout).toContain("lessons/lesson-1-adder/adder.test.ts could not run:\n  the database is not there\n  at lessons/lesson-1-adder/adder.test.ts:5:9\n");
+    expect(lastLine(stdout)).toBe("Next: fix the error that stops lessons/lesson-1-adder/adder.test.ts from running, at lessons/lesson-1-adder/adder.test.ts:5:9");
+  });
+
   it("says which file is missing and how to get it back", async () => {
     workbook = createFixtureWorkbook();
     rmSync(workbook.path(stub));

@@ -143,7 +143,7 @@ export function nextAction(result: CheckResult, lessons: Lesson[], state: Workbo
         ? `change ${stubForTest(result.lesson, problem.diagnostic.file)} to fit how the test uses it at ${formatLocation(problem.diagnostic)}`
         : `fix the type error at ${formatLocation(problem.diagnostic)}`;
     case "load":
-      return `fix the error that stops ${problem.error.file || "the tests"} from loading${problem.error.failure.location ? `, at ${formatLocation(problem.error.failure.location)}` : ""}`;
+      return `fix the error that stops ${problem.error.file || "the tests"} from running${problem.error.failure.location ? `, at ${formatLocation(problem.error.failure.location)}` : ""}`;
     case "test":
       return `make “${problem.test.name}” pass in ${stubToEdit(result.lesson, problem.test)}`;
     case "no-tests":

@@ -75,7 +75,7 @@ function explain(root: string, result: CheckResult, problem: Problem, c: ChalkIn
     }
     case "load": {
       const { error } = problem;
-      return [c.red.bold(`${error.file || "The tests"} could not load:`), ...failureLines(root, error.failure, c)];
+      return [c.red.bold(`${error.file || "The tests"} could not run:`), ...failureLines(root, error.failure, c)];
     }
     case "test": {
       const { test } = problem;

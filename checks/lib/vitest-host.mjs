@@ -116,7 +116,8 @@ async function run({ id, files, invalidate = [], pristine: contents = {} }) {
 function serializeModule(testModule) {
   return {
     file: testModule.moduleId,
-    errors: testModule.errors().map(serializeError),
+    // A module's own errors (it failed to load) and its suites' (a beforeAll that threw).
+    errors: [...testModule.errors(), ...[...testModule.children.allSuites()].flatMap((suite) => suite.errors())].map(serializeError),
     tests: [...testModule.children.allTests()].map((test) => {
       const result = test.result();
       return {
