@@ -111,7 +111,7 @@ export function normalizeMarkdown(text: string): string {
 }
 
 export function stubProblems(run: RunResult, files: Set<string>): string[] {
-  const problems = run.fileErrors.filter((e) => files.has(e.file)).map((e) => `${e.file} does not load on the committed stub: ${firstLine(e.failure.message)}`);
+  const problems = run.fileErrors.filter((e) => files.has(e.file)).map((e) => `${e.file} cannot run on the committed stub: ${firstLine(e.failure.message)}`);
   const tests = run.tests.filter((t) => files.has(t.file));
   if (tests.length === 0 && problems.length === 0) problems.push("no tests ran on the committed stub");
   for (const test of tests) {
@@ -128,7 +128,7 @@ function wrongFailure(test: TestOutcome): string {
 }
 
 export function referenceProblems(run: RunResult, files: Set<string>): string[] {
-  const problems = run.fileErrors.filter((e) => files.has(e.file)).map((e) => `${e.file} does not load with the reference: ${firstLine(e.failure.message)}`);
+  const problems = run.fileErrors.filter((e) => files.has(e.file)).map((e) => `${e.file} cannot run with the reference: ${firstLine(e.failure.message)}`);
   const tests = run.tests.filter((t) => files.has(t.file));
   if (tests.length === 0 && problems.length === 0) problems.push("no tests ran with the reference");
   for (const test of tests.filter((t) => t.status !== "passed")) {
