@@ -199,7 +199,8 @@ describe("tokens over real HTTP", () => {
     const expired = await signToken(me, { secret: SECRET, expiresIn: -60 });
     const wrongSecret = await signToken(me, { secret: "some-other-secret-that-is-long-enough-0123" });
     const none = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from(JSON.stringify({ sub: String(me.id) })).toString("base64url")}.`;
-    const headers = [{}, { authorization: "Bearer" }, { authorization: "Bearer garbage" }, { authorization: `Bearer ${expired}` }, { authorization: `Bearer ${wrongSecret}` }, { authorization: `Bearer ${none}` }, { authorization: `${await tokenFor(me)}` }];
+    const authorizations = [undefined, "Bearer", "Bearer garbage", `Bearer ${expired}`, `Bearer ${wrongSecret}`, `Bearer ${none}`, await tokenFor(me)];
+    const headers = authorizations.map((authorization): Record<string, string> => (authorization ? { authorization } : {}));
 
     const replies = await Promise.all(headers.map((h) => send("GET", `/api/users/${me.id}`, { headers: { ...h, "x-request-id": "same-id" } })));
 
