@@ -1,0 +1,228 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import autocannon, { type RequestSpec, type Result } from "autocannon";
+import { signToken } from "../../solutions/lib/auth.ts";
+import { createPrismaClient } from "../../solutions/lib/prisma.ts";
+import { applyMigrations } from "../../prisma/migrate.ts";
+import { buildIfStale, lockDistDir, ROOT, startServer, type RunningServer } from "../../solutions/e2e/server.ts";
+import { median, round } from "./stats.ts";
+
+// The users API under load: the built app under `next start`, driven by autocannon at a fixed
+// number of connections. What matters are ratios within one run (the health check is the
+// baseline, because it does no database work), since absolute figures depend on the machine.
+
+export const DIST_DIR = ".next-bench";
+const USERS = 1_000;
+const PAGE = 20;
+
+export type ApiOptions = {
+  /** Seconds each scenario is measured in each round. */
+  durationSeconds: number;
+  /** Scenarios run in turn, round after round, so that a noisy neighbour hurts all of them alike. */
+  rounds: number;
+  warmupSeconds: number;
+  connections: number;
+  /** Writes a CPU profile of the main server to .bench/profiles (see cpu-profile.cjs). */
+  profile: boolean;
+  log: (line: string) => void;
+};
+
+export type ApiRow = {
+  key: string;
+  scenario: string;
+  server: string;
+  /** Medians over the rounds. */
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Median over the rounds of this scenario's throughput over the baseline's in the same round. */
+  percentOfBaseline: number | null;
+  perRound: { requestsPerSecond: number; p50Ms: number; p99Ms: number }[];
+  requests: number;
+  /** Responses outside the expected status, and connection errors: any makes the row invalid. */
+  unexpected: number;
+  statusCodes: Record<string, number>;
+};
+
+/** Latency when the server is not saturated: a fixed offered rate instead of as fast as it goes. */
+export type HalfLoadRow = { key: string; scenario: string; offeredPerSecond: number; p50Ms: number; p99Ms: number; unexpected: number };
+
+export type ApiReport = { build: "built" | "reused"; settings: Record<string, Record<string, string>>; rows: ApiRow[]; halfLoad: HalfLoadRow[] };
+
+type Scenario = {
+  key: string;
+  name: string;
+  server: "main" | "uncached" | "logging";
+  status: number;
+  request: RequestSpec;
+};
+
+/** A request whose path (and, for POST, body) changes on every call. */
+function rotating(paths: readonly string[], base: RequestSpec): RequestSpec {
+  let next = 0;
+  return { ...base, setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length] }) };
+}
+
+async function seedDatabase(file: string): Promise<{ adminId: bigint; ids: bigint[] }> {
+  applyMigrations(file);
+  const db = createPrismaClient(file);
+  try {
+    await db.user.create({ data: { name: "Bench Admin", email: "admin@example.com", role: "admin" } });
+    await db.user.createMany({
+      data: Array.from({ length: USERS - 1 }, (_, i) => ({ name: `User ${i + 1}`, email: `user${i + 1}@example.com`, role: "user" })),
+    });
+    const rows = await db.user.findMany({ select: { id: true, role: true }, orderBy: { id: "asc" } });
+    return { adminId: rows.find((row) => row.role === "admin")!.id, ids: rows.map((row) => row.id) };
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+function counts(scenario: Scenario, result: Result) {
+  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, Number(count)]));
+  const total = Object.values(statusCodes).reduce((sum, n) => sum + n, 0);
+  return { statusCodes, total, unexpected: total - (statusCodes[String(scenario.status)] ?? 0) + result.errors };
+}
+
+function summarise(scenario: Scenario, results: Result[], baselines: Result[]): ApiRow {
+  const statusCodes: Record<string, number> = {};
+  let requests = 0;
+  let unexpected = 0;
+  for (const result of results) {
+    const c = counts(scenario, result);
+    for (const [code, n] of Object.entries(c.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
+    requests += c.total;
+    unexpected += c.unexpected;
+  }
+  const ratios = results.map((result, i) => (100 * result.requests.average) / baselines[i]!.requests.average);
+  return {
+    key: scenario.key,
+    scenario: scenario.name,
+    server: scenario.server,
+    requestsPerSecond: Math.round(median(results.map((r) => r.requests.average))),
+    p50Ms: round(median(results.map((r) => r.latency.p50)), 1),
+    p99Ms: round(median(results.map((r) => r.latency.p99)), 1),
+    percentOfBaseline: round(median(ratios), 1),
+    perRound: results.map((r) => ({ requestsPerSecond: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99 })),
+    requests,
+    unexpected,
+    statusCodes,
+  };
+}
+
+export async function benchmarkApi(options: ApiOptions): Promise<ApiReport> {
+  const { log } = options;
+  const dir = mkdtempSync(path.join(tmpdir(), "workbook-bench-"));
+  const servers: RunningServer[] = [];
+  const release = await lockDistDir(DIST_DIR, 300_000);
+  try {
+    log(`building the app into solutions/${DIST_DIR} if its sources changed…`);
+    const build = await buildIfStale(DIST_DIR);
+    const file = path.join(dir, "bench.db");
+    const { adminId, ids } = await seedDatabase(file);
+    const secret = randomBytes(32).toString("base64url");
+    const token = await signToken({ id: adminId }, { secret });
+    const someone = ids[ids.length >> 1]!;
+
+    // The limiter must not cap the benchmark, and request logging is off (LOG_LEVEL=warn) so
+    // the figures are the API's own; one extra row measures the cost of logging.
+    const common = {
+      DATABASE_URL: `file:${file}`,
+      NEXT_DIST_DIR: DIST_DIR,
+      AUTH_SECRET: secret,
+      LOG_LEVEL: "warn",
+      RATE_LIMIT_MAX: "1000000000",
+    };
+    const settings: Record<string, Record<string, string>> = {
+      main: {
+        ...common,
+        ...(options.profile && {
+          NODE_OPTIONS: `--require ${path.join(ROOT, "checks", "bench", "cpu-profile.cjs")}`,
+          BENCH_CPU_PROFILE_DIR: path.join(ROOT, ".bench", "profiles"),
+        }),
+      },
+      // One cache entry and a rotation through every user: a lookup hits only when the one
+      // before it asked for the same id, about one in a thousand.
+      uncached: { ...common, CACHE_MAX_ENTRIES: "1" },
+      logging: { ...common, LOG_LEVEL: "info" },
+    };
+    const urls: Record<string, string> = {};
+    for (const name of ["main", "uncached", "logging"] as const) {
+      const server = await startServer(settings[name]!);
+      servers.push(server);
+      urls[name] = server.url;
+    }
+
+    const auth = { authorization: `Bearer ${token}` };
+    const userPaths = ids.map((id) => `/api/users/${id}`);
+    const pagePaths = ids.filter((_, i) => i % PAGE === 0).map((id) => `/api/users?limit=${PAGE}&cursor=${id}`);
+    let created = 0;
+    const scenarios: Scenario[] = [
+      { key: "health", name: "GET /api/health (baseline)", server: "main", status: 200, request: { method: "GET", path: "/api/health" } },
+      { key: "getCached", name: "GET /api/users/[id], cached", server: "main", status: 200, request: { method: "GET", path: `/api/users/${someone}`, headers: auth } },
+      { key: "getUncached", name: "GET /api/users/[id], uncached", server: "uncached", status: 200, request: rotating(userPaths, { method: "GET", headers: auth }) },
+      { key: "listCached", name: `GET /api/users pages of ${PAGE}, cached`, server: "main", status: 200, request: rotating(pagePaths, { method: "GET", headers: auth }) },
+      { key: "listUncached", name: `GET /api/users pages of ${PAGE}, uncached`, server: "uncached", status: 200, request: rotating(pagePaths, { method: "GET", headers: auth }) },
+      {
+        key: "create",
+        name: "POST /api/users",
+        server: "main",
+        status: 201,
+        request: {
+          method: "POST",
+          path: "/api/users",
+          headers: { ...auth, "content-type": "application/json" },
+          setupRequest: (request) => ({ ...request, body: JSON.stringify({ name: "Load Test", email: `load${++created}@example.com` }) }),
+        },
+      },
+      { key: "healthLogging", name: "GET /api/health, request logging on", server: "logging", status: 200, request: { method: "GET", path: "/api/health" } },
+    ];
+
+    const run = (scenario: Scenario, duration: number, overallRate?: number) =>
+      autocannon({
+        url: urls[scenario.server]!,
+        connections: options.connections,
+        duration,
+        requests: [scenario.request],
+        timeout: 10,
+        ...(overallRate && { overallRate }),
+      });
+
+    for (const scenario of scenarios) {
+      log(`warming up ${scenario.name} (${options.warmupSeconds} s)…`);
+      await run(scenario, options.warmupSeconds);
+    }
+    const results = new Map<string, Result[]>(scenarios.map((s) => [s.key, []]));
+    for (let round = 1; round <= options.rounds; round += 1) {
+      for (const scenario of scenarios) {
+        const result = await run(scenario, options.durationSeconds);
+        results.get(scenario.key)!.push(result);
+        const c = counts(scenario, result);
+        log(
+          `round ${round}/${options.rounds} · ${scenario.name}: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms${c.unexpected ? `, ${c.unexpected} unexpected` : ""}`,
+        );
+      }
+    }
+    const baselines = results.get("health")!;
+    const rows = scenarios.map((scenario) => summarise(scenario, results.get(scenario.key)!, baselines));
+
+    // At 50 connections, each waiting for its answer before sending again, the server is always
+    // saturated and latency is mostly queueing: p50 ≈ connections ÷ throughput. Offering half the
+    // baseline's throughput shows the latency of a server that keeps up.
+    const offered = Math.max(1, Math.round(rows[0]!.requestsPerSecond / 2));
+    const halfLoad: HalfLoadRow[] = [];
+    for (const scenario of scenarios.filter((s) => ["health", "getCached", "getUncached"].includes(s.key))) {
+      const result = await run(scenario, options.durationSeconds, offered);
+      const row = { key: scenario.key, scenario: scenario.name, offeredPerSecond: offered, p50Ms: result.latency.p50, p99Ms: result.latency.p99, unexpected: counts(scenario, result).unexpected };
+      halfLoad.push(row);
+      log(`${scenario.name} at ${offered} req/s offered: p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms`);
+    }
+    return { build, settings: Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, { ...v, AUTH_SECRET: "(random)" }])), rows, halfLoad };
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+    release();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

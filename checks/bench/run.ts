@@ -1,0 +1,188 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { type ApiReport, benchmarkApi } from "./api.ts";
+import { benchmarkLearnerLoop, type LearnerReport } from "./learner-loop.ts";
+import { benchmarkMemory, type MemoryReport } from "./memory.ts";
+import { formatTable, formatTargets, judge, type TargetResult } from "./report.ts";
+import { round } from "./stats.ts";
+
+// `npm run bench`: the API under load, the learner's feedback loop, and the memory of the rate
+// limiter and the cache, printed as tables with a PASS or MISS per target and written to
+// .bench/results-<timestamp>.json so that runs can be compared.
+//
+//   npm run bench                        everything (about 5 minutes)
+//   npm run bench -- --only api          one section: api, learner, memory (comma-separated)
+//   npm run bench -- --duration 5        seconds per API scenario per round (default 3)
+//   npm run bench -- --rounds 5          rounds of all API scenarios in turn (default 3)
+//   npm run bench -- --runs 5            timed runs per lesson, of which the median counts (default 3)
+//   npm run bench -- --profile           also write a CPU profile of the API server to .bench/profiles
+
+const ROOT = path.resolve(import.meta.dirname, "..", "..");
+const SECTIONS = ["api", "learner", "memory"] as const;
+
+const { values } = parseArgs({
+  options: {
+    only: { type: "string" },
+    duration: { type: "string", default: "3" },
+    rounds: { type: "string", default: "3" },
+    warmup: { type: "string", default: "2" },
+    connections: { type: "string", default: "50" },
+    runs: { type: "string", default: "3" },
+    saves: { type: "string", default: "5" },
+    profile: { type: "boolean", default: false },
+  },
+});
+
+function positive(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`--${name} takes a positive whole number, got "${value}"`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const only = values.only?.split(",").map((s) => s.trim()) ?? [...SECTIONS];
+const unknown = only.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+if (unknown.length > 0) {
+  console.error(`Unknown section ${unknown.join(", ")}; choose from ${SECTIONS.join(", ")}`);
+  process.exit(2);
+}
+const settings = {
+  durationSeconds: positive("duration", values.duration),
+  rounds: positive("rounds", values.rounds),
+  warmupSeconds: positive("warmup", values.warmup),
+  connections: positive("connections", values.connections),
+  runs: positive("runs", values.runs),
+  saves: positive("saves", values.saves),
+};
+
+const log = (line: string) => console.error(`· ${line}`);
+
+function machine() {
+  const cpus = os.cpus();
+  let commit = "unknown";
+  try {
+    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
+  } catch {
+    // Not a git checkout.
+  }
+  return {
+    cpu: `${cpus[0]?.model.trim() ?? "unknown"} × ${cpus.length}`,
+    memoryGb: round(os.totalmem() / 2 ** 30, 1),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    commit,
+    loadAverageAtStart: os.loadavg().map((n) => round(n, 2)),
+  };
+}
+
+const startedAt = new Date();
+const results: {
+  date: string;
+  machine: ReturnType<typeof machine>;
+  settings: typeof settings;
+  api?: ApiReport;
+  learnerLoop?: LearnerReport;
+  memory?: MemoryReport;
+  targets: TargetResult[];
+  loadAverageAtEnd?: number[];
+} = { date: startedAt.toISOString(), machine: machine(), settings, targets: [] };
+
+const sections: string[] = [];
+
+if (only.includes("api")) {
+  const api = await benchmarkApi({ ...settings, profile: values.profile, log });
+  results.api = api;
+  const row = (key: string) => api.rows.find((r) => r.key === key);
+  const valid = (key: string) => row(key)?.unexpected === 0 && row("health")?.unexpected === 0;
+  const ratio = (key: string) => (valid(key) ? row(key)!.percentOfBaseline : null);
+  sections.push(
+    [
+      `API at ${settings.connections} connections: ${settings.rounds} rounds of ${settings.durationSeconds} s per scenario, in turn, after ${settings.warmupSeconds} s of warm-up; medians`,
+      `(request logging off, LOG_LEVEL=warn, so the figures are the API's own; the last row turns it on)`,
+      formatTable(
+        ["scenario", "req/s", "% of baseline", "p50 ms", "p99 ms", "requests", "unexpected"],
+        api.rows.map((r) => [r.scenario, r.requestsPerSecond, ratio(r.key) ?? "–", r.p50Ms, r.p99Ms, r.requests, r.unexpected]),
+      ),
+      "",
+      `Latency when the server keeps up: ${api.halfLoad[0]?.offeredPerSecond ?? "–"} req/s offered (half the baseline's throughput), ${settings.connections} connections`,
+      formatTable(
+        ["scenario", "p50 ms", "p99 ms", "unexpected"],
+        api.halfLoad.map((r) => [r.scenario, r.p50Ms, r.p99Ms, r.unexpected]),
+      ),
+    ].join("\n"),
+  );
+  results.targets.push(
+    judge("cached GET /api/users/[id] throughput vs baseline", ratio("getCached"), "at least", 85, "%"),
+    judge("uncached GET /api/users/[id] throughput vs baseline", ratio("getUncached"), "at least", 60, "%"),
+    ...api.rows
+      .filter((r) => r.key !== "healthLogging")
+      .map((r) => judge(`p99 latency, ${r.scenario}`, r.unexpected === 0 ? r.p99Ms : null, "below", 25, "ms", r.unexpected ? "unexpected responses" : undefined)),
+  );
+}
+
+if (only.includes("learner")) {
+  log("timing the learner loop (npm run check and vitest per lesson, then watch mode)…");
+  const learner = await benchmarkLearnerLoop({ root: ROOT, runs: settings.runs, saves: settings.saves, log });
+  results.learnerLoop = learner;
+  if ("skipped" in learner) {
+    sections.push(`Learner loop: skipped: ${learner.skipped}`);
+    results.targets.push(judge("npm run check / vitest, every lesson", null, "at most", 1.4, "×", learner.skipped));
+  } else {
+    const watchLine =
+      "skipped" in learner.watch
+        ? `Watch mode: skipped: ${learner.watch.skipped}`
+        : `Watch mode: save → verdict, median of ${learner.watch.saves} saves: ${learner.watch.medianMs} ms (${learner.watch.samplesMs.join(", ")})`;
+    sections.push(
+      [
+        `Learner loop, median of ${learner.runs} runs each, against the stubs (a check exits 1 there, as it should)`,
+        formatTable(
+          ["lesson", "npm run check ms", "vitest alone ms", "ratio"],
+          learner.lessons.map((l) => [l.lesson, l.checkMs, l.vitestMs, l.ratio]),
+        ),
+        watchLine,
+      ].join("\n"),
+    );
+    results.targets.push(...learner.lessons.map((l) => judge(`npm run check / vitest, ${l.lesson}`, l.ratio, "at most", 1.4, "×")));
+  }
+}
+
+if (only.includes("memory")) {
+  log("pushing 1,000,000 distinct keys through the rate limiter and the cache…");
+  const memory = benchmarkMemory(ROOT);
+  results.memory = memory;
+  sections.push(
+    [
+      `Memory under ${memory.keys.toLocaleString("en")} distinct keys (heap after forced GC, growth from the start)`,
+      formatTable(
+        ["structure", "bound", "size after", "growth at 100k MB", "growth at 1M MB", "ns/key"],
+        memory.results.map((m) => [m.name, m.bound ?? "–", m.sizeAfter, m.heapGrowthAt100kMb, m.heapGrowthAt1mMb, m.nsPerKey]),
+      ),
+    ].join("\n"),
+  );
+  for (const m of memory.results.filter((r) => r.bound !== null)) {
+    results.targets.push(
+      judge(`${m.name}: entries after 1M keys`, m.sizeAfter, "at most", m.bound!, "entries"),
+      // Bounded means flat: the heap must not grow between 100k keys and 1M keys.
+      judge(`${m.name}: heap growth from 100k to 1M keys`, round(m.heapGrowthAt1mMb - m.heapGrowthAt100kMb, 2), "at most", 1, "MB"),
+    );
+  }
+}
+
+results.loadAverageAtEnd = os.loadavg().map((n) => round(n, 2));
+const dir = path.join(ROOT, ".bench");
+mkdirSync(dir, { recursive: true });
+const file = path.join(dir, `results-${startedAt.toISOString().replace(/[:.]/g, "-")}.json`);
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+
+const { cpu, memoryGb, os: system, node, commit, loadAverageAtStart } = results.machine;
+console.log(`Benchmarks · ${results.date} · ${cpu}, ${memoryGb} GB · ${system} · Node ${node} · commit ${commit}`);
+console.log(`Load average at start ${loadAverageAtStart.join(" ")}, at end ${results.loadAverageAtEnd.join(" ")}\n`);
+console.log(sections.join("\n\n"));
+console.log(`\nTargets\n${formatTargets(results.targets)}`);
+console.log(`\nWritten to ${path.relative(ROOT, file)}`);
+
