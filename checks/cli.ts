@@ -6,6 +6,7 @@ import { type Context, type InputLike, terminalAsk } from "./lib/context.ts";
 import { type WritableLike, createOutput } from "./lib/output.ts";
 import { prestartTestHost, watchPool } from "./lib/run-tests.ts";
 import { UserError } from "./lib/user-error.ts";
+import type { Env } from "./lib/env.ts";
 
 // The workbook CLI: `npm run <command>` → tsx checks/cli.ts <command> [arguments]. Each command
 // lives in checks/commands/ and is loaded only when used, so `npm run hint` never pays for vitest.
@@ -31,7 +32,7 @@ export interface Io {
   stdout: WritableLike;
   stderr: WritableLike;
   stdin: InputLike;
-  env: NodeJS.ProcessEnv;
+  env: Env;
   now?: () => Date;
   ask?: (question: string) => Promise<boolean>;
 }

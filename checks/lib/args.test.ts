@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type CommandSpec, parseArgs } from "./args.ts";
 import { UserError } from "./user-error.ts";
+import type { Env } from "./env.ts";
 
 const solve: CommandSpec = {
   name: "solve",
@@ -11,7 +12,7 @@ const solve: CommandSpec = {
   maxPositionals: 1,
 };
 
-function parseError(argv: string[], env: NodeJS.ProcessEnv = {}): UserError {
+function parseError(argv: string[], env: Env = {}): UserError {
   try {
     parseArgs(solve, argv, env);
   } catch (error) {
@@ -52,7 +53,7 @@ describe("parseArgs", () => {
   });
 
   describe("flags npm kept for itself", () => {
-    const npm = (settings: NodeJS.ProcessEnv) => ({ npm_lifecycle_event: "solve", ...settings });
+    const npm = (settings: Env) => ({ npm_lifecycle_event: "solve", ...settings });
 
     it("takes --yes from npm_config_yes when npm ran this script", () => {
       expect(parseArgs(solve, ["lesson-3"], npm({ npm_config_yes: "true" })).flags.has("yes")).toBe(true);

@@ -1,4 +1,5 @@
 import { UserError } from "./user-error.ts";
+import type { Env } from "./env.ts";
 
 // Command-line arguments for one command. `npm run check lesson-3 --json` does not pass --json on
 // to the script: npm keeps it as its own setting (npm_config_json=true), and for `--through
@@ -22,7 +23,7 @@ export interface ParsedArgs {
   help: boolean;
 }
 
-export function parseArgs(spec: CommandSpec, argv: readonly string[], env: NodeJS.ProcessEnv = {}): ParsedArgs {
+export function parseArgs(spec: CommandSpec, argv: readonly string[], env: Env = {}): ParsedArgs {
   const parsed: ParsedArgs = { positionals: [], flags: new Set(), options: new Map(), help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -60,7 +61,7 @@ function splitOption(arg: string): [string, string | undefined] {
   return equals === -1 ? [body, undefined] : [body.slice(0, equals), body.slice(equals + 1)];
 }
 
-function applyNpmSettings(spec: CommandSpec, parsed: ParsedArgs, env: NodeJS.ProcessEnv): void {
+function applyNpmSettings(spec: CommandSpec, parsed: ParsedArgs, env: Env): void {
   const setting = (name: string) => env[`npm_config_${name.replace(/-/g, "_")}`];
   for (const flag of spec.flags) if (setting(flag) === "true") parsed.flags.add(flag);
   for (const option of spec.options) {

@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline/promises";
 import type { Output } from "./output.ts";
 import { UserError } from "./user-error.ts";
+import type { Env } from "./env.ts";
 
 // What every command gets: the project root and its streams, injected so tests can run a command
 // on a temporary workbook and read what it printed.
@@ -16,7 +17,7 @@ export interface InputLike extends NodeJS.EventEmitter {
 export interface Context {
   root: string;
   out: Output;
-  env: NodeJS.ProcessEnv;
+  env: Env;
   stdin: InputLike;
   now: () => Date;
   /** Asks a yes/no question on the terminal. */

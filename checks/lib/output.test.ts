@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { colorLevel, createOutput } from "./output.ts";
+import type { Env } from "./env.ts";
 
 describe("colorLevel", () => {
   it.each([
@@ -19,7 +20,7 @@ describe("colorLevel", () => {
 });
 
 describe("createOutput", () => {
-  function printed(env: NodeJS.ProcessEnv, isTTY: boolean) {
+  function printed(env: Env, isTTY: boolean) {
     let stdout = "";
     let stderr = "";
     const out = createOutput({ isTTY, write: (chunk: string) => (stdout += chunk) }, { write: (chunk: string) => (stderr += chunk) }, env);

@@ -1,4 +1,5 @@
 import { Chalk, type ChalkInstance } from "chalk";
+import type { Env } from "./env.ts";
 
 // Everything the CLI prints goes through one Output so colour follows one rule: off when stdout is
 // not a terminal or NO_COLOR is set, on when FORCE_COLOR says so (FORCE_COLOR=0 turns it off).
@@ -22,7 +23,7 @@ export const symbols = { pass: "✓", fail: "✗", started: "◐", notStarted: "
 
 export type ColorLevel = 0 | 1 | 2 | 3;
 
-export function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): ColorLevel {
+export function colorLevel(env: Env, isTTY: boolean): ColorLevel {
   const force = env.FORCE_COLOR;
   if (force !== undefined) {
     if (force === "0" || force === "false") return 0;
@@ -34,7 +35,7 @@ export function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): ColorLevel {
   return 1;
 }
 
-export function createOutput(stdout: WritableLike, stderr: WritableLike, env: NodeJS.ProcessEnv): Output {
+export function createOutput(stdout: WritableLike, stderr: WritableLike, env: Env): Output {
   const isTTY = stdout.isTTY === true;
   const c = new Chalk({ level: colorLevel(env, isTTY) });
   return {

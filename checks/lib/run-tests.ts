@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Env } from "./env.ts";
 
 // Runs lesson tests through vitest's Node API in a separate plain-Node process (vitest-host.mjs
 // says why) and turns vitest's results into what the CLI explains: per test a name, a status,
@@ -103,7 +104,7 @@ type HostMessage =
 const hostScript = fileURLToPath(new URL("./vitest-host.mjs", import.meta.url));
 
 export interface HostOptions {
-  env?: NodeJS.ProcessEnv;
+  env?: Env;
   /** vitest's pool; its default (forks) unless a caller has a reason, as watch mode does. */
   pool?: "threads" | "forks";
 }
@@ -111,7 +112,8 @@ export interface HostOptions {
 export function startTestHost(root: string, target: TestTarget, { env = process.env, pool }: HostOptions = {}): TestHost {
   const child: ChildProcess = fork(hostScript, [root, target, ...(pool ? [pool] : [])], {
     cwd: root,
-    env,
+    // Node's own type insists on NODE_ENV, which Next.js's types declare required.
+    env: env as NodeJS.ProcessEnv,
     // Not tsx's loader hooks, which the CLI itself runs under: that is the point of this process.
     execArgv: [],
     stdio: ["ignore", "ignore", "pipe", "ipc"],

@@ -5,6 +5,7 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { type Io, main } from "../cli.ts";
+import type { Env } from "../lib/env.ts";
 
 // A throwaway workbook for the CLI's tests: two tiny lessons with a vitest config shaped like the
 // project's (a stub target and a reference target), the project's node_modules linked in, and a
@@ -192,7 +193,7 @@ export function createFixtureWorkbook(lessons: FixtureLesson[] = [adderLesson, l
 }
 
 /** The environment of the test process without npm's and colour settings, which would change what the CLI prints. */
-export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+export function cleanEnv(extra: Env = {}): Env {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(npm_|FORCE_COLOR$|NO_COLOR$|WORKBOOK_)/i.test(key)));
   return { ...env, ...extra };
 }
