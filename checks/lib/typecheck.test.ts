@@ -58,6 +58,27 @@ describe("typecheck (TypeScript 7 on a fixture workbook)", () => {
     expect(await typecheck({ root, files, incrementalKey: "lesson-1" })).toEqual([]);
   });
 
+  it("sees a change in a file the stub imports, not only in the files it was given", async () => {
+    workbook = createFixtureWorkbook([adderLesson]);
+    const root = workbook.root;
+    workbook.write("lessons/lesson-1-adder/one.ts", "export const one: number = 1;\n");
+    workbook.write(stub, 'import { one } from "./one";\nexport function add(a: number, b: number): number {\n  return a + b + one - 1;\n}\n');
+    expect(await typecheck({ root, files, incrementalKey: "lesson-1" })).toEqual([]);
+    workbook.write("lessons/lesson-1-adder/one.ts", "export const one: string = 1;\n");
+    expect((await typecheck({ root, files, incrementalKey: "lesson-1" })).map((d) => `${d.file}:${d.line}`)).toEqual([
+      "lessons/lesson-1-adder/adder.ts:3",
+      "lessons/lesson-1-adder/one.ts:1",
+    ]);
+  });
+
+  it("reports the same errors again when nothing changed", async () => {
+    workbook = createFixtureWorkbook([adderLesson]);
+    workbook.write(stub, "export function add(a: number, b: number): number {\n  return `${a + b}`;\n}\n");
+    const first = await typecheck({ root: workbook.root, files, incrementalKey: "lesson-1" });
+    expect(first).toHaveLength(1);
+    expect(await typecheck({ root: workbook.root, files, incrementalKey: "lesson-1" })).toEqual(first);
+  });
+
   it("leaves no throwaway tsconfig behind", async () => {
     workbook = createFixtureWorkbook([adderLesson]);
     await typecheck({ root: workbook.root, files });

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { workbookDir } from "./state.ts";
 
@@ -61,8 +61,8 @@ export interface TypecheckOptions {
   rename?: (file: string) => string;
   /**
    * Names a check that will be repeated (a lesson id): its tsconfig and tsbuildinfo then stay in
-   * configDir, so the next run re-checks only what changed — about half the time for a lesson
-   * that pulls in Next.js's types.
+   * configDir and tsc runs in build mode, which re-checks only what changed since the last run
+   * and skips the run altogether when no file it read has changed since a clean one.
    */
   incrementalKey?: string;
 }
@@ -74,18 +74,18 @@ export async function typecheck({ root, files, configDir = `${workbookDir}/tmp`,
   const config = path.join(dir, `${name}.json`);
   const extendsPath = path.relative(dir, path.join(root, "tsconfig.json")).split(path.sep).join("/");
   const compilerOptions = incrementalKey ? { noEmit: true, incremental: true, tsBuildInfoFile: `./${name}.tsbuildinfo` } : { noEmit: true, incremental: false };
-  writeFileSync(
-    config,
-    JSON.stringify({
-      extends: extendsPath.startsWith(".") ? extendsPath : `./${extendsPath}`,
-      compilerOptions,
-      files: files.map((file) => path.join(root, file)),
-      include: [],
-    }),
-  );
+  const content = JSON.stringify({
+    extends: extendsPath.startsWith(".") ? extendsPath : `./${extendsPath}`,
+    compilerOptions,
+    files: files.map((file) => path.join(root, file)),
+    include: [],
+  });
+  // Build mode counts the tsconfig as an input: rewriting it unchanged would force a rebuild.
+  if (!existsSync(config) || readFileSync(config, "utf8") !== content) writeFileSync(config, content);
   try {
     const { command, args } = tscCommand(root);
-    const { code, output } = await run(command, [...args, "-p", config, "--pretty", "false", "--noEmit"], root);
+    const mode = incrementalKey ? ["-b", config] : ["-p", config, "--noEmit"];
+    const { code, output } = await run(command, [...args, ...mode, "--pretty", "false"], root);
     const diagnostics = parseTscOutput(output, root).map((d) => ({ ...d, file: d.file && rename(d.file) }));
     if (code !== 0 && diagnostics.length === 0) {
       throw new Error(`the type-checker failed: ${output.trim().split("\n")[0] || `exit code ${code}`}`);
