@@ -90,3 +90,31 @@ describe("an operation issued while another request's transaction is open", () =
     expect(await read).toMatchObject({ id: admin.id });
   });
 });
+
+describe("operations outside any transaction", () => {
+  it("run side by side instead of queueing, so Prisma can batch simultaneous reads", async () => {
+    const people = await Promise.all(["a", "b", "c", "d", "e"].map((n) => createUser({ email: `${n}@example.com` })));
+    let inFlight = 0;
+    let most = 0;
+    const client = prisma.$extends({
+      query: {
+        user: {
+          async findUnique({ args, query }) {
+            most = Math.max(most, (inFlight += 1));
+            try {
+              return await query(args);
+            } finally {
+              inFlight -= 1;
+            }
+          },
+        },
+      },
+    }) as unknown as PrismaClient;
+    const users = createUserRepository(client);
+
+    const found = await Promise.all(people.map((person) => users.findById(person.id)));
+
+    expect(found.map((user) => user?.email)).toEqual(people.map((person) => person.email));
+    expect(most).toBe(people.length);
+  });
+});

@@ -43,15 +43,42 @@ class LastAdminError extends Error {}
 // holds that connection inside BEGIN for as long as its callback awaits. A query from another
 // request issued meanwhile would run inside that transaction: it would read changes that may
 // never commit, and a write already acknowledged to its client would vanish if the transaction
-// rolled back. So a repository runs its operations one at a time per client. SQLite executes
-// one statement at a time on a connection anyway, so this costs ordering, not throughput.
-const queues = new WeakMap<object, Promise<unknown>>();
+// rolled back. So a transaction waits for the operations in flight and has the connection to
+// itself. Everything else may run side by side: each is one statement, which SQLite applies
+// whole, and Prisma batches simultaneous findUnique calls into one query.
+class TransactionGate {
+  private running = 0;
+  private waitingForIdle: (() => void)[] = [];
+  private transactions = 0;
+  private queue: Promise<void> = Promise.resolve();
 
-function oneAtATime<T>(db: object, operation: () => Promise<T>): Promise<T> {
-  const result = (queues.get(db) ?? Promise.resolve()).then(operation);
-  queues.set(db, result.catch(() => undefined));
-  return result;
+  async outside<T>(operation: () => Promise<T>): Promise<T> {
+    while (this.transactions > 0) await this.queue;
+    this.running += 1;
+    try {
+      return await operation();
+    } finally {
+      this.running -= 1;
+      if (this.running === 0) for (const wake of this.waitingForIdle.splice(0)) wake();
+    }
+  }
+
+  alone<T>(transaction: () => Promise<T>): Promise<T> {
+    this.transactions += 1;
+    const result = this.queue.then(async () => {
+      while (this.running > 0) await new Promise<void>((wake) => this.waitingForIdle.push(wake));
+      return transaction();
+    });
+    this.queue = result.then(
+      () => void (this.transactions -= 1),
+      () => void (this.transactions -= 1),
+    );
+    return result;
+  }
 }
+
+// One gate per client: two repositories over the same client share its connection.
+const gates = new WeakMap<object, TransactionGate>();
 
 export function createUserRepository(db: PrismaClient): UserRepository {
   // Runs a change and rolls it back if it took away the last admin, in one transaction, so two
@@ -75,14 +102,17 @@ export function createUserRepository(db: PrismaClient): UserRepository {
     }
   }
 
-  const serial = <T>(operation: () => Promise<T>) => oneAtATime(db, operation);
+  let gate = gates.get(db);
+  if (!gate) gates.set(db, (gate = new TransactionGate()));
+  const outside = gate.outside.bind(gate);
+  const alone = gate.alone.bind(gate);
 
   return {
-    findById: (id) => serial(() => db.user.findUnique({ where: { id } })),
-    findByEmail: (email) => serial(() => db.user.findUnique({ where: { email } })),
+    findById: (id) => outside(() => db.user.findUnique({ where: { id } })),
+    findByEmail: (email) => outside(() => db.user.findUnique({ where: { email } })),
 
     list: ({ limit, cursor }) =>
-      serial(async () => {
+      outside(async () => {
         // One extra row tells whether another page exists without a second query.
         const rows = await db.user.findMany({
           where: cursor === undefined ? undefined : { id: { gt: cursor } },
@@ -93,12 +123,12 @@ export function createUserRepository(db: PrismaClient): UserRepository {
         return { users, nextCursor: rows.length > limit ? users[users.length - 1]!.id : null };
       }),
 
-    create: (data) => serial(() => mapUniqueViolation(db.user.create({ data }))),
+    create: (data) => outside(() => mapUniqueViolation(db.user.create({ data }))),
 
     update: (id, data) =>
-      serial(() => mapUniqueViolation(keepingAnAdmin(id, (tx) => tx.user.update({ where: { id }, data })))),
+      alone(() => mapUniqueViolation(keepingAnAdmin(id, (tx) => tx.user.update({ where: { id }, data })))),
 
-    delete: (id) => serial(() => keepingAnAdmin(id, (tx) => tx.user.delete({ where: { id } }))),
+    delete: (id) => alone(() => keepingAnAdmin(id, (tx) => tx.user.delete({ where: { id } }))),
   };
 }
 
