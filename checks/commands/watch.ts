@@ -187,6 +187,7 @@ export function startWatch(ctx: Context, options: WatchOptions): WatchSession {
     finish(code);
   }
 
+  out.line(out.c.dim(`Checking ${lessonLabel(lesson)}…`));
   if (raw) ctx.stdin.setRawMode!(true);
   ctx.stdin.setEncoding?.("utf8");
   ctx.stdin.on("data", onKey);
