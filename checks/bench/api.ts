@@ -7,6 +7,7 @@ import { signToken } from "../../solutions/lib/auth.ts";
 import { createPrismaClient } from "../../solutions/lib/prisma.ts";
 import { applyMigrations } from "../../prisma/migrate.ts";
 import { buildIfStale, lockDistDir, ROOT, startServer, type RunningServer } from "../../solutions/e2e/server.ts";
+import { cpuMs, descendants } from "./process-cpu.ts";
 import { median, round } from "./stats.ts";
 
 // The users API under load: the built app under `next start`, driven by autocannon at a fixed
@@ -39,7 +40,10 @@ export type ApiRow = {
   p99Ms: number;
   /** Median over the rounds of this scenario's throughput over the baseline's in the same round. */
   percentOfBaseline: number | null;
-  perRound: { requestsPerSecond: number; p50Ms: number; p99Ms: number }[];
+  /** Server CPU time per request (median over rounds), and the throughput that predicts relative to the baseline. */
+  cpuMsPerRequest: number | null;
+  cpuPercentOfBaseline: number | null;
+  perRound: { requestsPerSecond: number; p50Ms: number; p99Ms: number; cpuMsPerRequest: number | null }[];
   requests: number;
   /** Responses outside the expected status, and connection errors: any makes the row invalid. */
   unexpected: number;
@@ -86,7 +90,13 @@ function counts(scenario: Scenario, result: Result) {
   return { statusCodes, total, unexpected: total - (statusCodes[String(scenario.status)] ?? 0) + result.errors };
 }
 
-function summarise(scenario: Scenario, results: Result[], baselines: Result[]): ApiRow {
+type Measured = { result: Result; cpuMsPerRequest: number | null };
+
+function summarise(scenario: Scenario, measured: Measured[], baselines: Measured[]): ApiRow {
+  const results = measured.map((m) => m.result);
+  const cpu = measured.map((m) => m.cpuMsPerRequest);
+  const baselineCpu = baselines.map((m) => m.cpuMsPerRequest);
+  const cpuKnown = cpu.every((c) => c !== null) && baselineCpu.every((c) => c !== null);
   const statusCodes: Record<string, number> = {};
   let requests = 0;
   let unexpected = 0;
@@ -96,7 +106,7 @@ function summarise(scenario: Scenario, results: Result[], baselines: Result[]): 
     requests += c.total;
     unexpected += c.unexpected;
   }
-  const ratios = results.map((result, i) => (100 * result.requests.average) / baselines[i]!.requests.average);
+  const ratios = results.map((result, i) => (100 * result.requests.average) / baselines[i]!.result.requests.average);
   return {
     key: scenario.key,
     scenario: scenario.name,
@@ -105,7 +115,14 @@ function summarise(scenario: Scenario, results: Result[], baselines: Result[]): 
     p50Ms: round(median(results.map((r) => r.latency.p50)), 1),
     p99Ms: round(median(results.map((r) => r.latency.p99)), 1),
     percentOfBaseline: round(median(ratios), 1),
-    perRound: results.map((r) => ({ requestsPerSecond: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99 })),
+    cpuMsPerRequest: cpuKnown ? round(median(cpu as number[]), 3) : null,
+    cpuPercentOfBaseline: cpuKnown ? round(median(cpu.map((c, i) => (100 * baselineCpu[i]!) / c!)), 1) : null,
+    perRound: measured.map(({ result: r, cpuMsPerRequest }) => ({
+      requestsPerSecond: Math.round(r.requests.average),
+      p50Ms: r.latency.p50,
+      p99Ms: r.latency.p99,
+      cpuMsPerRequest: cpuMsPerRequest === null ? null : round(cpuMsPerRequest, 3),
+    })),
     requests,
     unexpected,
     statusCodes,
@@ -149,10 +166,13 @@ export async function benchmarkApi(options: ApiOptions): Promise<ApiReport> {
       logging: { ...common, LOG_LEVEL: "info" },
     };
     const urls: Record<string, string> = {};
+    const pids: Record<string, number[]> = {};
     for (const name of ["main", "uncached", "logging"] as const) {
+      const before = new Set(descendants());
       const server = await startServer(settings[name]!);
       servers.push(server);
       urls[name] = server.url;
+      pids[name] = descendants().filter((pid) => !before.has(pid));
     }
 
     const auth = { authorization: `Bearer ${token}` };
@@ -194,14 +214,17 @@ export async function benchmarkApi(options: ApiOptions): Promise<ApiReport> {
       log(`warming up ${scenario.name} (${options.warmupSeconds} s)…`);
       await run(scenario, options.warmupSeconds);
     }
-    const results = new Map<string, Result[]>(scenarios.map((s) => [s.key, []]));
+    const results = new Map<string, Measured[]>(scenarios.map((s) => [s.key, []]));
     for (let round = 1; round <= options.rounds; round += 1) {
       for (const scenario of scenarios) {
+        const cpuBefore = cpuMs(pids[scenario.server]!);
         const result = await run(scenario, options.durationSeconds);
-        results.get(scenario.key)!.push(result);
+        const cpuAfter = cpuMs(pids[scenario.server]!);
         const c = counts(scenario, result);
+        const cpuMsPerRequest = cpuBefore === null || cpuAfter === null || c.total === 0 ? null : (cpuAfter - cpuBefore) / c.total;
+        results.get(scenario.key)!.push({ result, cpuMsPerRequest });
         log(
-          `round ${round}/${options.rounds} · ${scenario.name}: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms${c.unexpected ? `, ${c.unexpected} unexpected` : ""}`,
+          `round ${round}/${options.rounds} · ${scenario.name}: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms${cpuMsPerRequest === null ? "" : `, ${cpuMsPerRequest.toFixed(2)} CPU ms/request`}${c.unexpected ? `, ${c.unexpected} unexpected` : ""}`,
         );
       }
     }
