@@ -14,7 +14,7 @@ const KEYS = 1_000_000;
 
 describe(`${KEYS.toLocaleString("en")} distinct keys`, () => {
   it("leave the API's rate limiter holding at most RATE_LIMIT_MAX_KEYS windows", () => {
-    const limiter = requestLimiter();
+    const limiter = requestLimiter("address");
     let largest = 0;
     for (let i = 0; i < KEYS; i += 1) {
       limiter.hit(`ip:10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:${i}`);

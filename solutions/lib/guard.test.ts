@@ -148,6 +148,15 @@ describe("guard", () => {
     await expect(guard(requestFrom(address, `Bearer ${second.token}`))).resolves.toMatchObject({ id: second.user.id });
   });
 
+  it("keeps a user's window when a flood of made-up addresses fills the address limiter", async () => {
+    const { token } = await newUser();
+    await guard(requestFrom(uniqueAddress(), `Bearer ${token}`));
+    await guard(requestFrom(uniqueAddress(), `Bearer ${token}`));
+    // x-forwarded-for can be forged: more distinct addresses than the limiter tracks.
+    for (let i = 0; i <= 10_000; i += 1) limitByAddress(requestFrom(`198.51.${i >> 8}.${i & 255}`));
+    expect(await codeOf(() => guard(requestFrom(uniqueAddress(), `Bearer ${token}`)))).toBe("RATE_LIMITED");
+  });
+
   it("adds the user's rate-limit headers to the request context", async () => {
     const { token } = await newUser();
     const headers = await runWithRequestContext(new Request("http://localhost/"), async () => {

@@ -6,19 +6,28 @@ import type { Role } from "@/schemas/user";
 
 // The front door of every route: who is calling, are they over their limit, may they do this.
 // Callers are counted by user once known, and by address otherwise, so that guessing tokens is
-// limited too.
+// limited too. Users and addresses are counted by two limiters: addresses come from a header a
+// client can forge, and a flood of made-up addresses must not evict the users' windows.
 
-let limiter: RateLimiter | undefined;
+export type LimiterKind = "user" | "address";
+const limiters = new Map<LimiterKind, RateLimiter>();
 
-export function requestLimiter(): RateLimiter {
-  const { RATE_LIMIT_MAX, RATE_LIMIT_WINDOW_MS, RATE_LIMIT_MAX_KEYS } = config();
-  return (limiter ??= new RateLimiter({ max: RATE_LIMIT_MAX, windowMs: RATE_LIMIT_WINDOW_MS, maxKeys: RATE_LIMIT_MAX_KEYS }));
+export function requestLimiter(kind: LimiterKind = "user"): RateLimiter {
+  let limiter = limiters.get(kind);
+  if (!limiter) {
+    const { RATE_LIMIT_MAX, RATE_LIMIT_WINDOW_MS, RATE_LIMIT_MAX_KEYS } = config();
+    limiter = new RateLimiter({ max: RATE_LIMIT_MAX, windowMs: RATE_LIMIT_WINDOW_MS, maxKeys: RATE_LIMIT_MAX_KEYS });
+    limiters.set(kind, limiter);
+  }
+  return limiter;
 }
 
 /**
- * The caller's address. Next's server appends the socket's address to x-forwarded-for, so the
- * last entry is the one a client cannot forge; behind a trusted proxy (TRUST_PROXY=true) the
- * first entry is the original client.
+ * The caller's address, from x-forwarded-for. `next start` fills that header from the socket
+ * only when the client sent none, so without a proxy in front a client can forge it and dodge
+ * the per-address limit (never the per-user one). Run behind a proxy that sets the header and
+ * set TRUST_PROXY=true: the first entry is then the original client. Without it, the last entry
+ * is the hop nearest to us.
  */
 export function clientAddress(request: Request): string {
   const hops = (request.headers.get("x-forwarded-for") ?? "").split(",").map((hop) => hop.trim()).filter(Boolean);
@@ -26,15 +35,15 @@ export function clientAddress(request: Request): string {
   return address ?? request.headers.get("x-real-ip") ?? "unknown";
 }
 
-export function limit(key: string): void {
-  const result = requestLimiter().hit(key);
+export function limit(key: string, kind: LimiterKind = "user"): void {
+  const result = requestLimiter(kind).hit(key);
   addResponseHeaders(rateLimitHeaders(result));
   assertAllowed(result);
 }
 
 /** Counts a request that has no user, such as a health check. */
 export function limitByAddress(request: Request): void {
-  limit(`ip:${clientAddress(request)}`);
+  limit(`ip:${clientAddress(request)}`, "address");
 }
 
 /** Authenticates, rate-limits and (given roles) authorises the caller; returns who it is. */
