@@ -3,6 +3,7 @@ import { config } from "@/lib/config";
 import { assertAllowed, RateLimiter, rateLimitHeaders } from "@/lib/rate-limit";
 import { addResponseHeaders, setContextUser } from "@/lib/request-context";
 import type { Role } from "@/schemas/user";
+import { userService } from "@/services/user-service";
 
 // The front door of every route: who is calling, are they over their limit, may they do this.
 // Callers are counted by user once known, and by address otherwise, so that guessing tokens is
@@ -50,7 +51,9 @@ export function limitByAddress(request: Request): void {
 export async function guard(request: Request, roles?: readonly Role[]): Promise<AuthUser> {
   let user: AuthUser;
   try {
-    user = await authenticate(request);
+    // The service's users cache answers for the caller, so most requests skip the database;
+    // its writes invalidate that cache, so a deleted or demoted caller is refused at once.
+    user = await authenticate(request, userService);
   } catch (error) {
     limitByAddress(request);
     throw error;

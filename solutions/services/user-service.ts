@@ -34,6 +34,14 @@ export function createUserService({ users, cache, ttlMs }: UserServiceDeps) {
   // Every write drops every cached user and page: simple, and never serves a stale list.
   const invalidate = () => cache.invalidatePrefix(USERS_CACHE_PREFIX);
 
+  // No actor check: authentication calls this to learn who the caller is, on every request.
+  // Reading through the users cache saves a database read per request and stays safe because
+  // every write in this process drops the whole `users:` prefix, so a user deleted or demoted
+  // here loses access on their very next request. With several server instances this cache,
+  // like the data cache, needs a shared store or pub/sub invalidation, or a short TTL: a write
+  // on one instance does not reach another's copy.
+  const findById = (id: bigint): Promise<User | null> => cached(`${USERS_CACHE_PREFIX}id:${id}`, () => users.findById(id));
+
   return {
     async createUser(input: CreateUserInput): Promise<User> {
       // The check gives the common case a clear answer; the repository maps the race (two
@@ -44,9 +52,11 @@ export function createUserService({ users, cache, ttlMs }: UserServiceDeps) {
       return user;
     },
 
+    findById,
+
     async getUser(id: bigint, actor: AuthUser): Promise<User> {
       assertSelfOrAdmin(actor, id);
-      const user = await cached(`${USERS_CACHE_PREFIX}id:${id}`, () => users.findById(id));
+      const user = await findById(id);
       if (!user) throw apiError("NOT_FOUND", "User not found");
       return user;
     },
