@@ -80,6 +80,84 @@ describe("createUser", () => {
   });
 });
 
+describe("findById", () => {
+  it.each([
+    ["an admin", 1n, "Ada"],
+    ["a user", 3n, "Bob"],
+  ])("returns %s by id, with no actor to check", async (_, id, name) => {
+    const { service } = setup();
+
+    expect(await service.findById(id)).toMatchObject({ id, name });
+  });
+
+  it("returns null for an id nobody has", async () => {
+    const { service } = setup();
+
+    expect(await service.findById(MISSING)).toBeNull();
+  });
+
+  it("caches the user under users:id:<id>", async () => {
+    const { service, cache } = setup();
+
+    const user = await service.findById(3n);
+
+    expect(cache.get(`${USERS_CACHE_PREFIX}id:3`), 'cache the user under the key "users:id:3"').toEqual(user);
+  });
+
+  it("serves a second read from the cache without asking the repository again", async () => {
+    const { service, users } = setup();
+    const findById = vi.spyOn(users, "findById");
+
+    const first = await service.findById(2n);
+    const second = await service.findById(2n);
+
+    expect(second).toEqual(first);
+    expect(findById, "the second read must come from the cache").toHaveBeenCalledTimes(1);
+  });
+
+  it.each([
+    ["getUser, then findById", (s: Service) => s.getUser(2n, alice), (s: Service) => s.findById(2n)],
+    ["findById, then getUser", (s: Service) => s.findById(2n), (s: Service) => s.getUser(2n, alice)],
+  ])("shares its cache entry with getUser: %s asks the repository once", async (_, first, second) => {
+    const { service, users } = setup();
+    const findById = vi.spyOn(users, "findById");
+
+    await first(service);
+    expect(await second(service)).toMatchObject({ id: 2n, name: "Alice" });
+
+    expect(findById, "getUser and findById must read the same users:id:<id> key").toHaveBeenCalledTimes(1);
+  });
+
+  it("does not cache a missing user, so a user created later is found", async () => {
+    const { service, users, cache } = setup();
+    expect(await service.findById(4n)).toBeNull();
+    expect(cache.size, "a missing user must not be cached").toBe(0);
+
+    await users.create({ name: "Late", email: "late@example.com", role: "user" }); // id 4, behind the service's back
+
+    expect(await service.findById(4n)).toMatchObject({ id: 4n, name: "Late" });
+  });
+
+  it("answers null for a cached user once deleteUser has removed them", async () => {
+    const { service } = setup();
+    await service.findById(3n);
+
+    await service.deleteUser(3n);
+
+    expect(await service.findById(3n), "a deleted user must not be served from the cache").toBeNull();
+  });
+
+  it("reads the new role of a cached admin once updateUser has demoted them", async () => {
+    const { service, users } = setup();
+    await users.update(3n, { role: "admin" }); // a second admin, so the first may be demoted
+    await service.findById(1n);
+
+    await service.updateUser(1n, { role: "user" }, admin);
+
+    expect(await service.findById(1n), "a demoted admin must not be served from the cache").toMatchObject({ id: 1n, role: "user" });
+  });
+});
+
 describe("getUser", () => {
   it.each([
     ["an admin reads any user", admin, 3n, "Bob"],

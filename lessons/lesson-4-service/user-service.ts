@@ -25,9 +25,18 @@ export function createUserService({ users, cache, ttlMs }: UserServiceDeps) {
       return notImplemented("lesson-4", "createUser");
     },
 
+    // TODO: users.findById(id) read through the cache: try `users:id:<id>` first; on a miss ask
+    // the repository and cache the user for ttlMs, but never cache a missing user (null). No
+    // actor check: authentication calls this on every request to learn who the caller is, and
+    // the cache spares it a database read, while every write's invalidation makes a deleted or
+    // demoted user lose access on their next request.
+    async findById(id: bigint): Promise<User | null> {
+      return notImplemented("lesson-4", "findById");
+    },
+
     // TODO: only an admin or the user themselves may read (else 403 FORBIDDEN "Insufficient
-    // permissions", before touching the repository). Cache the user under `users:id:<id>` for
-    // ttlMs; never cache a missing user. Missing: 404 NOT_FOUND "User not found".
+    // permissions", before touching the repository). Then read through the cache as findById
+    // does (the same key); a missing user is 404 NOT_FOUND "User not found".
     async getUser(id: bigint, actor: AuthUser): Promise<User> {
       return notImplemented("lesson-4", "getUser");
     },
