@@ -1,6 +1,7 @@
 import type { PrismaClient, User } from "@/generated/prisma/client";
 import { apiError } from "@/lib/errors";
 import { prisma } from "@/lib/prisma";
+import { transactionGate } from "@/lib/transaction-gate";
 import type { CreateUserInput, UpdateUserInput } from "@/schemas/user";
 import { notImplemented } from "../not-implemented";
 
@@ -21,33 +22,24 @@ export type UserRepository = {
   delete(id: bigint): Promise<GuardedResult>;
 };
 
-// Given, not part of the exercise. The SQLite driver adapter runs every query on one
-// connection, and an interactive transaction holds that connection inside BEGIN for as long as
-// its callback awaits. A query from another request issued meanwhile would run inside that
-// transaction: it would read changes that may never commit, and a write already acknowledged to
-// its client would vanish if the transaction rolled back. So every repository operation below
-// runs through `serial`, one at a time per client. (The README's "In production" says more.)
-const queues = new WeakMap<object, Promise<unknown>>();
-
-function oneAtATime<T>(db: object, operation: () => Promise<T>): Promise<T> {
-  const result = (queues.get(db) ?? Promise.resolve()).then(operation);
-  queues.set(db, result.catch(() => undefined));
-  return result;
-}
-
 export function createUserRepository(db: PrismaClient): UserRepository {
-  const serial = <T>(operation: () => Promise<T>) => oneAtATime(db, operation);
+  // Given, not part of the exercise. The SQLite driver adapter runs every query on one
+  // connection, and a transaction holds it inside BEGIN while its callback awaits: a query from
+  // another request would run inside that transaction, and vanish if it rolled back. So plain
+  // queries run `outside(…)` any transaction, and each transaction runs `alone(…)`.
+  // (lib/transaction-gate.ts has the details; the README's "In production" says more.)
+  const { outside, alone } = transactionGate(db);
 
   return {
     // TODO: the user with this id, or null. One call: db.user.findUnique({ where: { id } }).
     findById: (id) =>
-      serial(async () => {
+      outside(async () => {
         return notImplemented("lesson-3", "findById");
       }),
 
     // TODO: the user with this email, or null (email is a unique column, so findUnique works).
     findByEmail: (email) =>
-      serial(async () => {
+      outside(async () => {
         return notImplemented("lesson-3", "findByEmail");
       }),
 
@@ -55,7 +47,7 @@ export function createUserRepository(db: PrismaClient): UserRepository {
     // one is given. nextCursor is the id of the last user returned when more users follow, and
     // null otherwise. Tip: fetch `limit + 1` rows to learn whether a next page exists.
     list: ({ limit, cursor }) =>
-      serial(async () => {
+      outside(async () => {
         return notImplemented("lesson-3", "list");
       }),
 
@@ -63,7 +55,7 @@ export function createUserRepository(db: PrismaClient): UserRepository {
     // error with code "P2002": throw apiError("EMAIL_EXISTS", "Email already exists",
     // { cause: error }) instead, never Prisma's message. Rethrow any other error unchanged.
     create: (data) =>
-      serial(async () => {
+      outside(async () => {
         return notImplemented("lesson-3", "create");
       }),
 
@@ -74,14 +66,14 @@ export function createUserRepository(db: PrismaClient): UserRepository {
     //    transaction) and return { ok: false, reason: "last_admin" };
     //  - otherwise return { ok: true, user } with the updated row.
     update: (id, data) =>
-      serial(async () => {
+      alone(async () => {
         return notImplemented("lesson-3", "update");
       }),
 
     // TODO: like update, in one transaction: not_found for a missing id, last_admin (and the row
     // stays) when it would delete the last admin, else { ok: true, user } with the deleted row.
     delete: (id) =>
-      serial(async () => {
+      alone(async () => {
         return notImplemented("lesson-3", "delete");
       }),
   };
