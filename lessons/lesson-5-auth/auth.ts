@@ -6,8 +6,9 @@ import type { Role } from "@/schemas/user";
 import { notImplemented } from "../not-implemented";
 
 // Bearer-token authentication with HS256 JWTs, and role authorisation. The token only says who
-// the caller is; their role is read from the database on every request, so a demoted or deleted
-// user loses access at once instead of when their token expires.
+// the caller is; their role is read from the user store on every request (the API passes the
+// users service, whose cache every write drops), so a demoted or deleted user loses access at
+// once instead of when their token expires.
 
 export type AuthUser = { id: bigint; email: string; role: Role };
 
