@@ -100,11 +100,14 @@ async function run({ id, files, invalidate = [], pristine: contents = {} }) {
     logs.length = 0;
     const project = vitest.projects[0];
     const specifications = files.map((file) => project.createSpecification(file));
+    const wanted = new Set(files.map((file) => path.resolve(file)));
     const result = await vitest.runTestSpecifications(specifications);
     send({
       type: "result",
       id,
-      modules: result.testModules.map(serializeModule),
+      // A long-lived vitest keeps the modules of earlier runs in its results (watch mode moves
+      // on from lesson to lesson): report only the files this run asked for.
+      modules: result.testModules.filter((m) => wanted.has(path.resolve(m.moduleId))).map(serializeModule),
       unhandledErrors: result.unhandledErrors.map(serializeError),
       logs: logs.slice(0, 200),
     });
