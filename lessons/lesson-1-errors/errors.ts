@@ -1,6 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { ZodError } from "zod";
 import { logger } from "@/lib/logger";
+import { isUniqueViolation } from "@/lib/prisma-errors";
 import { getRequestContext, runWithRequestContext } from "@/lib/request-context";
 import { notImplemented } from "../not-implemented";
 
@@ -76,7 +77,8 @@ export function toApiError(error: unknown): ApiError {
   // - an ApiError: return it unchanged;
   // - a ZodError: 400 VALIDATION_ERROR "Invalid request" with validationDetails(error);
   // - a SyntaxError (request.json() on a malformed body): 400 VALIDATION_ERROR "Malformed JSON body";
-  // - a Prisma unique-constraint error (an object whose `code` is "P2002"):
+  // - a Prisma unique-constraint error (an object whose `code` is "P2002"; isUniqueViolation
+  //   from "@/lib/prisma-errors" checks exactly that):
   //   409 CONFLICT "Resource already exists" (its own message names the duplicate value);
   // - anything else, even a thrown string or null: 500 INTERNAL_ERROR "Unexpected error".
   // Keep what was thrown as the cause of every new ApiError, so the log can show it.

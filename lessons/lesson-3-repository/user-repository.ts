@@ -1,6 +1,7 @@
 import type { PrismaClient, User } from "@/generated/prisma/client";
 import { apiError } from "@/lib/errors";
 import { prisma } from "@/lib/prisma";
+import { isUniqueViolation } from "@/lib/prisma-errors";
 import { transactionGate } from "@/lib/transaction-gate";
 import type { CreateUserInput, UpdateUserInput } from "@/schemas/user";
 import { notImplemented } from "../not-implemented";
@@ -52,8 +53,9 @@ export function createUserRepository(db: PrismaClient): UserRepository {
       }),
 
     // TODO: insert the user and return the new row. When the email is taken Prisma throws an
-    // error with code "P2002": throw apiError("EMAIL_EXISTS", "Email already exists",
-    // { cause: error }) instead, never Prisma's message. Rethrow any other error unchanged.
+    // error with code "P2002" (isUniqueViolation from "@/lib/prisma-errors" checks for it):
+    // throw apiError("EMAIL_EXISTS", "Email already exists", { cause: error }) instead, never
+    // Prisma's message. Rethrow any other error unchanged.
     create: (data) =>
       outside(async () => {
         return notImplemented("lesson-3", "create");

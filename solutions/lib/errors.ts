@@ -1,6 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { ZodError } from "zod";
 import { logger } from "@/lib/logger";
+import { isUniqueViolation } from "@/lib/prisma-errors";
 import { getRequestContext, runWithRequestContext } from "@/lib/request-context";
 
 // One error class, one table from code to status, one translator from anything thrown to the
@@ -75,10 +76,6 @@ export function validationDetails(error: ZodError): ErrorDetails {
     }
   }
   return Object.fromEntries(details);
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
 }
 
 /** Translates anything thrown into a safe ApiError; unexpected errors become a generic 500. */

@@ -1,6 +1,7 @@
 import type { PrismaClient, User } from "@/generated/prisma/client";
 import { apiError } from "@/lib/errors";
 import { prisma } from "@/lib/prisma";
+import { isUniqueViolation } from "@/lib/prisma-errors";
 import { transactionGate } from "@/lib/transaction-gate";
 import type { CreateUserInput, UpdateUserInput } from "@/schemas/user";
 
@@ -21,14 +22,7 @@ export type UserRepository = {
   delete(id: bigint): Promise<GuardedResult>;
 };
 
-// Prisma reports a unique-constraint violation as P2002. Its message quotes our source code and
-// the database's own words, so it is replaced, never passed on. The only unique column besides
-// the id is email (with a driver adapter the column is named in
-// meta.driverAdapterError.cause.constraint.fields, should another unique column ever appear).
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
-}
-
+// The only unique column besides the id is email, so any unique violation here means that.
 async function mapUniqueViolation<T>(write: Promise<T>): Promise<T> {
   try {
     return await write;
