@@ -138,8 +138,8 @@ describe("verifyToken", () => {
     expect(await verifyToken(await token())).toBe(42n);
   });
 
-  it("accepts a subject of up to 16 digits", async () => {
-    expect(await verifyToken(await token(claims({ sub: "9999999999999999" })))).toBe(9999999999999999n);
+  it("accepts a subject up to the largest id a JSON number holds exactly", async () => {
+    expect(await verifyToken(await token(claims({ sub: "9007199254740991" })))).toBe(9007199254740991n);
   });
 
   it.each<[string, () => string | Promise<string>]>([
@@ -170,6 +170,7 @@ describe("verifyToken", () => {
     ["a trailing letter", "42a"],
     ["a leading letter", "a42"],
     ["17 digits", "12345678901234567"],
+    ["one past Number.MAX_SAFE_INTEGER", "9007199254740992"],
   ])("returns null for a subject with %s (%j), without throwing", async (_, sub) => {
     expect(await verifyToken(await token(claims({ sub })))).toBeNull();
   });

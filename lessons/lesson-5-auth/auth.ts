@@ -2,7 +2,7 @@ import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { authSecret } from "@/lib/config";
 import { apiError } from "@/lib/errors";
 import { userRepository, type UserRepository } from "@/repositories/user-repository";
-import type { Role } from "@/schemas/user";
+import { idSchema, type Role } from "@/schemas/user";
 import { notImplemented } from "../not-implemented";
 
 // Bearer-token authentication with HS256 JWTs, and role authorisation. The token only says who
@@ -36,7 +36,8 @@ export async function signToken(
 
 // TODO: verify with jose's `jwtVerify(token, secretKey(), { … })`, allowing only ALGORITHM and
 // requiring this issuer, this audience and the "sub" and "exp" claims. Return the subject as a
-// BigInt when it is a plain positive whole number (at most 16 digits), otherwise null. Return
+// BigInt when it is a valid user id (`idSchema.safeParse(sub)`, as for ids in URLs), otherwise
+// null. Return
 // null when jose rejects the token (its errors are `joseErrors.JOSEError`); rethrow anything else.
 /** The user id a token proves, or null for any token that is not valid right now. */
 export async function verifyToken(token: string): Promise<bigint | null> {

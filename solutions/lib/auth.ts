@@ -2,7 +2,7 @@ import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { authSecret } from "@/lib/config";
 import { apiError } from "@/lib/errors";
 import { userRepository, type UserRepository } from "@/repositories/user-repository";
-import type { Role } from "@/schemas/user";
+import { idSchema, type Role } from "@/schemas/user";
 
 // Bearer-token authentication with HS256 JWTs, and role authorisation. The token only says who
 // the caller is; their role is read from the user store on every request (the API passes the
@@ -55,7 +55,9 @@ export async function verifyToken(token: string): Promise<bigint | null> {
       audience: TOKEN_AUDIENCE,
       requiredClaims: ["sub", "exp"],
     });
-    return /^[1-9][0-9]{0,15}$/.test(payload.sub ?? "") ? BigInt(payload.sub!) : null;
+    // The subject is a user id: the same rule as an id in a URL.
+    const id = idSchema.safeParse(payload.sub);
+    return id.success ? id.data : null;
   } catch (error) {
     if (error instanceof joseErrors.JOSEError) return null;
     throw error;
