@@ -1,8 +1,8 @@
-import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { afterAll } from "vitest";
+import { deleteDatabase } from "../../prisma/dev-database";
 import { applyMigrations } from "../../prisma/migrate";
 
 // Runs before every test file: each file gets its own fresh SQLite database, migrated from
@@ -15,6 +15,4 @@ process.env.DATABASE_URL = `file:${file}`;
 process.env.LOG_LEVEL ??= "silent";
 process.env.RATE_LIMIT_MAX ??= "100000";
 
-afterAll(() => {
-  for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(file + suffix, { force: true });
-});
+afterAll(() => deleteDatabase(file));
