@@ -1,7 +1,9 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Stryker } from "@stryker-mutator/core";
 import type { MutantResult } from "@stryker-mutator/api/core";
+import { loadLessons, resolveLesson, type Lesson } from "./lib/lessons.ts";
+import { UserError } from "./lib/user-error.ts";
 
 // `npm run mutation [lesson-N …]`: how strong is each lesson's test suite? Stryker mutates the
 // reference file(s) behind the lesson's stubs and runs only that lesson's tests against each
@@ -12,30 +14,11 @@ const TARGET_SCORE = 85;
 const root = process.cwd();
 const outDir = path.join(root, "reports", "mutation");
 
-type Manifest = { id: string; pattern: string; files: { stub: string; reference: string }[] };
-
-function manifests(): Manifest[] {
-  const dir = path.join(root, "lessons");
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => path.join(dir, entry.name, "lesson.json"))
-    .filter((file) => {
-      try {
-        readFileSync(file);
-        return true;
-      } catch {
-        return false;
-      }
-    })
-    .map((file) => JSON.parse(readFileSync(file, "utf8")) as Manifest)
-    .sort((a, b) => Number(a.id.split("-")[1]) - Number(b.id.split("-")[1]));
-}
-
 type Score = { lesson: string; pattern: string; killed: number; survived: number; noCoverage: number; timeout: number; score: number; survivors: string[] };
 
 const DETECTED = new Set(["Killed", "Timeout"]);
 
-function summarise(lesson: Manifest, results: MutantResult[]): Score {
+function summarise(lesson: Lesson, results: MutantResult[]): Score {
   const counted = results.filter((r) => r.status !== "CompileError" && r.status !== "RuntimeError" && r.status !== "Ignored");
   const count = (status: string) => counted.filter((r) => r.status === status).length;
   const detected = counted.filter((r) => DETECTED.has(r.status)).length;
@@ -53,7 +36,7 @@ function summarise(lesson: Manifest, results: MutantResult[]): Score {
   };
 }
 
-async function mutate(lesson: Manifest): Promise<Score> {
+async function mutate(lesson: Lesson): Promise<Score> {
   // The vitest config reads these: only this lesson's tests, run against the reference files.
   process.env.WORKBOOK_TARGET = "reference";
   process.env.WORKBOOK_LESSON = lesson.id;
@@ -80,10 +63,13 @@ function table(scores: Score[]): string {
   return ["| lesson | pattern | score | killed | survived | no coverage | ≥ 85% |", "|---|---|---|---|---|---|---|", ...rows].join("\n");
 }
 
-const wanted = process.argv.slice(2);
-const lessons = manifests().filter((m) => wanted.length === 0 || wanted.includes(m.id) || wanted.includes(m.id.split("-")[1]!));
-if (lessons.length === 0) {
-  console.error(`No such lesson: ${wanted.join(" ")}. Lessons: ${manifests().map((m) => m.id).join(", ")}`);
+const all = loadLessons(root).lessons;
+let lessons: Lesson[];
+try {
+  lessons = process.argv.length > 2 ? process.argv.slice(2).map((name) => resolveLesson(all, name)) : all;
+} catch (error) {
+  if (!(error instanceof UserError)) throw error;
+  console.error(error.message);
   process.exit(2);
 }
 
