@@ -18,16 +18,11 @@ describe("GET /api/health", () => {
     expect(response.headers.get("x-request-id")).toBe("abc-123");
   });
 
-  it.each([["a".repeat(65)], ["evil\u0000id"], ["new\nline"], ["<script>"]])("replaces an unsafe client request id %j", async (sent) => {
-    const headers = new Headers();
-    try {
-      headers.set("x-request-id", sent);
-    } catch {
-      return; // not even a legal header value: a client cannot send it at all
-    }
-    const response = await GET(request("GET", "/api/health", { headers: Object.fromEntries(headers) }), {
+  // Each is a legal header value, so a client can send it, but none is a safe id to log or echo.
+  it.each([["a".repeat(65)], ["<script>"], ["id with spaces"], ["id;drop"], ["naïve"]])("replaces an unsafe client request id %j", async (sent) => {
+    const response = await GET(request("GET", "/api/health", { headers: { "x-request-id": sent } }), {
       params: Promise.resolve({}),
     });
-    expect(response.headers.get("x-request-id")).not.toBe(sent);
+    expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
