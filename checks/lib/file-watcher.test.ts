@@ -36,6 +36,20 @@ describe("watchFiles", () => {
     await expect(changed).resolves.toBe(file);
   });
 
+  it("polling hears every save, the first one made before its first reading included", async () => {
+    const file = tempFile();
+    const heard: string[] = [];
+    let second!: () => void;
+    const twice = new Promise<void>((resolve) => (second = resolve));
+    const watcher = watchFiles([file], (changed) => heard.push(changed) === 2 && second(), { poll: true, intervalMs: 20 });
+    cleanups.push(() => watcher.close());
+    writeFileSync(file, "first save\n");
+    await expect.poll(() => heard.length, { timeout: 10_000 }).toBe(1);
+    writeFileSync(file, "second save, longer\n");
+    await twice;
+    expect(heard).toEqual([file, file]);
+  });
+
   it("hears a save that replaces the file by renaming a new one over it", async () => {
     const file = tempFile();
     const { changed } = watchUntilChange([file], false);

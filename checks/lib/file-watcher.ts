@@ -1,10 +1,10 @@
-import { type FSWatcher, type Stats, unwatchFile, watch, watchFile } from "node:fs";
+import { type FSWatcher, statSync, watch } from "node:fs";
 import { release } from "node:os";
 import path from "node:path";
 
 // Watches a few files for saves. fs.watch (inotify, FSEvents…) answers at once; where it cannot
 // work — it throws, it errors later, or the files sit on a Windows drive under WSL, or on a
-// network drive, where it stays silent — fs.watchFile polls instead.
+// network drive, where it stays silent — polling takes over.
 
 export type WatchMode = "events" | "poll";
 
@@ -77,12 +77,26 @@ function eventWatcher(files: string[], onChange: (file: string) => void, onError
 }
 
 function pollFiles(files: string[], onChange: (file: string) => void, intervalMs: number): FileWatcher {
-  const listeners = files.map((file) => {
-    const listener = (current: Stats, previous: Stats) => {
-      if (current.mtimeMs !== previous.mtimeMs || current.size !== previous.size) onChange(file);
-    };
-    watchFile(file, { interval: intervalMs, persistent: true }, listener);
-    return { file, listener };
-  });
-  return { mode: "poll", close: () => listeners.forEach(({ file, listener }) => unwatchFile(file, listener)) };
+  // Our own readings, taken now: fs.watchFile takes its first one asynchronously, so a save made
+  // in between became its baseline and was never heard (seen on Node 24).
+  const readings = new Map(files.map((file) => [file, reading(file)]));
+  const timer = setInterval(() => {
+    for (const file of files) {
+      const now = reading(file);
+      if (now === readings.get(file)) continue;
+      readings.set(file, now);
+      onChange(file);
+    }
+  }, intervalMs);
+  return { mode: "poll", close: () => clearInterval(timer) };
+}
+
+/** What a save changes: the time, the size, or (an editor that renames a new file in) the inode. */
+function reading(file: string): string {
+  try {
+    const stats = statSync(file);
+    return `${stats.mtimeMs}:${stats.size}:${stats.ino}`;
+  } catch {
+    return "missing";
+  }
 }
