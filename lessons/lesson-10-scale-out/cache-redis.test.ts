@@ -78,14 +78,20 @@ describeWithRedis("CoherentCache", () => {
     expect(await readThrough(b, "users:id:1", () => "new name")).toBe("new name");
   });
 
-  it("has announced the write in Redis by the time invalidatePrefix resolves", async () => {
-    const { a, prefix } = await instances();
-    await readThrough(a, "users:id:1", () => "user");
-    const before = await look.get(`${prefix}users:`);
-    await a.invalidatePrefix("users:");
-    const after = await look.get(`${prefix}users:`);
-    expect(after, "await the write of the new generation: the API answers right after invalidatePrefix").not.toBe(before);
-    expect(after).toEqual(expect.any(String));
+  it("has announced the write in Redis by the time invalidatePrefix resolves, even over a slow link", async () => {
+    const link = await startProxy(server.port, { delayMs: 100 });
+    try {
+      const prefix = `test:${randomUUID()}:`;
+      const a = new CoherentCache({ redis: await connect(link.url, 1_000), prefix, outage: quiet() });
+      await readThrough(a, "users:id:1", () => "user");
+      const before = await look.get(`${prefix}users:`);
+      await a.invalidatePrefix("users:");
+      const after = await look.get(`${prefix}users:`);
+      expect(after, "await the write of the new generation: the API answers right after invalidatePrefix").not.toBe(before);
+      expect(after).toEqual(expect.any(String));
+    } finally {
+      await link.stop();
+    }
   });
 
   it("drops the prefix from the writing instance's own memory at once", async () => {
@@ -104,6 +110,15 @@ describeWithRedis("CoherentCache", () => {
       await b.get("users:id:1"),
       "the value must be stamped with the generation B read before loading (this.seen), not the one current at set()",
     ).toBeNull();
+  });
+
+  it("does not serve a value that was loading while another instance wrote, even if a later read missed too", async () => {
+    const { a, b } = await instances();
+    expect(await b.get("users:id:1"), "request 1 on B misses and starts loading the old row").toBeNull();
+    await a.invalidatePrefix("users:");
+    expect(await b.get("users:id:1"), "request 2 on B misses too, after A's write").toBeNull();
+    b.set("users:id:1", "request 1's row, from before A's write", 60_000);
+    expect(await b.get("users:id:1"), "of two waiting reads, the oldest generation must win").toBeNull();
   });
 
   it("stores nothing on a set that no read came before, since nothing says which generation the value is from", async () => {

@@ -161,9 +161,13 @@ export function redisSkipLine(what: string): string {
 
 /**
  * A TCP proxy to a Redis server whose link can be cut and restored: one instance loses Redis
- * while the others keep it (a network partition), which stopping the server cannot show.
+ * while the others keep it (a network partition), which stopping the server cannot show. With
+ * `delayMs`, what the client sends reaches Redis that much later (a slow network path).
  */
-export async function startProxy(targetPort: number): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void>; stop(): Promise<void> }> {
+export async function startProxy(
+  targetPort: number,
+  options: { delayMs?: number } = {},
+): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void>; stop(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const track = (socket: net.Socket) => {
     sockets.add(socket);
@@ -174,7 +178,13 @@ export async function startProxy(targetPort: number): Promise<{ url: string; cut
     const upstream = net.connect({ port: targetPort, host: "127.0.0.1" });
     track(client);
     track(upstream);
-    client.pipe(upstream).pipe(client);
+    const { delayMs = 0 } = options;
+    if (delayMs > 0) {
+      client.on("data", (chunk) => setTimeout(() => upstream.write(chunk), delayMs));
+    } else {
+      client.pipe(upstream);
+    }
+    upstream.pipe(client);
     client.on("close", () => upstream.destroy());
     upstream.on("close", () => client.destroy());
   });
