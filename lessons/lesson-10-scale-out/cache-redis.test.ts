@@ -124,7 +124,16 @@ describeWithRedis("CoherentCache", () => {
   it("stores nothing on a set that no read came before, since nothing says which generation the value is from", async () => {
     const { a } = await instances();
     a.set("users:id:1", "unchecked", 60_000);
+    expect(a.size, "nothing stored").toBe(0);
     expect(await a.get("users:id:1")).toBeNull();
+  });
+
+  it("forgets an entry that a write made stale as soon as it reads it", async () => {
+    const { a, b } = await instances();
+    await readThrough(b, "users:id:1", () => "old");
+    await a.invalidatePrefix("users:");
+    await b.get("users:id:1");
+    expect(b.size, "the stale entry is dropped from B's memory, not kept until it is overwritten").toBe(0);
   });
 
   it("keeps other namespaces when one namespace is written", async () => {
@@ -139,12 +148,13 @@ describeWithRedis("CoherentCache", () => {
   it.each([
     ["a prefix without a colon", "us"],
     ["the empty prefix", ""],
-  ])("drops every namespace on the other instances for %s", async (_, prefix) => {
+  ])("drops every namespace on the other instances for %s, and keys without one", async (_, prefix) => {
     const { a, b } = await instances();
     await readThrough(b, "users:id:1", () => "user");
     await readThrough(b, "posts:id:1", () => "post");
+    await readThrough(b, "usage", () => "a key without a colon");
     await a.invalidatePrefix(prefix);
-    expect([await b.get("users:id:1"), await b.get("posts:id:1")]).toEqual([null, null]);
+    expect([await b.get("users:id:1"), await b.get("posts:id:1"), await b.get("usage")]).toEqual([null, null, null]);
   });
 
   it("drops a single key on the other instances with invalidate(key)", async () => {
@@ -163,6 +173,14 @@ describeWithRedis("CoherentCache", () => {
     for (const key of await look.keys(`${prefix}*`)) {
       expect(await look.pttl(key), `${key} must expire (the new token is SET with PX)`).toBeGreaterThan(0);
     }
+  });
+
+  it("keeps its generations under cache:generation: for a day when not told otherwise", async () => {
+    const cache = new CoherentCache({ redis: await connect(), outage: quiet() });
+    await readThrough(cache, `ns${randomUUID()}:1`, () => "value");
+    const ttl = await look.pttl("cache:generation:*");
+    expect(ttl, "the global generation, under the default prefix").toBeGreaterThan(24 * 60 * 60_000 - 60_000);
+    expect(ttl).toBeLessThanOrEqual(24 * 60 * 60_000);
   });
 
   it("treats lost generations (a Redis restart, an eviction) as a write: every entry misses", async () => {
@@ -198,9 +216,31 @@ describeWithRedis("CoherentCache when Redis is unavailable", () => {
     const load = vi.fn(() => "from the database");
     expect(await readThrough(cache, "users:id:1", load), "without Redis nothing vouches for the local entry").toBe("from the database");
     expect(await readThrough(cache, "users:id:1", load), "and nothing is stored meanwhile").toBe("from the database");
+    expect(load, "both reads went to the database").toHaveBeenCalledTimes(2);
     await expect(cache.invalidatePrefix("users:"), "a write must not fail because Redis is away").resolves.toBeUndefined();
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(warn).toHaveBeenCalledTimes(1);
+  });
+
+  it("serves its entries again once Redis is back, when nothing was written meanwhile", async () => {
+    const own = await startRedisServer();
+    const link = await startProxy(own.port);
+    try {
+      let now = Date.now();
+      const redis = await connect(link.url);
+      const cache = new CoherentCache({ redis, prefix: `test:${randomUUID()}:`, outage: new RedisOutage({ warn: vi.fn(), info: vi.fn(), now: () => now }) });
+      const load = vi.fn(() => "user");
+      await readThrough(cache, "users:id:1", load);
+      await link.cut();
+      expect(await cache.get("users:id:1"), "a miss while Redis is away").toBeNull();
+      await link.restore();
+      await vi.waitFor(() => expect(redis.status).toBe("ready"), { timeout: 5_000 });
+      now += 1_000;
+      expect(await cache.get("users:id:1"), "the entry is still good: no write happened").toBe("user");
+    } finally {
+      await link.stop();
+      await own.stop();
+    }
   });
 
   it("answers a read within the command timeout when Redis accepts connections but never replies", async () => {
