@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { REDIS_BACK_MESSAGE, REDIS_DOWN_MESSAGE, RedisOutage } from "@/lib/redis";
+import { createRedis, REDIS_BACK_MESSAGE, REDIS_DOWN_MESSAGE, RedisOutage } from "@/lib/redis";
+import { describeWithRedis, startRedisServer } from "@/testing/redis-server";
 
 // The outage tracker on a clock moved by hand: no Redis needed to prove when it is skipped,
 // when it is tried again, and that an outage is logged once.
@@ -66,5 +67,34 @@ describe("RedisOutage", () => {
     const { outage, warn } = setup();
     await outage.run(() => Promise.reject("timeout"), () => null);
     expect(warn.mock.calls[0]![0]).toMatchObject({ error: "timeout" });
+  });
+});
+
+describeWithRedis("createRedis", () => {
+  it("lets the first commands wait for the first connection, then fails at once while it is lost", async () => {
+    const server = await startRedisServer();
+    const redis = createRedis(server.url, { timeoutMs: 1_000 });
+    try {
+      expect(await redis.ping(), "sent before the connection was made: queued, not refused").toBe("PONG");
+      await server.stop();
+      await vi.waitFor(() => expect(redis.status).not.toBe("ready"));
+      const started = Date.now();
+      await expect(redis.ping()).rejects.toThrow();
+      expect(Date.now() - started, "no queueing once connected: the caller falls back at once").toBeLessThan(100);
+    } finally {
+      redis.disconnect();
+      await server.stop();
+    }
+  });
+
+  it("gives up on a first connection that does not come within the timeout", async () => {
+    const redis = createRedis("redis://127.0.0.1:9", { timeoutMs: 100 });
+    try {
+      const started = Date.now();
+      await expect(redis.ping()).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(500);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

@@ -18,13 +18,15 @@ export type RedisOptions = {
 /**
  * A client that fails fast instead of queueing: while the connection is down a command fails
  * at once (no offline queue), a command sent to a server that stopped answering fails after
- * `timeoutMs` (and is not retried), and reconnection keeps trying in the background.
+ * `timeoutMs` (and is not retried), and reconnection keeps trying in the background. Only
+ * before the first connection is made do commands wait for it (at most `timeoutMs` each), so
+ * the first requests of a fresh instance use Redis instead of falling back.
  */
 export function createRedis(url: string, { timeoutMs }: RedisOptions): Redis {
   const client = new Redis(url, {
     commandTimeout: timeoutMs,
     connectTimeout: Math.max(timeoutMs, 1_000),
-    enableOfflineQueue: false,
+    enableOfflineQueue: true,
     maxRetriesPerRequest: 0,
     enableAutoPipelining: true,
     // Reconnect quickly at first, then every 2 s at most, for ever: Redis comes back by itself.
@@ -34,6 +36,10 @@ export function createRedis(url: string, { timeoutMs }: RedisOptions): Redis {
   // Without a listener ioredis prints every failed reconnection; the outage is logged once, by
   // the code that notices a command failing (RedisOutage below).
   client.on("error", () => {});
+  // ioredis reads this option on every command: from now on, a lost connection fails at once.
+  client.once("ready", () => {
+    client.options.enableOfflineQueue = false;
+  });
   return client;
 }
 
