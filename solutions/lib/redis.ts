@@ -17,7 +17,7 @@ export type RedisOptions = {
 
 /**
  * A client that fails fast instead of queueing: while the connection is down a command fails
- * at once (no offline queue), a command sent to a server that stopped answering fails after
+ * at once (no offline queue once connected), a command sent to a server that stopped answering fails after
  * `timeoutMs` (and is not retried), and reconnection keeps trying in the background. Only
  * before the first connection is made do commands wait for it (at most `timeoutMs` each), so
  * the first requests of a fresh instance use Redis instead of falling back.
