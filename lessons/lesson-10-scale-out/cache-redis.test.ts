@@ -15,7 +15,7 @@ let server: RedisServer;
 let look: Redis;
 const clients: Redis[] = [];
 
-async function connect(url = server.url, timeoutMs = 200): Promise<Redis> {
+async function connect(url = server.url, timeoutMs = 2_000): Promise<Redis> {
   const redis = createRedis(url, { timeoutMs });
   clients.push(redis);
   if (redis.status !== "ready") await new Promise((resolve) => redis.once("ready", resolve));

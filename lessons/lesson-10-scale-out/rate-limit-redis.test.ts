@@ -16,7 +16,7 @@ let look: Redis;
 const clients: Redis[] = [];
 
 /** A connection like the API's: commands fail after timeoutMs instead of waiting. */
-async function connect(url = server.url, timeoutMs = 200): Promise<Redis> {
+async function connect(url = server.url, timeoutMs = 2_000): Promise<Redis> {
   const redis = createRedis(url, { timeoutMs });
   clients.push(redis);
   if (redis.status !== "ready") await new Promise((resolve) => redis.once("ready", resolve));
