@@ -30,6 +30,8 @@ export function servicesRequired(env: Record<string, string | undefined> = proce
 export type RedisServer = {
   url: string;
   port: number;
+  /** The server's own temporary folder. */
+  dir: string;
   /** Stops the server; clients connected to it see the connection close. Safe to call twice. */
   stop(): Promise<void>;
   /** Freezes the server (SIGSTOP): connections stay open and nothing answers, as when Redis hangs. */
@@ -70,11 +72,32 @@ export function ping(port: number, timeoutMs = 500): Promise<boolean> {
   });
 }
 
+// Polls this process and the server once a second; once this process is gone (killed by a
+// time limit, a crashed worker, Ctrl-C in a watcher) it stops the server and deletes its folder.
+// The exit handler above cannot do that for a process that is killed outright.
+const WATCHDOG = `
+while kill -0 "$1" 2>/dev/null; do
+  kill -0 "$2" 2>/dev/null || exit 0
+  sleep 1
+done
+kill -CONT "$2" 2>/dev/null
+kill "$2" 2>/dev/null
+rm -rf "$3"
+`;
+
+function watch(child: ChildProcess, dir: string): void {
+  if (process.platform === "win32" || child.pid === undefined) return;
+  const watchdog = spawn("sh", ["-c", WATCHDOG, "redis-watchdog", String(process.pid), String(child.pid), dir], { detached: true, stdio: "ignore" });
+  watchdog.on("error", () => {});
+  watchdog.unref();
+}
+
 async function startOnce(port: number): Promise<RedisServer> {
   const dir = mkdtempSync(path.join(tmpdir(), "workbook-redis-"));
   const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
   const child = spawn("redis-server", args, { stdio: ["ignore", "ignore", "pipe"] });
   running.add(child);
+  watch(child, dir);
   let exited = false;
   const exit = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   void exit.then(() => {
@@ -94,7 +117,7 @@ async function startOnce(port: number): Promise<RedisServer> {
   const deadline = Date.now() + 5_000;
   while (Date.now() < deadline && !exited) {
     if (await ping(port, 200)) {
-      return { url: `redis://127.0.0.1:${port}`, port, stop, pause: () => child.kill("SIGSTOP"), resume: () => child.kill("SIGCONT") };
+      return { url: `redis://127.0.0.1:${port}`, port, dir, stop, pause: () => child.kill("SIGSTOP"), resume: () => child.kill("SIGCONT") };
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
