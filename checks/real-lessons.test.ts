@@ -3,13 +3,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadLessons } from "./lib/lessons.ts";
+import { missingExecutables } from "./lib/requires.ts";
 import { type RunOutput, projectRoot, runCli } from "./testing/fixture-workbook.ts";
 
 // The end-to-end promise of the workbook: for every real lesson, `npm run solve` followed by
 // `npm run check` passes. It runs in a copy of the project (lessons/ copied, everything else
 // linked), so the real lessons/ folder is never touched.
 
-const { lessons } = loadLessons(projectRoot);
+// A lesson whose required programs are missing here (redis-server for lesson 10) is left out:
+// `npm test` says so once (solutions/testing/services-setup.ts), and CI installs them.
+const lessons = loadLessons(projectRoot).lessons.filter((lesson) => missingExecutables(lesson.requires ?? [], process.env).length === 0);
 let copy: string;
 let solved: RunOutput;
 

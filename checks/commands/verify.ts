@@ -6,6 +6,7 @@ import type { Context } from "../lib/context.ts";
 import { type Lesson, type LessonProblem, lessonLabel, loadLessons, resolveLesson, testPaths } from "../lib/lessons.ts";
 import { symbols } from "../lib/output.ts";
 import { type PristineStub, createPristineMirror, pristineStubs } from "../lib/pristine.ts";
+import { missingExecutables, missingRequirementsLine, servicesRequired } from "../lib/requires.ts";
 import { type RunResult, type TestOutcome, runTests } from "../lib/run-tests.ts";
 import { type TypeDiagnostic, typecheck } from "../lib/typecheck.ts";
 import { UserError } from "../lib/user-error.ts";
@@ -28,7 +29,8 @@ export interface LessonVerdict {
 }
 
 export async function verify(ctx: Context, args: ParsedArgs): Promise<number> {
-  const { lessons, brokenFolders } = selectLessons(ctx.root, args.options.get("lesson"));
+  const selected = selectLessons(ctx.root, args.options.get("lesson"));
+  const { lessons, skipped, brokenFolders } = withRequirements(ctx, selected);
   const verdicts = new Map<string, LessonVerdict>(lessons.map((l) => [l.id, { id: l.id, label: lessonLabel(l), tests: 0, problems: manifestProblems(ctx.root, l) }]));
   const pristine = new Map<string, PristineStub[]>();
   for (const lesson of lessons) {
@@ -65,10 +67,12 @@ export async function verify(ctx: Context, args: ParsedArgs): Promise<number> {
     );
   }
   const results = [...verdicts.values(), ...brokenFolders.map((p) => ({ id: p.dir, label: p.dir, tests: 0, problems: [p.message] }))];
+  for (const line of skipped) ctx.out.warn(`skipped ${line}`);
   const failed = results.filter((v) => v.problems.length > 0).length + (globalProblems.length > 0 ? 1 : 0);
   const passed = results.filter((v) => v.problems.length === 0).length;
   if (args.flags.has("json")) {
-    ctx.out.line(JSON.stringify({ lessons: results.map((v) => ({ ...v, passed: v.problems.length === 0 })), problems: globalProblems, passed, failed }));
+    const report = { lessons: results.map((v) => ({ ...v, passed: v.problems.length === 0 })), problems: globalProblems, passed, failed };
+    ctx.out.line(JSON.stringify(skipped.length > 0 ? { ...report, skipped } : report));
   } else {
     printVerdicts(ctx, results, globalProblems);
     ctx.out.line(`${passed} passed, ${failed} failed`);
@@ -83,6 +87,23 @@ function selectLessons(root: string, only: string | undefined): { lessons: Lesso
   const broken = catalog.problems.filter((p) => new RegExp(`^lessons/lesson-${only.replace(/^lesson-/, "")}(-|$)`).test(p.dir));
   if (broken.length > 0) return { lessons: [], brokenFolders: broken };
   return { lessons: [resolveLesson(catalog.lessons, only)], brokenFolders: [] };
+}
+
+/**
+ * Sets aside the lessons whose required programs (lesson.json "requires") are not installed:
+ * skipped with one line each, or, under WORKBOOK_REQUIRE_SERVICES=1 (CI), broken.
+ */
+function withRequirements(ctx: Context, selected: { lessons: Lesson[]; brokenFolders: LessonProblem[] }) {
+  const lessons: Lesson[] = [];
+  const skipped: string[] = [];
+  const brokenFolders = [...selected.brokenFolders];
+  for (const lesson of selected.lessons) {
+    const missing = missingExecutables(lesson.requires ?? [], ctx.env);
+    if (missing.length === 0) lessons.push(lesson);
+    else if (servicesRequired(ctx.env)) brokenFolders.push({ dir: lessonLabel(lesson), message: `${missingRequirementsLine(lesson, missing)} (WORKBOOK_REQUIRE_SERVICES is set)` });
+    else skipped.push(missingRequirementsLine(lesson, missing));
+  }
+  return { lessons, skipped, brokenFolders };
 }
 
 export function manifestProblems(root: string, lesson: Lesson): string[] {

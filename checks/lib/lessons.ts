@@ -16,6 +16,8 @@ export const lessonManifestSchema = z.object({
   files: z.array(z.object({ stub: z.string().min(1), reference: z.string().min(1) })).min(1),
   tests: z.array(z.string().min(1)).min(1),
   hints: z.array(z.string().min(1)).length(3, "must hold exactly three hints"),
+  /** Programs the lesson's tests run, which must be on PATH (e.g. ["redis-server"]). */
+  requires: z.array(z.string().min(1)).optional(),
 });
 
 export type LessonManifest = z.infer<typeof lessonManifestSchema>;
