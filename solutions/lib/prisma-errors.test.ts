@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isUniqueViolation, isUniqueViolationOf } from "@/lib/prisma-errors";
+import { isUniqueViolation, isUniqueViolationOf, isWriteConflict } from "@/lib/prisma-errors";
 
 // The shapes below are what Prisma 7 really throws through each driver adapter (captured from a
 // duplicate insert), cut to the fields that matter.
@@ -42,5 +42,21 @@ describe("isUniqueViolationOf(error, 'User', 'email')", () => {
     ["not a unique violation", Object.assign(new Error("x"), { code: "P2025", meta: { target: ["email"] } }), false],
   ])("%s → %s", (_, error, expected) => {
     expect(isUniqueViolationOf(error, "User", "email")).toBe(expected);
+  });
+});
+
+describe("isWriteConflict", () => {
+  const adapterError = (kind: string) =>
+    Object.assign(new Error(kind), { name: "DriverAdapterError", cause: { originalCode: "40001", kind } });
+
+  it.each([
+    ["a P2034 from a statement", Object.assign(new Error("Transaction failed due to a write conflict"), { code: "P2034" }), true],
+    ["the adapter's error, thrown at COMMIT", adapterError("TransactionWriteConflict"), true],
+    ["the adapter's error of another kind", adapterError("UniqueConstraintViolation"), false],
+    ["another error named like the adapter's", Object.assign(new Error("x"), { name: "DriverAdapterError" }), false],
+    ["a unique violation", Object.assign(new Error("x"), { code: "P2002" }), false],
+    ["null", null, false],
+  ])("%s → %s", (_, error, expected) => {
+    expect(isWriteConflict(error)).toBe(expected);
   });
 });

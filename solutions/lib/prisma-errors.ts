@@ -24,3 +24,15 @@ export function isUniqueViolationOf(error: unknown, model: string, field: string
   if (typeof meta?.target === "string") return meta.target === `${model}_${field}_key`;
   return true;
 }
+
+/**
+ * Whether `error` is the database refusing a transaction because a concurrent one changed what
+ * it read (PostgreSQL's serialization failure or deadlock): running it again is the cure. Prisma
+ * reports it as P2034 when a statement fails, but a refusal at COMMIT reaches the caller as the
+ * driver adapter's own error, of kind TransactionWriteConflict.
+ */
+export function isWriteConflict(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const { code, name, cause } = error as { code?: unknown; name?: unknown; cause?: { kind?: unknown } };
+  return code === "P2034" || (name === "DriverAdapterError" && cause?.kind === "TransactionWriteConflict");
+}

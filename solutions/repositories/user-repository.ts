@@ -1,7 +1,7 @@
 import type { PrismaClient, User } from "@/generated/prisma/client";
 import { apiError } from "@/lib/errors";
 import { clientKind, prisma } from "@/lib/prisma";
-import { isUniqueViolationOf } from "@/lib/prisma-errors";
+import { isUniqueViolationOf, isWriteConflict } from "@/lib/prisma-errors";
 import { transactionGate } from "@/lib/transaction-gate";
 import type { CreateUserInput, UpdateUserInput } from "@/schemas/user";
 
@@ -37,7 +37,7 @@ async function mapUniqueViolation<T>(write: Promise<T>): Promise<T> {
 class LastAdminError extends Error {}
 
 // PostgreSQL refuses one of two SERIALIZABLE transactions whose results depend on each other's
-// writes (P2034, a write conflict). Running the refused one again is the cure: it now sees the
+// writes (a write conflict). Running the refused one again is the cure: it now sees the
 // other's change. The pause, random, keeps two retries from colliding again in step.
 const SERIALIZATION_ATTEMPTS = 10;
 
@@ -46,8 +46,7 @@ async function retryingConflicts<T>(transaction: () => Promise<T>): Promise<T> {
     try {
       return await transaction();
     } catch (error) {
-      const conflict = (error as { code?: unknown })?.code === "P2034";
-      if (!conflict || attempt >= SERIALIZATION_ATTEMPTS) throw error;
+      if (!isWriteConflict(error) || attempt >= SERIALIZATION_ATTEMPTS) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
     }
   }

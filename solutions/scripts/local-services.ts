@@ -116,7 +116,7 @@ async function startRedis({ dataDir, redisPort }: ServicesOptions): Promise<"sta
   return "started";
 }
 
-async function stopRedis({ redisPort }: ServicesOptions): Promise<"stopped" | "not running"> {
+export async function stopRedis({ redisPort }: ServicesOptions): Promise<"stopped" | "not running"> {
   if (!(await redisAnswers(redisPort))) return "not running";
   await new Promise<void>((resolve) => {
     const socket = connect({ host: "127.0.0.1", port: redisPort }, () => socket.end("SHUTDOWN NOSAVE\r\n"));
@@ -125,6 +125,24 @@ async function stopRedis({ redisPort }: ServicesOptions): Promise<"stopped" | "n
   });
   await waitFor(async () => !(await redisAnswers(redisPort)), `Redis on port ${redisPort} to stop`);
   return "stopped";
+}
+
+/** Empties one of Redis's numbered databases (the scale-out suite's, never the one the API uses by default). */
+export function flushRedisDb(port: number, db: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port }, () => socket.write(`SELECT ${db}\r\nFLUSHDB\r\n`));
+    let reply = "";
+    socket.setTimeout(5_000, () => socket.destroy(new Error(`Redis on port ${port} did not answer FLUSHDB`)));
+    socket.on("error", reject);
+    socket.on("data", (chunk) => {
+      reply += chunk;
+      if (reply.split("\r\n").length > 2) {
+        socket.end();
+        if (reply === "+OK\r\n+OK\r\n") resolve();
+        else reject(new Error(`Redis refused to empty database ${db}: ${reply.trim()}`));
+      }
+    });
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -228,7 +246,7 @@ export async function ensureDatabase(port: number, database: string, { recreate 
   }
 }
 
-async function stopPostgres(options: ServicesOptions): Promise<"stopped" | "not running"> {
+export async function stopPostgres(options: ServicesOptions): Promise<"stopped" | "not running"> {
   if (!(await postgresAnswers(options.postgresPort))) return "not running";
   const bin = postgresBinDir();
   const data = postgresDataDir(options);
