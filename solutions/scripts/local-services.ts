@@ -34,7 +34,8 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const isRoot = () => process.getuid?.() === 0;
 
 function onPath(command: string): boolean {
-  return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
+  const dirs = (process.env.PATH ?? "").split(path.delimiter).filter(Boolean);
+  return dirs.some((dir) => existsSync(path.join(dir, command)));
 }
 
 /** PostgreSQL's server programs (initdb, pg_ctl): pg_config's bindir, else the newest Debian install. */
