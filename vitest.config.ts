@@ -41,6 +41,8 @@ export default defineConfig({
   test: {
     environment: "node",
     setupFiles: [path.join(root, "solutions/testing/setup.ts")],
+    // The full run says once what it skips where redis-server is missing (a failure in CI).
+    globalSetup: projects === everything ? [path.join(root, "solutions/testing/services-setup.ts")] : [],
     projects,
   },
 });

@@ -15,7 +15,9 @@ describe("loadConfig", () => {
       CACHE_MAX_ENTRIES: 1_000,
       BODY_LIMIT_BYTES: 64 * 1024,
       TRUST_PROXY: false,
+      REDIS_TIMEOUT_MS: 200,
     });
+    expect(loadConfig({}), "no REDIS_URL: everything stays in the process").not.toHaveProperty("REDIS_URL");
   });
 
   it("reads every setting from the environment, as numbers and booleans where they are", () => {
@@ -30,6 +32,8 @@ describe("loadConfig", () => {
       CACHE_MAX_ENTRIES: "10",
       BODY_LIMIT_BYTES: "2048",
       TRUST_PROXY: "true",
+      REDIS_URL: "redis://127.0.0.1:6390/0",
+      REDIS_TIMEOUT_MS: "50",
     };
     expect(loadConfig(env)).toEqual({
       ...env,
@@ -40,6 +44,7 @@ describe("loadConfig", () => {
       CACHE_MAX_ENTRIES: 10,
       BODY_LIMIT_BYTES: 2048,
       TRUST_PROXY: true,
+      REDIS_TIMEOUT_MS: 50,
     });
   });
 
@@ -58,8 +63,16 @@ describe("loadConfig", () => {
     ["CACHE_MAX_ENTRIES", "0"],
     ["BODY_LIMIT_BYTES", "64kb"],
     ["TRUST_PROXY", "yes"],
+    ["REDIS_URL", "http://127.0.0.1:6379"],
+    ["REDIS_URL", "127.0.0.1:6379"],
+    ["REDIS_URL", ""],
+    ["REDIS_TIMEOUT_MS", "0"],
   ])("refuses %s=%s with an error that names the variable", (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name}: `));
+  });
+
+  it.each(["redis://127.0.0.1:6379", "rediss://user:secret@cache.example.com:6380/2"])("accepts REDIS_URL=%s", (url) => {
+    expect(loadConfig({ REDIS_URL: url }).REDIS_URL).toBe(url);
   });
 
   it("reports every invalid variable at once", () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "@/lib/errors";
-import { clientAddress, guard, limitByAddress } from "@/lib/guard";
+import { addressKey, clientAddress, guard, INVALID_ADDRESS, limitByAddress, requestLimiter } from "@/lib/guard";
 import { getRequestContext, runWithRequestContext } from "@/lib/request-context";
 import { createUser, tokenFor } from "@/testing/fixtures";
 
@@ -75,11 +75,36 @@ describe("clientAddress", () => {
   });
 });
 
+describe("addressKey", () => {
+  it.each([
+    ["an IPv4 address", "203.0.113.7", "203.0.113.7"],
+    ["an IPv6 address, lower-cased", "2001:DB8::1", "2001:db8::1"],
+    ["an IPv4-mapped IPv6 address", "::ffff:192.0.2.1", "::ffff:192.0.2.1"],
+    ["an IPv4 address with the port a proxy appended", "203.0.113.7:51234", "203.0.113.7"],
+    ["a bracketed IPv6 address with a port", "[2001:db8::1]:443", "2001:db8::1"],
+    ["a bracketed IPv6 address", "[2001:db8::1]", "2001:db8::1"],
+  ])("keeps %s", (_, value, expected) => {
+    expect(addressKey(value)).toBe(expected);
+  });
+
+  it.each([
+    ["a name", "proxy.internal"],
+    ["RFC 7239's unknown", "unknown"],
+    ["an address out of range", "256.1.1.1"],
+    ["an address with text after it", "203.0.113.7 extra"],
+    ["a port on its own", ":8080"],
+    ["15 KB of made-up text", "x".repeat(15 * 1024)],
+    ["a valid address padded past 64 characters", `${"0".repeat(60)}1.2.3.4`],
+  ])("turns %s into the one invalid bucket", (_, value) => {
+    expect(addressKey(value)).toBe(INVALID_ADDRESS);
+  });
+});
+
 describe("limitByAddress", () => {
   it("lets an address make the configured number of requests, then answers 429 with Retry-After", async () => {
     const request = requestFrom(uniqueAddress());
-    limitByAddress(request);
-    limitByAddress(request);
+    await limitByAddress(request);
+    await limitByAddress(request);
     const error = await errorOf(() => limitByAddress(request));
     expect([error.statusCode, error.code]).toEqual([429, "RATE_LIMITED"]);
     expect(error.headers).toMatchObject({ "Retry-After": "60", "RateLimit-Limit": "2", "RateLimit-Remaining": "0" });
@@ -87,14 +112,23 @@ describe("limitByAddress", () => {
 
   it("counts each address separately", async () => {
     const [first, second] = [requestFrom(uniqueAddress()), requestFrom(uniqueAddress())];
-    limitByAddress(first);
-    limitByAddress(first);
-    expect(() => limitByAddress(second)).not.toThrow();
+    await limitByAddress(first);
+    await limitByAddress(first);
+    await expect(limitByAddress(second)).resolves.toBeUndefined();
   });
 
-  it("adds the rate-limit headers to the request context for the response", () => {
-    const headers = runWithRequestContext(new Request("http://localhost/"), () => {
-      limitByAddress(requestFrom(uniqueAddress()));
+  it("keeps one window for every forged value that is not an address, however many and however long", async () => {
+    const before = requestLimiter("address").size;
+    for (let i = 0; i < 1_000; i += 1) {
+      await limitByAddress(requestFrom(`${i}-${"x".repeat(15 * 1024)}`)).catch(() => undefined);
+    }
+    expect(requestLimiter("address").size - before).toBeLessThanOrEqual(1);
+    expect(await codeOf(() => limitByAddress(requestFrom("made-up")))).toBe("RATE_LIMITED");
+  });
+
+  it("adds the rate-limit headers to the request context for the response", async () => {
+    const headers = await runWithRequestContext(new Request("http://localhost/"), async () => {
+      await limitByAddress(requestFrom(uniqueAddress()));
       return Object.fromEntries(getRequestContext()!.responseHeaders);
     });
     expect(headers).toEqual({ "ratelimit-limit": "2", "ratelimit-remaining": "1", "ratelimit-reset": "60" });
@@ -153,7 +187,7 @@ describe("guard", () => {
     await guard(requestFrom(uniqueAddress(), `Bearer ${token}`));
     await guard(requestFrom(uniqueAddress(), `Bearer ${token}`));
     // x-forwarded-for can be forged: more distinct addresses than the limiter tracks.
-    for (let i = 0; i <= 10_000; i += 1) limitByAddress(requestFrom(`198.51.${i >> 8}.${i & 255}`));
+    for (let i = 0; i <= 10_000; i += 1) await limitByAddress(requestFrom(`198.51.${i >> 8}.${i & 255}`));
     expect(await codeOf(() => guard(requestFrom(uniqueAddress(), `Bearer ${token}`)))).toBe("RATE_LIMITED");
   });
 

@@ -4,6 +4,6 @@ import { limitByAddress } from "@/lib/guard";
 
 // Liveness: answers without touching the database, so it is also the benchmarks' baseline.
 export const GET = withErrorHandler(async (request) => {
-  limitByAddress(request);
+  await limitByAddress(request);
   return NextResponse.json({ status: "ok" });
 });

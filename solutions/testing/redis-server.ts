@@ -1,0 +1,190 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Redis } from "ioredis";
+import { describe } from "vitest";
+
+// A throwaway redis-server for tests: its own free port on 127.0.0.1, its own temporary folder,
+// nothing written to disk, stopped (and its folder deleted) when the test file ends. Tests that
+// need Redis run only where redis-server is installed; `npm test` says once what it skipped
+// (solutions/testing/services-setup.ts), and with WORKBOOK_REQUIRE_SERVICES=1 (CI) a missing
+// redis-server is a failure instead.
+
+export const REDIS_INSTALL_HINT = "sudo apt-get install redis-server (Debian/Ubuntu) or brew install redis (macOS)";
+
+let installed: boolean | undefined;
+
+/** Whether `redis-server` can be run from PATH. */
+export function redisServerInstalled(): boolean {
+  installed ??= spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
+  return installed;
+}
+
+/** True when a missing service must fail the run rather than skip its tests (CI sets it). */
+export function servicesRequired(env: Record<string, string | undefined> = process.env): boolean {
+  return env.WORKBOOK_REQUIRE_SERVICES === "1" || env.WORKBOOK_REQUIRE_SERVICES === "true";
+}
+
+export type RedisServer = {
+  url: string;
+  port: number;
+  /** Stops the server; clients connected to it see the connection close. Safe to call twice. */
+  stop(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open and nothing answers, as when Redis hangs. */
+  pause(): void;
+  /** Lets a paused server run again. */
+  resume(): void;
+};
+
+const running = new Set<ChildProcess>();
+// A test process that dies without its afterAll must not leave a redis-server behind.
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Sends PING over a bare socket; true when the server answers +PONG. */
+export function ping(port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: "127.0.0.1" });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once("error", () => done(false));
+    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.once("data", (data) => done(data.toString().startsWith("+PONG")));
+  });
+}
+
+async function startOnce(port: number): Promise<RedisServer> {
+  const dir = mkdtempSync(path.join(tmpdir(), "workbook-redis-"));
+  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
+  const child = spawn("redis-server", args, { stdio: ["ignore", "ignore", "pipe"] });
+  running.add(child);
+  let exited = false;
+  const exit = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  void exit.then(() => {
+    exited = true;
+    running.delete(child);
+  });
+  const stop = async () => {
+    if (!exited) {
+      child.kill("SIGCONT");
+      child.kill("SIGTERM");
+      await Promise.race([exit, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+      if (!exited) child.kill("SIGKILL");
+      await exit;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline && !exited) {
+    if (await ping(port, 200)) {
+      return { url: `redis://127.0.0.1:${port}`, port, stop, pause: () => child.kill("SIGSTOP"), resume: () => child.kill("SIGCONT") };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  await stop();
+  throw new Error(`redis-server did not answer PING on port ${port} within 5 s`);
+}
+
+/**
+ * Starts a redis-server of its own, on `port` (to bring a stopped one back at the same address)
+ * or on a free port; a free port taken by someone else in the meantime is retried on another.
+ */
+export async function startRedisServer(options: { port?: number } = {}): Promise<RedisServer> {
+  if (!redisServerInstalled()) throw new Error(`redis-server is not installed. To install it: ${REDIS_INSTALL_HINT}.`);
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    try {
+      return await startOnce(options.port ?? (await freePort()));
+    } catch (error) {
+      lastError = error;
+      if (options.port) break;
+    }
+  }
+  throw lastError;
+}
+
+/**
+ * `describe` for tests that need redis-server: skipped where it is not installed (npm test says
+ * so once), and run anyway under WORKBOOK_REQUIRE_SERVICES=1, where they then fail saying why.
+ */
+export const describeWithRedis = describe.skipIf(!redisServerInstalled() && !servicesRequired());
+
+/**
+ * A server that accepts connections and never answers: what a client sees when Redis hangs
+ * (stopped with SIGSTOP, swapping, or a network path that drops replies).
+ */
+export async function startSilentServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on("error", () => {});
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A plain client for tests to look inside Redis; it waits for the server like any tool would. */
+export function inspector(url: string): Redis {
+  return new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1 });
+}
+
+/** The one line `npm test` prints when it skips what needs redis-server. */
+export function redisSkipLine(what: string): string {
+  return `Skipped ${what}: redis-server is not installed. To run them: ${REDIS_INSTALL_HINT}.`;
+}
+
+/**
+ * A TCP proxy to a Redis server whose link can be cut and restored: one instance loses Redis
+ * while the others keep it (a network partition), which stopping the server cannot show.
+ */
+export async function startProxy(targetPort: number): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void>; stop(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const track = (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on("error", () => {});
+    socket.on("close", () => sockets.delete(socket));
+  };
+  const server = net.createServer((client) => {
+    const upstream = net.connect({ port: targetPort, host: "127.0.0.1" });
+    track(client);
+    track(upstream);
+    client.pipe(upstream).pipe(client);
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  const listen = (port: number) => new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const close = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    });
+  await listen(0);
+  const { port } = server.address() as net.AddressInfo;
+  return { url: `redis://127.0.0.1:${port}`, cut: close, restore: () => listen(port), stop: close };
+}
