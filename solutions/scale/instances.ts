@@ -39,12 +39,21 @@ export default async function setup(project: TestProject) {
       REDIS_URL: redisUrl,
       AUTH_SECRET: secret,
       NEXT_DIST_DIR: DIST_DIR,
-      LOG_LEVEL: "error",
+      // Warnings too: a Redis outage (and so a per-instance limit) must show in the run's output.
+      LOG_LEVEL: "warn",
+      // The suite proves what holds while Redis answers; a busy test machine must not turn a
+      // slow answer into the fail-open path (tested on its own in solutions/lib).
+      REDIS_TIMEOUT_MS: "2000",
       RATE_LIMIT_MAX: String(RATE_LIMIT),
       // Long enough that no window ends while a test runs.
       RATE_LIMIT_WINDOW_MS: "600000",
     };
     servers = await Promise.all([startServer(settings), startServer(settings)]);
+    // An instance opens its Redis connection on its first request and counts on its own until
+    // that connection is up (fail open, backing off for a second). The suite is about instances
+    // that share Redis, so each opens its connection first and the back-off is waited out.
+    await Promise.all(servers.map((server) => fetch(`${server.url}/api/health`).then((r) => r.arrayBuffer())));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
     console.info(`scale: build ${build}, two instances ready after ${Math.round(performance.now() - started)} ms`);
   } catch (error) {
     await Promise.all(servers.map((server) => server.stop()));
@@ -60,5 +69,9 @@ export default async function setup(project: TestProject) {
   return async () => {
     await Promise.all(servers.map((server) => server.stop()));
     release();
+    servers.forEach((server, i) => {
+      const output = (server.stdout() + server.stderr()).trim();
+      if (output) console.warn(`scale: instance ${i + 1} logged:\n${output.slice(0, 4_000)}`);
+    });
   };
 }
