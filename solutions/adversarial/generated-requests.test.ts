@@ -202,6 +202,8 @@ function buildRequest(s: Scenario): NextRequest {
   const headers = new Headers(s.headers);
   if (s.authorization !== undefined) headers.set("authorization", s.authorization);
   const withBody = method !== "GET" && s.body.kind !== "none";
+  // Bodies go as JSON, as a client's would, unless the generated headers say otherwise.
+  if (withBody && !headers.has("content-type")) headers.set("content-type", "application/json");
   return new NextRequest(url, { method, headers, body: withBody ? (s.body.data as BodyInit) : undefined });
 }
 
@@ -254,8 +256,8 @@ describe(`${RUNS} generated requests against the route handlers`, () => {
     expect(sent).toBeGreaterThanOrEqual(RUNS);
 
     // The run must have reached the layers behind authentication and validation, not only the
-    // front door: successes, validation errors, auth failures and 413s all occur.
-    for (const status of [200, 201, 400, 401, 403, 404, 413]) {
+    // front door: successes, validation errors, auth failures, 413s and 415s all occur.
+    for (const status of [200, 201, 400, 401, 403, 404, 413, 415]) {
       expect(statuses.get(status) ?? 0, `no request answered ${status}: ${JSON.stringify([...statuses])}`).toBeGreaterThan(0);
     }
   }, 120_000);
