@@ -13,7 +13,7 @@ const malformedUrl = withErrorHandler(async () => {
 // Next rebuilds the URL a route sees from a plain object of the query, where a `__proto__`
 // parameter is silently lost, so GET /api/users?__proto__=1 would be served as if it were not
 // there, while ?constructor=1 (which survives) is refused as an unknown parameter. The proxy
-// still sees the URL as sent.
+// sees the URL as sent (skipProxyUrlNormalize in next.config.ts).
 const prototypeParameter = withErrorHandler(async () => {
   throw apiError("VALIDATION_ERROR", "Invalid request", {
     details: Object.defineProperty({}, "__proto__", { value: ["Unknown field"], enumerable: true }),
