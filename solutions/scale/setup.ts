@@ -15,6 +15,8 @@ await ensureDatabase(port, database, { recreate: true });
 await applyPostgresMigrations(postgresUrl(port, database));
 
 process.env.DATABASE_URL = postgresUrl(port, database);
+// The in-process tests count and cache in memory; the instances are the ones that share Redis.
+delete process.env.REDIS_URL;
 process.env.LOG_LEVEL ??= "silent";
 process.env.RATE_LIMIT_MAX ??= "100000";
 
