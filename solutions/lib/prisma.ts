@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
-import { PrismaPg } from "@prisma/adapter-pg";
+import type { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@/generated/prisma/client";
 import { PrismaClient as PostgresPrismaClient } from "@/generated/prisma-postgresql/client";
 import { databaseFile, databaseKind, databaseUrl, type DatabaseKind } from "@/lib/database-url";
@@ -28,6 +28,29 @@ class ExistingSqliteFile extends PrismaBetterSqlite3 {
   }
 }
 
+// pg and its adapter take about as long to load as the whole SQLite stack, and the embedded API,
+// its tests and every lesson check never use them: they are loaded when a PostgreSQL client
+// first connects.
+class LazyPostgresAdapter implements Pick<PrismaPg, "provider" | "adapterName" | "connect" | "connectToShadowDb"> {
+  readonly provider = "postgres";
+  readonly adapterName = "@prisma/adapter-pg";
+  private adapter: Promise<PrismaPg> | undefined;
+
+  constructor(private readonly config: ConstructorParameters<typeof PrismaPg>[0]) {}
+
+  private load(): Promise<PrismaPg> {
+    return (this.adapter ??= import("@prisma/adapter-pg").then(({ PrismaPg }) => new PrismaPg(this.config)));
+  }
+
+  async connect() {
+    return (await this.load()).connect();
+  }
+
+  async connectToShadowDb() {
+    return (await this.load()).connectToShadowDb();
+  }
+}
+
 // Which database a client talks to, for the code that must behave differently on each (the
 // repository's transaction gate exists only for SQLite's single connection).
 const kinds = ((globalThis as { __prismaKinds?: WeakMap<object, DatabaseKind> }).__prismaKinds ??= new WeakMap());
@@ -48,8 +71,8 @@ export function createPrismaClient(file: string): PrismaClient {
  * test), so the PostgreSQL client has the SQLite client's shape and is typed as it.
  */
 export function createPostgresClient(url: string, poolSize = 10): PrismaClient {
-  const adapter = new PrismaPg({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000 });
-  const client = new PostgresPrismaClient({ adapter }) as unknown as PrismaClient;
+  const adapter = new LazyPostgresAdapter({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000 });
+  const client = new PostgresPrismaClient({ adapter: adapter as unknown as PrismaPg }) as unknown as PrismaClient;
   kinds.set(client, "postgresql");
   return client;
 }
