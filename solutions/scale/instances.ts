@@ -69,9 +69,10 @@ export default async function setup(project: TestProject) {
   return async () => {
     await Promise.all(servers.map((server) => server.stop()));
     release();
+    // The API's own log lines (JSON), not Next's start-up banner.
     servers.forEach((server, i) => {
-      const output = (server.stdout() + server.stderr()).trim();
-      if (output) console.warn(`scale: instance ${i + 1} logged:\n${output.slice(0, 4_000)}`);
+      const lines = (server.stdout() + server.stderr()).split("\n").filter((line) => line.startsWith("{"));
+      if (lines.length) console.warn(`scale: instance ${i + 1} logged:\n${lines.join("\n").slice(0, 4_000)}`);
     });
   };
 }
