@@ -77,7 +77,11 @@ export async function benchmarkScale(options: ApiOptions): Promise<ScaleReport> 
   let release: (() => void) | undefined;
   try {
     log("starting PostgreSQL and Redis unless they run…");
-    await startServices(DEFAULT_SERVICES, log);
+    try {
+      await startServices(DEFAULT_SERVICES, log);
+    } catch (error) {
+      return { skipped: `the services did not start: ${(error as Error).message}` };
+    }
     const port = DEFAULT_SERVICES.postgresPort;
     await ensureDatabase(port, DATABASE, { recreate: true });
     const databaseUrl = postgresUrl(port, DATABASE);

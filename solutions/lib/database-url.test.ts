@@ -50,7 +50,7 @@ describe("databaseKind", () => {
   it.each([
     ["file:./prisma/dev.db", "sqlite"],
     ["file::memory:", "sqlite"],
-    ["postgresql://postgres@127.0.0.1:55432/workbook", "postgresql"],
+    ["postgresql://postgres@127.0.0.1:25432/workbook", "postgresql"],
     ["postgres://app:secret@db.internal/users", "postgresql"],
   ])("%s is %s", (url, kind) => {
     expect(databaseKind(url)).toBe(kind);

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -19,10 +19,12 @@ export type ServicesOptions = {
   redisPort: number;
 };
 
+// Below 32768: Linux hands out ports from 32768 up to any program's outgoing connections and
+// "any free port" servers, which would now and then hold a port up there when a service starts.
 export const DEFAULT_SERVICES: ServicesOptions = {
   dataDir: path.join(PROJECT_ROOT, ".services"),
-  postgresPort: Number(process.env.WORKBOOK_POSTGRES_PORT) || 55432,
-  redisPort: Number(process.env.WORKBOOK_REDIS_PORT) || 56379,
+  postgresPort: Number(process.env.WORKBOOK_POSTGRES_PORT) || 25432,
+  redisPort: Number(process.env.WORKBOOK_REDIS_PORT) || 26379,
 };
 
 export const DATABASE_NAME = "workbook";
@@ -203,7 +205,6 @@ async function startPostgres(options: ServicesOptions): Promise<"started" | "run
       writeFileSync(
         path.join(data, "postgresql.auto.conf"),
         [
-          `port = ${postgresPort}`,
           "listen_addresses = '127.0.0.1'",
           "unix_socket_directories = ''",
           // Durability is not worth its cost for a local server whose data can be re-seeded.
@@ -216,7 +217,15 @@ async function startPostgres(options: ServicesOptions): Promise<"started" | "run
       );
       if (isRoot()) chownSync(path.join(data, "postgresql.auto.conf"), postgresUser().uid, postgresUser().gid);
     }
-    asPostgresUser(path.join(bin, "pg_ctl"), ["-D", data, "-l", path.join(data, "server.log"), "-w", "-t", "30", "start"]);
+    const log = path.join(data, "server.log");
+    try {
+      // The port is given on each start, so a data folder follows WORKBOOK_POSTGRES_PORT.
+      asPostgresUser(path.join(bin, "pg_ctl"), ["-D", data, "-l", log, "-o", `-p ${postgresPort}`, "-w", "-t", "30", "start"]);
+    } catch (error) {
+      // pg_ctl only says "could not start server"; the reason is the log's last FATAL line.
+      const fatal = readFileSync(log, "utf8").split("\n").filter((line) => /FATAL|HINT/.test(line)).slice(-2);
+      throw new Error(`PostgreSQL did not start on port ${postgresPort}: ${fatal.map((l) => l.replace(/^.*?(FATAL|HINT):\s*/, "")).join(" ") || `see ${log}`}`, { cause: error });
+    }
     await waitFor(() => postgresAnswers(postgresPort), `PostgreSQL on port ${postgresPort} (see ${path.join(data, "server.log")})`);
     await ensureDatabase(postgresPort, DATABASE_NAME);
     return "started";
