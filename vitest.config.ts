@@ -20,7 +20,7 @@ const lessons = (name: string, plugins = [useReferenceSolutions(root)]): TestPro
 const everything: TestProjectInlineConfiguration[] = [
   {
     extends: true,
-    test: { name: "solutions", include: ["solutions/**/*.test.ts", "prisma/**/*.test.ts"], exclude: ["solutions/e2e/**", "**/node_modules/**"] },
+    test: { name: "solutions", include: ["solutions/**/*.test.ts", "prisma/**/*.test.ts"], exclude: ["solutions/e2e/**", "solutions/scale/**", "**/node_modules/**"] },
   },
   lessons("lessons"),
   { extends: true, test: { name: "checks", include: ["checks/**/*.test.ts"], testTimeout: 60_000 } },

@@ -44,17 +44,21 @@ describe("seed", () => {
 
   it("adds back only the seed users that are missing", async () => {
     await seed(db);
-    await db.user.delete({ where: { email: "bob@example.com" } });
+    await db.user.delete({ where: { email: "henry@example.com" } });
     expect(await seed(db)).toBe(1);
-    expect(await db.user.count({ where: { email: "bob@example.com" } })).toBe(1);
+    expect(await db.user.count({ where: { email: "henry@example.com" } })).toBe(1);
   });
 
   it("keeps a developer's changes to a seed user and their own users", async () => {
     await seed(db);
-    await db.user.update({ where: { email: "alice@example.com" }, data: { name: "Alice Renamed", role: "admin" } });
+    await db.user.update({ where: { email: "grace@example.com" }, data: { name: "Grace Renamed", role: "admin" } });
     await db.user.create({ data: { name: "Mine", email: "mine@example.com" } });
     await seed(db);
-    expect(await db.user.findUnique({ where: { email: "alice@example.com" } })).toMatchObject({ name: "Alice Renamed", role: "admin" });
+    expect(await db.user.findUnique({ where: { email: "grace@example.com" } })).toMatchObject({ name: "Grace Renamed", role: "admin" });
     expect(await db.user.count()).toBe(SEED_USERS.length + 1);
+  });
+
+  it("leaves free the email of the worked example (create Alice), so it answers 201 on a fresh database", () => {
+    expect(SEED_USERS.map((user) => user.email)).not.toContain("alice@example.com");
   });
 });

@@ -1,13 +1,15 @@
 import { pathToFileURL } from "node:url";
 import type { PrismaClient } from "@/generated/prisma/client";
 
-// The development data: one admin to log in as, and a few users to list, page and edit.
+// The development data: one admin to log in as, and a few users to list, page and edit. None of
+// them is Alice, whom the README and the lessons create as their worked example: on a fresh
+// database that example answers 201, as shown, not 409.
 export const SEED_USERS = [
   { name: "Ada Admin", email: "admin@example.com", role: "admin" },
-  { name: "Alice Example", email: "alice@example.com", role: "user" },
-  { name: "Bob Example", email: "bob@example.com", role: "user" },
-  { name: "Carol Example", email: "carol@example.com", role: "user" },
-  { name: "Dave Example", email: "dave@example.com", role: "user" },
+  { name: "Grace Example", email: "grace@example.com", role: "user" },
+  { name: "Henry Example", email: "henry@example.com", role: "user" },
+  { name: "Iris Example", email: "iris@example.com", role: "user" },
+  { name: "Jack Example", email: "jack@example.com", role: "user" },
 ] as const;
 
 /** Inserts the seed users that are missing; running it twice changes nothing. */

@@ -18,6 +18,7 @@ function copyProject(): string {
     cpSync(path.join(PROJECT_ROOT, file), path.join(dir, file));
   }
   cpSync(path.join(PROJECT_ROOT, "prisma", "migrations"), path.join(dir, "prisma", "migrations"), { recursive: true });
+  cpSync(path.join(PROJECT_ROOT, "prisma", "postgresql"), path.join(dir, "prisma", "postgresql"), { recursive: true });
   for (const script of readdirSync(path.join(PROJECT_ROOT, "prisma")).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))) {
     cpSync(path.join(PROJECT_ROOT, "prisma", script), path.join(dir, "prisma", script));
   }
@@ -56,6 +57,7 @@ describe("prisma/setup.ts", { timeout: 60_000 }, () => {
       expect(first.stdout).toBe(
         [
           "✓ Prisma client generated (solutions/generated/prisma)",
+          "✓ Prisma client generated (solutions/generated/prisma-postgresql)",
           "✓ solutions/.env.local written with a random AUTH_SECRET",
           `✓ Database ${path.join("prisma", "dev.db")}: created, migrated, ${SEED_USERS.length} seed user(s) added`,
           "",
@@ -63,8 +65,9 @@ describe("prisma/setup.ts", { timeout: 60_000 }, () => {
       );
     });
 
-    it("generates the Prisma client", () => {
+    it("generates the Prisma clients, for SQLite and for PostgreSQL", () => {
       expect(existsSync(path.join(dir, "solutions", "generated", "prisma", "client.ts"))).toBe(true);
+      expect(existsSync(path.join(dir, "solutions", "generated", "prisma-postgresql", "client.ts"))).toBe(true);
     });
 
     it("writes a random AUTH_SECRET that the API accepts in production", () => {

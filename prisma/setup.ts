@@ -2,16 +2,22 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { databaseFile } from "@/lib/database-url";
-import { databaseExists, migrateAndSeed } from "./dev-database";
+import { databaseTarget } from "./dev-database";
 
 // Runs after `npm install`: generate the Prisma client, write a local secret, and create,
 // migrate and seed the development database. Nothing here needs the network.
 
 const ENV_FILE = path.join("solutions", ".env.local");
 
-function generateClient(): void {
-  execFileSync(process.execPath, [path.join("node_modules", "prisma", "build", "index.js"), "generate"], {
+// One client per database provider: SQLite (the default) and PostgreSQL (for scaling out).
+const SCHEMAS = [
+  { schema: path.join("prisma", "schema.prisma"), output: "solutions/generated/prisma" },
+  { schema: path.join("prisma", "postgresql", "schema.prisma"), output: "solutions/generated/prisma-postgresql" },
+];
+
+function generateClient({ schema, output }: (typeof SCHEMAS)[number]): void {
+  const prisma = path.join("node_modules", "prisma", "build", "index.js");
+  execFileSync(process.execPath, [prisma, "generate", "--schema", schema], {
     stdio: ["ignore", "ignore", "inherit"],
     env: {
       ...process.env,
@@ -21,7 +27,7 @@ function generateClient(): void {
       PRISMA_HIDE_UPDATE_MESSAGE: "1",
     },
   });
-  console.log("✓ Prisma client generated (solutions/generated/prisma)");
+  console.log(`✓ Prisma client generated (${output})`);
 }
 
 function writeLocalSecret(): void {
@@ -34,13 +40,13 @@ function writeLocalSecret(): void {
 }
 
 async function prepareDatabase(): Promise<void> {
-  const file = databaseFile();
-  const existed = databaseExists(file);
-  const { migrations, seeded } = await migrateAndSeed(file);
+  const target = databaseTarget();
+  const existed = await target.exists();
+  const { migrations, seeded } = await target.migrateAndSeed();
   const what = existed ? `${migrations.length} pending migration(s) applied` : "created, migrated";
-  console.log(`✓ Database ${path.relative(process.cwd(), file)}: ${what}, ${seeded} seed user(s) added`);
+  console.log(`✓ Database ${target.name}: ${what}, ${seeded} seed user(s) added`);
 }
 
-generateClient();
+for (const client of SCHEMAS) generateClient(client);
 writeLocalSecret();
 await prepareDatabase();

@@ -10,6 +10,9 @@ const nextConfig: NextConfig = {
   // better-sqlite3 is a native addon: load it from node_modules instead of bundling it.
   serverExternalPackages: ["better-sqlite3", "@prisma/adapter-better-sqlite3"],
   poweredByHeader: false,
+  // The proxy (proxy.ts) sees the URL as the client sent it, not one rebuilt from the parsed
+  // query, where a `__proto__` parameter is lost.
+  skipProxyUrlNormalize: true,
 };
 
 export default nextConfig;

@@ -7,6 +7,7 @@ import { signToken } from "../../solutions/lib/auth.ts";
 import { createPrismaClient } from "../../solutions/lib/prisma.ts";
 import { applyMigrations } from "../../prisma/migrate.ts";
 import { buildIfStale, lockDistDir, ROOT, startServer, type RunningServer } from "../../solutions/e2e/server.ts";
+import { pinnedLoad, pinning, pinProcesses } from "./pinned-load.ts";
 import { cpuMs, descendants } from "./process-cpu.ts";
 import { median, round } from "./stats.ts";
 
@@ -51,11 +52,20 @@ export type ApiRow = {
 };
 
 /** Latency when the server is not saturated: a fixed offered rate instead of as fast as it goes. */
-export type HalfLoadRow = { key: string; scenario: string; offeredPerSecond: number; p50Ms: number; p99Ms: number; unexpected: number };
+export type HalfLoadRow = {
+  key: string;
+  scenario: string;
+  offeredPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  unexpected: number;
+  /** How the load was generated: "pinned" (servers on one core, autocannon on another) or "shared" (in-process). */
+  generator: "pinned" | "shared";
+};
 
 export type ApiReport = { build: "built" | "reused"; settings: Record<string, Record<string, string>>; rows: ApiRow[]; halfLoad: HalfLoadRow[] };
 
-type Scenario = {
+export type Scenario = {
   key: string;
   name: string;
   server: "main" | "uncached" | "logging";
@@ -64,7 +74,7 @@ type Scenario = {
 };
 
 /** A request whose path (and, for POST, body) changes on every call. */
-function rotating(paths: readonly string[], base: RequestSpec): RequestSpec {
+export function rotating(paths: readonly string[], base: RequestSpec): RequestSpec {
   let next = 0;
   return { ...base, setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length] }) };
 }
@@ -84,15 +94,15 @@ async function seedDatabase(file: string): Promise<{ adminId: bigint; ids: bigin
   }
 }
 
-function counts(scenario: Scenario, result: Result) {
+export function counts(scenario: Scenario, result: Result) {
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, Number(count)]));
   const total = Object.values(statusCodes).reduce((sum, n) => sum + n, 0);
   return { statusCodes, total, unexpected: total - (statusCodes[String(scenario.status)] ?? 0) + result.errors };
 }
 
-type Measured = { result: Result; cpuMsPerRequest: number | null };
+export type Measured = { result: Result; cpuMsPerRequest: number | null };
 
-function summarise(scenario: Scenario, measured: Measured[], baselines: Measured[]): ApiRow {
+export function summarise(scenario: Scenario, measured: Measured[], baselines: Measured[]): ApiRow {
   const results = measured.map((m) => m.result);
   const cpu = measured.map((m) => m.cpuMsPerRequest);
   const baselineCpu = baselines.map((m) => m.cpuMsPerRequest);
@@ -235,17 +245,66 @@ export async function benchmarkApi(options: ApiOptions): Promise<ApiReport> {
     // saturated and latency is mostly queueing: p50 ≈ connections ÷ throughput. Offering half the
     // baseline's throughput shows the latency of a server that keeps up.
     const offered = Math.max(1, Math.round(rows[0]!.requestsPerSecond / 2));
-    const halfLoad: HalfLoadRow[] = [];
-    for (const scenario of scenarios.filter((s) => ["health", "getCached", "getUncached"].includes(s.key))) {
-      const result = await run(scenario, options.durationSeconds, offered);
-      const row = { key: scenario.key, scenario: scenario.name, offeredPerSecond: offered, p50Ms: result.latency.p50, p99Ms: result.latency.p99, unexpected: counts(scenario, result).unexpected };
-      halfLoad.push(row);
-      log(`${scenario.name} at ${offered} req/s offered: p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms`);
-    }
+    const halfLoad = await measureHalfLoad({
+      scenarios: scenarios.filter((s) => ["health", "getCached", "getUncached"].includes(s.key)),
+      urls,
+      pids,
+      offered,
+      options,
+      run: (scenario, duration, rate) => run(scenario, duration, rate),
+    });
     return { build, settings: Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, { ...v, AUTH_SECRET: "(random)" }])), rows, halfLoad };
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
     release();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * p50 and p99 at a fixed offered rate. With two cores or more (Linux), the servers are pinned to
+ * one core and autocannon runs in a process of its own on another, so that the load generator's
+ * work is not counted as the server's latency; otherwise autocannon runs in this process.
+ * Scenarios whose requests change per call (rotating paths, bodies) always run in-process.
+ */
+export async function measureHalfLoad({
+  scenarios,
+  urls,
+  pids,
+  offered,
+  options,
+  run,
+}: {
+  scenarios: Scenario[];
+  urls: Record<string, string>;
+  pids: Record<string, number[]>;
+  offered: number;
+  options: Pick<ApiOptions, "durationSeconds" | "connections" | "log">;
+  run: (scenario: Scenario, duration: number, rate: number) => Promise<Result>;
+}): Promise<HalfLoadRow[]> {
+  const pins = pinning();
+  if ("unavailable" in pins) options.log(`latency at half load measured in-process: ${pins.unavailable}`);
+  else for (const server of new Set(scenarios.map((s) => s.server))) pinProcesses(pids[server] ?? [], pins.serverCpu);
+  const rows: HalfLoadRow[] = [];
+  for (const scenario of scenarios) {
+    const fixed = !scenario.request.setupRequest && !scenario.request.body;
+    let row: HalfLoadRow;
+    if (!("unavailable" in pins) && fixed) {
+      const result = await pinnedLoad({
+        url: urls[scenario.server]! + (scenario.request.path ?? "/"),
+        cpu: pins.loadCpu,
+        rate: offered,
+        connections: options.connections,
+        durationSeconds: options.durationSeconds,
+        headers: scenario.request.headers as Record<string, string> | undefined,
+      });
+      row = { key: scenario.key, scenario: scenario.name, offeredPerSecond: offered, p50Ms: result.p50Ms, p99Ms: result.p99Ms, unexpected: result.non2xx + result.errors, generator: "pinned" };
+    } else {
+      const result = await run(scenario, options.durationSeconds, offered);
+      row = { key: scenario.key, scenario: scenario.name, offeredPerSecond: offered, p50Ms: result.latency.p50, p99Ms: result.latency.p99, unexpected: counts(scenario, result).unexpected, generator: "shared" };
+    }
+    rows.push(row);
+    options.log(`${scenario.name} at ${offered} req/s offered (${row.generator}): p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms`);
+  }
+  return rows;
 }

@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { type ApiReport, benchmarkApi } from "./api.ts";
 import { benchmarkLearnerLoop, type LearnerReport } from "./learner-loop.ts";
 import { benchmarkMemory, type MemoryReport } from "./memory.ts";
+import { benchmarkScale, type ScaleReport } from "./scale.ts";
 import { formatTable, formatTargets, judge, type TargetResult } from "./report.ts";
 import { round } from "./stats.ts";
 
@@ -14,14 +15,14 @@ import { round } from "./stats.ts";
 // .bench/results-<timestamp>.json so that runs can be compared.
 //
 //   npm run bench                        everything (about 5 minutes)
-//   npm run bench -- --only api          one section: api, learner, memory (comma-separated)
+//   npm run bench -- --only api          one section: api, scale, learner, memory (comma-separated)
 //   npm run bench -- --duration 5        seconds per API scenario per round (default 3)
 //   npm run bench -- --rounds 5          rounds of all API scenarios in turn (default 3)
 //   npm run bench -- --runs 5            timed runs per lesson, of which the median counts (default 3)
 //   npm run bench -- --profile           also write a CPU profile of the API server to .bench/profiles
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
-const SECTIONS = ["api", "learner", "memory"] as const;
+const SECTIONS = ["api", "scale", "learner", "memory"] as const;
 
 const { values } = parseArgs({
   options: {
@@ -86,6 +87,7 @@ const results: {
   machine: ReturnType<typeof machine>;
   settings: typeof settings;
   api?: ApiReport;
+  scale?: ScaleReport;
   learnerLoop?: LearnerReport;
   memory?: MemoryReport;
   targets: TargetResult[];
@@ -121,8 +123,8 @@ if (only.includes("api")) {
       "",
       `Latency when the server keeps up: ${api.halfLoad[0]?.offeredPerSecond ?? "–"} req/s offered (half the baseline's throughput), ${settings.connections} connections`,
       formatTable(
-        ["scenario", "p50 ms", "p99 ms", "unexpected"],
-        api.halfLoad.map((r) => [r.scenario, r.p50Ms, r.p99Ms, r.unexpected]),
+        ["scenario", "p50 ms", "p99 ms", "load generator", "unexpected"],
+        api.halfLoad.map((r) => [r.scenario, r.p50Ms, r.p99Ms, r.generator, r.unexpected]),
       ),
     ].join("\n"),
   );
@@ -135,7 +137,36 @@ if (only.includes("api")) {
     ...api.rows
       .filter((r) => r.key !== "healthLogging")
       .map((r) => judge(`p99 latency, ${r.scenario}`, r.unexpected === 0 ? r.p99Ms : null, "below", 25, "ms", r.unexpected ? "unexpected responses" : undefined)),
+    ...api.halfLoad.map((r) => judge(`p99 at half load, ${r.scenario}`, r.unexpected === 0 ? r.p99Ms : null, "below", 25, "ms")),
   );
+}
+
+if (only.includes("scale")) {
+  const scale = await benchmarkScale({ ...settings, profile: false, log });
+  results.scale = scale;
+  if ("skipped" in scale) {
+    sections.push(`API on PostgreSQL + Redis: skipped: ${scale.skipped}`);
+  } else {
+    const { rows, limiter, instances, halfLoad } = scale;
+    sections.push(
+      [
+        `API on PostgreSQL + Redis (npm run services), ${settings.connections} connections, same rounds; medians`,
+        formatTable(
+          ["scenario", "req/s", "% of baseline", "p50 ms", "p99 ms", "server CPU ms/req", "requests", "unexpected"],
+          rows.map((r) => [r.scenario, r.requestsPerSecond, r.unexpected ? "–" : (r.percentOfBaseline ?? "–"), r.p50Ms, r.p99Ms, r.cpuMsPerRequest ?? "–", r.requests, r.unexpected]),
+        ),
+        "",
+        `Redis rate limiter, GET /api/health: ${limiter.redisCpuMsPerRequest ?? "–"} server CPU ms/request with Redis, ${limiter.memoryCpuMsPerRequest ?? "–"} in memory (${limiter.extraCpuMsPerRequest ?? "–"} ms more); p50 ${limiter.extraP50Ms} ms more`,
+        `Cached GET /api/users/[id], one instance: ${instances.oneRequestsPerSecond} req/s; two instances (same connections in all): ${instances.twoRequestsPerSecond} req/s (×${instances.ratio}${instances.unexpected ? `, ${instances.unexpected} unexpected` : ""})`,
+        "",
+        `Latency when the server keeps up: ${halfLoad[0]?.offeredPerSecond ?? "–"} req/s offered (half the baseline's throughput)`,
+        formatTable(["scenario", "p50 ms", "p99 ms", "load generator", "unexpected"], halfLoad.map((r) => [r.scenario, r.p50Ms, r.p99Ms, r.generator, r.unexpected])),
+      ].join("\n"),
+    );
+    results.targets.push(
+      ...halfLoad.map((r) => judge(`p99 at half load on PostgreSQL + Redis, ${r.scenario}`, r.unexpected === 0 ? r.p99Ms : null, "below", 25, "ms")),
+    );
+  }
 }
 
 if (only.includes("learner")) {

@@ -341,3 +341,21 @@ describe("listUsersQuerySchema", () => {
     expect(unknownFields(listUsersQuerySchema, { page: "2" })).toEqual(["page"]);
   });
 });
+
+describe("nameSchema: characters that display as something else", () => {
+  it.each([
+    ["a right-to-left override", "Ada\u202Eexe.txt"],
+    ["a left-to-right isolate", "Ada\u2066Lovelace"],
+    ["a right-to-left mark", "Ada\u200FLovelace"],
+    ["an Arabic letter mark", "Ada\u061CLovelace"],
+    ["a line separator", "Ada\u2028Lovelace"],
+    ["a paragraph separator", "Ada\u2029Lovelace"],
+    ["a lone surrogate", "Ada\uD800Lovelace"],
+  ])("rejects %s", (_, name) => {
+    expect(rejected(nameSchema, name)).toEqual({ "": ["Name must not contain control characters"] });
+  });
+
+  it("accepts emoji made of several code points, and a zero-width joiner inside them", () => {
+    expect(accepted(nameSchema, "Ada 👩‍💻")).toBe("Ada 👩‍💻");
+  });
+});

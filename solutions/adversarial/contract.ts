@@ -18,9 +18,9 @@ export type Route = (typeof ROUTES)[number];
 export const DOCUMENTED_STATUSES: Record<Route, readonly number[]> = {
   "GET /api/health": [200, 429],
   "GET /api/users": [200, 400, 401, 403, 429],
-  "POST /api/users": [201, 400, 401, 403, 409, 413, 429],
+  "POST /api/users": [201, 400, 401, 403, 409, 413, 415, 429],
   "GET /api/users/[id]": [200, 400, 401, 403, 404, 429],
-  "PATCH /api/users/[id]": [200, 400, 401, 403, 404, 409, 413, 429],
+  "PATCH /api/users/[id]": [200, 400, 401, 403, 404, 409, 413, 415, 429],
   "DELETE /api/users/[id]": [204, 400, 401, 403, 404, 409, 429],
 };
 

@@ -1,4 +1,3 @@
-import Database from "better-sqlite3";
 import fc from "fast-check";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,13 +5,14 @@ import * as health from "@/app/api/health/route";
 import * as user from "@/app/api/users/[id]/route";
 import * as users from "@/app/api/users/route";
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from "@/lib/auth";
-import { databaseFile } from "@/lib/database-url";
 import { prisma } from "@/lib/prisma";
 import { BASE_URL, params, tokenFor } from "@/testing/fixtures";
+import { openRawUsers, type RawUsers } from "@/testing/raw-users";
 import { NextRequest } from "next/server";
 import { contractViolations, type Route } from "./contract";
 
-// Generated bad input, thrown at the route handlers on a real SQLite database: arbitrary JSON and
+// Generated bad input, thrown at the route handlers on a real database (SQLite here; the
+// scale-out suite runs this file again on PostgreSQL): arbitrary JSON and
 // non-JSON bodies, wrong types, huge and empty strings, unicode and control characters,
 // __proto__/constructor keys, arbitrary ids, query strings and headers, and every kind of token.
 // Each response must keep the documented contract, and a rejected request must change nothing.
@@ -39,33 +39,20 @@ const BASELINE = [
   { id: BOB_ID, name: "Bob", email: "bob@example.com", role: "user" },
 ] as const;
 
-let raw: Database.Database;
+let raw: RawUsers;
 let baseline: string;
 let tokens: Record<string, string>;
 let sent = 0;
-
-/** The whole users table, as text, read on a connection of its own. */
-function snapshot(): string {
-  return JSON.stringify(raw.prepare(`SELECT * FROM "User" ORDER BY id`).raw().all(), (_, v) => (typeof v === "bigint" ? String(v) : v));
-}
-
-function restoreBaseline(): void {
-  const rows = JSON.parse(baseline) as (string | number)[][];
-  raw.transaction(() => {
-    raw.prepare(`DELETE FROM "User"`).run();
-    const insert = raw.prepare(`INSERT INTO "User" VALUES (${rows[0]!.map(() => "?").join(", ")})`);
-    for (const row of rows) insert.run(...row.map((v, i) => (i === 0 ? BigInt(v) : v)));
-  })();
-}
 
 const encode = (s: string) => new TextEncoder().encode(s);
 const base64url = (s: string) => Buffer.from(s).toString("base64url");
 
 beforeAll(async () => {
   for (const person of BASELINE) await prisma.user.create({ data: person });
-  raw = new Database(databaseFile());
-  raw.defaultSafeIntegers(true);
-  baseline = snapshot();
+  raw = await openRawUsers();
+  baseline = await raw.snapshot();
+  // The ids above were given, not drawn: restoring moves PostgreSQL's id sequence past them.
+  await raw.restore(baseline);
 
   const admin = await tokenFor({ id: ADMIN_ID });
   const [header, , signature] = admin.split(".");
@@ -215,6 +202,8 @@ function buildRequest(s: Scenario): NextRequest {
   const headers = new Headers(s.headers);
   if (s.authorization !== undefined) headers.set("authorization", s.authorization);
   const withBody = method !== "GET" && s.body.kind !== "none";
+  // Bodies go as JSON, as a client's would, unless the generated headers say otherwise.
+  if (withBody && !headers.has("content-type")) headers.set("content-type", "application/json");
   return new NextRequest(url, { method, headers, body: withBody ? (s.body.data as BodyInit) : undefined });
 }
 
@@ -245,21 +234,21 @@ describe(`${RUNS} generated requests against the route handlers`, () => {
     const statuses = new Map<number, number>();
     await fc.assert(
       fc.asyncProperty(scenario, async (s) => {
-        const before = snapshot();
+        const before = await raw.snapshot();
         const response = await handlers[s.route](buildRequest(s), params({ id: s.id }));
         const bodyText = await response.text();
         sent += 1;
         statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
 
         expect(contractViolations(s.route, response.status, response.headers, bodyText)).toEqual([]);
-        const after = snapshot();
+        const after = await raw.snapshot();
         const changed = after !== before;
         if (response.status >= 300 || s.route.startsWith("GET")) {
           expect(changed, `${s.route} answered ${response.status} but changed the database`).toBe(false);
         }
         if (changed) {
           expect(escalations(s, before, after), "a user changed more than their own name and email").toEqual([]);
-          restoreBaseline();
+          await raw.restore(baseline);
         }
       }),
       { numRuns: RUNS },
@@ -267,8 +256,8 @@ describe(`${RUNS} generated requests against the route handlers`, () => {
     expect(sent).toBeGreaterThanOrEqual(RUNS);
 
     // The run must have reached the layers behind authentication and validation, not only the
-    // front door: successes, validation errors, auth failures and 413s all occur.
-    for (const status of [200, 201, 400, 401, 403, 404, 413]) {
+    // front door: successes, validation errors, auth failures, 413s and 415s all occur.
+    for (const status of [200, 201, 400, 401, 403, 404, 413, 415]) {
       expect(statuses.get(status) ?? 0, `no request answered ${status}: ${JSON.stringify([...statuses])}`).toBeGreaterThan(0);
     }
   }, 120_000);

@@ -12,7 +12,7 @@ const NEXT = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
 
 // Settings the test set-up or a developer's shell may hold; the servers get only what a test
 // passes them, so a run never depends on who started it.
-const INHERITED_SETTINGS = /^(NODE_ENV|DATABASE_URL|AUTH_SECRET|LOG_LEVEL|RATE_LIMIT_.*|CACHE_.*|BODY_LIMIT_BYTES|TRUST_PROXY|REDIS_.*|NEXT_DIST_DIR|VITEST.*)$/;
+const INHERITED_SETTINGS = /^(NODE_ENV|DATABASE_URL|REDIS_.*|AUTH_SECRET|LOG_LEVEL|RATE_LIMIT_.*|CACHE_.*|BODY_LIMIT_BYTES|TRUST_PROXY|NEXT_DIST_DIR|VITEST.*)$/;
 
 function childEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !INHERITED_SETTINGS.test(key)));

@@ -32,8 +32,35 @@ function tooLarge(limit: number) {
   return apiError("PAYLOAD_TOO_LARGE", `Request body must be at most ${limit} bytes`);
 }
 
-/** The request's JSON body; 400 when it is missing or malformed, 413 when it is too large. */
+// The body must say it is JSON: a form or text/plain body is refused rather than parsed anyway,
+// so a browser's cross-site form post (which cannot send application/json without a CORS
+// preflight) never reaches a handler. Only UTF-8 is read, so another charset is refused too.
+function assertJsonContentType(request: Request): void {
+  const [type = "", ...params] = (request.headers.get("content-type") ?? "").split(";").map((part) => part.trim().toLowerCase());
+  const charset = params.find((param) => param.startsWith("charset="))?.slice("charset=".length).replace(/^"|"$/g, "");
+  if (type !== "application/json" || (charset !== undefined && charset !== "utf-8" && charset !== "utf8")) {
+    throw apiError("UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json");
+  }
+}
+
+// A JSON string may spell half of a surrogate pair ("\ud800"), which is no character at all:
+// stored, it comes back as something else, so it is refused like bytes that are not UTF-8.
+// The \p{Cs} class of a Unicode regex matches only such lone halves, never a well-formed pair.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === "string") return LONE_SURROGATE.test(value);
+  if (typeof value !== "object" || value === null) return false;
+  for (const [key, item] of Object.entries(value)) if (LONE_SURROGATE.test(key) || hasLoneSurrogate(item)) return true;
+  return false;
+}
+
+/**
+ * The request's JSON body; 415 unless it is sent as application/json, 400 when it is missing,
+ * malformed or not valid Unicode, 413 when it is too large.
+ */
 export async function readJson(request: Request, limit = config().BODY_LIMIT_BYTES): Promise<unknown> {
+  assertJsonContentType(request);
   const bytes = await readCapped(request, limit);
   if (bytes.byteLength === 0) throw apiError("VALIDATION_ERROR", "Request body is required");
   let text: string;
@@ -42,11 +69,14 @@ export async function readJson(request: Request, limit = config().BODY_LIMIT_BYT
   } catch (error) {
     throw apiError("VALIDATION_ERROR", "Request body is not valid UTF-8", { cause: error });
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw apiError("VALIDATION_ERROR", "Malformed JSON body", { cause: error });
   }
+  if (hasLoneSurrogate(value)) throw apiError("VALIDATION_ERROR", "Request body holds a string that is not valid Unicode");
+  return value;
 }
 
 export async function parseBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.output<S>> {

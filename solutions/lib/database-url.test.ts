@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_DATABASE_URL, databaseFile, databaseUrl } from "@/lib/database-url";
+import { DEFAULT_DATABASE_URL, databaseFile, databaseKind, databaseUrl, describePostgresUrl } from "@/lib/database-url";
 
 describe("databaseUrl", () => {
   it.each([
@@ -33,7 +33,7 @@ describe("databaseFile", () => {
   });
 
   it.each([["postgresql://app@db.internal:5432/users"], ["mysql://root@localhost/users"], ["./prisma/dev.db"]])(
-    "rejects %s: only SQLite file: URLs are supported",
+    "rejects %s: only a SQLite file: URL names a file",
     (url) => {
       expect(() => databaseFile(url)).toThrow('DATABASE_URL must be a SQLite "file:" URL');
     },
@@ -41,7 +41,36 @@ describe("databaseFile", () => {
 
   it("names only the scheme of a rejected URL, never its password", () => {
     expect(() => databaseFile("postgresql://app:hunter2@db/users")).toThrow(
-      new Error('DATABASE_URL must be a SQLite "file:" URL, got "postgresql:…"'),
+      new Error('DATABASE_URL must be a SQLite "file:" URL here, got "postgresql:…"'),
     );
+  });
+});
+
+describe("databaseKind", () => {
+  it.each([
+    ["file:./prisma/dev.db", "sqlite"],
+    ["file::memory:", "sqlite"],
+    ["postgresql://postgres@127.0.0.1:25432/workbook", "postgresql"],
+    ["postgres://app:secret@db.internal/users", "postgresql"],
+  ])("%s is %s", (url, kind) => {
+    expect(databaseKind(url)).toBe(kind);
+  });
+
+  it.each([["mysql://root:hunter2@localhost/users"], ["./prisma/dev.db"], ["postgresql:/missing-slashes"]])(
+    "rejects %s, naming only its scheme",
+    (url) => {
+      expect(() => databaseKind(url)).toThrow(
+        new Error(`DATABASE_URL must be a SQLite "file:" URL or a PostgreSQL "postgresql://" URL, got "${url.split(":")[0]}:…"`),
+      );
+    },
+  );
+});
+
+describe("describePostgresUrl", () => {
+  it.each([
+    ["postgresql://app:hunter2@db.internal:5432/users", 'PostgreSQL database "users" on db.internal:5432'],
+    ["postgres://db.internal", 'PostgreSQL database "postgres" on db.internal'],
+  ])("names %s by database and host, never its password", (url, expected) => {
+    expect(describePostgresUrl(url)).toBe(expected);
   });
 });

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createPrismaClient, getPrisma, prisma } from "@/lib/prisma";
+import { clientKind, createPrismaClient, getPrisma, prisma } from "@/lib/prisma";
 import { applyMigrations } from "../../prisma/migrate";
 
 const dirs: string[] = [];
@@ -44,8 +44,16 @@ describe("getPrisma", () => {
     expect(keep(getPrisma(`file:${first}`))).not.toBe(keep(getPrisma(`file:${second}`)));
   });
 
-  it("rejects a URL that is not a SQLite file: URL before creating a client", () => {
-    expect(() => getPrisma("postgresql://localhost/users")).toThrow('DATABASE_URL must be a SQLite "file:" URL');
+  it("rejects a URL that is neither SQLite nor PostgreSQL before creating a client", () => {
+    expect(() => getPrisma("mysql://localhost/users")).toThrow('DATABASE_URL must be a SQLite "file:" URL or a PostgreSQL');
+  });
+
+  it("returns a PostgreSQL client for a postgresql:// URL, one per URL, connecting only when first used", () => {
+    const url = "postgresql://nobody@127.0.0.1:1/users";
+    const client = keep(getPrisma(url));
+    expect(clientKind(client)).toBe("postgresql");
+    expect(getPrisma(url)).toBe(client);
+    expect(clientKind(prisma)).toBe("sqlite");
   });
 });
 

@@ -1,9 +1,12 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
+import { lockDistDir } from "../e2e/server";
 import { distDirName, needsBuild } from "./build-state";
 
 // `npm run api`: builds the app when the sources are newer than the last build, then serves it
-// with `next start` on PORT (default 3000).
+// with `next start` on PORT (default 3000). Several instances may be started at once (one PORT
+// each, as in the README's "Scale out"): the first builds while the others wait for its build,
+// then every one serves it.
 
 const APP = "solutions";
 const next = path.join("node_modules", "next", "dist", "bin", "next");
@@ -14,5 +17,14 @@ function run(args: string[]): void {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-if (needsBuild(APP, distDirName())) run(["build", APP]);
+const distDir = distDirName();
+if (needsBuild(APP, distDir)) {
+  const release = await lockDistDir(distDir, 600_000);
+  try {
+    // Another instance may have built it while this one waited.
+    if (needsBuild(APP, distDir)) run(["build", APP]);
+  } finally {
+    release();
+  }
+}
 run(["start", APP, "--port", process.env.PORT ?? "3000"]);

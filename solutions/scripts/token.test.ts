@@ -51,9 +51,9 @@ describe("npm run -s token", { timeout: 30_000 }, () => {
   });
 
   it("finds the user whatever the case of the email and spaces around it", async () => {
-    const result = await token(["  Alice@Example.COM "]);
+    const result = await token(["  Grace@Example.COM "]);
     expect(result.code).toBe(0);
-    expect((await verified(result.stdout.trim())).sub).toBe(ids["alice@example.com"]);
+    expect((await verified(result.stdout.trim())).sub).toBe(ids["grace@example.com"]);
   });
 
   it.each([
@@ -71,13 +71,13 @@ describe("npm run -s token", { timeout: 30_000 }, () => {
     expect(result).toEqual({
       code: 1,
       stdout: "",
-      stderr: 'No user with email "nobody@example.com". Seeded users include admin@example.com and alice@example.com.\n',
+      stderr: 'No user with email "nobody@example.com". Seeded users include admin@example.com and grace@example.com.\n',
     });
   });
 
   it.each([
     ["no email", []],
-    ["two emails", ["admin@example.com", "alice@example.com"]],
+    ["two emails", ["admin@example.com", "grace@example.com"]],
     ["--expires without a duration", ["admin@example.com", "--expires"]],
   ])("prints the usage line and exits 1 for %s", async (_, args) => {
     expect(await token(args)).toEqual({ code: 1, stdout: "", stderr: USAGE });

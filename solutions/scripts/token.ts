@@ -25,5 +25,5 @@ const user = await userRepository.findByEmail(email.trim().toLowerCase()).catch(
   const reason = error.message.trim().split("\n").at(-1)!.trim().replace(/\.$/, "");
   fail(`Could not read the database: ${reason}.${reason.includes("db:reset") ? "" : " Run `npm run db:reset` to create it."}`);
 });
-if (!user) fail(`No user with email "${email}". Seeded users include admin@example.com and alice@example.com.`);
+if (!user) fail(`No user with email "${email}". Seeded users include admin@example.com and grace@example.com.`);
 process.stdout.write(`${await signToken(user, { expiresIn })}\n`);

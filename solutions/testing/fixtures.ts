@@ -28,10 +28,10 @@ export function request(method: string, path: string, options: RequestOptions = 
   const headers = new Headers(options.headers);
   if (options.token) headers.set("authorization", `Bearer ${options.token}`);
   let body = options.rawBody;
-  if (options.body !== undefined) {
-    body = JSON.stringify(options.body);
-    headers.set("content-type", "application/json");
-  }
+  if (options.body !== undefined) body = JSON.stringify(options.body);
+  // A body is sent as JSON unless a test says otherwise (a test of a missing Content-Type
+  // builds its request itself).
+  if (body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
   return new NextRequest(new URL(path, BASE_URL), { method, headers, body });
 }
 

@@ -12,6 +12,9 @@ const file = path.join(tmpdir(), `workbook-test-${randomUUID()}.db`);
 applyMigrations(file);
 
 process.env.DATABASE_URL = `file:${file}`;
+// A shell set up for scaling out (`eval "$(npm run -s services start)"`) must not put the tests
+// on the shared Redis: tests that want Redis start a server of their own.
+delete process.env.REDIS_URL;
 process.env.LOG_LEVEL ??= "silent";
 process.env.RATE_LIMIT_MAX ??= "100000";
 
