@@ -97,7 +97,7 @@ describe("a learner's status", () => {
     room = await startTestRoom();
     const ana = await room.join("Ana");
     const ben = await room.join("Ben");
-    const headers = who === "other" ? { Authorization: `Bearer ${ben.secret}` } : who === "none" ? {} : { Authorization: `Bearer ${ana.secret}` };
+    const headers: Record<string, string> = who === "other" ? { Authorization: `Bearer ${ben.secret}` } : who === "none" ? {} : { Authorization: `Bearer ${ana.secret}` };
     const id = who === "unknown" ? "nobody" : ana.id;
     const answer = await error(await room.post(`/learners/${id}/status`, statusFor(), headers));
     expect(answer.status).toBe(status);
