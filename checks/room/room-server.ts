@@ -121,6 +121,11 @@ export function createRoomServer({
       allow(method, ["GET", "HEAD"]);
       return reply(response, 200, staticFile.type, staticFile.body);
     }
+    if (route === "/favicon.ico") {
+      // Browsers ask for it unprompted; there is none, and a 404 would be noise in the console.
+      response.writeHead(204, securityHeaders).end();
+      return;
+    }
     if (route === "/") {
       allow(method, ["GET", "HEAD"]);
       requireTrainer(url);

@@ -46,12 +46,12 @@ export function statusFor(overrides: Partial<LessonStatusEvent> = {}): LessonSta
 }
 
 export async function startTestRoom(
-  options: { dir?: string; store?: Omit<RoomStoreOptions, "file">; server?: Omit<RoomServerOptions, "store" | "lessons"> } = {},
+  options: { dir?: string; lessons?: LessonSummary[]; store?: Omit<RoomStoreOptions, "file">; server?: Omit<RoomServerOptions, "store" | "lessons"> } = {},
 ): Promise<TestRoom> {
   const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), "workbook-room-"));
   const file = path.join(dir, "room-state.json");
   const store = new RoomStore({ file, saveDelayMs: 10, ...options.store });
-  const room = createRoomServer({ store, lessons: testLessons, broadcastDelayMs: 20, ...options.server });
+  const room = createRoomServer({ store, lessons: options.lessons ?? testLessons, broadcastDelayMs: 20, ...options.server });
   await new Promise<void>((resolve) => room.server.listen(0, "127.0.0.1", resolve));
   const origin = `http://127.0.0.1:${(room.server.address() as AddressInfo).port}`;
   const post = (route: string, body: unknown, headers: Record<string, string> = {}) =>

@@ -20,7 +20,7 @@ function statusOf(entry) {
   return entry.passing > 0 || entry.hintsUsed > 0 ? "started" : "not-started";
 }
 
-const marks = { passed: "✓", solved: "⎘", started: "◐", "not-started": "○" };
+const marks = { passed: "✓", solved: "◆", started: "◐", "not-started": "○" };
 
 function minutesSince(iso) {
   return Math.max(0, Math.floor((Date.now() + state.clockOffsetMs - Date.parse(iso)) / 60000));
@@ -73,6 +73,13 @@ function renderGrid() {
     tables.push(table);
   }
   grid.replaceChildren(...tables);
+  // Borders, the legend and the header's wrapping are easier measured than predicted: shrink the
+  // rows by what still overflows, once.
+  const overflow = document.documentElement.scrollHeight - window.innerHeight;
+  if (overflow > 0 && rowPx > 15) {
+    const smaller = Math.max(15, rowPx - Math.ceil(overflow / (perColumn + 1)));
+    document.documentElement.style.setProperty("--row", `${smaller}px`);
+  }
 }
 
 function learnerRow(learner, stuck) {
