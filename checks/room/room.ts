@@ -11,7 +11,8 @@ import { RoomStore, defaultMaxLearners } from "./room-store.ts";
 // npm run room [-- --port 4321] [--max-learners 500]: the trainer's live view of the room. Prints
 // the join link for learners and the dashboard's address (with the trainer's key) for the trainer.
 
-const root = path.resolve(import.meta.dirname, "..", "..");
+// WORKBOOK_ROOT points at another workbook, as it does for the CLI.
+const root = path.resolve(process.env.WORKBOOK_ROOT ?? path.join(import.meta.dirname, "..", ".."));
 export const roomStateFile = `${workbookDir}/room-state.json`;
 
 /** The machine's address on the local network, when it has one; learners cannot reach localhost. */
