@@ -20,12 +20,12 @@ afterEach(() => {
 
 function startRoom(args: string[], root: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const tsx = path.join(projectRoot, "node_modules", ".bin", "tsx");
-  const started = spawn(tsx, [path.join(projectRoot, "checks/room/room.ts"), ...args], { env: { ...cleanEnv(), WORKBOOK_ROOT: root }, stdio: ["ignore", "pipe", "pipe"] });
+  const started: ChildProcess = spawn(tsx, [path.join(projectRoot, "checks/room/room.ts"), ...args], { env: { ...cleanEnv(), WORKBOOK_ROOT: root }, stdio: ["ignore", "pipe", "pipe"] });
   child = started;
   let output = "";
   started.stdout!.on("data", (chunk: Buffer) => (output += chunk));
   started.stderr!.on("data", (chunk: Buffer) => (output += chunk));
-  return { child: started, output: () => output, exited: new Promise((resolve) => started.on("exit", (code) => resolve(code))) };
+  return { child: started, output: () => output, exited: new Promise((resolve) => started.on("exit", (code: number | null) => resolve(code))) };
 }
 
 async function freePort(): Promise<number> {
