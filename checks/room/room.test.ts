@@ -20,7 +20,7 @@ afterEach(() => {
 
 function startRoom(args: string[], root: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const tsx = path.join(projectRoot, "node_modules", ".bin", "tsx");
-  const started: ChildProcess = spawn(tsx, [path.join(projectRoot, "checks/room/room.ts"), ...args], { env: { ...cleanEnv(), WORKBOOK_ROOT: root } as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const started: ChildProcess = spawn(tsx, [path.join(projectRoot, "checks/room/room.ts"), ...args], { env: { ...cleanEnv(), WORKBOOK_ROOT: root } as unknown as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
   child = started;
   let output = "";
   started.stdout!.on("data", (chunk: Buffer) => (output += chunk));
