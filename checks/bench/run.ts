@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { type ApiReport, benchmarkApi } from "./api.ts";
 import { benchmarkLearnerLoop, type LearnerReport } from "./learner-loop.ts";
 import { benchmarkMemory, type MemoryReport } from "./memory.ts";
+import { benchmarkReportFresh, type ReportFreshReport } from "./report-fresh.ts";
 import { formatTable, formatTargets, judge, type TargetResult } from "./report.ts";
 import { round } from "./stats.ts";
 
@@ -14,14 +15,14 @@ import { round } from "./stats.ts";
 // .bench/results-<timestamp>.json so that runs can be compared.
 //
 //   npm run bench                        everything (about 5 minutes)
-//   npm run bench -- --only api          one section: api, learner, memory (comma-separated)
+//   npm run bench -- --only api          one section: api, learner, memory, report (comma-separated)
 //   npm run bench -- --duration 5        seconds per API scenario per round (default 3)
 //   npm run bench -- --rounds 5          rounds of all API scenarios in turn (default 3)
 //   npm run bench -- --runs 5            timed runs per lesson, of which the median counts (default 3)
 //   npm run bench -- --profile           also write a CPU profile of the API server to .bench/profiles
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
-const SECTIONS = ["api", "learner", "memory"] as const;
+const SECTIONS = ["api", "learner", "memory", "report"] as const;
 
 const { values } = parseArgs({
   options: {
@@ -88,6 +89,7 @@ const results: {
   api?: ApiReport;
   learnerLoop?: LearnerReport;
   memory?: MemoryReport;
+  reportFresh?: ReportFreshReport;
   targets: TargetResult[];
   loadAverageAtEnd?: number[];
 } = { date: startedAt.toISOString(), machine: machine(), settings, targets: [] };
@@ -183,6 +185,31 @@ if (only.includes("memory")) {
       // Bounded means flat: the heap must not grow between 100k keys and 1M keys.
       judge(`${m.name}: heap growth from 100k to 1M keys`, round(m.heapGrowthAt1mMb - m.heapGrowthAt100kMb, 2), "at most", 1, "MB"),
     );
+  }
+}
+
+if (only.includes("report")) {
+  log("timing npm run report -- --fresh against plain vitest over every lesson's tests…");
+  const fresh = benchmarkReportFresh({ root: ROOT, runs: settings.runs, log });
+  results.reportFresh = fresh;
+  if ("skipped" in fresh) {
+    sections.push(`Trainer's report: skipped: ${fresh.skipped}`);
+    results.targets.push(judge("npm run report -- --fresh / vitest alone", null, "at most", 1, "×", fresh.skipped));
+  } else {
+    sections.push(
+      [
+        `Trainer's report, median of ${fresh.runs} runs each, against the learner's files (${fresh.lessons} lessons, ${fresh.tests} tests)`,
+        formatTable(
+          ["command", "median ms", "runs ms"],
+          [
+            ["npm run report -- --fresh (tests and type-check)", fresh.reportMs, fresh.samples.reportMs.join(", ")],
+            ["vitest run, every lesson's tests, its defaults", fresh.vitestMs, fresh.samples.vitestMs.join(", ")],
+          ],
+        ),
+      ].join("\n"),
+    );
+    // Type-checking too, the report must still take no longer than vitest alone over the same tests.
+    results.targets.push(judge("npm run report -- --fresh / vitest alone", fresh.ratio, "at most", 1, "×"));
   }
 }
 

@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { userInfo } from "node:os";
+import { availableParallelism, userInfo } from "node:os";
 import path from "node:path";
 import type { ParsedArgs } from "../lib/args.ts";
 import { type CheckResult, lessonFiles, recordCheck, summarize } from "../lib/check-lesson.ts";
@@ -8,7 +8,7 @@ import { countTests } from "../lib/count-tests.ts";
 import type { Env } from "../lib/env.ts";
 import { gitUserName } from "../lib/git.ts";
 import { type Lesson, testPaths, lessonsFor } from "../lib/lessons.ts";
-import { runTests } from "../lib/run-tests.ts";
+import { startTestHost, watchPool } from "../lib/run-tests.ts";
 import { type WorkbookState, currentLesson, lessonState, lessonsDone, readState, stateFile, updateState } from "../lib/state.ts";
 import { typecheck } from "../lib/typecheck.ts";
 import { cleanName } from "../room/protocol.ts";
@@ -78,9 +78,15 @@ export function learnerName(root: string, env: Env, flag?: string): LearnerName 
   return { name: userInfo().username, source: "os" };
 }
 
-/** Every lesson in one vitest run and one type-check, recorded without moving the current lesson. */
+/**
+ * Every lesson in one vitest run beside one type-check, recorded without moving the current lesson.
+ * The run uses every core (vitest keeps one free by default, for a machine doing other work) and
+ * worker threads, which start faster than processes: nothing else runs while a report is made.
+ */
 async function checkAll(ctx: Context, lessons: Lesson[]): Promise<WorkbookState> {
-  const [run, typeErrors] = await Promise.all([runTests(ctx.root, "stub", lessons.flatMap(testPaths)), typecheck({ root: ctx.root, files: lessons.flatMap(lessonFiles) })]);
+  const host = startTestHost(ctx.root, "stub", { pool: watchPool, env: { ...ctx.env, VITEST_MAX_WORKERS: String(freshWorkers()) } });
+  const tests = host.run(lessons.flatMap(testPaths)).finally(() => host.close());
+  const [run, typeErrors] = await Promise.all([tests, typecheck({ root: ctx.root, files: lessons.flatMap(lessonFiles) })]);
   const results: CheckResult[] = lessons.map((lesson) => {
     const files = new Set(testPaths(lesson));
     const inLesson = (file: string) => file.startsWith(`${lesson.dir}/`);
@@ -93,6 +99,10 @@ async function checkAll(ctx: Context, lessons: Lesson[]): Promise<WorkbookState>
   return updateState(ctx.root, (line) => ctx.out.warn(line), (state) => {
     for (const result of results) recordCheck(state, lessons, result, ctx.now(), false);
   });
+}
+
+export function freshWorkers(): number {
+  return Math.max(1, availableParallelism());
 }
 
 /** Lessons solved by copy whose recorded count predates the copy: their tests counted, not run. */
