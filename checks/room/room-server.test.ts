@@ -22,6 +22,7 @@ describe("joining the room", () => {
 
   it.each([
     ["a wrong join code", "/join/not-the-code", { name: "Ana" }, 403, /Wrong join code/],
+    ["a join code with a broken %-escape", "/join/%E0%A4%A", { name: "Ana" }, 403, /Wrong join code/],
     ["no name", "CODE", {}, 400, /"name"/],
     ["an empty name", "CODE", { name: "   " }, 400, /a name is needed/],
     ["a name over 60 characters", "CODE", { name: "x".repeat(61) }, 400, /at most 60/],

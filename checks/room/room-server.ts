@@ -157,7 +157,7 @@ export function createRoomServer({
     }
     const join = /^\/join\/([^/]+)$/.exec(route);
     if (join) {
-      const code = decodeURIComponent(join[1]!);
+      const code = safeDecode(join[1]!);
       if (method === "GET" || method === "HEAD") {
         // Someone opened the join link in a browser: say what it is for.
         const known = sameSecret(code, store.joinCode);
@@ -230,6 +230,15 @@ export function createRoomServer({
         server.closeAllConnections();
       }),
   };
+}
+
+/** A malformed %-escape is simply a wrong code, not a server error. */
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return "";
+  }
 }
 
 function allow(method: string, methods: string[]): void {
