@@ -244,6 +244,23 @@ describe("a restart of the room", () => {
     expect(readdirSync(room.dir)).toEqual(["room-state.json"]);
   });
 
+  it("carries on in memory, saying so once, when its file cannot be written", async () => {
+    const warnings: string[] = [];
+    room = await startTestRoom();
+    await room.stop();
+    // A file where the room's folder should be: every write fails.
+    const blocked = await startTestRoom({ dir: `${room.dir}/room-state.json`, store: { warn: (line) => warnings.push(line) } });
+    try {
+      const ana = await blocked.join("Ana");
+      expect((await blocked.sendStatus(ana, {})).status).toBe(204);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(warnings).toEqual([expect.stringMatching(/^Could not save the room to .*: it carries on, but a restart would lose it\. Free some disk space\.$/)]);
+      expect(blocked.store.get(ana.id)?.lessons["lesson-1"]).toBeDefined();
+    } finally {
+      await blocked.stop();
+    }
+  });
+
   it("keeps a corrupt file aside and starts an empty room", async () => {
     room = await startTestRoom();
     await room.stop();

@@ -81,13 +81,16 @@ export class RoomStore {
   private readonly file?: string;
   private readonly now: () => Date;
   private readonly saveDelayMs: number;
+  private readonly warn: (line: string) => void;
   private saveTimer?: NodeJS.Timeout;
+  private saveFailed = false;
 
   constructor({ file, maxLearners = defaultMaxLearners, now = () => new Date(), warn = () => {}, saveDelayMs = 200 }: RoomStoreOptions = {}) {
     this.file = file;
     this.now = now;
     this.maxLearners = maxLearners;
     this.saveDelayMs = saveDelayMs;
+    this.warn = warn;
     const saved = file ? loadRoomFile(file, warn) : undefined;
     this.joinCode = saved?.joinCode ?? token(9);
     this.trainerKey = saved?.trainerKey ?? token(18);
@@ -168,7 +171,17 @@ export class RoomStore {
   private saveNow(): void {
     if (!this.file) return;
     const content: RoomFile = { version: 1, joinCode: this.joinCode, trainerKey: this.trainerKey, learners: [...this.learners.values()] };
-    writeAtomically(this.file, `${JSON.stringify(content, null, 2)}\n`);
+    try {
+      writeAtomically(this.file, `${JSON.stringify(content, null, 2)}\n`);
+      if (this.saveFailed) this.warn(`${path.basename(this.file)} is saved again.`);
+      this.saveFailed = false;
+    } catch (error) {
+      // A full disk must not stop the room: it carries on in memory and says so, once.
+      if (!this.saveFailed) {
+        this.warn(`Could not save the room to ${this.file} (${(error as Error).message.split("\n")[0]}): it carries on, but a restart would lose it. Free some disk space.`);
+      }
+      this.saveFailed = true;
+    }
   }
 }
 
