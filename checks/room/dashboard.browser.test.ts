@@ -184,6 +184,27 @@ describe.skipIf(!available && !required)("the room's dashboard in Chromium", () 
     }
   }, 60_000);
 
+  it("takes the trainer's key out of the address bar, and still reloads", async () => {
+    expect(new URL(page.url()).search).toBe("");
+    await page.reload();
+    await page.waitForSelector('#connection[data-state="live"]');
+    await page.waitForFunction(() => document.querySelectorAll("table.learners tbody tr").length === 20);
+  });
+
+  it("shows nothing but a message to someone without the key", async () => {
+    // A new tab: sessionStorage, where the dashboard keeps the key, is per tab.
+    const other = await context.newPage();
+    try {
+      for (const address of [`${room.origin}/`, `${room.origin}/?key=${room.store.joinCode}`]) {
+        await other.goto(address);
+        await other.waitForFunction(() => document.querySelector("#connection")?.textContent?.includes("needs the trainer's key"));
+        expect(await other.locator("table.learners tbody tr").count()).toBe(0);
+      }
+    } finally {
+      await other.close();
+    }
+  });
+
   it("offers the room as CSV and JSON downloads", async () => {
     const csvHref = await page.locator("#download-csv").getAttribute("href");
     const jsonHref = await page.locator("#download-json").getAttribute("href");

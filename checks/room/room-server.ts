@@ -127,8 +127,9 @@ export function createRoomServer({
       return;
     }
     if (route === "/") {
+      // The page holds no data (its live feed needs the trainer's key), so a reload without the
+      // key in the address works; the page takes the key out of the address bar.
       allow(method, ["GET", "HEAD"]);
-      requireTrainer(url);
       return reply(response, 200, "text/html; charset=utf-8", dashboardHtml);
     }
     if (route === "/events") {
@@ -147,7 +148,7 @@ export function createRoomServer({
       return;
     }
     if (route === "/room.json" || route === "/room.csv") {
-      allow(method, ["GET"]);
+      allow(method, ["GET", "HEAD"]);
       requireTrainer(url);
       const date = now().toISOString().slice(0, 10);
       const csv = route === "/room.csv";

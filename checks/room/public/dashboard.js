@@ -2,7 +2,11 @@
 // through textContent or an attribute, never as HTML; the page's CSP forbids inline script anyway.
 "use strict";
 
-const key = new URLSearchParams(location.search).get("key") ?? "";
+// The key leaves the address bar as soon as the page has it, so a projected dashboard does not
+// show it to the room; the tab keeps it for a reload.
+const key = new URLSearchParams(location.search).get("key") ?? sessionStorage.getItem("room-key") ?? "";
+if (key) sessionStorage.setItem("room-key", key);
+if (location.search) history.replaceState(null, "", "/");
 const state = { lessons: [], learners: new Map(), summary: { stuck: [], mostFailed: {} }, joinUrl: null, clockOffsetMs: 0 };
 let renderQueued = false;
 
@@ -164,7 +168,11 @@ function setConnection(text, stateName) {
   node.dataset.state = stateName;
 }
 
-function start() {
+async function start() {
+  if (!(await keyAccepted())) {
+    setConnection("This page needs the trainer's key: open the dashboard link that npm run room printed.", "lost");
+    return;
+  }
   for (const [id, type] of [["download-csv", "csv"], ["download-json", "json"]]) {
     document.getElementById(id).href = `/room.${type}?key=${encodeURIComponent(key)}`;
   }
@@ -194,4 +202,14 @@ function start() {
   window.addEventListener("resize", queueRender);
 }
 
-start();
+async function keyAccepted() {
+  if (!key) return false;
+  try {
+    const response = await fetch(`/room.json?key=${encodeURIComponent(key)}`, { method: "HEAD" });
+    return response.status !== 403;
+  } catch {
+    return true;
+  }
+}
+
+void start();
