@@ -23,7 +23,7 @@ export async function report(ctx: Context, args: ParsedArgs): Promise<number> {
   const { lessons } = lessonsFor(ctx);
   const warn = (line: string) => ctx.out.warn(line);
   const fresh = args.flags.has("fresh");
-  const learner = learnerName(ctx.root, ctx.env, args.options.get("name"));
+  const learner = learnerName(ctx.root, ctx.env, args.options.get("name"), warn);
   const state = fresh ? await checkAll(ctx, lessons) : readState(ctx.root, warn);
   const input: ReportInput = {
     learner,
@@ -63,13 +63,13 @@ const nameSourceText: Record<NameSource, string> = {
 };
 
 /** --name, else the name the learner joined the room with, else WORKBOOK_NAME, else git's user.name, else the OS user. */
-export function learnerName(root: string, env: Env, flag?: string): LearnerName {
+export function learnerName(root: string, env: Env, flag?: string, warn: (line: string) => void = () => {}): LearnerName {
   if (flag !== undefined) {
     const name = cleanName(flag);
     if (!name) throw new UserError('--name needs a name, like --name "Ana".');
     return { name, source: "--name" };
   }
-  const joined = readMembership(root);
+  const joined = readMembership(root, warn);
   if (joined) return { name: joined.name, source: "room" };
   const fromEnv = cleanName(env.WORKBOOK_NAME ?? "");
   if (fromEnv) return { name: fromEnv, source: "WORKBOOK_NAME" };
