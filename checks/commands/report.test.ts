@@ -64,6 +64,7 @@ describe("npm run report", () => {
       learnerNameFrom: "git",
       date: "2026-11-26T14:30:00.000Z",
       results: "recorded",
+      countedNotRun: [],
       lessonsDone: 1,
       lessonsTotal: 2,
       currentLesson: "lesson-2",
@@ -180,13 +181,47 @@ describe("npm run report", () => {
     expect(stdout).toContain("- Not checked: lesson-2 (npm run report -- --fresh counts them)");
   });
 
-  it("re-runs every lesson's checks with --fresh", async () => {
-    workbook = recorded();
-    await workbook.run(["solve", "lesson-2", "--yes"]);
-    const { code, stdout } = await workbook.run(["report", "--fresh"], { now });
-    expect(code).toBe(0);
-    expect(stdout).toContain("| lesson-1 | adder | ◐ started | 0/2 | 1 | – | 2026-11-26 14:30 UTC |");
-    expect(stdout).toContain("| lesson-2 | rate limiter | ✓ solved (reference copied in) | 2/2 | 3 | – | 2026-11-26 14:30 UTC |");
-    expect(stdout).toContain("- Results: re-run just now");
+  describe("--fresh", () => {
+    it("counts the tests of lessons holding the committed stub or the reference, and says so", async () => {
+      workbook = recorded();
+      await workbook.run(["solve", "lesson-2", "--yes"]);
+      const { code, stdout } = await workbook.run(["report", "--fresh"], { now });
+      expect(code).toBe(0);
+      expect(stdout).toContain("| lesson-1 | adder | ◐ started | 0/2 | 1 | – | 2026-11-26 14:30 UTC |");
+      expect(stdout).toContain("| lesson-2 | rate limiter | ✓ solved (reference copied in) | 2/2 | 3 | – | 2026-11-26 14:30 UTC |");
+      expect(stdout).toContain(
+        "- Results: re-run just now (lesson-1, lesson-2 hold the committed stub or the reference unchanged: their tests were counted, and npm run verify proves how they end)",
+      );
+      expect(JSON.parse((await workbook.run(["report", "--fresh", "--json"], { now })).stdout)).toMatchObject({ results: "fresh", countedNotRun: ["lesson-1", "lesson-2"] });
+    });
+
+    it("runs the tests of lessons the learner changed", async () => {
+      workbook = recorded();
+      workbook.write("lessons/lesson-1-adder/adder.ts", "export function add(a: number, b: number): number {\n  return b + a;\n}\n");
+      workbook.write("lessons/lesson-2-rate-limiter/limiter.ts", "export function allow(used: number, max: number): boolean {\n  return used <= max;\n}\n");
+      const { code, stdout } = await workbook.run(["report", "--fresh", "--json"], { now });
+      expect(code).toBe(0);
+      const report = JSON.parse(stdout);
+      expect(report.countedNotRun).toEqual([]);
+      expect(report.lessons.map((l: { status: string; passing: number; total: number }) => [l.status, l.passing, l.total])).toEqual([
+        ["passed", 2, 2],
+        ["started", 1, 2],
+      ]);
+    });
+
+    it("runs a lesson whose test file changed, even with the stub untouched", async () => {
+      workbook = recorded();
+      workbook.write("lessons/lesson-1-adder/adder.test.ts", 'import { expect, it } from "vitest";\nit("is fine", () => expect(1).toBe(1));\n');
+      const report = JSON.parse((await workbook.run(["report", "--fresh", "--json"], { now })).stdout);
+      expect(report.countedNotRun).toEqual(["lesson-2"]);
+      expect(report.lessons[0]).toMatchObject({ status: "passed", passing: 1, total: 1 });
+    });
+
+    it("runs every lesson outside git, where nothing says what the committed stub is", async () => {
+      workbook = createFixtureWorkbook(undefined, { git: false });
+      const report = JSON.parse((await workbook.run(["report", "--fresh", "--json", "--name", "Ana"], { now })).stdout);
+      expect(report.countedNotRun).toEqual([]);
+      expect(report.lessons.map((l: { passing: number; total: number }) => `${l.passing}/${l.total}`)).toEqual(["0/2", "0/2"]);
+    });
   });
 });

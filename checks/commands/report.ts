@@ -1,14 +1,16 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, userInfo } from "node:os";
 import path from "node:path";
 import type { ParsedArgs } from "../lib/args.ts";
 import { type CheckResult, lessonFiles, recordCheck, summarize } from "../lib/check-lesson.ts";
 import type { Context } from "../lib/context.ts";
-import { countTests } from "../lib/count-tests.ts";
+import { countTests, listTests } from "../lib/count-tests.ts";
 import type { Env } from "../lib/env.ts";
 import { gitUserName } from "../lib/git.ts";
-import { type Lesson, testPaths, lessonsFor } from "../lib/lessons.ts";
-import { startTestHost, watchPool } from "../lib/run-tests.ts";
+import { type Lesson, lessonsFor, stubPath, testPaths } from "../lib/lessons.ts";
+import { relocateImports } from "../lib/relocate-imports.ts";
+import { type RunResult, startTestHost, watchPool } from "../lib/run-tests.ts";
 import { type WorkbookState, currentLesson, lessonState, lessonsDone, readState, stateFile, updateState } from "../lib/state.ts";
 import { typecheck } from "../lib/typecheck.ts";
 import { cleanName } from "../room/protocol.ts";
@@ -24,13 +26,15 @@ export async function report(ctx: Context, args: ParsedArgs): Promise<number> {
   const warn = (line: string) => ctx.out.warn(line);
   const fresh = args.flags.has("fresh");
   const learner = learnerName(ctx.root, ctx.env, args.options.get("name"), warn);
-  const state = fresh ? await checkAll(ctx, lessons) : readState(ctx.root, warn);
+  const freshResults = fresh ? await checkAll(ctx, lessons) : undefined;
+  const state = freshResults?.state ?? readState(ctx.root, warn);
   const input: ReportInput = {
     learner,
     date: ctx.now(),
     lessons,
     state,
     fresh,
+    countedFresh: freshResults?.counted ?? [],
     times: lessonTimes(ctx.root),
     counted: fresh ? new Map() : await countSolvedLessons(ctx, lessons, state),
   };
@@ -78,27 +82,83 @@ export function learnerName(root: string, env: Env, flag?: string, warn: (line: 
   return { name: userInfo().username, source: "os" };
 }
 
+/** What --fresh found: the state it recorded, and the lessons whose tests it counted rather than ran. */
+interface FreshResults {
+  state: WorkbookState;
+  counted: string[];
+}
+
 /**
- * Every lesson in one vitest run beside one type-check, recorded without moving the current lesson.
- * The run uses every core (vitest keeps one free by default, for a machine doing other work) and
- * worker threads, which start faster than processes: nothing else runs while a report is made.
+ * Every lesson, recorded without moving the current lesson. A lesson whose files are exactly the
+ * committed stub, or exactly the reference as `solve` copies it, has a known outcome (npm run
+ * verify proves that every test fails on the stub and passes on the reference): its tests are
+ * counted, not run. The others run in one vitest run beside one type-check, on every core (vitest
+ * keeps one free by default, for a machine doing other work) and in worker threads, which start
+ * faster than processes.
  */
-async function checkAll(ctx: Context, lessons: Lesson[]): Promise<WorkbookState> {
-  const host = startTestHost(ctx.root, "stub", { pool: watchPool, env: { ...ctx.env, VITEST_MAX_WORKERS: String(freshWorkers()) } });
-  const tests = host.run(lessons.flatMap(testPaths)).finally(() => host.close());
-  const [run, typeErrors] = await Promise.all([tests, typecheck({ root: ctx.root, files: lessons.flatMap(lessonFiles) })]);
+async function checkAll(ctx: Context, lessons: Lesson[], count = true): Promise<FreshResults> {
+  const known = count ? knownOutcomes(ctx.root, lessons) : new Map<string, "stub" | "reference">();
+  const toRun = lessons.filter((lesson) => !known.has(lesson.id));
+  const toCount = lessons.filter((lesson) => known.has(lesson.id));
+  const host = toRun.length > 0 ? startTestHost(ctx.root, "stub", { pool: watchPool, env: { ...ctx.env, VITEST_MAX_WORKERS: String(freshWorkers()) } }) : undefined;
+  const tests: Promise<RunResult> = host ? host.run(toRun.flatMap(testPaths)).finally(() => host.close()) : Promise.resolve({ tests: [], fileErrors: [], logs: [] });
+  const typeErrors = toRun.length > 0 ? typecheck({ root: ctx.root, files: toRun.flatMap(lessonFiles) }) : Promise.resolve([]);
+  const listed = toCount.length > 0 ? listTests(ctx.root, toCount.flatMap(testPaths), ctx.env).catch(() => undefined) : Promise.resolve([]);
+  const [run, diagnostics, names] = await Promise.all([tests, typeErrors, listed]);
+  // Counting failed: run those lessons after all.
+  if (names === undefined) return checkAll(ctx, lessons, false);
   const results: CheckResult[] = lessons.map((lesson) => {
     const files = new Set(testPaths(lesson));
+    const outcome = known.get(lesson.id);
+    if (outcome) {
+      const status = outcome === "reference" ? "passed" : "failed";
+      const listedTests = names.filter((t) => files.has(t.file)).map((t) => ({ ...t, status }) as const);
+      return summarize(lesson, { tests: listedTests, fileErrors: [], logs: [] }, []);
+    }
     const inLesson = (file: string) => file.startsWith(`${lesson.dir}/`);
     return summarize(
       lesson,
       { tests: run.tests.filter((t) => files.has(t.file)), fileErrors: run.fileErrors.filter((e) => files.has(e.file)), logs: [] },
-      typeErrors.filter((d) => inLesson(d.file)),
+      diagnostics.filter((d) => inLesson(d.file)),
     );
   });
-  return updateState(ctx.root, (line) => ctx.out.warn(line), (state) => {
-    for (const result of results) recordCheck(state, lessons, result, ctx.now(), false);
+  const state = updateState(ctx.root, (line) => ctx.out.warn(line), (s) => {
+    for (const result of results) recordCheck(s, lessons, result, ctx.now(), false);
   });
+  return { state, counted: toCount.map((lesson) => lesson.id) };
+}
+
+/**
+ * Lessons whose stubs and tests are unchanged from git's HEAD ("stub"), or whose tests are and
+ * whose stubs hold exactly the reference as `solve` copies it ("reference"). Without git, none.
+ */
+export function knownOutcomes(root: string, lessons: Lesson[]): Map<string, "stub" | "reference"> {
+  const known = new Map<string, "stub" | "reference">();
+  let changed: Set<string>;
+  try {
+    const paths = lessons.flatMap(lessonFiles);
+    const output = execFileSync("git", ["diff", "--name-only", "--no-renames", "HEAD", "--", ...paths], { cwd: root, stdio: ["ignore", "pipe", "ignore"] });
+    const tracked = execFileSync("git", ["ls-files", "--", ...paths], { cwd: root, stdio: ["ignore", "pipe", "ignore"] });
+    const trackedFiles = new Set(tracked.toString().split("\n").filter(Boolean));
+    changed = new Set([...output.toString().split("\n").filter(Boolean), ...paths.filter((file) => !trackedFiles.has(file))]);
+  } catch {
+    return known;
+  }
+  for (const lesson of lessons) {
+    if (testPaths(lesson).some((file) => changed.has(file) || !existsSync(path.join(root, file)))) continue;
+    const stubs = lesson.files.map((file) => ({ file, stub: stubPath(lesson, file) }));
+    if (stubs.every(({ stub }) => !changed.has(stub) && existsSync(path.join(root, stub)))) {
+      known.set(lesson.id, "stub");
+      continue;
+    }
+    const isReference = stubs.every(({ file, stub }) => {
+      const reference = path.join(root, file.reference);
+      if (!existsSync(reference) || !existsSync(path.join(root, stub))) return false;
+      return readFileSync(path.join(root, stub), "utf8") === relocateImports(readFileSync(reference, "utf8"), file.reference, stub);
+    });
+    if (isReference) known.set(lesson.id, "reference");
+  }
+  return known;
 }
 
 export function freshWorkers(): number {
@@ -146,6 +206,8 @@ export interface ReportInput {
   lessons: Lesson[];
   state: WorkbookState;
   fresh: boolean;
+  /** With --fresh: lessons holding the committed stub or the reference, counted rather than run. */
+  countedFresh?: string[];
   times?: Record<string, LessonTimes>;
   /** Test counts of solved lessons, collected without running them. */
   counted?: Map<string, number>;
@@ -179,6 +241,8 @@ export interface ReportJson {
   learnerNameFrom: NameSource;
   date: string;
   results: "recorded" | "fresh";
+  /** With --fresh: lessons holding the committed stub or the reference unchanged, whose tests were counted, not run. */
+  countedNotRun: string[];
   lessonsDone: number;
   lessonsTotal: number;
   currentLesson: string;
@@ -225,6 +289,7 @@ export function reportJson(input: ReportInput): ReportJson {
     learnerNameFrom: input.learner.source,
     date: input.date.toISOString(),
     results: input.fresh ? "fresh" : "recorded",
+    countedNotRun: input.countedFresh ?? [],
     lessonsDone: lessonsDone(input.lessons, input.state),
     lessonsTotal: input.lessons.length,
     currentLesson: currentLesson(input.lessons, input.state).id,
@@ -238,6 +303,11 @@ const statusText: Record<ReportStatus, string> = {
   started: "◐ started",
   "not-started": "○ not started",
 };
+
+function freshCountedText(counted: string[]): string {
+  if (counted.length === 0) return "";
+  return ` (${counted.join(", ")} hold the committed stub or the reference unchanged: their tests were counted, and npm run verify proves how they end)`;
+}
 
 const shortDate = (iso: string) => `${iso.slice(0, 16).replace("T", " ")} UTC`;
 
@@ -256,7 +326,7 @@ export function reportMarkdown(input: ReportInput): string {
     `- Date: ${shortDate(date.toISOString())}`,
     `- Lessons done: ${lessonsDone(lessons, state)} of ${lessons.length}`,
     `- Current lesson: ${current.id} ${current.pattern}`,
-    `- Results: ${fresh ? "re-run just now" : "as last recorded by npm run check (npm run report -- --fresh re-runs them)"}`,
+    `- Results: ${fresh ? `re-run just now${freshCountedText(input.countedFresh ?? [])}` : "as last recorded by npm run check (npm run report -- --fresh re-runs them)"}`,
     ...(notChecked.length ? [`- Not checked: ${notChecked.map((l) => l.id).join(", ")} (npm run report -- --fresh counts them)`] : []),
     "",
     "| Lesson | Pattern | Status | Tests passing | Hints used | Minutes | Last checked |",
