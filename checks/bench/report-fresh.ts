@@ -42,7 +42,13 @@ export function benchmarkReportFresh({ root, runs, log }: ReportFreshOptions): R
   const samples = { asIs: [] as number[], changed: [] as number[], vitest: [] as number[] };
   const counted = { asIs: 0, changed: 0 };
   let tests = 0;
+  const restoreState = () => {
+    if (savedState) writeFileSync(stateFile, savedState);
+    else rmSync(stateFile, { force: true });
+  };
+  // Every run starts from the learner's own progress file, not from what the run before recorded.
   const report = () => {
+    restoreState();
     const result = timed(root, ["tsx", "checks/cli.ts", "report", "--fresh", "--json"], env);
     const parsed = JSON.parse(result.stdout) as { countedNotRun: string[]; lessons: { total: number | null }[] };
     tests = parsed.lessons.reduce((sum, lesson) => sum + (lesson.total ?? 0), 0);
@@ -66,8 +72,7 @@ export function benchmarkReportFresh({ root, runs, log }: ReportFreshOptions): R
     }
   } finally {
     restoreStubs();
-    if (savedState) writeFileSync(stateFile, savedState);
-    else rmSync(stateFile, { force: true });
+    restoreState();
   }
   const vitestMs = median(samples.vitest);
   const row = (state: string, values: number[], countedLessons: number): FreshRow => ({

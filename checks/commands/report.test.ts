@@ -195,6 +195,19 @@ describe("npm run report", () => {
       expect(JSON.parse((await workbook.run(["report", "--fresh", "--json"], { now })).stdout)).toMatchObject({ results: "fresh", countedNotRun: ["lesson-1", "lesson-2"] });
     });
 
+    it("counts no test again that a recorded count already covers", async () => {
+      workbook = recorded();
+      await workbook.run(["solve", "lesson-2", "--yes"]);
+      const later = () => new Date(Date.now() + 60_000);
+      const first = JSON.parse((await workbook.run(["report", "--fresh", "--json"], { now: later })).stdout);
+      // vitest cannot even start now: the counts can only come from what the first report recorded.
+      workbook.write("vitest.config.ts", 'throw new Error("vitest is not to be started");\n');
+      const { code, stdout } = await workbook.run(["report", "--fresh", "--json"], { now: later });
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout).lessons).toEqual(first.lessons.map((l: object) => ({ ...l, lastChecked: expect.any(String) })));
+      expect(JSON.parse(stdout).lessons.map((l: { passing: number; total: number }) => `${l.passing}/${l.total}`)).toEqual(["0/2", "2/2"]);
+    });
+
     it("runs the tests of lessons the learner changed", async () => {
       workbook = recorded();
       workbook.write("lessons/lesson-1-adder/adder.ts", "export function add(a: number, b: number): number {\n  return b + a;\n}\n");

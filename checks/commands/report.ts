@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, userInfo } from "node:os";
 import path from "node:path";
 import type { ParsedArgs } from "../lib/args.ts";
@@ -99,7 +99,15 @@ interface FreshResults {
 async function checkAll(ctx: Context, lessons: Lesson[], count = true): Promise<FreshResults> {
   const known = count ? knownOutcomes(ctx.root, lessons) : new Map<string, "stub" | "reference">();
   const toRun = lessons.filter((lesson) => !known.has(lesson.id));
-  const toCount = lessons.filter((lesson) => known.has(lesson.id));
+  const before = readState(ctx.root, (line) => ctx.out.warn(line));
+  // A count recorded after the test files last changed is still their count: no need to list them again.
+  const recordedTotal = (lesson: Lesson): number | undefined => {
+    const entry = lessonState(before, lesson.id);
+    const checked = entry.checkedAt ? Date.parse(entry.checkedAt) : Number.NaN;
+    const changed = Math.max(...testPaths(lesson).map((file) => statSync(path.join(ctx.root, file)).mtimeMs));
+    return entry.testsTotal > 0 && checked >= changed ? entry.testsTotal : undefined;
+  };
+  const toCount = lessons.filter((lesson) => known.has(lesson.id) && recordedTotal(lesson) === undefined);
   const host = toRun.length > 0 ? startTestHost(ctx.root, "stub", { pool: watchPool, env: { ...ctx.env, VITEST_MAX_WORKERS: String(freshWorkers()) } }) : undefined;
   const tests: Promise<RunResult> = host ? host.run(toRun.flatMap(testPaths)).finally(() => host.close()) : Promise.resolve({ tests: [], fileErrors: [], logs: [] });
   const typeErrors = toRun.length > 0 ? typecheck({ root: ctx.root, files: toRun.flatMap(lessonFiles) }) : Promise.resolve([]);
@@ -112,8 +120,12 @@ async function checkAll(ctx: Context, lessons: Lesson[], count = true): Promise<
     const outcome = known.get(lesson.id);
     if (outcome) {
       const status = outcome === "reference" ? "passed" : "failed";
-      const listedTests = names.filter((t) => files.has(t.file)).map((t) => ({ ...t, status }) as const);
-      return summarize(lesson, { tests: listedTests, fileErrors: [], logs: [] }, []);
+      const total = recordedTotal(lesson);
+      const listedTests =
+        total === undefined
+          ? names.filter((t) => files.has(t.file))
+          : Array.from({ length: total }, () => ({ file: testPaths(lesson)[0]!, name: "", fullName: "" }));
+      return summarize(lesson, { tests: listedTests.map((t) => ({ ...t, status })), fileErrors: [], logs: [] }, []);
     }
     const inLesson = (file: string) => file.startsWith(`${lesson.dir}/`);
     return summarize(
@@ -125,7 +137,7 @@ async function checkAll(ctx: Context, lessons: Lesson[], count = true): Promise<
   const state = updateState(ctx.root, (line) => ctx.out.warn(line), (s) => {
     for (const result of results) recordCheck(s, lessons, result, ctx.now(), false);
   });
-  return { state, counted: toCount.map((lesson) => lesson.id) };
+  return { state, counted: [...known.keys()] };
 }
 
 /**
