@@ -22,7 +22,7 @@ const commands: Command[] = [
   { name: "reset", script: "reset", usage: "npm run reset [lesson] [--yes]", flags: ["yes"], options: [], maxPositionals: 1, run: async () => (await import("./commands/reset.ts")).reset },
   { name: "solve", script: "solve", usage: "npm run solve [lesson] [--through lesson-N] [--yes]", flags: ["yes"], options: ["through"], maxPositionals: 1, run: async () => (await import("./commands/solve.ts")).solve },
   { name: "verify", script: "verify", usage: "npm run verify [--lesson lesson-N] [--json]", flags: ["json"], options: ["lesson"], maxPositionals: 0, run: async () => (await import("./commands/verify.ts")).verify },
-  { name: "report", script: "report", usage: "npm run report [--out file] [--fresh]", flags: ["fresh"], options: ["out"], maxPositionals: 0, run: async () => (await import("./commands/report.ts")).report },
+  { name: "report", script: "report", usage: "npm run report [--json] [--name \"Ana\"] [--out file] [--fresh]", flags: ["fresh", "json"], options: ["out", "name"], maxPositionals: 0, run: async () => (await import("./commands/report.ts")).report },
 ];
 
 const aliases: Record<string, string> = { start: "watch" };

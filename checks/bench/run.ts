@@ -7,6 +7,7 @@ import { type ApiReport, benchmarkApi } from "./api.ts";
 import { benchmarkLearnerLoop, type LearnerReport } from "./learner-loop.ts";
 import { benchmarkMemory, type MemoryReport } from "./memory.ts";
 import { benchmarkScale, type ScaleReport } from "./scale.ts";
+import { benchmarkReportFresh, type ReportFreshReport } from "./report-fresh.ts";
 import { formatTable, formatTargets, judge, type TargetResult } from "./report.ts";
 import { round } from "./stats.ts";
 
@@ -15,14 +16,14 @@ import { round } from "./stats.ts";
 // .bench/results-<timestamp>.json so that runs can be compared.
 //
 //   npm run bench                        everything (about 5 minutes)
-//   npm run bench -- --only api          one section: api, scale, learner, memory (comma-separated)
+//   npm run bench -- --only api          one section: api, scale, learner, memory, report (comma-separated)
 //   npm run bench -- --duration 5        seconds per API scenario per round (default 3)
 //   npm run bench -- --rounds 5          rounds of all API scenarios in turn (default 3)
 //   npm run bench -- --runs 5            timed runs per lesson, of which the median counts (default 3)
 //   npm run bench -- --profile           also write a CPU profile of the API server to .bench/profiles
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
-const SECTIONS = ["api", "scale", "learner", "memory"] as const;
+const SECTIONS = ["api", "scale", "learner", "memory", "report"] as const;
 
 const { values } = parseArgs({
   options: {
@@ -90,6 +91,7 @@ const results: {
   scale?: ScaleReport;
   learnerLoop?: LearnerReport;
   memory?: MemoryReport;
+  reportFresh?: ReportFreshReport;
   targets: TargetResult[];
   loadAverageAtEnd?: number[];
 } = { date: startedAt.toISOString(), machine: machine(), settings, targets: [] };
@@ -214,6 +216,29 @@ if (only.includes("memory")) {
       // Bounded means flat: the heap must not grow between 100k keys and 1M keys.
       judge(`${m.name}: heap growth from 100k to 1M keys`, round(m.heapGrowthAt1mMb - m.heapGrowthAt100kMb, 2), "at most", 1, "MB"),
     );
+  }
+}
+
+if (only.includes("report")) {
+  log("timing npm run report -- --fresh against plain vitest over every lesson's tests…");
+  const fresh = benchmarkReportFresh({ root: ROOT, runs: settings.runs, log });
+  results.reportFresh = fresh;
+  if ("skipped" in fresh) {
+    sections.push(`Trainer's report: skipped: ${fresh.skipped}`);
+    results.targets.push(judge("npm run report -- --fresh, every lesson changed / vitest alone", null, "at most", 1.1, "×", fresh.skipped));
+  } else {
+    sections.push(
+      [
+        `Trainer's report, median of ${fresh.runs} runs each (${fresh.lessons} lessons, ${fresh.tests} tests); vitest alone over every lesson's tests: ${fresh.vitestMs} ms`,
+        formatTable(
+          ["npm run report -- --fresh", "lessons run", "lessons counted", "median ms", "runs ms", "/ vitest alone"],
+          fresh.rows.map((r) => [r.state, r.lessonsRun, r.lessonsCounted, r.medianMs, r.samplesMs.join(", "), r.ratio]),
+        ),
+      ].join("\n"),
+    );
+    // With every lesson's tests to run and a type-check besides, the report must still keep up with vitest alone.
+    const changed = fresh.rows.find((r) => r.state === "every lesson changed");
+    results.targets.push(judge("npm run report -- --fresh, every lesson changed / vitest alone", changed?.ratio ?? null, "at most", 1.1, "×"));
   }
 }
 

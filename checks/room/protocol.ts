@@ -1,0 +1,60 @@
+import { z } from "zod";
+import type { LessonStatusEvent } from "./status.ts";
+
+// The room's wire format, checked on arrival: everything a learner's machine sends is untrusted.
+
+export const maxNameLength = 60;
+export const maxTestNameLength = 300;
+
+/** Trims, folds runs of whitespace and drops control characters, so a name is one tidy line. */
+export function cleanName(raw: string): string {
+  return raw
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+export const learnerNameSchema = z
+  .string()
+  .transform(cleanName)
+  .pipe(z.string().min(1, "a name is needed").max(maxNameLength, `a name is at most ${maxNameLength} characters`));
+
+export const joinRequestSchema = z.object({ name: learnerNameSchema });
+
+export const joinResponseSchema = z.object({ id: z.string().min(1), secret: z.string().min(1), name: z.string() });
+
+const count = z.number().int().min(0).max(100_000);
+
+export const statusSchema = z
+  .object({
+    event: z.enum(["check", "watch", "solve", "reset", "hint"]),
+    lesson: z.string().regex(/^lesson-\d{1,4}$/, 'must look like "lesson-3"'),
+    passed: z.boolean(),
+    solved: z.boolean(),
+    passing: count,
+    total: count,
+    hintsUsed: count,
+    failingTest: z
+      .string()
+      .transform((name) => cleanName(name).slice(0, maxTestNameLength))
+      .optional(),
+    minutesOnLesson: z.number().min(0).max(1_000_000),
+    at: z.iso.datetime({ offset: true }),
+  })
+  .refine((status) => status.passing <= status.total, { message: "passing cannot exceed total", path: ["passing"] });
+
+export type StatusPayload = z.infer<typeof statusSchema>;
+
+// The schema and the shape the workbook emits must stay one and the same.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const sameShape: Same<StatusPayload, LessonStatusEvent> = true;
+void sameShape;
+
+export const renameRequestSchema = z.object({ name: learnerNameSchema });
+
+/** One line for a 400: the first problem, with the field it is about. */
+export function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "the body is not valid";
+  return issue.path.length ? `"${issue.path.join(".")}" ${issue.message}` : issue.message;
+}

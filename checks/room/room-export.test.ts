@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { csvCell, lessonStatusName, roomCsv, roomJson } from "./room-export.ts";
+import type { PublicLearner } from "./room-store.ts";
+import { testLessons } from "./test-room.ts";
+
+const base = { event: "check" as const, passed: false, solved: false, passing: 0, total: 4, hintsUsed: 0, minutesOnLesson: 7.4, at: "2026-11-30T10:00:00.000Z", receivedAt: "2026-11-30T10:00:01.000Z" };
+
+const learners: PublicLearner[] = [
+  {
+    id: "a",
+    name: "=HYPERLINK(\"x\")",
+    joinedAt: "2026-11-30T09:00:00.000Z",
+    lastSeen: "2026-11-30T10:00:01.000Z",
+    current: "lesson-2",
+    lessons: {
+      "lesson-1": { ...base, event: "solve", passed: true, solved: true, passing: 4 },
+      "lesson-2": { ...base, passing: 1, hintsUsed: 2, failingTest: 'rejects "bad", emails' },
+    },
+  },
+];
+
+describe("room exports", () => {
+  it.each([
+    [undefined, "not-started"],
+    [{ passed: false, solved: false, passing: 0, hintsUsed: 0 }, "not-started"],
+    [{ passed: false, solved: false, passing: 0, hintsUsed: 1 }, "started"],
+    [{ passed: false, solved: false, passing: 2, hintsUsed: 0 }, "started"],
+    [{ passed: true, solved: false, passing: 4, hintsUsed: 0 }, "passed"],
+    [{ passed: true, solved: true, passing: 4, hintsUsed: 0 }, "solved"],
+  ])("names the status of %o %s", (entry, name) => {
+    expect(lessonStatusName(entry)).toBe(name);
+  });
+
+  it("writes one CSV row per learner and reported lesson, quoted and defused", () => {
+    expect(roomCsv(learners, testLessons).split("\r\n")).toEqual([
+      "learner,lesson,title,status,solved_by_copy,passing,total,hints_used,minutes,failing_test,last_event,last_checked",
+      `"'=HYPERLINK(""x"")",lesson-1,One error class,solved,true,4,4,0,7,,solve,2026-11-30T10:00:00.000Z`,
+      `"'=HYPERLINK(""x"")",lesson-2,Schemas,started,false,1,4,2,7,"rejects ""bad"", emails",check,2026-11-30T10:00:00.000Z`,
+      "",
+    ]);
+  });
+
+  it.each([
+    ["plain", "plain"],
+    ["-1+2", "'-1+2"],
+    ["@SUM(A1)", "'@SUM(A1)"],
+    ["a,b", '"a,b"'],
+    ["line\nbreak", '"line\nbreak"'],
+  ])("csvCell(%j) is %j", (value, cell) => {
+    expect(csvCell(value)).toBe(cell);
+  });
+
+  it("writes every lesson of every learner to JSON, not-started ones included", () => {
+    const json = JSON.parse(roomJson(learners, testLessons, new Date("2026-11-30T12:00:00Z")));
+    expect(json.generatedAt).toBe("2026-11-30T12:00:00.000Z");
+    expect(json.learners[0].lessons).toEqual({
+      "lesson-1": { status: "solved", solvedByCopy: true, passing: 4, total: 4, hintsUsed: 0, minutes: 7, failingTest: null, lastEvent: "solve", lastChecked: "2026-11-30T10:00:00.000Z" },
+      "lesson-2": { status: "started", solvedByCopy: false, passing: 1, total: 4, hintsUsed: 2, minutes: 7, failingTest: 'rejects "bad", emails', lastEvent: "check", lastChecked: "2026-11-30T10:00:00.000Z" },
+      "lesson-3": { status: "not-started", solvedByCopy: false, passing: 0, total: 0, hintsUsed: 0, minutes: null, failingTest: null, lastEvent: null, lastChecked: null },
+    });
+  });
+});

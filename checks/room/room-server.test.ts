@@ -1,0 +1,277 @@
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import { type TestRoom, startTestRoom, statusFor } from "./test-room.ts";
+
+let room: TestRoom;
+afterEach(async () => room?.remove());
+
+async function error(response: Response): Promise<{ status: number; error: string }> {
+  return { status: response.status, error: ((await response.json()) as { error: string }).error };
+}
+
+describe("joining the room", () => {
+  it("answers a learner id and secret for the right join code", async () => {
+    room = await startTestRoom();
+    const response = await room.post(`/join/${room.store.joinCode}`, { name: "  Ana \n Lima " });
+    expect(response.status).toBe(201);
+    const body = (await response.json()) as Record<string, string>;
+    expect(body).toEqual({ id: expect.any(String), secret: expect.any(String), name: "Ana Lima" });
+    expect(room.store.get(body.id!)?.name).toBe("Ana Lima");
+  });
+
+  it.each([
+    ["a wrong join code", "/join/not-the-code", { name: "Ana" }, 403, /Wrong join code/],
+    ["a join code with a broken %-escape", "/join/%E0%A4%A", { name: "Ana" }, 403, /Wrong join code/],
+    ["no name", "CODE", {}, 400, /"name"/],
+    ["an empty name", "CODE", { name: "   " }, 400, /a name is needed/],
+    ["a name over 60 characters", "CODE", { name: "x".repeat(61) }, 400, /at most 60/],
+    ["a body that is not JSON", "CODE", "{name:", 400, /not valid JSON/],
+  ])("refuses %s and adds no one", async (_, route, body, status, message) => {
+    room = await startTestRoom();
+    const response = await room.post(route === "CODE" ? `/join/${room.store.joinCode}` : route, body);
+    const answer = await error(response);
+    expect(answer.status).toBe(status);
+    expect(answer.error).toMatch(message);
+    expect(room.store.size).toBe(0);
+  });
+
+  it("refuses a body that is not sent as JSON with 415", async () => {
+    room = await startTestRoom();
+    const response = await fetch(`${room.joinUrl}`, { method: "POST", headers: { "Content-Type": "text/plain" }, body: '{"name":"Ana"}' });
+    expect(await error(response)).toEqual({ status: 415, error: "Send the body as application/json." });
+    expect(room.store.size).toBe(0);
+  });
+
+  it("refuses a body over 4 KiB with 413, whether announced or streamed", async () => {
+    room = await startTestRoom();
+    const big = JSON.stringify({ name: "a".repeat(5000) });
+    expect(await error(await room.post(`/join/${room.store.joinCode}`, big))).toEqual({ status: 413, error: "The body is over 4096 bytes." });
+    // Chunked, with no Content-Length to refuse it by.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(room.joinUrl, { method: "POST", headers: { "Content-Type": "application/json", "Transfer-Encoding": "chunked" } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on("error", reject);
+      req.write(big.slice(0, 3000));
+      req.end(big.slice(3000));
+    });
+    expect(status).toBe(413);
+    expect(room.store.size).toBe(0);
+  });
+
+  it("turns joins away with a clear error once the room is full", async () => {
+    room = await startTestRoom({ store: { maxLearners: 2 } });
+    await room.join("Ana");
+    await room.join("Ben");
+    expect(await error(await room.post(`/join/${room.store.joinCode}`, { name: "Cy" }))).toEqual({
+      status: 503,
+      error: "The room is full (2 learners). Ask the trainer to start a second room.",
+    });
+    expect(room.store.size).toBe(2);
+  });
+
+  it("explains the join link to someone who opens it in a browser", async () => {
+    room = await startTestRoom({ server: { joinUrl: "http://192.168.1.20:4321/join/abc" } });
+    const right = await fetch(room.joinUrl);
+    expect(right.status).toBe(200);
+    expect(await right.text()).toContain('npm start -- --room http://192.168.1.20:4321/join/abc --name "Your Name"');
+    expect((await fetch(`${room.origin}/join/wrong-code`)).status).toBe(403);
+  });
+});
+
+describe("a learner's status", () => {
+  it("updates that learner's row", async () => {
+    room = await startTestRoom();
+    const ana = await room.join("Ana");
+    const response = await room.sendStatus(ana, { lesson: "lesson-2", passing: 4, total: 6, hintsUsed: 1 });
+    expect(response.status).toBe(204);
+    expect(room.store.get(ana.id)).toMatchObject({ current: "lesson-2", lessons: { "lesson-2": { passing: 4, total: 6, hintsUsed: 1, event: "check" } } });
+  });
+
+  it.each([
+    ["another learner's secret", "other", 403, /only update their own row/],
+    ["no secret", "none", 403, /only update their own row/],
+    ["an unknown learner id", "unknown", 404, /join again/],
+  ])("is refused with %s, and changes nothing", async (_, who, status, message) => {
+    room = await startTestRoom();
+    const ana = await room.join("Ana");
+    const ben = await room.join("Ben");
+    const headers: Record<string, string> = who === "other" ? { Authorization: `Bearer ${ben.secret}` } : who === "none" ? {} : { Authorization: `Bearer ${ana.secret}` };
+    const id = who === "unknown" ? "nobody" : ana.id;
+    const answer = await error(await room.post(`/learners/${id}/status`, statusFor(), headers));
+    expect(answer.status).toBe(status);
+    expect(answer.error).toMatch(message);
+    expect(room.store.get(ana.id)?.lessons).toEqual({});
+  });
+
+  it.each([
+    ["an unknown lesson", { lesson: "lesson-42" }, /Unknown lesson "lesson-42": this room has lesson-1, lesson-2, lesson-3/],
+    ["a malformed lesson id", { lesson: "../etc" }, /"lesson" must look like "lesson-3"/],
+    ["more passing than total", { passing: 6, total: 5 }, /"passing" passing cannot exceed total/],
+    ["a negative count", { hintsUsed: -1 }, /"hintsUsed"/],
+    ["an unknown event", { event: "explode" as never }, /"event"/],
+    ["a time that is not ISO", { at: "yesterday" }, /"at"/],
+  ])("is refused with 400 for %s", async (_, status, message) => {
+    room = await startTestRoom();
+    const ana = await room.join("Ana");
+    const answer = await error(await room.sendStatus(ana, status));
+    expect(answer.status).toBe(400);
+    expect(answer.error).toMatch(message);
+    expect(room.store.get(ana.id)?.lessons).toEqual({});
+  });
+
+  it("keeps a test name to one line of at most 300 characters", async () => {
+    room = await startTestRoom();
+    const ana = await room.join("Ana");
+    await room.sendStatus(ana, { failingTest: `a\nb${"x".repeat(400)}` });
+    expect(room.store.get(ana.id)?.lessons["lesson-1"]?.failingTest).toBe(`a b${"x".repeat(297)}`);
+  });
+
+  it("renames a learner, with their secret only", async () => {
+    room = await startTestRoom();
+    const ana = await room.join("Ana");
+    const rename = (secret: string) =>
+      fetch(`${room.origin}/learners/${ana.id}/name`, { method: "PUT", headers: { "Content-Type": "application/json", Authorization: `Bearer ${secret}` }, body: JSON.stringify({ name: "Ana L." }) });
+    expect((await rename("wrong")).status).toBe(403);
+    expect(room.store.get(ana.id)?.name).toBe("Ana");
+    expect((await rename(ana.secret)).status).toBe(204);
+    expect(room.store.get(ana.id)?.name).toBe("Ana L.");
+  });
+
+  it("answers 405 to the wrong method and 404 to an unknown path", async () => {
+    room = await startTestRoom();
+    const ana = await room.join("Ana");
+    expect(await error(await fetch(`${room.origin}/learners/${ana.id}/status`))).toEqual({ status: 405, error: "Use POST here." });
+    expect(await error(await fetch(`${room.origin}/nowhere`))).toEqual({ status: 404, error: "Nothing at /nowhere." });
+  });
+});
+
+describe("the trainer's pages", () => {
+  it.each(["/events", "/room.json", "/room.csv"])("%s needs the trainer's key", async (route) => {
+    room = await startTestRoom();
+    for (const key of ["", "?key=wrong", `?key=${room.store.joinCode}`]) {
+      const response = await fetch(`${room.origin}${route}${key}`);
+      expect(response.status).toBe(403);
+      expect(await response.text()).toContain("needs the trainer's key");
+    }
+  });
+
+  it("serves the dashboard page, which holds no data, with a strict Content-Security-Policy and no referrer", async () => {
+    room = await startTestRoom();
+    const ana = await room.join("Ana Lima");
+    const response = await fetch(`${room.origin}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-security-policy")).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
+    expect(response.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    const html = await response.text();
+    expect(html).toContain('<script src="/dashboard.js" defer></script>');
+    expect(html).not.toMatch(/<script>|<style>| on\w+=/);
+    expect(html).not.toContain(ana.name);
+  });
+
+  it("offers the room as JSON and CSV downloads, without secrets", async () => {
+    room = await startTestRoom({ server: { now: () => new Date("2026-11-30T12:00:00Z") } });
+    const ana = await room.join("Ana");
+    await room.sendStatus(ana, { passed: true, passing: 5, total: 5, failingTest: undefined });
+    const json = await fetch(`${room.origin}/room.json?key=${room.store.trainerKey}`);
+    expect(json.headers.get("content-disposition")).toBe('attachment; filename="room-2026-11-30.json"');
+    const text = await json.text();
+    expect(text).not.toContain(ana.secret);
+    expect(text).not.toContain("secretHash");
+    expect(JSON.parse(text).learners[0].lessons["lesson-1"]).toMatchObject({ status: "passed", passing: 5, total: 5 });
+    const csv = await fetch(`${room.origin}/room.csv?key=${room.store.trainerKey}`);
+    expect(csv.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect((await csv.text()).split("\r\n")[1]).toBe("Ana,lesson-1,One error class,passed,false,5,5,0,3,,check,2026-11-30T10:00:00.000Z");
+  });
+
+  it("streams a snapshot, then each change, to the dashboard", async () => {
+    room = await startTestRoom();
+    const ana = await room.join("Ana");
+    const controller = new AbortController();
+    const response = await fetch(`${room.origin}/events?key=${room.store.trainerKey}`, { signal: controller.signal });
+    expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    const until = async (pattern: RegExp) => {
+      while (!pattern.test(text)) text += (await reader.read()).value ?? "";
+    };
+    await until(/event: snapshot\ndata: .*\n\n/);
+    expect(text).toContain('"name":"Ana"');
+    await room.sendStatus(ana, { lesson: "lesson-3", passing: 1, total: 4 });
+    // The join itself may come first as an update of its own.
+    await until(/event: update\ndata: .*"current":"lesson-3".*\n\n/);
+    const update = JSON.parse(/event: update\ndata: (.*"current":"lesson-3".*)\n\n/.exec(text)![1]!);
+    expect(update.learners).toEqual([expect.objectContaining({ name: "Ana", current: "lesson-3" })]);
+    expect(update.summary.stuck).toEqual([expect.objectContaining({ name: "Ana", lesson: "lesson-3" })]);
+    expect(JSON.stringify(update)).not.toContain(ana.secret);
+    controller.abort();
+  });
+
+  it("limits how many dashboards are open at once", async () => {
+    room = await startTestRoom({ server: { maxDashboards: 1 } });
+    const controller = new AbortController();
+    const first = await fetch(`${room.origin}/events?key=${room.store.trainerKey}`, { signal: controller.signal });
+    expect(first.status).toBe(200);
+    const second = await fetch(`${room.origin}/events?key=${room.store.trainerKey}`);
+    expect(await error(second)).toEqual({ status: 503, error: "At most 1 dashboards can be open at once: close one and reload." });
+    controller.abort();
+  });
+});
+
+describe("a restart of the room", () => {
+  it("keeps the join code, the trainer's key, the learners and their secrets", async () => {
+    room = await startTestRoom();
+    const ana = await room.join("Ana");
+    await room.sendStatus(ana, { lesson: "lesson-2", passing: 3 });
+    const { joinCode, trainerKey } = room.store;
+    await room.stop();
+    const restarted = await startTestRoom({ dir: room.dir });
+    room = restarted;
+    expect([restarted.store.joinCode, restarted.store.trainerKey]).toEqual([joinCode, trainerKey]);
+    expect(restarted.store.get(ana.id)?.lessons["lesson-2"]?.passing).toBe(3);
+    expect((await restarted.sendStatus(ana, { lesson: "lesson-3" })).status).toBe(204);
+  });
+
+  it("writes the file atomically and never stores a secret", async () => {
+    room = await startTestRoom();
+    const ana = await room.join("Ana");
+    await room.stop();
+    const content = readFileSync(room.file, "utf8");
+    expect(content).not.toContain(ana.secret);
+    expect(readdirSync(room.dir)).toEqual(["room-state.json"]);
+  });
+
+  it("carries on in memory, saying so once, when its file cannot be written", async () => {
+    const warnings: string[] = [];
+    room = await startTestRoom();
+    await room.stop();
+    // A file where the room's folder should be: every write fails.
+    const blocked = await startTestRoom({ dir: `${room.dir}/room-state.json`, store: { warn: (line) => warnings.push(line) } });
+    try {
+      const ana = await blocked.join("Ana");
+      expect((await blocked.sendStatus(ana, {})).status).toBe(204);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(warnings).toEqual([expect.stringMatching(/^Could not save the room to .*: it carries on, but a restart would lose it\. Free some disk space\.$/)]);
+      expect(blocked.store.get(ana.id)?.lessons["lesson-1"]).toBeDefined();
+    } finally {
+      await blocked.stop();
+    }
+  });
+
+  it("keeps a corrupt file aside and starts an empty room", async () => {
+    room = await startTestRoom();
+    await room.stop();
+    writeFileSync(room.file, "{ not json");
+    const warnings: string[] = [];
+    room = await startTestRoom({ dir: room.dir, store: { warn: (line) => warnings.push(line) } });
+    expect(room.store.size).toBe(0);
+    expect(warnings).toEqual([expect.stringMatching(/room-state\.json was unreadable, so the room starts empty .*kept as room-state\.json\.corrupt-\d+/)]);
+    const aside = readdirSync(room.dir).find((file) => file.includes(".corrupt-"))!;
+    expect(readFileSync(`${room.dir}/${aside}`, "utf8")).toBe("{ not json");
+  });
+});

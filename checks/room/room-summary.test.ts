@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import type { LessonEntry, PublicLearner } from "./room-store.ts";
+import { summarizeRoom } from "./room-summary.ts";
+
+const entry = (overrides: Partial<LessonEntry> = {}): LessonEntry => ({
+  event: "check",
+  passed: false,
+  solved: false,
+  passing: 1,
+  total: 4,
+  hintsUsed: 0,
+  minutesOnLesson: 10,
+  at: "2026-11-30T10:00:00.000Z",
+  receivedAt: "2026-11-30T10:00:00.000Z",
+  ...overrides,
+});
+
+const learner = (name: string, current: string | undefined, lessons: Record<string, LessonEntry>): PublicLearner => ({
+  id: name.toLowerCase(),
+  name,
+  joinedAt: "2026-11-30T09:00:00.000Z",
+  lastSeen: "2026-11-30T10:00:00.000Z",
+  ...(current && { current }),
+  lessons,
+});
+
+describe("summarizeRoom", () => {
+  it("lists who has been stuck longest on their current lesson, and on which test", () => {
+    const { stuck } = summarizeRoom([
+      learner("Ana", "lesson-2", { "lesson-2": entry({ minutesOnLesson: 5, failingTest: "validates email" }) }),
+      learner("Ben", "lesson-1", { "lesson-1": entry({ minutesOnLesson: 25, failingTest: "maps P2002" }) }),
+      // Reported 20 minutes ago after 10 minutes on the lesson: 30 minutes by now, the longest.
+      learner("Cy", "lesson-1", { "lesson-1": entry({ minutesOnLesson: 10, receivedAt: "2026-11-30T09:40:00.000Z" }) }),
+      learner("Dee", "lesson-1", { "lesson-1": entry({ passed: true, minutesOnLesson: 90 }) }),
+      learner("Eve", "lesson-1", { "lesson-1": entry({ solved: true, minutesOnLesson: 90 }) }),
+      learner("Flo", undefined, {}),
+    ]);
+    expect(stuck).toEqual([
+      { id: "cy", name: "Cy", lesson: "lesson-1", since: "2026-11-30T09:30:00.000Z" },
+      { id: "ben", name: "Ben", lesson: "lesson-1", failingTest: "maps P2002", since: "2026-11-30T09:35:00.000Z" },
+      { id: "ana", name: "Ana", lesson: "lesson-2", failingTest: "validates email", since: "2026-11-30T09:55:00.000Z" },
+    ]);
+  });
+
+  it("shows at most five stuck learners", () => {
+    const learners = Array.from({ length: 8 }, (_, i) => learner(`L${i}`, "lesson-1", { "lesson-1": entry({ minutesOnLesson: i }) }));
+    expect(summarizeRoom(learners).stuck.map((s) => s.name)).toEqual(["L7", "L6", "L5", "L4", "L3"]);
+  });
+
+  it("names per lesson the test failing for the most learners right now", () => {
+    const { mostFailed } = summarizeRoom([
+      learner("Ana", "lesson-2", { "lesson-1": entry({ failingTest: "b test" }), "lesson-2": entry({ failingTest: "z test" }) }),
+      learner("Ben", "lesson-1", { "lesson-1": entry({ failingTest: "a test" }) }),
+      learner("Cy", "lesson-1", { "lesson-1": entry({ failingTest: "b test" }) }),
+      learner("Dee", "lesson-1", { "lesson-1": entry({ failingTest: "a test" }) }),
+      // Passed or solved lessons no longer count, whatever their last failing test was.
+      learner("Eve", "lesson-1", { "lesson-1": entry({ passed: true, failingTest: "c test" }), "lesson-2": entry({ solved: true, failingTest: "y" }) }),
+      learner("Flo", "lesson-1", { "lesson-1": entry({ failingTest: undefined }) }),
+    ]);
+    // A tie goes to the name first in alphabetical order, so the panel does not flicker.
+    expect(mostFailed).toEqual({ "lesson-1": { test: "a test", learners: 2, failing: 5 }, "lesson-2": { test: "z test", learners: 1, failing: 1 } });
+  });
+
+  it("is empty for an empty room", () => {
+    expect(summarizeRoom([])).toEqual({ stuck: [], mostFailed: {} });
+  });
+});

@@ -1,0 +1,57 @@
+import type { PublicLearner } from "./room-store.ts";
+
+// What the trainer looks for first: who has been stuck longest, and per lesson the test that
+// fails for the most learners right now (where the room as a whole is stuck).
+
+export interface StuckLearner {
+  id: string;
+  name: string;
+  lesson: string;
+  failingTest?: string;
+  /** When the learner started on the lesson, by the room's clock: minutes stuck = now − this. */
+  since: string;
+}
+
+export interface MostFailed {
+  test: string;
+  /** Learners whose latest status on this lesson has this test as the first to fail. */
+  learners: number;
+  /** Learners on this lesson who have not passed it. */
+  failing: number;
+}
+
+export interface RoomSummary {
+  stuck: StuckLearner[];
+  mostFailed: Record<string, MostFailed>;
+}
+
+const stuckShown = 5;
+
+export function summarizeRoom(learners: PublicLearner[]): RoomSummary {
+  const stuck: StuckLearner[] = [];
+  for (const learner of learners) {
+    const entry = learner.current ? learner.lessons[learner.current] : undefined;
+    if (!learner.current || !entry || entry.passed || entry.solved) continue;
+    const since = new Date(Date.parse(entry.receivedAt) - entry.minutesOnLesson * 60_000).toISOString();
+    stuck.push({ id: learner.id, name: learner.name, lesson: learner.current, since, ...(entry.failingTest && { failingTest: entry.failingTest }) });
+  }
+  stuck.sort((a, b) => a.since.localeCompare(b.since) || a.name.localeCompare(b.name));
+
+  const counts = new Map<string, { failing: number; tests: Map<string, number> }>();
+  for (const learner of learners) {
+    for (const [lesson, entry] of Object.entries(learner.lessons)) {
+      if (entry.passed || entry.solved) continue;
+      const lessonCounts = counts.get(lesson) ?? { failing: 0, tests: new Map<string, number>() };
+      counts.set(lesson, lessonCounts);
+      lessonCounts.failing++;
+      if (entry.failingTest) lessonCounts.tests.set(entry.failingTest, (lessonCounts.tests.get(entry.failingTest) ?? 0) + 1);
+    }
+  }
+  const mostFailed: Record<string, MostFailed> = {};
+  for (const [lesson, { failing, tests }] of counts) {
+    // Most learners first; among equals, the name in alphabetical order, so the page does not flicker.
+    const [top] = [...tests].sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+    if (top) mostFailed[lesson] = { test: top[0], learners: top[1], failing };
+  }
+  return { stuck: stuck.slice(0, stuckShown), mostFailed };
+}
