@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { type CommandSpec, type ParsedArgs, parseArgs } from "./lib/args.ts";
 import { type Context, type InputLike, terminalAsk } from "./lib/context.ts";
 import { type WritableLike, createOutput } from "./lib/output.ts";
-import { prestartTestHost, watchPool } from "./lib/run-tests.ts";
+import { prestartTestHost, learnerPool } from "./lib/run-tests.ts";
 import { UserError } from "./lib/user-error.ts";
 import type { Env } from "./lib/env.ts";
 
@@ -15,7 +15,7 @@ type Command = CommandSpec & { run: () => Promise<(ctx: Context, args: ParsedArg
 
 const commands: Command[] = [
   { name: "check", script: "check", usage: "npm run check [lesson] [--json]", flags: ["json"], options: [], maxPositionals: 1, run: async () => (await import("./commands/check.ts")).check },
-  { name: "watch", script: "start", usage: "npm start [-- --poll]", flags: ["poll"], options: [], maxPositionals: 0, run: async () => (await import("./commands/watch.ts")).watch },
+  { name: "watch", script: "start", usage: "npm start [lesson] [-- --poll]", flags: ["poll"], options: [], maxPositionals: 1, run: async () => (await import("./commands/watch.ts")).watch },
   { name: "hint", script: "hint", usage: "npm run hint [lesson]", flags: [], options: [], maxPositionals: 1, run: async () => (await import("./commands/hint.ts")).hint },
   { name: "progress", script: "progress", usage: "npm run progress", flags: [], options: [], maxPositionals: 0, run: async () => (await import("./commands/progress.ts")).progress },
   { name: "diff", script: "diff", usage: "npm run diff [lesson]", flags: [], options: [], maxPositionals: 1, run: async () => (await import("./commands/diff.ts")).diff },
@@ -90,8 +90,7 @@ if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToP
   const root = realpathSync(process.env.WORKBOOK_ROOT ?? findRoot(process.cwd(), path.dirname(path.dirname(fileURLToPath(import.meta.url)))));
   const command = aliases[process.argv[2] ?? ""] ?? process.argv[2];
   if (!process.argv.includes("--help")) {
-    if (command === "check") prestartTestHost(root, "stub");
-    if (command === "watch") prestartTestHost(root, "stub", { pool: watchPool });
+    if (command === "check" || command === "watch") prestartTestHost(root, "stub", { pool: learnerPool });
   }
   const code = await main(process.argv.slice(2), { root, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
   // Exit once the output is flushed (pipes are asynchronous on macOS), without waiting for a test

@@ -113,7 +113,7 @@ describe("nextAction", () => {
   it("says every lesson is done when none is open", () => {
     const done = { passed: true, testsPassing: 1, testsTotal: 1, hintsUsed: 0, solved: false };
     const state: WorkbookState = { version: 1, lessons: { "lesson-1": done, "lesson-2": done } };
-    expect(nextAction(result([passed("a")], {}, [], lessons[2]!), lessons, state)).toBe("all 3 lessons are done: npm run report shows your summary");
+    expect(nextAction(result([passed("a")], {}, [], lessons[2]!), lessons, state)).toBe("all 3 lessons pass. Well done! npm run report shows your summary");
   });
 });
 

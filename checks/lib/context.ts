@@ -2,6 +2,7 @@ import { createInterface } from "node:readline/promises";
 import type { Output } from "./output.ts";
 import { UserError } from "./user-error.ts";
 import type { Env } from "./env.ts";
+import { Workbook } from "./workbook.ts";
 
 // What every command gets: the project root and its streams, injected so tests can run a command
 // on a temporary workbook and read what it printed.
@@ -41,4 +42,9 @@ export async function confirm(ctx: Context, yes: boolean, question: string, retr
   if (yes) return true;
   if (!ctx.stdin.isTTY) throw new UserError(`Nothing changed: add --yes to confirm (${retry} --yes), since there is no terminal to ask in.`);
   return ctx.ask(question);
+}
+
+/** The workbook of this command: its lessons and progress, with warnings on stderr. */
+export function openWorkbook(ctx: Context): Workbook {
+  return Workbook.open(ctx.root, { warn: (line) => ctx.out.warn(line), now: ctx.now });
 }

@@ -7,13 +7,18 @@ import type { Env } from "./env.ts";
 export interface WritableLike {
   write(chunk: string): unknown;
   isTTY?: boolean;
+  columns?: number;
 }
 
 export interface Output {
   c: ChalkInstance;
   /** Whether stdout is an interactive terminal. */
   isTTY: boolean;
+  /** The terminal's width, for text wrapped at word boundaries; 100 when not a terminal. */
+  columns: number;
   line(text?: string): void;
+  /** Text as is, with no newline (terminal control sequences). */
+  write(text: string): void;
   /** One line on stderr. */
   error(text: string): void;
   warn(text: string): void;
@@ -41,7 +46,11 @@ export function createOutput(stdout: WritableLike, stderr: WritableLike, env: En
   return {
     c,
     isTTY,
+    get columns() {
+      return stdout.columns ?? 100;
+    },
     line: (text = "") => void stdout.write(`${text}\n`),
+    write: (text) => void stdout.write(text),
     error: (text) => void stderr.write(`${c.red(text)}\n`),
     warn: (text) => void stderr.write(`${c.yellow(`Warning: ${text}`)}\n`),
   };
