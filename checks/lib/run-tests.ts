@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -130,7 +130,15 @@ type HostMessage =
   | ({ type: "result"; id: number } & RawResult)
   | { type: "fatal"; id?: number; message: string; stack?: string };
 
-const hostScript = fileURLToPath(new URL("./vitest-host.mjs", import.meta.url));
+const hostScript = checksFile("lib/vitest-host.mjs");
+
+/** A file of checks/ found from this module, whether it runs from checks/lib or bundled in checks/.build. */
+function checksFile(name: string): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, name))) return path.join(dir, name);
+    if (path.dirname(dir) === dir) throw new Error(`${name} was not found`);
+  }
+}
 
 /** How long learner code may go without a test finishing before the run is stopped. */
 export const defaultTimeoutMs = 10_000;
