@@ -97,6 +97,7 @@ class WatchLoop {
   /** Digits typed after l, until Enter. */
   #picking: string | undefined;
   readonly #raw: boolean;
+  #unsubscribe: (() => void) | undefined;
 
   constructor(
     private readonly ctx: Context,
@@ -125,6 +126,7 @@ class WatchLoop {
     if (this.options.handleSignals) process.on("SIGINT", this.#onSignal);
     this.#watchLessons();
     watchFile(this.#statePath, { interval: this.options.stateIntervalMs ?? 500 }, this.#onStateFile);
+    this.#unsubscribe = this.#workbook.onExternalChange(this.#onExternalChange);
     void this.#run();
   }
 
@@ -134,6 +136,7 @@ class WatchLoop {
     clearTimeout(this.#timer);
     this.#watcher?.close();
     unwatchFile(this.#statePath, this.#onStateFile);
+    this.#unsubscribe?.();
     this.#host?.close();
     this.ctx.stdin.off("data", this.#onKeys);
     if (this.#raw) this.ctx.stdin.setRawMode!(false);
@@ -195,9 +198,16 @@ class WatchLoop {
   // The state file, changed by another terminal (solve, reset, check) ------------------------
 
   readonly #onStateFile = (): void => {
-    if (this.#stopped || !this.#workbook.reload()) return;
-    const current = this.#workbook.lesson();
-    if (current.id !== this.#lesson.id) this.#switchTo(current, "state");
+    if (!this.#stopped) this.#workbook.reload();
+  };
+
+  // Seen by the poll above, or by the Workbook itself just before it records something: after
+  // the current event is handled, follow the other terminal to the lesson it made current.
+  readonly #onExternalChange = (): void => {
+    setImmediate(() => {
+      const current = this.#workbook.lesson();
+      if (!this.#stopped && current.id !== this.#lesson.id) this.#switchTo(current, "state");
+    });
   };
 
   // Keys --------------------------------------------------------------------------------------
@@ -346,7 +356,7 @@ class WatchLoop {
     // The success stays the last thing on screen: the next lesson waits for n.
     const next = this.#workbook.neighbor(lesson, 1);
     this.#footer();
-    out.line(passedBanner(lesson, next, out.c));
+    out.line(passedBanner(lesson, next, this.#workbook.following(lesson), out.c));
     this.#emit({ type: "passed", lesson, ...(next && { next }) });
   }
 

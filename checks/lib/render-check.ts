@@ -285,8 +285,10 @@ export function switchedLine(to: Lesson, saved: string, c: ChalkInstance): strin
   return c.yellow(`You saved ${saved}: switching to ${lessonLabel(to)}.`);
 }
 
-export function passedBanner(lesson: Lesson, next: Lesson | undefined, c: ChalkInstance): string {
-  return c.green.bold(next ? `${lessonLabel(lesson)} passed — n for ${lessonLabel(next)}` : `${lessonLabel(lesson)} passed`);
+/** The last line after a lesson passes: the lesson, and the key for what comes next. */
+export function passedBanner(lesson: Lesson, next: Lesson | undefined, open: Lesson | undefined, c: ChalkInstance): string {
+  const then = next ? ` — n for ${lessonLabel(next)}` : open ? ` — ${lessonLabel(open)} is still open: l, then ${open.number} and Enter` : "";
+  return c.green.bold(`${lessonLabel(lesson)} passed${then}`);
 }
 
 export function allDoneLine(lessons: Lesson[], c: ChalkInstance): string {

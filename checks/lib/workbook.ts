@@ -50,6 +50,7 @@ export class Workbook {
   /** The state file's text as last read or written here: anything else on disk came from elsewhere. */
   #text: string;
   readonly #listeners = new Set<StatusListener>();
+  readonly #changeListeners = new Set<() => void>();
   readonly #warn: (line: string) => void;
   readonly #now: () => Date;
 
@@ -108,6 +109,7 @@ export class Workbook {
 
   /** Makes `lesson` the current one (npm start lesson-6, or n/p/l in watch mode). */
   select(lesson: Lesson): void {
+    this.#refresh();
     if (this.#state.current === lesson.id) return;
     this.#state.current = lesson.id;
     this.save();
@@ -119,6 +121,7 @@ export class Workbook {
    * passed. `moveCurrent: false` only records.
    */
   record(result: CheckResult, { event = "check", moveCurrent = true }: { event?: "check" | "watch"; moveCurrent?: boolean } = {}): Lesson | undefined {
+    this.#refresh();
     const entry = this.#touch(result.lesson);
     const wasPassed = entry.passed;
     const advancedTo = recordCheck(this.#state, this.lessons, result, this.#now(), moveCurrent);
@@ -132,6 +135,7 @@ export class Workbook {
 
   /** The lesson's next hint, counted; once all are seen, says so without counting. */
   takeHint(lesson: Lesson): HintTaken {
+    this.#refresh();
     const used = this.entry(lesson).hintsUsed;
     if (used >= lesson.hints.length) return { exhausted: true, of: lesson.hints.length };
     this.#touch(lesson).hintsUsed = used + 1;
@@ -145,6 +149,7 @@ export class Workbook {
    * of them, or always with `through` (catching up); returns the current lesson afterwards.
    */
   markSolved(lessons: Lesson[], { through = false } = {}): Lesson {
+    this.#refresh();
     const wasCurrent = lessons.some((lesson) => lesson.id === this.lesson().id);
     const at = this.#now().toISOString();
     for (const lesson of lessons) {
@@ -161,6 +166,7 @@ export class Workbook {
 
   /** Records a lesson's stub restored: it no longer passes, and was not solved by the reference. */
   markReset(lesson: Lesson): void {
+    this.#refresh();
     const entry = editLessonState(this.#state, lesson.id);
     Object.assign(entry, { passed: false, testsPassing: 0, solved: false });
     delete entry.passedAt;
@@ -178,13 +184,25 @@ export class Workbook {
     }
   }
 
-  /** Re-reads the state when another terminal changed it; true when it had changed. */
+  /** Re-reads the state when another terminal changed it; true (and listeners told) when it had changed. */
   reload(): boolean {
     const { state, text } = readStateText(this.root, this.#warn);
     if (text === this.#text) return false;
     this.#state = state;
     this.#text = text;
+    for (const listener of this.#changeListeners) listener();
     return true;
+  }
+
+  /** Listens for changes another terminal made to the state, seen by reload(). */
+  onExternalChange(listener: () => void): () => void {
+    this.#changeListeners.add(listener);
+    return () => this.#changeListeners.delete(listener);
+  }
+
+  // A change is made to the state as it is on disk now, so another terminal's is never lost.
+  #refresh(): void {
+    this.reload();
   }
 
   /** Listens for the status after every verdict; returns the way to stop listening. */
