@@ -75,6 +75,8 @@ export interface RunResult {
   /** Console output left out: past a cap on lines or on bytes. */
   logsCut?: { lines: number; bytes: number };
   aborted?: Aborted;
+  /** Where a run's time went: the whole run in the test host, and vitest's phases summed over the files. */
+  profile?: { runMs: number; phases: Phases };
 }
 
 export interface RunOptions {
@@ -111,8 +113,11 @@ export interface RawError {
   loc?: { file?: string; line: number; column: number };
 }
 
+export type Phases = { environment: number; prepare: number; setup: number; import: number; tests: number };
+
 export interface RawModule {
   file: string;
+  phases?: Phases;
   errors: RawError[];
   tests: { name: string; fullName: string; state: string; errors: RawError[] }[];
 }
@@ -122,6 +127,7 @@ export interface RawResult {
   unhandledErrors: RawError[];
   logs: { content: string; type: string }[];
   logsCut?: { lines: number; bytes: number };
+  runMs?: number;
 }
 
 type HostMessage =
@@ -445,7 +451,14 @@ export function toRunResult(root: string, raw: RawResult): RunResult {
     logs: raw.logs.map((log) => log.content.replace(/\n$/, "")),
     unhandled,
     logsCut: raw.logsCut ?? { lines: 0, bytes: 0 },
+    ...(raw.runMs !== undefined && { profile: { runMs: raw.runMs, phases: sumPhases(raw.modules) } }),
   };
+}
+
+function sumPhases(modules: RawModule[]): Phases {
+  const sum: Phases = { environment: 0, prepare: 0, setup: 0, import: 0, tests: 0 };
+  for (const module of modules) for (const key of Object.keys(sum) as (keyof Phases)[]) sum[key] += module.phases?.[key] ?? 0;
+  return sum;
 }
 
 function unhandledKind(error: RawError): Unhandled["kind"] {
