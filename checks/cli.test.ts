@@ -76,6 +76,15 @@ describe("the workbook CLI", () => {
   });
 });
 
+describe("status listeners", () => {
+  it("hear how a lesson stands after a command changes it", async () => {
+    workbook = createFixtureWorkbook();
+    const statuses: unknown[] = [];
+    await workbook.run(["hint", "2"], { onStatus: (status) => statuses.push(status) });
+    expect(statuses).toEqual([expect.objectContaining({ event: "hint", lesson: "lesson-2", hintsUsed: 1, passed: false })]);
+  });
+});
+
 describe("findRoot", () => {
   it("finds the workbook from a folder inside it", () => {
     workbook = createFixtureWorkbook();

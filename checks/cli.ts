@@ -6,6 +6,7 @@ import { type Context, type InputLike, terminalAsk } from "./lib/context.ts";
 import { type WritableLike, createOutput } from "./lib/output.ts";
 import { prestartTestHost, learnerPool } from "./lib/run-tests.ts";
 import { UserError } from "./lib/user-error.ts";
+import type { StatusListener } from "./lib/workbook.ts";
 import type { Env } from "./lib/env.ts";
 
 // The workbook CLI: `npm run <command>` → node checks/launch.mjs <command> [arguments], which runs
@@ -36,6 +37,7 @@ export interface Io {
   env: Env;
   now?: () => Date;
   ask?: (question: string) => Promise<boolean>;
+  onStatus?: StatusListener;
 }
 
 /** Runs one command and returns its exit code; every error becomes one line on stderr. */
@@ -59,6 +61,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       stdin: io.stdin,
       now: io.now ?? (() => new Date()),
       ask: io.ask ?? terminalAsk(io.stdin as NodeJS.ReadableStream, io.stdout as NodeJS.WritableStream),
+      ...(io.onStatus && { onStatus: io.onStatus }),
     };
     return await (await command.run())(ctx, args);
   } catch (error) {

@@ -2,7 +2,7 @@ import { createInterface } from "node:readline/promises";
 import type { Output } from "./output.ts";
 import { UserError } from "./user-error.ts";
 import type { Env } from "./env.ts";
-import { Workbook } from "./workbook.ts";
+import { type StatusListener, Workbook } from "./workbook.ts";
 
 // What every command gets: the project root and its streams, injected so tests can run a command
 // on a temporary workbook and read what it printed.
@@ -23,6 +23,8 @@ export interface Context {
   now: () => Date;
   /** Asks a yes/no question on the terminal. */
   ask: (question: string) => Promise<boolean>;
+  /** Told how a lesson stands after every verdict, hint, solve and reset (a trainer's room). */
+  onStatus?: StatusListener;
 }
 
 export function terminalAsk(stdin: NodeJS.ReadableStream, stdout: NodeJS.WritableStream): (question: string) => Promise<boolean> {
@@ -46,5 +48,7 @@ export async function confirm(ctx: Context, yes: boolean, question: string, retr
 
 /** The workbook of this command: its lessons and progress, with warnings on stderr. */
 export function openWorkbook(ctx: Context): Workbook {
-  return Workbook.open(ctx.root, { warn: (line) => ctx.out.warn(line), now: ctx.now });
+  const workbook = Workbook.open(ctx.root, { warn: (line) => ctx.out.warn(line), now: ctx.now });
+  if (ctx.onStatus) workbook.onStatus(ctx.onStatus);
+  return workbook;
 }
