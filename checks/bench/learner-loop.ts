@@ -165,7 +165,8 @@ export async function benchmarkLearnerLoop({ root, runs, saves, log, lessons: on
         check.push(timed(root, NPM, ["run", "--silent", "check", lesson.id], env));
         vitest.push(timed(root, NPX, ["vitest", "run", "--mode", "stub", ...tests], env));
       }
-      const timing = { lesson: lesson.id, checkMs: Math.round(median(check)), vitestMs: Math.round(median(vitest)), ratio: round(median(check) / median(vitest), 2) };
+      const [checkMs, vitestMs] = [median(check), median(vitest)];
+      const timing = { lesson: lesson.id, checkMs: Math.round(checkMs), vitestMs: Math.round(vitestMs), ratio: round(checkMs / vitestMs, 2) };
       timings.push(timing);
       log(`${lesson.id}: check ${timing.checkMs} ms, vitest ${timing.vitestMs} ms, ratio ${timing.ratio}`);
     }

@@ -55,7 +55,11 @@ export function checkJson(result: CheckResult, lessons: Lesson[], state: Readonl
     ...(error.failure.location && { location: formatLocation(error.failure.location) }),
   }));
   const problems = [
-    ...result.unhandled.map((u) => ({ kind: u.kind, message: u.failure.message, ...(u.failure.location && { location: formatLocation(u.failure.location) }) })),
+    ...result.unhandled.map((u) => ({
+      kind: u.kind,
+      message: u.failure.message,
+      ...(u.failure.location && { location: formatLocation(u.failure.location) }),
+    })),
     ...(result.aborted ? [{ kind: result.aborted.kind, message: [result.aborted.file, result.aborted.test].filter(Boolean).join(" › ") }] : []),
   ];
   return {

@@ -240,7 +240,8 @@ class WatchLoop {
         for (const line of lessonListLines(this.#workbook.lessons, this.#workbook.state, this.#lesson, c)) this.#out.line(line);
         return;
       case "h":
-        for (const line of hintLines(this.#lesson, this.#workbook.takeHint(this.#lesson), c, { watching: true, width: this.#out.columns })) this.#out.line(line);
+        const taken = this.#workbook.takeHint(this.#lesson);
+        for (const line of hintLines(this.#lesson, taken, c, { watching: true, width: this.#out.columns })) this.#out.line(line);
         return this.#footer();
       case "r":
         this.#announced = true;
@@ -337,7 +338,7 @@ class WatchLoop {
     } catch (error) {
       if (!current()) return;
       if (error instanceof UserError) out.line(out.c.red(error.message));
-      else out.line(out.c.red(`The check could not run: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}. Save again to retry.`));
+      else out.line(out.c.red(couldNotRunLine(error)));
       if (!(error instanceof UserError) && this.ctx.env.WORKBOOK_DEBUG && error instanceof Error) out.error(error.stack ?? "");
       return this.#footer();
     }
@@ -377,6 +378,10 @@ class WatchLoop {
   #footer(): void {
     this.#out.line(footerLine(this.#lesson, this.#out.c));
   }
+}
+
+function couldNotRunLine(error: unknown): string {
+  return `The check could not run: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}. Save again to retry.`;
 }
 
 function fingerprint(file: string): string {

@@ -65,7 +65,10 @@ export interface CheckOptions {
 export async function checkLesson(root: string, lesson: Lesson, options: CheckOptions = {}): Promise<CheckResult> {
   assertLessonFilesExist(root, lesson);
   const tests = testPaths(lesson);
-  const testing = (options.host ? options.host.run(tests, { invalidate: options.changed ?? [] }) : runTests(root, "stub", tests, {}, { env: options.env, pool: learnerPool })).then((run) => {
+  const running = options.host
+    ? options.host.run(tests, { invalidate: options.changed ?? [] })
+    : runTests(root, "stub", tests, {}, { env: options.env, pool: learnerPool });
+  const testing = running.then((run) => {
     options.onTests?.(run);
     return run;
   });
@@ -88,7 +91,8 @@ export function summarize(lesson: Lesson, run: RunResult, typeErrors: TypeDiagno
     ...(run.aborted && { aborted: run.aborted }),
     passing,
     total,
-    passed: total > 0 && passing === total && run.fileErrors.length === 0 && typeErrors.length === 0 && unhandled.length === 0 && !run.aborted,
+    passed:
+      total > 0 && passing === total && run.fileErrors.length === 0 && typeErrors.length === 0 && unhandled.length === 0 && !run.aborted,
   };
 }
 
@@ -181,7 +185,8 @@ export function nextAction(result: CheckResult, lessons: Lesson[], state: Workbo
     }
     case "unhandled": {
       const where = problem.unhandled.failure.location;
-      return where ? `handle the error at ${formatLocation(where)}` : `find the promise or timer in ${describeStubs(result.lesson)} whose error nothing catches`;
+      if (where) return `handle the error at ${formatLocation(where)}`;
+      return `find the promise or timer in ${describeStubs(result.lesson)} whose error nothing catches`;
     }
     case "syntax":
       return `fix the syntax error at ${formatLocation(problem.diagnostic)}`;

@@ -100,7 +100,10 @@ function renderLogs(result: CheckResult, c: ChalkInstance): string[] {
   const lines = ["", c.dim("Console output from the tests:")];
   for (const log of all.slice(0, maxLogLines)) lines.push(c.dim(`  ${log.length > maxLogLineChars ? `${log.slice(0, maxLogLineChars)}…` : log}`));
   const moreLines = all.length - Math.min(all.length, maxLogLines) + result.logsCut.lines;
-  const cut = [moreLines > 0 ? `${moreLines} more ${moreLines === 1 ? "line" : "lines"}` : "", result.logsCut.bytes > 0 ? `${formatBytes(result.logsCut.bytes)} more output` : ""].filter(Boolean);
+  const cut = [
+    moreLines > 0 ? `${moreLines} more ${moreLines === 1 ? "line" : "lines"}` : "",
+    result.logsCut.bytes > 0 ? `${formatBytes(result.logsCut.bytes)} more output` : "",
+  ].filter(Boolean);
   if (cut.length > 0) lines.push(c.dim(`  … ${cut.join(", ")} not shown`));
   return lines;
 }
@@ -187,9 +190,15 @@ function explainUnhandled(root: string, unhandled: Unhandled, c: ChalkInstance):
   const { failure } = unhandled;
   const what =
     unhandled.kind === "rejection"
-      ? ["An unhandled promise rejection, outside any test:", "  A promise rejected and nothing awaited or caught it: await it, return it, or add .catch()."]
+      ? [
+          "An unhandled promise rejection, outside any test:",
+          "  A promise rejected and nothing awaited or caught it: await it, return it, or add .catch().",
+        ]
       : unhandled.kind === "exception"
-        ? ["An error thrown outside any test (in a timer or a callback):", "  No test can catch an error thrown in a setTimeout or an event callback: catch it there."]
+        ? [
+            "An error thrown outside any test (in a timer or a callback):",
+            "  No test can catch an error thrown in a setTimeout or an event callback: catch it there.",
+          ]
         : ["An error outside any test:", ""];
   const lines = [c.red.bold(what[0]!), ...indent(`${failure.errorName === "Error" ? "" : `${failure.errorName}: `}${failure.message}`.split("\n").slice(0, maxMessageLines))];
   if (failure.location) lines.push(`  at ${c.cyan(formatLocation(failure.location))}`, ...sourceExcerpt(root, failure.location, c));
@@ -342,7 +351,8 @@ export function missingRequirementsLine(lesson: Lesson, missing: string[]): stri
   const names = missing.join(" and ");
   const apt = missing.map((name) => installNames[name]?.apt ?? name).join(" ");
   const brew = missing.map((name) => installNames[name]?.brew ?? name).join(" ");
-  return `${lessonLabel(lesson)} needs ${names}, which ${missing.length === 1 ? "is" : "are"} not installed: sudo apt-get install ${apt} (Debian/Ubuntu) or brew install ${brew} (macOS), then npm run check ${lesson.id}`;
+  const install = `sudo apt-get install ${apt} (Debian/Ubuntu) or brew install ${brew} (macOS)`;
+  return `${lessonLabel(lesson)} needs ${names}, which ${missing.length === 1 ? "is" : "are"} not installed: ${install}, then npm run check ${lesson.id}`;
 }
 
 // The package that brings an executable, where its name differs from the executable's.

@@ -177,7 +177,8 @@ interface Pending {
  * useless. A run in which no test finishes within the time limit, or whose worker runs out of
  * memory, or whose process dies, resolves with `aborted` saying so; the next run gets a fresh host.
  */
-export function startTestHost(root: string, target: TestTarget, { env = process.env, pool, timeoutMs = timeoutFrom(env) }: HostOptions = {}): TestHost {
+export function startTestHost(root: string, target: TestTarget, options: HostOptions = {}): TestHost {
+  const { env = process.env, pool, timeoutMs = timeoutFrom(env) } = options;
   const progressFile = path.join(tmpdir(), `workbook-progress-${process.pid}-${randomUUID()}.json`);
   let child: ChildProcess | undefined;
   let ready = false;
@@ -305,7 +306,8 @@ export function startTestHost(root: string, target: TestTarget, { env = process.
     if (from !== child) return;
     if (pending) {
       const memory = isOutOfMemory(stderr);
-      return abort(pending, memory ? { kind: "memory" } : { kind: "crash", detail: `the test runner stopped (${how})${stderr ? `: ${lastLine(stderr)}` : ""}` });
+      const detail = `the test runner stopped (${how})${stderr ? `: ${lastLine(stderr)}` : ""}`;
+      return abort(pending, memory ? { kind: "memory" } : { kind: "crash", detail });
     }
     // Died between runs: start again before the next one is asked for.
     stopChild();
@@ -401,7 +403,13 @@ export function takeTestHost(root: string, target: TestTarget, options: HostOpti
 }
 
 /** One run on a fresh host, for commands that run once. */
-export async function runTests(root: string, target: TestTarget, testFiles: string[], options?: RunOptions, hostOptions: HostOptions = {}): Promise<RunResult> {
+export async function runTests(
+  root: string,
+  target: TestTarget,
+  testFiles: string[],
+  options?: RunOptions,
+  hostOptions: HostOptions = {},
+): Promise<RunResult> {
   const host = takeTestHost(root, target, hostOptions);
   try {
     return await host.run(testFiles, options);

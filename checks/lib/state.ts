@@ -65,9 +65,11 @@ function setAside(root: string, file: string, warn: (line: string) => void): str
   const kept = freeName(`${file}.corrupt`);
   try {
     renameSync(file, kept);
-    warn(`${stateFile} was unreadable, so progress starts afresh (kept as ${path.relative(root, kept).split(path.sep).join("/")}; your lesson files are untouched).`);
+    const name = path.relative(root, kept).split(path.sep).join("/");
+    warn(`${stateFile} was unreadable, so progress starts afresh (kept as ${name}; your lesson files are untouched).`);
   } catch (error) {
-    warn(`${stateFile} is unreadable and could not be moved aside (${(error as NodeJS.ErrnoException).code ?? "error"}), so progress starts afresh; your lesson files are untouched.`);
+    const code = (error as NodeJS.ErrnoException).code ?? "error";
+    warn(`${stateFile} is unreadable and could not be moved aside (${code}), so progress starts afresh; your lesson files are untouched.`);
   }
   return "";
 }

@@ -77,7 +77,8 @@ async function createHost() {
   // on the fatal error, written before the worker dies, says why.
   if (pool !== "threads") {
     mkdirSync(reportDir, { recursive: true });
-    config.test.execArgv = [...(config.test.execArgv ?? []), `--max-old-space-size=${heapLimitMb}`, "--report-on-fatalerror", `--report-directory=${reportDir}`];
+    const limits = [`--max-old-space-size=${heapLimitMb}`, "--report-on-fatalerror", `--report-directory=${reportDir}`];
+    config.test.execArgv = [...(config.test.execArgv ?? []), ...limits];
   }
   const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
 
@@ -101,7 +102,8 @@ function noteOutOfMemory() {
     constructor(...args) {
       super(...args);
       this.on("error", (error) => {
-        if (error?.code === "ERR_WORKER_OUT_OF_MEMORY") process.stderr.write("workbook: a test worker ran out of memory (JavaScript heap out of memory)\n");
+        if (error?.code !== "ERR_WORKER_OUT_OF_MEMORY") return;
+        process.stderr.write("workbook: a test worker ran out of memory (JavaScript heap out of memory)\n");
       });
     }
   };

@@ -120,7 +120,8 @@ export class Workbook {
    * current lesson hands over to the next open one, returned), and when the lesson started and
    * passed. `moveCurrent: false` only records.
    */
-  record(result: CheckResult, { event = "check", moveCurrent = true }: { event?: "check" | "watch"; moveCurrent?: boolean } = {}): Lesson | undefined {
+  record(result: CheckResult, options: { event?: "check" | "watch"; moveCurrent?: boolean } = {}): Lesson | undefined {
+    const { event = "check", moveCurrent = true } = options;
     this.#refresh();
     const entry = this.#touch(result.lesson);
     const wasPassed = entry.passed;
