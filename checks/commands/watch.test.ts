@@ -241,6 +241,22 @@ describe("npm start (watch mode)", () => {
     await expect(watch.session.done).resolves.toBe(0);
   });
 
+  it("says in one line that a check could not run, and runs again on the next save", async () => {
+    workbook = createFixtureWorkbook();
+    let calls = 0;
+    const real = fakeCheck(workbook.root);
+    const check = async (lesson: Lesson, changed: string[]) => {
+      calls += 1;
+      if (calls === 1) throw new Error("vitest could not run: the config is broken");
+      return real(lesson, changed);
+    };
+    const watch = watchFixture({ check });
+    await expect.poll(() => watch.lastLine()).toBe(footer);
+    expect(watch.lines()).toContain("The check could not run: vitest could not run: the config is broken. Save again to retry.");
+    workbook.write(stub, references["solutions/adder.ts"]!);
+    await watch.verdict("lesson-1", true);
+  });
+
   it("says in one line what a lesson needs installed, and keeps watching", async () => {
     const lesson = fixtureLesson(1, "adder");
     workbook = createFixtureWorkbook([{ ...lesson, manifest: { ...lesson.manifest, requires: ["workbook-no-such-server"] } }]);

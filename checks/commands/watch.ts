@@ -311,7 +311,15 @@ class WatchLoop {
         this.#announced = false;
         const files = [...this.#changed];
         this.#changed.clear();
-        await this.#checkOnce(this.#lesson, files);
+        try {
+          await this.#checkOnce(this.#lesson, files);
+        } catch (error) {
+          // Whatever went wrong, the session goes on: the next save or r tries again.
+          if (this.#stopped) return;
+          this.#out.line(this.#out.c.red(couldNotRunLine(error)));
+          if (this.ctx.env.WORKBOOK_DEBUG && error instanceof Error) this.#out.error(error.stack ?? "");
+          this.#footer();
+        }
       } while (this.#again && !this.#stopped);
     } finally {
       this.#running = false;
