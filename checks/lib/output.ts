@@ -14,7 +14,7 @@ export interface Output {
   c: ChalkInstance;
   /** Whether stdout is an interactive terminal. */
   isTTY: boolean;
-  /** The terminal's width, for text wrapped at word boundaries; 100 when not a terminal. */
+  /** The terminal's width (at least 40), for text wrapped at word boundaries; 100 when unknown. */
   columns: number;
   line(text?: string): void;
   /** Text as is, with no newline (terminal control sequences). */
@@ -46,8 +46,9 @@ export function createOutput(stdout: WritableLike, stderr: WritableLike, env: En
   return {
     c,
     isTTY,
+    // A terminal that does not know its size says 0.
     get columns() {
-      return stdout.columns ?? 100;
+      return Math.max(40, stdout.columns || 100);
     },
     line: (text = "") => void stdout.write(`${text}\n`),
     write: (text) => void stdout.write(text),
