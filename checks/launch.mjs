@@ -49,8 +49,17 @@ async function build() {
   });
   writeFileSync(path.join(staging, "package.json"), '{ "type": "module" }\n');
   const old = `${buildDir}.old.${process.pid}`;
-  if (existsSync(buildDir)) renameSync(buildDir, old);
-  renameSync(staging, buildDir);
+  // Two commands started at once may both rebuild: whichever build lands last is used, both are whole.
+  try {
+    renameSync(buildDir, old);
+  } catch {
+    // No build yet, or another command just moved it.
+  }
+  try {
+    renameSync(staging, buildDir);
+  } catch {
+    rmSync(staging, { recursive: true, force: true });
+  }
   rmSync(old, { recursive: true, force: true });
 }
 
