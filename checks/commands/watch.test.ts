@@ -104,6 +104,24 @@ describe("npm start (watch mode) with the real test runner", () => {
     await watch.verdict("lesson-1", true);
   });
 
+  it.each([
+    [
+      "an unhandled rejection",
+      "  Promise.reject(new Error('nobody waits for me'));\n  return a + b;",
+      "An unhandled promise rejection, outside any test:",
+    ],
+    ["a huge console output", "  console.log('x'.repeat(10_000_000));\n  return a + b;", "more output not shown"],
+  ])("shows %s in brief, then recovers on the next save", async (_case, body, message) => {
+    workbook = createFixtureWorkbook();
+    workbook.write(stub, `export function add(a: number, b: number): number {\n${body}\n}\n`);
+    const watch = watchFixture();
+    await watch.next((e) => e.type === "verdict");
+    expect(watch.output()).toContain(message);
+    expect(watch.output().length).toBeLessThan(5000);
+    workbook.write(stub, "export function add(a: number, b: number): number {\n  return a + b;\n}\n// fixed\n");
+    await watch.next((e) => e.type === "verdict" && e.result.passed && e.result.logs.length === 0);
+  });
+
   it("recovers on the next save after a test ran out of memory", async () => {
     workbook = createFixtureWorkbook();
     workbook.write(stub, "export function add(a: number, b: number): number {\n  const all: number[][] = [];\n  for (;;) all.push(new Array(1e6).fill(1));\n}\n");

@@ -132,6 +132,7 @@ export interface RawResult {
 
 type HostMessage =
   | { type: "ready" }
+  | { type: "test-start"; id: number; file: string; name: string }
   | { type: "progress"; id: number }
   | ({ type: "result"; id: number } & RawResult)
   | { type: "fatal"; id?: number; message: string; stack?: string };
@@ -219,13 +220,15 @@ export function startTestHost(root: string, target: TestTarget, options: HostOpt
     if (!pending || !ready) return;
     timer = setTimeout(() => abort(pending!, { kind: "timeout", limitMs: timeoutMs, ...readProgress() }), timeoutMs);
   };
+  /** The last test vitest said had started: what the progress file stands in for when it is missing. */
+  let started: { file: string; test?: string } = { file: "" };
 
   const readProgress = (): { file: string; test?: string } => {
     try {
       const progress = JSON.parse(readFileSync(progressFile, "utf8")) as { file?: string; test?: string; phase?: string };
       return { file: progress.file ? relative(root, progress.file) : "", ...(progress.phase === "test" && progress.test && { test: progress.test }) };
     } catch {
-      return { file: "" };
+      return started;
     }
   };
 
@@ -258,6 +261,8 @@ export function startTestHost(root: string, target: TestTarget, options: HostOpt
     if (message.type === "ready") {
       ready = true;
       armTimer();
+    } else if (message.type === "test-start") {
+      if (pending?.id === message.id) started = { file: relative(root, message.file), test: message.name.split(" > ").join(" › ") };
     } else if (message.type === "progress") {
       if (pending?.id === message.id) armTimer();
     } else if (message.type === "result") {
@@ -328,6 +333,7 @@ export function startTestHost(root: string, target: TestTarget, options: HostOpt
     if (pending || queued.length === 0 || !child) return;
     const next = queued.shift()!;
     pending = next.pending;
+    started = { file: "" };
     child.send(next.message);
     armTimer();
   }

@@ -10,7 +10,8 @@
 //
 // argv: <root> <target: "stub" | "reference"> <pool: "threads" | "forks" | ""> <progress file>
 // in:  { type: "run", id, files: string[], invalidate?: string[], pristine?: Record<path, content> }
-// out: { type: "ready" } | { type: "progress", id } | { type: "result", id, modules, unhandledErrors, logs, logsCut }
+// out: { type: "ready" } | { type: "test-start", id, file, name } | { type: "progress", id }
+//      | { type: "result", id, modules, unhandledErrors, logs, logsCut, runMs }
 //      | { type: "fatal", message, stack }
 
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
@@ -84,6 +85,9 @@ async function createHost() {
 
   const collector = {
     onUserConsoleLog: collectLog,
+    // Progress for the CLI's time limit. A test stuck in a loop never lets vitest report it
+    // started (its reports are batched on a timer), so test-progress.mjs also notes it in a file.
+    onTestCaseReady: (test) => currentRun !== undefined && send({ type: "test-start", id: currentRun, file: test.module.moduleId, name: test.fullName }),
     onTestCaseResult: () => currentRun !== undefined && send({ type: "progress", id: currentRun }),
   };
   return createVitest(
