@@ -15,8 +15,9 @@ const lessons = (name: string, plugins = [useReferenceSolutions(root)]): TestPro
 
 // `npm test` runs four projects: the reference API's own tests, every lesson's tests against the
 // reference solution, the workbook CLI's tests, and the end-to-end test over real HTTP.
-// WORKBOOK_TARGET=stub runs only the lessons, against the files in lessons/ (what a learner runs);
-// WORKBOOK_TARGET=reference runs only the lessons, against the reference solution.
+// `--mode stub` runs only the lessons, against the files in lessons/ (what a learner runs: the
+// workbook's test host passes this mode when it loads this file); `--mode reference` runs only
+// the lessons, against the reference solution, as does WORKBOOK_LESSON.
 const everything: TestProjectInlineConfiguration[] = [
   {
     extends: true,
@@ -34,9 +35,9 @@ const byTarget: Record<string, TestProjectInlineConfiguration[]> = {
   stub: [lessons("lessons (your files)", [])],
   reference: [lessons("lessons")],
 };
-const projects = byTarget[process.env.WORKBOOK_TARGET ?? ""] ?? everything;
-
-export default defineConfig({
+export default defineConfig(({ mode }) => {
+  const projects = byTarget[process.env.WORKBOOK_LESSON ? "reference" : mode] ?? everything;
+  return {
   resolve: { alias: [{ find: /^@\//, replacement: `${path.join(root, "solutions")}/` }] },
   test: {
     environment: "node",
@@ -45,4 +46,5 @@ export default defineConfig({
     globalSetup: projects === everything ? [path.join(root, "solutions/testing/services-setup.ts")] : [],
     projects,
   },
+};
 });

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { findRoot } from "./cli.ts";
+import { readState } from "./lib/state.ts";
 import { type FixtureWorkbook, cleanEnv, createFixtureWorkbook, runCli } from "./testing/fixture-workbook.ts";
 
 let workbook: FixtureWorkbook;
@@ -73,6 +74,43 @@ describe("the workbook CLI", () => {
     const { code, stderr } = await workbook.run(["progress"]);
     expect(code).toBe(0);
     expect(stderr).toBe("Warning: skipping lessons/lesson-3-broken: has no lesson.json\n");
+  });
+});
+
+describe("a damaged .workbook folder", () => {
+  const damage: [string, (workbook: FixtureWorkbook) => void][] = [
+    [".workbook as a file", (w) => w.write(".workbook", "oops")],
+    ["state.json as a folder", (w) => w.write(".workbook/state.json/inside", "oops")],
+    ["state.json corrupt a second time", (w) => (w.write(".workbook/state.json.corrupt", "{ first"), w.write(".workbook/state.json", "{ second"))],
+  ];
+
+  it.each(damage)("never stops a command: %s", async (_case, damageIt) => {
+    workbook = createFixtureWorkbook();
+    damageIt(workbook);
+    for (const argv of [["progress"], ["hint", "1"], ["diff", "1"], ["reset", "1", "--yes"], ["solve", "1", "--yes"]]) {
+      const { code, stderr } = await workbook.run(argv);
+      expect({ argv, code }).toEqual({ argv, code: 0 });
+      expect(stderr).not.toContain("The workbook CLI failed");
+    }
+    expect(readState(workbook.root, () => {}).lessons["lesson-1"]).toMatchObject({ hintsUsed: 1, solved: true });
+  });
+
+  it("keeps every corrupt copy of the state", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write(".workbook/state.json.corrupt", "{ first");
+    workbook.write(".workbook/state.json", "{ second");
+    const { stderr } = await workbook.run(["progress"]);
+    expect(stderr).toBe("Warning: .workbook/state.json was unreadable, so progress starts afresh (kept as .workbook/state.json.corrupt-2; your lesson files are untouched).\n");
+    expect([workbook.read(".workbook/state.json.corrupt"), workbook.read(".workbook/state.json.corrupt-2")]).toEqual(["{ first", "{ second"]);
+  });
+});
+
+describe("status listeners", () => {
+  it("hear how a lesson stands after a command changes it", async () => {
+    workbook = createFixtureWorkbook();
+    const statuses: unknown[] = [];
+    await workbook.run(["hint", "2"], { onStatus: (status) => statuses.push(status) });
+    expect(statuses).toEqual([expect.objectContaining({ event: "hint", lesson: "lesson-2", hintsUsed: 1, passed: false })]);
   });
 });
 

@@ -4,18 +4,20 @@ import { fileURLToPath } from "node:url";
 import { type CommandSpec, type ParsedArgs, parseArgs } from "./lib/args.ts";
 import { type Context, type InputLike, terminalAsk } from "./lib/context.ts";
 import { type WritableLike, createOutput } from "./lib/output.ts";
-import { prestartTestHost, watchPool } from "./lib/run-tests.ts";
+import { prestartTestHost, learnerPool } from "./lib/run-tests.ts";
 import { UserError } from "./lib/user-error.ts";
+import type { StatusListener } from "./lib/workbook.ts";
 import type { Env } from "./lib/env.ts";
 
-// The workbook CLI: `npm run <command>` → tsx checks/cli.ts <command> [arguments]. Each command
-// lives in checks/commands/ and is loaded only when used, so `npm run hint` never pays for vitest.
+// The workbook CLI: `npm run <command>` → node checks/launch.mjs <command> [arguments], which runs
+// this file bundled. Each command lives in checks/commands/ and is loaded only when used, so
+// `npm run hint` never pays for vitest.
 
 type Command = CommandSpec & { run: () => Promise<(ctx: Context, args: ParsedArgs) => Promise<number>> };
 
 const commands: Command[] = [
   { name: "check", script: "check", usage: "npm run check [lesson] [--json]", flags: ["json"], options: [], maxPositionals: 1, run: async () => (await import("./commands/check.ts")).check },
-  { name: "watch", script: "start", usage: "npm start [-- --poll]", flags: ["poll"], options: [], maxPositionals: 0, run: async () => (await import("./commands/watch.ts")).watch },
+  { name: "watch", script: "start", usage: "npm start [lesson] [-- --poll]", flags: ["poll"], options: [], maxPositionals: 1, run: async () => (await import("./commands/watch.ts")).watch },
   { name: "hint", script: "hint", usage: "npm run hint [lesson]", flags: [], options: [], maxPositionals: 1, run: async () => (await import("./commands/hint.ts")).hint },
   { name: "progress", script: "progress", usage: "npm run progress", flags: [], options: [], maxPositionals: 0, run: async () => (await import("./commands/progress.ts")).progress },
   { name: "diff", script: "diff", usage: "npm run diff [lesson]", flags: [], options: [], maxPositionals: 1, run: async () => (await import("./commands/diff.ts")).diff },
@@ -35,6 +37,7 @@ export interface Io {
   env: Env;
   now?: () => Date;
   ask?: (question: string) => Promise<boolean>;
+  onStatus?: StatusListener;
 }
 
 /** Runs one command and returns its exit code; every error becomes one line on stderr. */
@@ -58,6 +61,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       stdin: io.stdin,
       now: io.now ?? (() => new Date()),
       ask: io.ask ?? terminalAsk(io.stdin as NodeJS.ReadableStream, io.stdout as NodeJS.WritableStream),
+      ...(io.onStatus && { onStatus: io.onStatus }),
     };
     return await (await command.run())(ctx, args);
   } catch (error) {
@@ -79,7 +83,11 @@ export function findRoot(start: string, fallback: string): string {
   }
 }
 
-if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))) {
+/**
+ * The command line: runs one command on the workbook around the current folder (or WORKBOOK_ROOT,
+ * or else `installRoot`, where the CLI lives) and exits with its code.
+ */
+export async function runCommandLine(argv: string[], installRoot: string): Promise<void> {
   const fail = (error: unknown) => {
     process.stderr.write(`The workbook CLI failed: ${error instanceof Error ? error.message : String(error)}. Run with WORKBOOK_DEBUG=1 for details.\n`);
     if (process.env.WORKBOOK_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
@@ -87,14 +95,18 @@ if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToP
   };
   process.on("uncaughtException", fail);
   process.on("unhandledRejection", fail);
-  const root = realpathSync(process.env.WORKBOOK_ROOT ?? findRoot(process.cwd(), path.dirname(path.dirname(fileURLToPath(import.meta.url)))));
-  const command = aliases[process.argv[2] ?? ""] ?? process.argv[2];
-  if (!process.argv.includes("--help")) {
-    if (command === "check") prestartTestHost(root, "stub");
-    if (command === "watch") prestartTestHost(root, "stub", { pool: watchPool });
-  }
-  const code = await main(process.argv.slice(2), { root, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
+  const root = realpathSync(process.env.WORKBOOK_ROOT ?? findRoot(process.cwd(), installRoot));
+  const command = aliases[argv[0] ?? ""] ?? argv[0];
+  // vitest's start-up then overlaps the CLI's own.
+  if (!argv.includes("--help") && (command === "check" || command === "watch")) prestartTestHost(root, "stub", { pool: learnerPool });
+  const code = await main(argv, { root, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
   // Exit once the output is flushed (pipes are asynchronous on macOS), without waiting for a test
   // host or a file watcher left open.
   process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
+// Run directly (tsx checks/cli.ts <command>), as during development; npm scripts go through
+// checks/launch.mjs, which runs the bundled CLI with plain Node.
+if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))) {
+  await runCommandLine(process.argv.slice(2), path.dirname(path.dirname(fileURLToPath(import.meta.url))));
 }

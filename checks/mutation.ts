@@ -37,8 +37,7 @@ function summarise(lesson: Lesson, results: MutantResult[]): Score {
 }
 
 async function mutate(lesson: Lesson): Promise<Score> {
-  // The vitest config reads these: only this lesson's tests, run against the reference files.
-  process.env.WORKBOOK_TARGET = "reference";
+  // The vitest config reads this: only this lesson's tests, run against the reference files.
   process.env.WORKBOOK_LESSON = lesson.id;
   const stryker = new Stryker({
     testRunner: "vitest",

@@ -1,42 +1,59 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { loadLessons } from "../lib/lessons.ts";
+import { type Lesson, loadLessons, stubPath } from "../lib/lessons.ts";
 import { median, round } from "./stats.ts";
 
-// How long a learner waits: `npm run check lesson-N` against the stubs (what a learner sees
-// before writing anything), the same lesson's tests under plain vitest for comparison, and in
-// watch mode the time from saving a file to the verdict. The CLI's own cost is the ratio.
+// How long a learner waits, measured the way a learner runs things (through npm), against the
+// committed stubs:
+//  - watch mode: `npm start lesson-N`, the time to its first verdict, then the time from saving
+//    the stub (a real edit, a comment appended) to the verdict, per lesson;
+//  - the commands that run no tests (hint, progress, diff, reset, solve);
+//  - `npm run check lesson-N` beside the same lesson's tests under bare `vitest run`.
+// The learner's files and .workbook/state.json are restored afterwards.
 
-export type LearnerOptions = { root: string; runs: number; saves: number; log: (line: string) => void };
+export type LearnerOptions = { root: string; runs: number; saves: number; log: (line: string) => void; lessons?: string[] };
 
 export type LessonTiming = { lesson: string; checkMs: number; vitestMs: number; ratio: number };
+export type WatchTiming = { lesson: string; firstVerdictMs: number; medianMs: number; samplesMs: number[] };
+export type CommandTiming = { command: string; medianMs: number; samplesMs: number[]; baseline?: boolean };
 export type LearnerReport =
   | { skipped: string }
-  | { runs: number; lessons: LessonTiming[]; watch: { saves: number; medianMs: number; samplesMs: number[] } | { skipped: string } };
+  | { runs: number; saves: number; lessons: LessonTiming[]; watch: WatchTiming[] | { skipped: string }; commands: CommandTiming[] };
 
+/** The save → verdict limit per lesson: the lessons with no database or HTTP layer answer faster. */
+export function watchLimitMs(lessonId: string): number {
+  return ["lesson-2", "lesson-6", "lesson-7", "lesson-8"].includes(lessonId) ? 500 : 1000;
+}
+
+const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
 const NPX = process.platform === "win32" ? "npx.cmd" : "npx";
-const VERDICT = /^(lesson-\d+)\b.*: \d+\/\d+ tests? passing/m;
+const VERDICT = /^(lesson-\d+)\b.*: (?:\d+\/\d+ tests? passing|stopped before|not passing)/m;
 
-function timed(root: string, args: string[], env: NodeJS.ProcessEnv): number {
+function timed(root: string, command: string, args: string[], env: NodeJS.ProcessEnv): number {
   const started = performance.now();
-  const result = spawnSync(NPX, args, { cwd: root, env, stdio: "ignore", timeout: 300_000 });
+  const result = spawnSync(command, args, { cwd: root, env, stdio: "ignore", timeout: 300_000 });
   if (result.error) throw result.error;
   return performance.now() - started;
 }
 
-/** The learner's progress file: a benchmark must leave it as it found it. */
-function preserveState(root: string): () => void {
-  const file = path.join(root, ".workbook", "state.json");
-  const saved = existsSync(file) ? readFileSync(file) : undefined;
+/** Files a benchmark changes: each is put back as it was, or removed when it did not exist. */
+function preserve(root: string, files: string[]): () => void {
+  const saved = files.map((file) => {
+    const full = path.join(root, file);
+    return { full, content: existsSync(full) ? readFileSync(full) : undefined };
+  });
   return () => {
-    if (saved) writeFileSync(file, saved);
+    for (const { full, content } of saved) {
+      if (content) writeFileSync(full, content);
+      else rmSync(full, { force: true });
+    }
   };
 }
 
-async function watchLatency(root: string, saves: number, log: (line: string) => void): Promise<{ saves: number; medianMs: number; samplesMs: number[] } | { skipped: string }> {
-  const { lessons } = loadLessons(root);
-  const child = spawn(NPX, ["tsx", "checks/cli.ts", "watch"], {
+async function watchLatency(root: string, lesson: Lesson, saves: number): Promise<WatchTiming> {
+  const started = performance.now();
+  const child = spawn(NPM, ["start", "--silent", lesson.id], {
     cwd: root,
     env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
     stdio: ["pipe", "pipe", "pipe"],
@@ -58,33 +75,29 @@ async function watchLatency(root: string, saves: number, log: (line: string) => 
   const nextVerdict = (timeoutMs = 120_000) =>
     new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no verdict from watch mode within ${timeoutMs} ms:\n${output}`)), timeoutMs);
-      waiting = (lesson) => {
+      waiting = (id) => {
         clearTimeout(timer);
-        resolve(lesson);
+        resolve(id);
       };
     });
 
-  let restore: (() => void) | undefined;
+  const file = path.join(root, stubPath(lesson, lesson.files[0]!));
+  const original = readFileSync(file);
   try {
-    const lessonId = await nextVerdict();
-    const lesson = lessons.find((l) => l.id === lessonId);
-    if (!lesson) return { skipped: `watch mode checked ${lessonId}, which has no manifest` };
-    const file = path.join(root, lesson.dir, lesson.files[0]!.stub);
-    const original = readFileSync(file);
-    restore = () => writeFileSync(file, original);
+    await nextVerdict();
+    const firstVerdictMs = Math.round(performance.now() - started);
     const samples: number[] = [];
     for (let i = 1; i <= saves; i += 1) {
       const verdict = nextVerdict();
-      const started = performance.now();
+      const saved = performance.now();
       // A real edit: watch mode ignores a save that leaves the content as it was.
       writeFileSync(file, Buffer.concat([original, Buffer.from(`\n// benchmark save ${i}\n`)]));
       await verdict;
-      samples.push(round(performance.now() - started, 0));
+      samples.push(Math.round(performance.now() - saved));
     }
-    log(`watch mode on ${lessonId}: save → verdict ${samples.join(", ")} ms`);
-    return { saves, medianMs: median(samples), samplesMs: samples };
+    return { lesson: lesson.id, firstVerdictMs, medianMs: median(samples), samplesMs: samples };
   } finally {
-    restore?.();
+    writeFileSync(file, original);
     try {
       if (process.platform === "win32") child.kill();
       else process.kill(-child.pid!, "SIGTERM");
@@ -94,17 +107,54 @@ async function watchLatency(root: string, saves: number, log: (line: string) => 
   }
 }
 
-export async function benchmarkLearnerLoop({ root, runs, saves, log }: LearnerOptions): Promise<LearnerReport> {
-  if (!existsSync(path.join(root, "checks", "cli.ts"))) {
-    return { skipped: "checks/cli.ts does not exist yet, so there is no `npm run check` to time" };
+/** Commands that run no tests, as a learner types them; solve's changes are undone between runs. */
+function commandTimings(root: string, lesson: Lesson, runs: number): CommandTiming[] {
+  const env = { ...process.env, NO_COLOR: "1" };
+  const commands: { command: string; args: string[] }[] = [
+    { command: "hint", args: ["run", "--silent", "hint", lesson.id] },
+    { command: "progress", args: ["run", "--silent", "progress"] },
+    { command: "diff", args: ["run", "--silent", "diff", lesson.id] },
+    { command: "reset", args: ["run", "--silent", "reset", lesson.id, "--", "--yes"] },
+    { command: "solve", args: ["run", "--silent", "solve", lesson.id, "--", "--yes"] },
+  ];
+  // For scale on a busy machine: Node doing nothing, and what every command used to start with.
+  const baselines: { command: string; bin: string; args: string[] }[] = [
+    { command: "node -e 0 (for scale)", bin: process.execPath, args: ["-e", "0"] },
+    { command: "npx tsx -e 0 (for scale)", bin: NPX, args: ["tsx", "-e", "0"] },
+  ];
+  const scale = baselines.map(({ command, bin, args }) => {
+    const samples = Array.from({ length: runs }, () => Math.round(timed(root, bin, args, env)));
+    return { command, medianMs: median(samples), samplesMs: samples, baseline: true };
+  });
+  const stubs = lesson.files.map((file) => stubPath(lesson, file));
+  return [...scale, ...commands.map(({ command, args }) => {
+    const samples: number[] = [];
+    for (let i = 0; i < runs; i += 1) {
+      const restore = preserve(root, stubs);
+      samples.push(Math.round(timed(root, NPM, args, env)));
+      restore();
+    }
+    return { command, medianMs: median(samples), samplesMs: samples };
+  })];
+}
+
+export async function benchmarkLearnerLoop({ root, runs, saves, log, lessons: only }: LearnerOptions): Promise<LearnerReport> {
+  if (!existsSync(path.join(root, "checks", "launch.mjs"))) {
+    return { skipped: "checks/launch.mjs does not exist yet, so there is no `npm run check` to time" };
   }
-  const { lessons } = loadLessons(root);
-  const restoreState = preserveState(root);
+  const all = loadLessons(root).lessons;
+  const lessons = only ? all.filter((lesson) => only.includes(lesson.id)) : all;
+  if (lessons.length === 0) return { skipped: "no lesson to time" };
+  const restore = preserve(root, [".workbook/state.json", ...all.flatMap((lesson) => lesson.files.map((file) => stubPath(lesson, file)))]);
   try {
-    const stubEnv = { ...process.env, WORKBOOK_TARGET: "stub", NO_COLOR: "1" };
-    // One untimed round first, so no lesson pays for a cold disk cache.
-    timed(root, ["vitest", "run", ...lessons[0]!.tests.map((t) => path.join(lessons[0]!.dir, t))], stubEnv);
-    timed(root, ["tsx", "checks/cli.ts", "check", lessons[0]!.id], { ...process.env, NO_COLOR: "1" });
+    const env = { ...process.env, NO_COLOR: "1" };
+    // One untimed round first: the bundle is built if it is stale, and no lesson pays for a cold disk cache.
+    const first = lessons[0]!;
+    timed(root, NPX, ["vitest", "run", "--mode", "stub", ...first.tests.map((t) => path.join(first.dir, t))], env);
+    timed(root, NPM, ["run", "--silent", "check", first.id], env);
+
+    const commands = commandTimings(root, first, runs);
+    log(`commands: ${commands.map((c) => `${c.command} ${c.medianMs} ms`).join(", ")}`);
 
     const timings: LessonTiming[] = [];
     for (const lesson of lessons) {
@@ -112,18 +162,23 @@ export async function benchmarkLearnerLoop({ root, runs, saves, log }: LearnerOp
       const check: number[] = [];
       const vitest: number[] = [];
       for (let i = 0; i < runs; i += 1) {
-        check.push(timed(root, ["tsx", "checks/cli.ts", "check", lesson.id], { ...process.env, NO_COLOR: "1" }));
-        vitest.push(timed(root, ["vitest", "run", ...tests], stubEnv));
+        check.push(timed(root, NPM, ["run", "--silent", "check", lesson.id], env));
+        vitest.push(timed(root, NPX, ["vitest", "run", "--mode", "stub", ...tests], env));
       }
-      const timing = { lesson: lesson.id, checkMs: Math.round(median(check)), vitestMs: Math.round(median(vitest)), ratio: round(median(check) / median(vitest), 2) };
+      const [checkMs, vitestMs] = [median(check), median(vitest)];
+      const timing = { lesson: lesson.id, checkMs: Math.round(checkMs), vitestMs: Math.round(vitestMs), ratio: round(checkMs / vitestMs, 2) };
       timings.push(timing);
       log(`${lesson.id}: check ${timing.checkMs} ms, vitest ${timing.vitestMs} ms, ratio ${timing.ratio}`);
     }
 
-    const hasWatch = existsSync(path.join(root, "checks", "commands", "watch.ts"));
-    const watch = hasWatch ? await watchLatency(root, saves, log) : { skipped: "the CLI has no watch mode yet" };
-    return { runs, lessons: timings, watch };
+    const watch: WatchTiming[] = [];
+    for (const lesson of lessons) {
+      const timing = await watchLatency(root, lesson, saves);
+      watch.push(timing);
+      log(`watch mode on ${lesson.id}: first verdict ${timing.firstVerdictMs} ms, save → verdict ${timing.samplesMs.join(", ")} ms`);
+    }
+    return { runs, saves, lessons: timings, watch, commands };
   } finally {
-    restoreState();
+    restore();
   }
 }

@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { readState } from "../lib/state.ts";
-import { type FixtureWorkbook, createFixtureWorkbook } from "../testing/fixture-workbook.ts";
+import { type FixtureWorkbook, adderLesson, cleanEnv, createFixtureWorkbook } from "../testing/fixture-workbook.ts";
 import type { CheckJson } from "./check.ts";
 
 // These run the real thing on a fixture workbook: vitest through the test host, and the
@@ -21,6 +21,7 @@ describe("npm run check", () => {
     expect(stdout).toBe(
       [
         "lesson-1 adder · Adding two numbers",
+        "Edit lessons/lesson-1-adder/adder.ts · read lessons/lesson-1-adder/README.md",
         "",
         "  ✗ add › adds two numbers",
         "  ✗ add › adds a negative number",
@@ -106,6 +107,7 @@ describe("npm run check", () => {
         { name: "add › adds a negative number", status: "failed", message: "expected 5 to be -1 // Object.is equality", location: expect.stringMatching(/^lessons\/lesson-1-adder\/adder\.test\.ts:9:\d+$/) },
       ],
       typeErrors: [{ file: stub, line: 2, column: 9, code: "TS2322", message: "Type 'number' is not assignable to type 'string'." }],
+      problems: [],
       next: "make “adds a negative number” pass in lessons/lesson-1-adder/adder.ts",
     });
   });
@@ -126,5 +128,82 @@ describe("npm run check", () => {
     workbook = createFixtureWorkbook();
     rmSync(workbook.path(stub));
     expect(await workbook.run(["check", "lesson-1"])).toEqual({ code: 1, stdout: "", stderr: "lessons/lesson-1-adder/adder.ts is missing: restore with npm run reset lesson-1\n" });
+  });
+});
+
+describe("npm run check on learner code that misbehaves", () => {
+  const fn = (body: string) => `export function add(a: number, b: number): number {\n${body}\n}\n`;
+  const withTimeout = (ms: number) => ({ env: cleanEnv({ WORKBOOK_TIMEOUT_MS: String(ms) }) });
+
+  it.each([
+    [
+      "an infinite loop in a tested function",
+      fn("  while (true) {}"),
+      ["Stopped: “add › adds two numbers” did not finish within 3 s: probably an infinite loop in lessons/lesson-1-adder/adder.ts."],
+      "Next: find the loop in lessons/lesson-1-adder/adder.ts that never ends, then npm run check lesson-1",
+    ],
+    [
+      "an infinite loop at import time",
+      `while (true) {}\n${fn("  return a + b;")}`,
+      [
+        "Stopped: lessons/lesson-1-adder/adder.test.ts did not finish loading within 3 s: probably an infinite loop in lessons/lesson-1-adder/adder.ts.",
+        "  Code outside any function runs as soon as the file is imported, before any test.",
+      ],
+      "Next: find the loop in lessons/lesson-1-adder/adder.ts that never ends, then npm run check lesson-1",
+    ],
+  ])("stops %s with one clear message and exit code 1", async (_case, content, message, next) => {
+    workbook = createFixtureWorkbook();
+    workbook.write(stub, content);
+    const { code, stdout } = await workbook.run(["check", "lesson-1"], withTimeout(3000));
+    expect(code).toBe(1);
+    expect(stdout).toContain(`${message.join("\n")}\n`);
+    expect(stdout).toContain("lesson-1 adder: stopped before the tests finished · 0 of 2 lessons done\n");
+    expect(stdout).not.toMatch(/tests passing/);
+    expect(lastLine(stdout)).toBe(next);
+  });
+
+  it("says a test ran out of memory, naming the lesson file", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write(stub, fn("  const all: number[][] = [];\n  for (;;) all.push(new Array(1e6).fill(1));"));
+    const { code, stdout } = await workbook.run(["check", "lesson-1"], withTimeout(60_000));
+    expect(code).toBe(1);
+    expect(stdout).toContain("Stopped: the tests of lessons/lesson-1-adder/adder.ts used more than 1024 MB of memory.\n");
+    expect(lastLine(stdout)).toBe("Next: find what keeps growing in lessons/lesson-1-adder/adder.ts, then npm run check lesson-1");
+  });
+
+  it("shows 20 lines at most of a huge console output, and says how much was cut", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write(stub, fn("  console.log('x'.repeat(10_000_000));\n  return a + b;"));
+    const { code, stdout } = await workbook.run(["check", "lesson-1"]);
+    expect(code).toBe(0);
+    expect(stdout.length).toBeLessThan(4000);
+    expect(stdout).toMatch(/\n {2}… 1 more line, 19\.\d MB more output not shown\n/);
+  });
+
+  it("reports an unhandled rejection as what it is, at the learner's line, and never as N/N passing", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write(stub, fn("  Promise.reject(new Error('nobody waits for me'));\n  return a + b;"));
+    const { code, stdout } = await workbook.run(["check", "lesson-1"]);
+    expect(code).toBe(1);
+    expect(stdout).toContain("An unhandled promise rejection, outside any test:\n  nobody waits for me\n  at lessons/lesson-1-adder/adder.ts:2:18\n");
+    expect(stdout).toContain("lesson-1 adder: not passing, an error was thrown outside any test · 0 of 2 lessons done\n");
+    expect(stdout).not.toMatch(/\d+\/\d+ tests passing|could not run/);
+    expect(lastLine(stdout)).toBe("Next: handle the error at lessons/lesson-1-adder/adder.ts:2:18");
+    expect(readState(workbook.root, () => {}).lessons["lesson-1"]).toMatchObject({ passed: false });
+  });
+
+  it("names a missing executable the lesson needs, and how to install it, with exit code 2", async () => {
+    workbook = createFixtureWorkbook([{ ...adderLesson, manifest: { ...adderLesson.manifest, requires: ["workbook-no-such-server"] } }]);
+    expect(await workbook.run(["check", "lesson-1"])).toEqual({
+      code: 2,
+      stdout: "",
+      stderr:
+        "lesson-1 adder needs workbook-no-such-server, which is not installed: sudo apt-get install workbook-no-such-server (Debian/Ubuntu) or brew install workbook-no-such-server (macOS), then npm run check lesson-1\n",
+    });
+  });
+
+  it("runs a lesson whose required executables are installed", async () => {
+    workbook = createFixtureWorkbook([{ ...adderLesson, manifest: { ...adderLesson.manifest, requires: ["git"] } }]);
+    expect((await workbook.run(["check", "lesson-1"])).code).toBe(1);
   });
 });

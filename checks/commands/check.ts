@@ -1,29 +1,27 @@
 import type { ParsedArgs } from "../lib/args.ts";
-import { type CheckResult, checkLesson, formatLocation, nextAction, recordCheck } from "../lib/check-lesson.ts";
-import type { Context } from "../lib/context.ts";
-import { type Lesson, resolveLesson, lessonsFor } from "../lib/lessons.ts";
-import { renderCheck } from "../lib/render-check.ts";
-import { type WorkbookState, currentLesson, readState, updateState } from "../lib/state.ts";
+import { type CheckResult, checkLesson, formatLocation, missingRequirements, nextAction } from "../lib/check-lesson.ts";
+import { type Context, openWorkbook } from "../lib/context.ts";
+import type { Lesson } from "../lib/lessons.ts";
+import { missingRequirementsLine, renderCheck } from "../lib/render-check.ts";
+import type { WorkbookState } from "../lib/state.ts";
+import { UserError } from "../lib/user-error.ts";
 
 // npm run check [lesson] [--json]: run one lesson's tests and type-check, explain the first
 // problem, record the result, and end with exactly one next action. Exit 0 only when it passes.
 
 export async function check(ctx: Context, args: ParsedArgs): Promise<number> {
-  const { lessons } = lessonsFor(ctx);
-  const warn = (line: string) => ctx.out.warn(line);
-  const named = args.positionals[0];
-  const lesson = named ? resolveLesson(lessons, named) : currentLesson(lessons, readState(ctx.root, warn));
-  const result = await checkLesson(ctx.root, lesson);
-  let advancedTo: Lesson | undefined;
-  const state = updateState(ctx.root, warn, (s) => {
-    advancedTo = recordCheck(s, lessons, result, ctx.now());
-  });
-  if (args.flags.has("json")) ctx.out.line(JSON.stringify(checkJson(result, lessons, state)));
-  else printCheck(ctx, result, lessons, state, advancedTo);
+  const workbook = openWorkbook(ctx);
+  const lesson = workbook.lesson(args.positionals[0]);
+  const missing = missingRequirements(lesson, ctx.env);
+  if (missing.length > 0) throw new UserError(missingRequirementsLine(lesson, missing), 2);
+  const result = await checkLesson(ctx.root, lesson, { env: ctx.env });
+  const advancedTo = workbook.record(result);
+  if (args.flags.has("json")) ctx.out.line(JSON.stringify(checkJson(result, workbook.lessons, workbook.state)));
+  else printCheck(ctx, result, workbook.lessons, workbook.state, advancedTo);
   return result.passed ? 0 : 1;
 }
 
-export function printCheck(ctx: Context, result: CheckResult, lessons: Lesson[], state: WorkbookState, advancedTo?: Lesson): void {
+export function printCheck(ctx: Context, result: CheckResult, lessons: Lesson[], state: Readonly<WorkbookState>, advancedTo?: Lesson): void {
   const lines = renderCheck(ctx.root, result, lessons, state, ctx.out.c);
   if (advancedTo) {
     // Before the last line, so the next action stays last.
@@ -37,10 +35,12 @@ export interface CheckJson {
   passed: boolean;
   tests: { name: string; status: string; message?: string; location?: string }[];
   typeErrors: { file: string; line: number; column: number; code: string; message: string }[];
+  /** Errors thrown outside any test, and a run stopped for time or memory. */
+  problems: { kind: string; message: string; location?: string }[];
   next: string;
 }
 
-export function checkJson(result: CheckResult, lessons: Lesson[], state: WorkbookState): CheckJson {
+export function checkJson(result: CheckResult, lessons: Lesson[], state: Readonly<WorkbookState>): CheckJson {
   const tests = result.tests.map((test) => ({
     name: test.fullName,
     status: test.status,
@@ -54,11 +54,20 @@ export function checkJson(result: CheckResult, lessons: Lesson[], state: Workboo
     message: error.failure.message,
     ...(error.failure.location && { location: formatLocation(error.failure.location) }),
   }));
+  const problems = [
+    ...result.unhandled.map((u) => ({
+      kind: u.kind,
+      message: u.failure.message,
+      ...(u.failure.location && { location: formatLocation(u.failure.location) }),
+    })),
+    ...(result.aborted ? [{ kind: result.aborted.kind, message: [result.aborted.file, result.aborted.test].filter(Boolean).join(" › ") }] : []),
+  ];
   return {
     lesson: result.lesson.id,
     passed: result.passed,
     tests: [...tests, ...fileErrors],
     typeErrors: result.typeErrors,
+    problems,
     next: nextAction(result, lessons, state),
   };
 }

@@ -1,19 +1,16 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { ParsedArgs } from "../lib/args.ts";
-import type { Context } from "../lib/context.ts";
-import { resolveLesson, stubPath, lessonsFor } from "../lib/lessons.ts";
+import { type Context, openWorkbook } from "../lib/context.ts";
+import { stubPath } from "../lib/lessons.ts";
 import { formatUnifiedDiff } from "../lib/line-diff.ts";
-import { currentLesson, readState } from "../lib/state.ts";
 import { UserError } from "../lib/user-error.ts";
 
-// npm run diff [lesson]: the learner's file(s) against the reference, as a coloured unified diff
+// npm run diff [lesson]: the learner's file(s) against the reference, as a colored unified diff
 // (- yours, + the reference).
 
 export async function diff(ctx: Context, args: ParsedArgs): Promise<number> {
-  const { lessons } = lessonsFor(ctx);
-  const named = args.positionals[0];
-  const lesson = named ? resolveLesson(lessons, named) : currentLesson(lessons, readState(ctx.root, (line) => ctx.out.warn(line)));
+  const lesson = openWorkbook(ctx).lesson(args.positionals[0]);
   for (const file of lesson.files) {
     const stub = stubPath(lesson, file);
     const reference = path.join(ctx.root, file.reference);

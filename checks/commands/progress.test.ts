@@ -43,7 +43,7 @@ describe("npm run progress", () => {
     await workbook.run(["solve", "--through", "lesson-3", "--yes"]);
     const { stdout } = await workbook.run(["progress"]);
     expect(stdout).toContain("Progress: 3 of 3 lessons done");
-    expect(stdout.trimEnd().split("\n").pop()).toBe("Next: all lessons are done: npm run report shows your summary");
+    expect(stdout.trimEnd().split("\n").pop()).toBe("Next: all 3 lessons pass. Well done! npm run report shows your summary");
   });
 
   it("colours the marks when FORCE_COLOR is set, even into a pipe", async () => {

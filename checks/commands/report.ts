@@ -9,8 +9,7 @@ import { countTests, listTests } from "../lib/count-tests.ts";
 import type { Env } from "../lib/env.ts";
 import { gitUserName } from "../lib/git.ts";
 import { type Lesson, lessonsFor, stubPath, testPaths } from "../lib/lessons.ts";
-import { relocateImports } from "../lib/relocate-imports.ts";
-import { type RunResult, startTestHost, watchPool } from "../lib/run-tests.ts";
+import { type RunResult, startTestHost, learnerPool } from "../lib/run-tests.ts";
 import { type WorkbookState, currentLesson, lessonState, lessonsDone, readState, stateFile, updateState } from "../lib/state.ts";
 import { typecheck } from "../lib/typecheck.ts";
 import { cleanName } from "../room/protocol.ts";
@@ -108,7 +107,7 @@ async function checkAll(ctx: Context, lessons: Lesson[], count = true): Promise<
     return entry.testsTotal > 0 && checked >= changed ? entry.testsTotal : undefined;
   };
   const toCount = lessons.filter((lesson) => known.has(lesson.id) && recordedTotal(lesson) === undefined);
-  const host = toRun.length > 0 ? startTestHost(ctx.root, "stub", { pool: watchPool, env: { ...ctx.env, VITEST_MAX_WORKERS: String(freshWorkers()) } }) : undefined;
+  const host = toRun.length > 0 ? startTestHost(ctx.root, "stub", { pool: learnerPool, env: { ...ctx.env, VITEST_MAX_WORKERS: String(freshWorkers()) } }) : undefined;
   const tests: Promise<RunResult> = host ? host.run(toRun.flatMap(testPaths)).finally(() => host.close()) : Promise.resolve({ tests: [], fileErrors: [], logs: [] });
   const typeErrors = toRun.length > 0 ? typecheck({ root: ctx.root, files: toRun.flatMap(lessonFiles) }) : Promise.resolve([]);
   const listed = toCount.length > 0 ? listTests(ctx.root, toCount.flatMap(testPaths), ctx.env).catch(() => undefined) : Promise.resolve([]);
@@ -142,7 +141,7 @@ async function checkAll(ctx: Context, lessons: Lesson[], count = true): Promise<
 
 /**
  * Lessons whose stubs and tests are unchanged from git's HEAD ("stub"), or whose tests are and
- * whose stubs hold exactly the reference as `solve` copies it ("reference"). Without git, none.
+ * whose stubs hold exactly the reference, as `solve` copies it ("reference"). Without git, none.
  */
 export function knownOutcomes(root: string, lessons: Lesson[]): Map<string, "stub" | "reference"> {
   const known = new Map<string, "stub" | "reference">();
@@ -166,7 +165,7 @@ export function knownOutcomes(root: string, lessons: Lesson[]): Map<string, "stu
     const isReference = stubs.every(({ file, stub }) => {
       const reference = path.join(root, file.reference);
       if (!existsSync(reference) || !existsSync(path.join(root, stub))) return false;
-      return readFileSync(path.join(root, stub), "utf8") === relocateImports(readFileSync(reference, "utf8"), file.reference, stub);
+      return readFileSync(path.join(root, stub)).equals(readFileSync(reference));
     });
     if (isReference) known.set(lesson.id, "reference");
   }

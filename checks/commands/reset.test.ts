@@ -1,6 +1,6 @@
-import { readdirSync, rmSync } from "node:fs";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
+import { chmodSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { readState, writeState } from "../lib/state.ts";
 import { type FixtureWorkbook, adderLesson, createFixtureWorkbook } from "../testing/fixture-workbook.ts";
 
@@ -115,5 +115,26 @@ describe("npm run reset", () => {
       stderr: "Cannot restore lessons/lesson-1-adder/adder.ts: this folder is not a git checkout, so there is no committed copy.\n",
     });
     expect(workbook.read(stub)).toBe(edit);
+  });
+
+  it("says in one line when it cannot write the stub, after keeping the learner's version", async () => {
+    workbook = createFixtureWorkbook();
+    // A file this process cannot write: read-only for a normal user; for root, which may write
+    // anything, a link to a kernel file that refuses writes.
+    if (process.getuid?.() === 0) {
+      rmSync(workbook.path(stub));
+      symlinkSync("/proc/version", workbook.path(stub));
+    } else {
+      workbook.write(stub, edit);
+      chmodSync(workbook.path(stub), 0o444);
+    }
+    const original = workbook.read(stub);
+    const { code, stdout, stderr } = await workbook.run(["reset", "lesson-1", "--yes"]);
+    expect({ code, stdout }).toEqual({ code: 1, stdout: "" });
+    expect(stderr).toMatch(
+      /^Could not write lessons\/lesson-1-adder\/adder\.ts \((permission denied|EIO)\)\. Your version is backed up at \S+\/adder\.ts\. Make it writable, then run npm run reset lesson-1 again\.\n$/,
+    );
+    const backup = /backed up at (\S+)\. Make/.exec(stderr)![1]!;
+    expect(workbook.read(backup)).toBe(original);
   });
 });

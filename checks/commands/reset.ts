@@ -1,18 +1,15 @@
 import type { ParsedArgs } from "../lib/args.ts";
-import type { Context } from "../lib/context.ts";
+import { type Context, openWorkbook } from "../lib/context.ts";
 import { requireCommittedFile } from "../lib/git.ts";
-import { describeStubs, resolveLesson, stubPath, lessonsFor } from "../lib/lessons.ts";
+import { describeStubs, stubPath } from "../lib/lessons.ts";
 import { replaceLessonFiles } from "../lib/replace-files.ts";
-import { currentLesson, editLessonState, readState, updateState } from "../lib/state.ts";
 
 // npm run reset [lesson] [--yes]: put the original stub back, as committed in git, after
 // backing up the learner's version.
 
 export async function reset(ctx: Context, args: ParsedArgs): Promise<number> {
-  const { lessons } = lessonsFor(ctx);
-  const warn = (line: string) => ctx.out.warn(line);
-  const named = args.positionals[0];
-  const lesson = named ? resolveLesson(lessons, named) : currentLesson(lessons, readState(ctx.root, warn));
+  const workbook = openWorkbook(ctx);
+  const lesson = workbook.lesson(args.positionals[0]);
   const replacements = lesson.files.map((file) => {
     const stub = stubPath(lesson, file);
     return { file: stub, content: requireCommittedFile(ctx.root, stub) };
@@ -31,9 +28,7 @@ export async function reset(ctx: Context, args: ParsedArgs): Promise<number> {
     ctx.out.line(`${describeStubs(lesson)} ${lesson.files.length === 1 ? "is" : "are"} already the original stub: nothing to reset.`);
   } else {
     for (const file of written) ctx.out.line(`Restored ${file} to the original stub.`);
-    updateState(ctx.root, warn, (state) => {
-      Object.assign(editLessonState(state, lesson.id), { passed: false, testsPassing: 0 });
-    });
+    workbook.markReset(lesson);
   }
   ctx.out.line(ctx.out.c.bold(`Next: npm run check ${lesson.id}`));
   return 0;

@@ -1,12 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { ParsedArgs } from "../lib/args.ts";
-import { followingLesson } from "../lib/check-lesson.ts";
-import type { Context } from "../lib/context.ts";
-import { type Lesson, describeStubs, resolveLesson, stubPath, lessonsFor } from "../lib/lessons.ts";
-import { relocateImports } from "../lib/relocate-imports.ts";
+import { type Context, openWorkbook } from "../lib/context.ts";
+import { type Lesson, describeStubs, stubPath } from "../lib/lessons.ts";
 import { replaceLessonFiles } from "../lib/replace-files.ts";
-import { currentLesson, editLessonState, readState, updateState } from "../lib/state.ts";
 import { UserError } from "../lib/user-error.ts";
 
 // npm run solve [lesson] [--through lesson-N] [--yes]: copy the reference solution over the
@@ -14,13 +11,11 @@ import { UserError } from "../lib/user-error.ts";
 // lessons 1..N and makes N+1 the current lesson.
 
 export async function solve(ctx: Context, args: ParsedArgs): Promise<number> {
-  const { lessons } = lessonsFor(ctx);
-  const warn = (line: string) => ctx.out.warn(line);
+  const workbook = openWorkbook(ctx);
   const through = args.options.get("through");
   const named = args.positionals[0];
   if (through && named) throw new UserError(`Give a lesson or --through, not both: npm run solve ${named}, or npm run solve --through ${through}.`);
-  const state = readState(ctx.root, warn);
-  const targets = through ? lessonsThrough(lessons, resolveLesson(lessons, through)) : [named ? resolveLesson(lessons, named) : currentLesson(lessons, state)];
+  const targets = through ? lessonsThrough(workbook.lessons, workbook.lesson(through)) : [workbook.lesson(named)];
   const plans = targets.map((lesson) => ({ lesson, replacements: referenceReplacements(ctx.root, lesson) }));
   const { confirmed, reports } = await replaceLessonFiles(ctx, plans, {
     yes: args.flags.has("yes"),
@@ -36,13 +31,7 @@ export async function solve(ctx: Context, args: ParsedArgs): Promise<number> {
     for (const lesson of targets) ctx.out.line(`${describeStubs(lesson)} already ${lesson.files.length === 1 ? "holds" : "hold"} the reference solution.`);
   }
   const last = targets[targets.length - 1]!;
-  const updated = updateState(ctx.root, warn, (s) => {
-    const wasCurrent = targets.some((lesson) => lesson.id === currentLesson(lessons, s).id);
-    for (const lesson of targets) Object.assign(editLessonState(s, lesson.id), { passed: true, solved: true });
-    const following = followingLesson(lessons, s, last);
-    if ((through || wasCurrent) && following) s.current = following.id;
-  });
-  const current = currentLesson(lessons, updated);
+  const current = workbook.markSolved(targets, { through: Boolean(through) });
   const next = targets.some((lesson) => lesson.id === current.id) ? `npm run check ${last.id}` : `npm run check ${current.id}`;
   if (through || current.id !== last.id) ctx.out.line(`Your current lesson is ${current.id} ${current.pattern}: read ${current.dir}/README.md`);
   ctx.out.line(ctx.out.c.bold(`Next: ${next}`));
@@ -57,7 +46,7 @@ function referenceReplacements(root: string, lesson: Lesson): { file: string; co
   return lesson.files.map((file) => {
     const reference = path.join(root, file.reference);
     if (!existsSync(reference)) throw new UserError(`The reference ${file.reference} is missing from this checkout.`, 1);
-    const stub = stubPath(lesson, file);
-    return { file: stub, content: Buffer.from(relocateImports(readFileSync(reference, "utf8"), file.reference, stub)) };
+    // References import through "@/…", which resolves to solutions/ from anywhere: a copy works as is.
+    return { file: stubPath(lesson, file), content: readFileSync(reference) };
   });
 }

@@ -63,7 +63,8 @@ export async function verify(ctx: Context, args: ParsedArgs): Promise<number> {
     const lessonDirs = runnable.map((l) => `${l.dir}/`);
     globalProblems.push(
       ...typeErrors.filter((d) => !lessonDirs.some((dir) => d.file.startsWith(dir))).map((d) => `type error at ${formatLocation(d)}: ${firstLine(d.message)}`),
-      ...[...onStub.fileErrors, ...onReference.fileErrors].filter((e) => e.file === "").map((e) => `an error outside any test: ${firstLine(e.failure.message)}`),
+      ...[...(onStub.unhandled ?? []), ...(onReference.unhandled ?? [])].map((u) => `an error outside any test: ${firstLine(u.failure.message)}`),
+      ...[onStub.aborted, onReference.aborted].filter((a) => a !== undefined).map((a) => `the tests were stopped (${a.kind}) in ${a.file || "an unknown file"}${a.test ? `, at “${a.test}”` : ""}`),
     );
   }
   const results = [...verdicts.values(), ...brokenFolders.map((p) => ({ id: p.dir, label: p.dir, tests: 0, problems: [p.message] }))];

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { workbookDir } from "./state.ts";
+import { ensureWorkbookDir, workbookDir } from "./state.ts";
 
 // reset and solve never overwrite a learner's file without first copying it to
 // .workbook/backups/<lesson>/<timestamp>/<file>: one folder per operation, never reused.
@@ -17,6 +17,7 @@ export function backupStamp(now: Date): string {
 }
 
 export function createBackup(root: string, lessonId: string, now: Date): Backup {
+  ensureWorkbookDir(root);
   const base = `${workbookDir}/backups/${lessonId}/${backupStamp(now)}`;
   const dir = claimFolder(root, base);
   return {
@@ -64,18 +65,35 @@ export function pendingReplacements(root: string, replacements: Replacement[]): 
   });
 }
 
+/** A file that could not be overwritten, after its backup was made. */
+export class WriteFailure extends Error {
+  constructor(
+    readonly file: string,
+    readonly code: string,
+    readonly backedUpTo: string | undefined,
+  ) {
+    super(`could not write ${file} (${code})`);
+  }
+}
+
 /** Overwrites files, each one backed up before it is touched (a missing file needs no backup). */
 export function replaceWithBackup(root: string, lessonId: string, now: Date, replacements: Replacement[]): ReplaceReport {
   const report: ReplaceReport = { backedUp: [], written: [] };
   let backup: Backup | undefined;
   for (const { file, content } of pendingReplacements(root, replacements)) {
     const target = path.join(root, file);
+    let backedUpTo: string | undefined;
     if (existsSync(target)) {
       backup ??= createBackup(root, lessonId, now);
-      report.backedUp.push({ file, to: backup.save(path.basename(file), readFileSync(target)) });
+      backedUpTo = backup.save(path.basename(file), readFileSync(target));
+      report.backedUp.push({ file, to: backedUpTo });
     }
-    mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(target, content);
+    try {
+      mkdirSync(path.dirname(target), { recursive: true });
+      writeFileSync(target, content);
+    } catch (error) {
+      throw new WriteFailure(file, (error as NodeJS.ErrnoException).code ?? "error", backedUpTo);
+    }
     report.written.push(file);
   }
   return report;

@@ -1,6 +1,8 @@
+import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
 import { type CheckResult, firstProblem, followingLesson, nextAction, recordCheck, stubToEdit, summarize } from "./check-lesson.ts";
 import type { Lesson } from "./lessons.ts";
+import { renderTests } from "./render-check.ts";
 import type { RunResult, TestOutcome } from "./run-tests.ts";
 import { type WorkbookState, emptyState } from "./state.ts";
 import type { TypeDiagnostic } from "./typecheck.ts";
@@ -113,7 +115,7 @@ describe("nextAction", () => {
   it("says every lesson is done when none is open", () => {
     const done = { passed: true, testsPassing: 1, testsTotal: 1, hintsUsed: 0, solved: false };
     const state: WorkbookState = { version: 1, lessons: { "lesson-1": done, "lesson-2": done } };
-    expect(nextAction(result([passed("a")], {}, [], lessons[2]!), lessons, state)).toBe("all 3 lessons are done: npm run report shows your summary");
+    expect(nextAction(result([passed("a")], {}, [], lessons[2]!), lessons, state)).toBe("all 3 lessons pass. Well done! npm run report shows your summary");
   });
 });
 
@@ -197,5 +199,30 @@ describe("recordCheck when no current lesson is recorded", () => {
     const state: WorkbookState = { version: 1, lessons: { "lesson-2": done, "lesson-3": done } };
     expect(recordCheck(state, lessons, result([passed("a")], {}, [], lessons[0]!), new Date())).toBeUndefined();
     expect(state.current).toBeUndefined();
+  });
+});
+
+describe("renderTests", () => {
+  const many = (n: number, passing: number) =>
+    Array.from({ length: n }, (_, i): TestOutcome => (i < passing ? passed(`test ${i + 1}`) : failed(`test ${i + 1}`)));
+
+  it("lists every test of a small lesson under its title, the file to edit and its README", () => {
+    expect(renderTests(l2, { tests: [passed("a"), failed("b")], fileErrors: [] }, new Chalk({ level: 0 }))).toEqual([
+      "lesson-2 thing · A thing",
+      "Edit lessons/lesson-2-thing/cache.ts · read lessons/lesson-2-thing/README.md",
+      "",
+      "  ✓ a",
+      "  ✗ b",
+    ]);
+  });
+
+  it("keeps a big lesson's first screen short: a count, the first three failing, and how many more", () => {
+    expect(renderTests(l2, { tests: many(61, 2), fileErrors: [] }, new Chalk({ level: 0 })).slice(3)).toEqual([
+      "  ✓ 2 tests pass",
+      "  ✗ test 3",
+      "  ✗ test 4",
+      "  ✗ test 5",
+      "  … 56 more failing",
+    ]);
   });
 });

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
+import type { Env } from "./env.ts";
 import { type Lesson, describeStubs, stubPath, testPaths } from "./lessons.ts";
-import { type FileError, type RunResult, type TestHost, type TestOutcome, runTests } from "./run-tests.ts";
+import { type Aborted, type FileError, type RunResult, type TestHost, type TestOutcome, type Unhandled, runTests, learnerPool } from "./run-tests.ts";
 import { type WorkbookState, currentLesson, editLessonState, lessonState } from "./state.ts";
 import { type TypeDiagnostic, typecheck } from "./typecheck.ts";
 import { UserError } from "./user-error.ts";
@@ -15,12 +16,17 @@ export interface CheckResult {
   fileErrors: FileError[];
   typeErrors: TypeDiagnostic[];
   logs: string[];
+  logsCut: { lines: number; bytes: number };
+  unhandled: Unhandled[];
+  aborted?: Aborted;
   passing: number;
   total: number;
   passed: boolean;
 }
 
 export type Problem =
+  | { kind: "aborted"; aborted: Aborted }
+  | { kind: "unhandled"; unhandled: Unhandled }
   | { kind: "syntax"; diagnostic: TypeDiagnostic }
   | { kind: "type"; diagnostic: TypeDiagnostic }
   | { kind: "load"; error: FileError }
@@ -38,6 +44,13 @@ export function assertLessonFilesExist(root: string, lesson: Lesson): void {
   }
 }
 
+/** Executables the lesson needs (its manifest's `requires`) that are not on the PATH. */
+export function missingRequirements(lesson: Lesson, env: Env = process.env): string[] {
+  const dirs = (env.PATH ?? env.Path ?? "").split(path.delimiter).filter(Boolean);
+  const extensions = process.platform === "win32" ? (env.PATHEXT ?? ".EXE;.CMD;.BAT").split(";") : [""];
+  return (lesson.requires ?? []).filter((name) => !dirs.some((dir) => extensions.some((ext) => existsSync(path.join(dir, name + ext)))));
+}
+
 export interface CheckOptions {
   /** A long-lived test host (watch mode); otherwise one is started for this check. */
   host?: TestHost;
@@ -45,12 +58,17 @@ export interface CheckOptions {
   changed?: string[];
   /** Told the test results as soon as they are in, before the type-check is done. */
   onTests?: (run: RunResult) => void;
+  /** For WORKBOOK_TIMEOUT_MS, when this check starts its own test host. */
+  env?: Env;
 }
 
 export async function checkLesson(root: string, lesson: Lesson, options: CheckOptions = {}): Promise<CheckResult> {
   assertLessonFilesExist(root, lesson);
   const tests = testPaths(lesson);
-  const testing = (options.host ? options.host.run(tests, { invalidate: options.changed ?? [] }) : runTests(root, "stub", tests)).then((run) => {
+  const running = options.host
+    ? options.host.run(tests, { invalidate: options.changed ?? [] })
+    : runTests(root, "stub", tests, {}, { env: options.env, pool: learnerPool });
+  const testing = running.then((run) => {
     options.onTests?.(run);
     return run;
   });
@@ -61,16 +79,26 @@ export async function checkLesson(root: string, lesson: Lesson, options: CheckOp
 export function summarize(lesson: Lesson, run: RunResult, typeErrors: TypeDiagnostic[]): CheckResult {
   const passing = run.tests.filter((test) => test.status === "passed").length;
   const total = run.tests.length;
+  const unhandled = run.unhandled ?? [];
   return {
     lesson,
     tests: run.tests,
     fileErrors: run.fileErrors,
     typeErrors,
     logs: run.logs,
+    logsCut: run.logsCut ?? { lines: 0, bytes: 0 },
+    unhandled,
+    ...(run.aborted && { aborted: run.aborted }),
     passing,
     total,
-    passed: total > 0 && passing === total && run.fileErrors.length === 0 && typeErrors.length === 0,
+    passed:
+      total > 0 && passing === total && run.fileErrors.length === 0 && typeErrors.length === 0 && unhandled.length === 0 && !run.aborted,
   };
+}
+
+/** Whether the run was clean enough for "N/N tests passing" to mean anything. */
+export function ranCleanly(result: CheckResult): boolean {
+  return !result.aborted && result.unhandled.length === 0;
 }
 
 const isSyntaxError = (diagnostic: TypeDiagnostic) => /^TS1\d{3}$/.test(diagnostic.code);
@@ -81,12 +109,15 @@ const isSyntaxError = (diagnostic: TypeDiagnostic) => /^TS1\d{3}$/.test(diagnost
  * other type error.
  */
 export function firstProblem(result: CheckResult): Problem | undefined {
+  if (result.aborted) return { kind: "aborted", aborted: result.aborted };
   const inLesson = result.typeErrors.filter((d) => d.file.startsWith(`${result.lesson.dir}/`));
   const syntax = inLesson.find(isSyntaxError) ?? result.typeErrors.find(isSyntaxError);
   if (syntax) return { kind: "syntax", diagnostic: syntax };
   const loadError = result.fileErrors[0];
   // A file that cannot load usually has a type error that says why more clearly (a missing export, a wrong import).
   if (loadError) return inLesson[0] ? { kind: "type", diagnostic: inLesson[0] } : { kind: "load", error: loadError };
+  const unhandled = result.unhandled[0];
+  if (unhandled) return { kind: "unhandled", unhandled };
   // A type error in a test file means the stub's exports or types are not what the tests use:
   // fixing that comes before any single test.
   const testFiles = testPaths(result.lesson);
@@ -122,6 +153,16 @@ export function formatLocation(location: { file: string; line: number; column: n
   return location.line > 0 ? `${location.file}:${location.line}:${location.column}` : location.file;
 }
 
+/** The stub a test file exercises: what to open when that file's code loops or eats memory. */
+export function stubOfTestFile(lesson: Lesson, testFile: string): string {
+  return testFile ? stubForTest(lesson, testFile) : describeStubs(lesson);
+}
+
+/** The one sentence for a workbook with every lesson passed. */
+export function allDoneMessage(lessons: Lesson[]): string {
+  return `all ${lessons.length} lessons pass. Well done! npm run report shows your summary`;
+}
+
 /** The lesson after `lesson` that is not passed yet, else the first one not passed at all. */
 export function followingLesson(lessons: Lesson[], state: WorkbookState, lesson: Lesson): Lesson | undefined {
   const index = lessons.findIndex((l) => l.id === lesson.id);
@@ -133,9 +174,20 @@ export function nextAction(result: CheckResult, lessons: Lesson[], state: Workbo
   const problem = firstProblem(result);
   if (!problem) {
     const following = followingLesson(lessons, state, result.lesson);
-    return following ? `npm run check ${following.id}` : `all ${lessons.length} lessons are done: npm run report shows your summary`;
+    return following ? `npm run check ${following.id}` : allDoneMessage(lessons);
   }
   switch (problem.kind) {
+    case "aborted": {
+      const stub = stubOfTestFile(result.lesson, problem.aborted.file);
+      if (problem.aborted.kind === "timeout") return `find the loop in ${stub} that never ends, then npm run check ${result.lesson.id}`;
+      if (problem.aborted.kind === "memory") return `find what keeps growing in ${stub}, then npm run check ${result.lesson.id}`;
+      return `npm run check ${result.lesson.id} again; if it stops the same way, run it with WORKBOOK_DEBUG=1`;
+    }
+    case "unhandled": {
+      const where = problem.unhandled.failure.location;
+      if (where) return `handle the error at ${formatLocation(where)}`;
+      return `find the promise or timer in ${describeStubs(result.lesson)} whose error nothing catches`;
+    }
     case "syntax":
       return `fix the syntax error at ${formatLocation(problem.diagnostic)}`;
     case "type":
@@ -161,8 +213,9 @@ export function recordCheck(state: WorkbookState, lessons: Lesson[], result: Che
   const entry = editLessonState(state, result.lesson.id);
   entry.passed = result.passed;
   entry.testsPassing = result.passing;
-  // A file that cannot load has no tests to count; the last count is still the lesson's size.
-  if (result.total > 0 || result.fileErrors.length === 0) entry.testsTotal = result.total;
+  // A file that cannot load, or a run stopped early, has no tests to count; the last count is
+  // still the lesson's size.
+  if (result.total > 0 || (result.fileErrors.length === 0 && !result.aborted)) entry.testsTotal = result.total;
   entry.checkedAt = now.toISOString();
   if (!moveCurrent) return undefined;
   if (!result.passed) {

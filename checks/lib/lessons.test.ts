@@ -56,6 +56,8 @@ describe("loadLessons", () => {
     ["two hints instead of three", manifest(4, "four", { hints: ["a", "b"] }), '"hints" must hold exactly three hints'],
     ["no test files", manifest(4, "four", { tests: [] }), '"tests"'],
     ["an id that is not the folder's", manifest(5, "four"), 'says id "lesson-5" but the folder is lesson-4'],
+    ["a requirement that is not an executable's name", manifest(4, "four", { requires: ["redis server; rm -rf"] }), '"requires.0" must name an executable'],
+    ["requirements that are not a list", manifest(4, "four", { requires: "redis-server" }), '"requires"'],
   ])("reports %s as a problem and keeps the other lessons", (_case, content, message) => {
     const root = workbook({ "lesson-1-ok": manifest(1, "ok"), "lesson-4-four": content });
     const { lessons, problems } = loadLessons(root);
@@ -63,6 +65,11 @@ describe("loadLessons", () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]!.dir).toBe("lessons/lesson-4-four");
     expect(problems[0]!.message).toContain(message);
+  });
+
+  it("reads the executables a lesson requires, and none when it names none", () => {
+    const root = workbook({ "lesson-1-ok": manifest(1, "ok"), "lesson-2-redis": manifest(2, "redis", { requires: ["redis-server"] }) });
+    expect(loadLessons(root).lessons.map((l) => l.requires)).toEqual([undefined, ["redis-server"]]);
   });
 
   it("ignores folders that are not lesson folders", () => {

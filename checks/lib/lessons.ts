@@ -16,8 +16,8 @@ export const lessonManifestSchema = z.object({
   files: z.array(z.object({ stub: z.string().min(1), reference: z.string().min(1) })).min(1),
   tests: z.array(z.string().min(1)).min(1),
   hints: z.array(z.string().min(1)).length(3, "must hold exactly three hints"),
-  /** Programs the lesson's tests run, which must be on PATH (e.g. ["redis-server"]). */
-  requires: z.array(z.string().min(1)).optional(),
+  /** Executables the lesson's tests need on the PATH, e.g. ["redis-server"]. */
+  requires: z.array(z.string().regex(/^[\w.+-]+$/, "must name an executable, e.g. redis-server")).optional(),
 });
 
 export type LessonManifest = z.infer<typeof lessonManifestSchema>;
@@ -105,10 +105,6 @@ export function lessonLabel(lesson: Lesson): string {
   return `${lesson.id} ${lesson.pattern}`;
 }
 
-export function nextLesson(lessons: Lesson[], lesson: Lesson): Lesson | undefined {
-  return lessons[lessons.findIndex((l) => l.id === lesson.id) + 1];
-}
-
 function normalizeName(name: string): string {
   return name
     .trim()
@@ -141,8 +137,8 @@ export function requireLessons(catalog: LessonCatalog): Lesson[] {
 }
 
 /** The lessons, with a one-line warning for each folder that is not a valid lesson. */
-export function lessonsFor(ctx: Context): { catalog: LessonCatalog; lessons: Lesson[] } {
+export function lessonsFor(ctx: Pick<Context, "root" | "out">): { lessons: Lesson[] } {
   const catalog = loadLessons(ctx.root);
   for (const problem of catalog.problems) ctx.out.warn(`skipping ${problem.dir}: ${problem.message}`);
-  return { catalog, lessons: requireLessons(catalog) };
+  return { lessons: requireLessons(catalog) };
 }

@@ -45,3 +45,14 @@ describe("createOutput", () => {
     expect(printed({ FORCE_COLOR: "1" }, false).stdout).toBe("\u001b[32m✓ passed\u001b[39m\n");
   });
 });
+
+describe("the width text is wrapped to", () => {
+  it.each([
+    [undefined, 100],
+    [0, 100],
+    [30, 40],
+    [132, 132],
+  ])("is %s columns → %i", (columns, width) => {
+    expect(createOutput({ write: () => true, columns }, { write: () => true }, {}).columns).toBe(width);
+  });
+});

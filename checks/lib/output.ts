@@ -7,13 +7,18 @@ import type { Env } from "./env.ts";
 export interface WritableLike {
   write(chunk: string): unknown;
   isTTY?: boolean;
+  columns?: number;
 }
 
 export interface Output {
   c: ChalkInstance;
   /** Whether stdout is an interactive terminal. */
   isTTY: boolean;
+  /** The terminal's width (at least 40), for text wrapped at word boundaries; 100 when unknown. */
+  columns: number;
   line(text?: string): void;
+  /** Text as is, with no newline (terminal control sequences). */
+  write(text: string): void;
   /** One line on stderr. */
   error(text: string): void;
   warn(text: string): void;
@@ -41,7 +46,12 @@ export function createOutput(stdout: WritableLike, stderr: WritableLike, env: En
   return {
     c,
     isTTY,
+    // A terminal that does not know its size says 0.
+    get columns() {
+      return Math.max(40, stdout.columns || 100);
+    },
     line: (text = "") => void stdout.write(`${text}\n`),
+    write: (text) => void stdout.write(text),
     error: (text) => void stderr.write(`${c.red(text)}\n`),
     warn: (text) => void stderr.write(`${c.yellow(`Warning: ${text}`)}\n`),
   };

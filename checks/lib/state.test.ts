@@ -108,3 +108,41 @@ describe("lessonStatus", () => {
     expect(lessonStatus({ ...base, ...fields })).toBe(status);
   });
 });
+
+describe("a damaged .workbook folder", () => {
+  it("moves aside a .workbook that is a file, keeping it, and saves progress in a new folder", () => {
+    const root = tempRoot();
+    writeFileSync(path.join(root, ".workbook"), "not a folder");
+    const warnings: string[] = [];
+    expect(readState(root, (line) => warnings.push(line))).toEqual(emptyState());
+    updateState(root, (line) => warnings.push(line), (state) => {
+      state.current = "lesson-2";
+    });
+    expect(readState(root, () => {}).current).toBe("lesson-2");
+    expect(readFileSync(path.join(root, ".workbook.corrupt"), "utf8")).toBe("not a folder");
+    expect(warnings).toEqual([".workbook was a file, not a folder: kept as .workbook.corrupt, and progress starts afresh."]);
+  });
+
+  it("keeps a state.json that is a folder aside, and writes a fresh state", () => {
+    const root = tempRoot();
+    mkdirSync(path.join(root, stateFile, "inside"), { recursive: true });
+    const warnings: string[] = [];
+    expect(readState(root, (line) => warnings.push(line))).toEqual(emptyState());
+    writeState(root, { ...emptyState(), current: "lesson-3" });
+    expect(readState(root, () => {}).current).toBe("lesson-3");
+    expect(existsSync(path.join(root, `${stateFile}.corrupt`, "inside"))).toBe(true);
+    expect(warnings).toHaveLength(1);
+  });
+
+  it("keeps every corrupt copy, not only the last", () => {
+    const root = tempRoot();
+    writeRaw(root, "{ first");
+    readState(root, () => {});
+    writeRaw(root, "{ second");
+    const warnings: string[] = [];
+    readState(root, (line) => warnings.push(line));
+    expect(readFileSync(path.join(root, `${stateFile}.corrupt`), "utf8")).toBe("{ first");
+    expect(readFileSync(path.join(root, `${stateFile}.corrupt-2`), "utf8")).toBe("{ second");
+    expect(warnings[0]).toContain("kept as .workbook/state.json.corrupt-2");
+  });
+});

@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { Lesson } from "./lessons.ts";
 
 // Progress lives in .workbook/state.json (git-ignored). It only ever holds counters: deleting it,
 // or finding it corrupt, costs the learner their tick marks and hint counts, never lesson code.
+// Nothing found in .workbook/ stops a command: whatever is in the way is kept aside and named.
 
 const lessonStateSchema = z.object({
   passed: z.boolean().default(false),
@@ -14,6 +15,10 @@ const lessonStateSchema = z.object({
   /** Set when the reference was copied in with `npm run solve`, so a trainer's report says so. */
   solved: z.boolean().default(false),
   checkedAt: z.string().optional(),
+  /** The first check, hint or solve of the lesson: "minutes on the lesson" count from here. */
+  startedAt: z.string().optional(),
+  /** When the lesson last started passing; unset while it does not pass. */
+  passedAt: z.string().optional(),
 });
 
 const stateSchema = z.object({
@@ -33,31 +38,86 @@ export function emptyState(): WorkbookState {
 }
 
 export function readState(root: string, warn: (line: string) => void): WorkbookState {
+  return readStateText(root, warn).state;
+}
+
+/** The state and the text it was read from, so a caller can tell a change made elsewhere. */
+export function readStateText(root: string, warn: (line: string) => void): { state: WorkbookState; text: string } {
   const file = path.join(root, stateFile);
-  if (!existsSync(file)) return emptyState();
+  let text: string;
   try {
-    return stateSchema.parse(JSON.parse(readFileSync(file, "utf8")));
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // No state yet, or .workbook is a file (saving moves it aside): progress starts afresh.
+    if (code === "ENOENT" || code === "ENOTDIR") return { state: emptyState(), text: "" };
+    return { state: emptyState(), text: setAside(root, file, warn) };
+  }
+  try {
+    return { state: stateSchema.parse(JSON.parse(text)), text };
   } catch {
-    // Keep the unreadable file for inspection; the next save writes a fresh one.
-    renameSync(file, `${file}.corrupt`);
-    warn(`${stateFile} was unreadable, so progress starts afresh (kept as ${stateFile}.corrupt; your lesson files are untouched).`);
-    return emptyState();
+    return { state: emptyState(), text: setAside(root, file, warn) };
   }
 }
 
+/** Keeps an unreadable state file (or folder) for inspection, never over an earlier one. */
+function setAside(root: string, file: string, warn: (line: string) => void): string {
+  const kept = freeName(`${file}.corrupt`);
+  try {
+    renameSync(file, kept);
+    const name = path.relative(root, kept).split(path.sep).join("/");
+    warn(`${stateFile} was unreadable, so progress starts afresh (kept as ${name}; your lesson files are untouched).`);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "error";
+    warn(`${stateFile} is unreadable and could not be moved aside (${code}), so progress starts afresh; your lesson files are untouched.`);
+  }
+  return "";
+}
+
+function freeName(base: string): string {
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? base : `${base}-${n}`;
+    if (!existsSync(candidate)) return candidate;
+  }
+}
+
+/** Makes .workbook/ a folder, moving aside a file of that name if there is one. */
+export function ensureWorkbookDir(root: string, warn: (line: string) => void = () => {}): string {
+  const dir = path.join(root, workbookDir);
+  try {
+    if (statSync(dir).isDirectory()) return dir;
+    const kept = freeName(`${dir}.corrupt`);
+    renameSync(dir, kept);
+    warn(`${workbookDir} was a file, not a folder: kept as ${path.basename(kept)}, and progress starts afresh.`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 /** Writes to a temporary file and renames it over the old one, so a crash never leaves half a file. */
-export function writeState(root: string, state: WorkbookState): void {
+export function writeState(root: string, state: WorkbookState, warn?: (line: string) => void): string {
   const file = path.join(root, stateFile);
-  mkdirSync(path.dirname(file), { recursive: true });
+  ensureWorkbookDir(root, warn);
   const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`);
-  renameSync(temp, file);
+  const text = `${JSON.stringify(state, null, 2)}\n`;
+  writeFileSync(temp, text);
+  try {
+    renameSync(temp, file);
+  } catch (error) {
+    // A folder where the state file belongs: keep it aside, then write.
+    if (!["EISDIR", "ENOTEMPTY", "EEXIST", "EPERM"].includes((error as NodeJS.ErrnoException).code ?? "")) throw error;
+    setAside(root, file, warn ?? (() => {}));
+    renameSync(temp, file);
+  }
+  return text;
 }
 
 export function updateState(root: string, warn: (line: string) => void, change: (state: WorkbookState) => void): WorkbookState {
   const state = readState(root, warn);
   change(state);
-  writeState(root, state);
+  writeState(root, state, warn);
   return state;
 }
 

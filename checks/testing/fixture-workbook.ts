@@ -111,11 +111,11 @@ import { useReferenceSolutions } from ${JSON.stringify(referencePlugin)};
 const root = import.meta.dirname;
 const lessons = (name: string, plugins = [useReferenceSolutions(root)]) => ({ extends: true, plugins, test: { name, include: ["lessons/**/*.test.ts"] } });
 
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
   test: {
-    projects: process.env.WORKBOOK_TARGET === "stub" ? [lessons("lessons (your files)", [])] : [{ extends: true, test: { name: "other", include: ["other/**/*.test.ts"] } }, lessons("lessons")],
+    projects: mode === "stub" ? [lessons("lessons (your files)", [])] : [{ extends: true, test: { name: "other", include: ["other/**/*.test.ts"] } }, lessons("lessons")],
   },
-});
+}));
 `;
 
 const tsconfig = {
