@@ -198,7 +198,7 @@ describe("npm run check on learner code that misbehaves", () => {
       code: 2,
       stdout: "",
       stderr:
-        "lesson-1 adder needs workbook-no-such-server, which is not installed: sudo apt-get install workbook-no-such-server (Debian/Ubuntu) or brew install workbook-no-such-server (macOS), then npm run check lesson-1\n",
+        "lesson-1 adder needs workbook-no-such-server, which is not installed: install workbook-no-such-server so that it is on PATH, then npm run check lesson-1\n",
     });
   });
 

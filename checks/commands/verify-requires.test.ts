@@ -26,7 +26,7 @@ describe("npm run verify with a lesson that requires a program", () => {
     const { code, stdout, stderr } = await workbook.run(["verify"], { env: cleanEnv({ PATH: "/nonexistent" }) });
     expect(code).toBe(0);
     expect(stderr).toBe(
-      "Warning: skipped lesson-1 adder: needs redis-server, which is not installed. To install it: sudo apt-get install redis-server (Debian/Ubuntu) or brew install redis (macOS).\n",
+      "Warning: skipped lesson-1 adder needs redis-server, which is not installed: sudo apt-get install redis-server (Debian/Ubuntu) or brew install redis (macOS), then npm run verify\n",
     );
     expect(stdout).toBe("0 passed, 0 failed\n");
   });
@@ -38,7 +38,7 @@ describe("npm run verify with a lesson that requires a program", () => {
       lessons: [],
       passed: 0,
       failed: 0,
-      skipped: ["lesson-1 adder: needs workbook-no-such-program, which is not installed. To install it: install workbook-no-such-program so that it is on PATH."],
+      skipped: ["lesson-1 adder needs workbook-no-such-program, which is not installed: install workbook-no-such-program so that it is on PATH, then npm run verify"],
     });
   });
 
@@ -46,7 +46,7 @@ describe("npm run verify with a lesson that requires a program", () => {
     workbook = createFixtureWorkbook([needing("redis-server")]);
     const { code, stdout } = await workbook.run(["verify"], { env: cleanEnv({ PATH: "/nonexistent", WORKBOOK_REQUIRE_SERVICES: "1" }) });
     expect(code).toBe(1);
-    expect(stdout).toContain("✗ lesson-1 adder\n    lesson-1 adder: needs redis-server, which is not installed.");
+    expect(stdout).toContain("✗ lesson-1 adder\n    lesson-1 adder needs redis-server, which is not installed:");
     expect(stdout).toContain("(WORKBOOK_REQUIRE_SERVICES is set)");
     expect(stdout.trimEnd().split("\n").pop()).toBe("0 passed, 1 failed");
   });

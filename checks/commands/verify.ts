@@ -6,7 +6,8 @@ import type { Context } from "../lib/context.ts";
 import { type Lesson, type LessonProblem, lessonLabel, loadLessons, resolveLesson, testPaths } from "../lib/lessons.ts";
 import { symbols } from "../lib/output.ts";
 import { type PristineStub, createPristineMirror, pristineStubs } from "../lib/pristine.ts";
-import { missingExecutables, missingRequirementsLine, servicesRequired } from "../lib/requires.ts";
+import { missingRequirementsLine } from "../lib/render-check.ts";
+import { missingExecutables, servicesRequired } from "../lib/requires.ts";
 import { type RunResult, type TestOutcome, runTests } from "../lib/run-tests.ts";
 import { type TypeDiagnostic, typecheck } from "../lib/typecheck.ts";
 import { UserError } from "../lib/user-error.ts";
@@ -101,8 +102,8 @@ function withRequirements(ctx: Context, selected: { lessons: Lesson[]; brokenFol
   for (const lesson of selected.lessons) {
     const missing = missingExecutables(lesson.requires ?? [], ctx.env);
     if (missing.length === 0) lessons.push(lesson);
-    else if (servicesRequired(ctx.env)) brokenFolders.push({ dir: lessonLabel(lesson), message: `${missingRequirementsLine(lesson, missing)} (WORKBOOK_REQUIRE_SERVICES is set)` });
-    else skipped.push(missingRequirementsLine(lesson, missing));
+    else if (servicesRequired(ctx.env)) brokenFolders.push({ dir: lessonLabel(lesson), message: `${missingRequirementsLine(lesson, missing, "npm run verify")} (WORKBOOK_REQUIRE_SERVICES is set)` });
+    else skipped.push(missingRequirementsLine(lesson, missing, "npm run verify"));
   }
   return { lessons, skipped, brokenFolders };
 }

@@ -5,6 +5,7 @@ import { type Lesson, describeStubs, stubPath, testPaths } from "./lessons.ts";
 import { type Aborted, type FileError, type RunResult, type TestHost, type TestOutcome, type Unhandled, runTests, learnerPool } from "./run-tests.ts";
 import { type WorkbookState, currentLesson, editLessonState, lessonState } from "./state.ts";
 import { type TypeDiagnostic, typecheck } from "./typecheck.ts";
+import { missingExecutables } from "./requires.ts";
 import { UserError } from "./user-error.ts";
 
 // One check of one lesson: its tests and its type-check run side by side, and the outcome is
@@ -46,9 +47,7 @@ export function assertLessonFilesExist(root: string, lesson: Lesson): void {
 
 /** Executables the lesson needs (its manifest's `requires`) that are not on the PATH. */
 export function missingRequirements(lesson: Lesson, env: Env = process.env): string[] {
-  const dirs = (env.PATH ?? env.Path ?? "").split(path.delimiter).filter(Boolean);
-  const extensions = process.platform === "win32" ? (env.PATHEXT ?? ".EXE;.CMD;.BAT").split(";") : [""];
-  return (lesson.requires ?? []).filter((name) => !dirs.some((dir) => extensions.some((ext) => existsSync(path.join(dir, name + ext)))));
+  return missingExecutables(lesson.requires ?? [], env);
 }
 
 export interface CheckOptions {

@@ -18,6 +18,7 @@ import { type Lesson, describeStubs, lessonLabel } from "./lessons.ts";
 import { symbols } from "./output.ts";
 import { type Aborted, type Failure, type SourceLocation, type TestOutcome, type Unhandled, heapLimitMb } from "./run-tests.ts";
 import { type WorkbookState, currentLesson, lessonState, lessonStatus, lessonsDone } from "./state.ts";
+import { installHint } from "./requires.ts";
 import type { HintTaken } from "./workbook.ts";
 
 // Every sentence a learner reads about a lesson: how a check reads in the terminal (the lesson,
@@ -346,19 +347,9 @@ export function wrapText(text: string, width: number, indentBy = 2): string[] {
   return lines.map((line) => `${" ".repeat(indentBy)}${line}`.trimEnd());
 }
 
-/** One line: what the lesson needs installed, and how to install it. */
-export function missingRequirementsLine(lesson: Lesson, missing: string[]): string {
+/** One line: what the lesson needs installed, how to install it, and what to run then. */
+export function missingRequirementsLine(lesson: Lesson, missing: readonly string[], then = `npm run check ${lesson.id}`): string {
   const names = missing.join(" and ");
-  const apt = missing.map((name) => installNames[name]?.apt ?? name).join(" ");
-  const brew = missing.map((name) => installNames[name]?.brew ?? name).join(" ");
-  const install = `sudo apt-get install ${apt} (Debian/Ubuntu) or brew install ${brew} (macOS)`;
-  return `${lessonLabel(lesson)} needs ${names}, which ${missing.length === 1 ? "is" : "are"} not installed: ${install}, then npm run check ${lesson.id}`;
+  const install = missing.map(installHint).join("; ");
+  return `${lessonLabel(lesson)} needs ${names}, which ${missing.length === 1 ? "is" : "are"} not installed: ${install}, then ${then}`;
 }
-
-// The package that brings an executable, where its name differs from the executable's.
-const installNames: Record<string, { apt: string; brew: string }> = {
-  "redis-server": { apt: "redis-server", brew: "redis" },
-  psql: { apt: "postgresql-client", brew: "libpq" },
-  postgres: { apt: "postgresql", brew: "postgresql" },
-  chromium: { apt: "chromium", brew: "--cask chromium" },
-};

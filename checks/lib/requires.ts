@@ -1,10 +1,10 @@
 import { accessSync, constants } from "node:fs";
 import path from "node:path";
 import type { Env } from "./env.ts";
-import type { Lesson } from "./lessons.ts";
 
 // A lesson may need a program installed on the machine (lesson.json "requires", e.g.
-// ["redis-server"]). These say which ones are missing from PATH and how to install them.
+// ["redis-server"]). These say which ones are missing from PATH and how to install them; the
+// renderer words the line a learner reads.
 
 const INSTALL_HINTS: Record<string, string> = {
   "redis-server": "sudo apt-get install redis-server (Debian/Ubuntu) or brew install redis (macOS)",
@@ -30,12 +30,6 @@ export function missingExecutables(names: readonly string[], env: Env): string[]
 
 export function installHint(name: string): string {
   return INSTALL_HINTS[name] ?? `install ${name} so that it is on PATH`;
-}
-
-/** One line: what the lesson needs that is missing, and how to install it. */
-export function missingRequirementsLine(lesson: Lesson, missing: readonly string[]): string {
-  const needs = missing.length === 1 ? `${missing[0]}, which is not installed` : `${missing.join(", ")}, which are not installed`;
-  return `${lesson.id} ${lesson.pattern}: needs ${needs}. To install it: ${missing.map(installHint).join("; ")}.`;
 }
 
 /** True when a missing program must fail the run rather than skip the lesson (CI sets it). */

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { describe } from "vitest";
+import { INSTALL_HINTS } from "../scripts/local-services";
 
 // A throwaway redis-server for tests: its own free port on 127.0.0.1, its own temporary folder,
 // nothing written to disk, stopped (and its folder deleted) when the test file ends. Tests that
@@ -12,7 +13,7 @@ import { describe } from "vitest";
 // (solutions/testing/services-setup.ts), and with WORKBOOK_REQUIRE_SERVICES=1 (CI) a missing
 // redis-server is a failure instead.
 
-export const REDIS_INSTALL_HINT = "sudo apt-get install redis-server (Debian/Ubuntu) or brew install redis (macOS)";
+export const REDIS_INSTALL_HINT = INSTALL_HINTS["redis-server"];
 
 let installed: boolean | undefined;
 
