@@ -2,6 +2,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { findRoot } from "./cli.ts";
 import { readState } from "./lib/state.ts";
+import { startTestRoom } from "./room/test-room.ts";
 import { type FixtureWorkbook, cleanEnv, createFixtureWorkbook, runCli } from "./testing/fixture-workbook.ts";
 
 let workbook: FixtureWorkbook;
@@ -34,7 +35,7 @@ describe("the workbook CLI", () => {
   it.each([
     [["explode"], 'Unknown command "explode". Commands: check, watch, hint, progress, diff, reset, solve, verify, report.\n'],
     [[], "No command given. Commands: check, watch, hint, progress, diff, reset, solve, verify, report.\n"],
-    [["check", "--fast"], "Unknown option --fast. Usage: npm run check [lesson] [--json]\n"],
+    [["check", "--fast"], 'Unknown option --fast. Usage: npm run check [lesson] [--json] [--room <join link> --name "Ana"]\n'],
     [["progress", "lesson-1"], 'Unexpected argument "lesson-1". Usage: npm run progress\n'],
   ])("answers %j with one line and exit code 2", async (argv, stderr) => {
     workbook = createFixtureWorkbook();
@@ -122,5 +123,21 @@ describe("findRoot", () => {
 
   it("falls back when no folder above is a workbook", () => {
     expect(findRoot(path.parse(process.cwd()).root, "/fallback")).toBe("/fallback");
+  });
+
+  it("reports a verdict to the room it joins with --room and --name, and remembers the room for the next command", async () => {
+    workbook = createFixtureWorkbook();
+    const room = await startTestRoom();
+    try {
+      const joined = await workbook.run(["hint", "lesson-2", "--room", room.joinUrl, "--name", "Ana"]);
+      expect(joined.code).toBe(0);
+      expect(joined.stdout).toContain("Joined the room at");
+      const [ana] = room.store.list();
+      expect(ana).toMatchObject({ name: "Ana", lessons: { "lesson-2": { hintsUsed: 1 } } });
+      expect(await workbook.run(["hint", "lesson-2"])).toMatchObject({ code: 0 });
+      expect(room.store.list()[0]).toMatchObject({ id: ana!.id, lessons: { "lesson-2": { hintsUsed: 2 } } });
+    } finally {
+      await room.remove();
+    }
   });
 });

@@ -3,11 +3,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type CommandSpec, type ParsedArgs, parseArgs } from "./lib/args.ts";
 import { type Context, type InputLike, terminalAsk } from "./lib/context.ts";
-import { type WritableLike, createOutput } from "./lib/output.ts";
+import { type Output, type WritableLike, createOutput } from "./lib/output.ts";
 import { prestartTestHost, learnerPool } from "./lib/run-tests.ts";
 import { UserError } from "./lib/user-error.ts";
 import type { StatusListener } from "./lib/workbook.ts";
 import type { Env } from "./lib/env.ts";
+import type { RoomReporter } from "./room/client.ts";
+import { roomFile } from "./room/settings.ts";
 
 // The workbook CLI: `npm run <command>` → node checks/launch.mjs <command> [arguments], which runs
 // this file bundled. Each command lives in checks/commands/ and is loaded only when used, so
@@ -15,14 +17,19 @@ import type { Env } from "./lib/env.ts";
 
 type Command = CommandSpec & { run: () => Promise<(ctx: Context, args: ParsedArgs) => Promise<number>> };
 
+// The commands whose verdicts a trainer's room hears (after `--room <join link> --name "Ana"` once,
+// or WORKBOOK_ROOM and WORKBOOK_NAME; .workbook/room.json remembers the room for later commands).
+const roomOptions = ["room", "name"];
+const reportsToRoom = new Set(["check", "watch", "hint", "reset", "solve"]);
+
 const commands: Command[] = [
-  { name: "check", script: "check", usage: "npm run check [lesson] [--json]", flags: ["json"], options: [], maxPositionals: 1, run: async () => (await import("./commands/check.ts")).check },
-  { name: "watch", script: "start", usage: "npm start [lesson] [-- --poll]", flags: ["poll"], options: [], maxPositionals: 1, run: async () => (await import("./commands/watch.ts")).watch },
-  { name: "hint", script: "hint", usage: "npm run hint [lesson]", flags: [], options: [], maxPositionals: 1, run: async () => (await import("./commands/hint.ts")).hint },
+  { name: "check", script: "check", usage: "npm run check [lesson] [--json] [--room <join link> --name \"Ana\"]", flags: ["json"], options: roomOptions, maxPositionals: 1, run: async () => (await import("./commands/check.ts")).check },
+  { name: "watch", script: "start", usage: "npm start [lesson] [-- --poll] [-- --room <join link> --name \"Ana\"]", flags: ["poll"], options: roomOptions, maxPositionals: 1, run: async () => (await import("./commands/watch.ts")).watch },
+  { name: "hint", script: "hint", usage: "npm run hint [lesson]", flags: [], options: roomOptions, maxPositionals: 1, run: async () => (await import("./commands/hint.ts")).hint },
   { name: "progress", script: "progress", usage: "npm run progress", flags: [], options: [], maxPositionals: 0, run: async () => (await import("./commands/progress.ts")).progress },
   { name: "diff", script: "diff", usage: "npm run diff [lesson]", flags: [], options: [], maxPositionals: 1, run: async () => (await import("./commands/diff.ts")).diff },
-  { name: "reset", script: "reset", usage: "npm run reset [lesson] [--yes]", flags: ["yes"], options: [], maxPositionals: 1, run: async () => (await import("./commands/reset.ts")).reset },
-  { name: "solve", script: "solve", usage: "npm run solve [lesson] [--through lesson-N] [--yes]", flags: ["yes"], options: ["through"], maxPositionals: 1, run: async () => (await import("./commands/solve.ts")).solve },
+  { name: "reset", script: "reset", usage: "npm run reset [lesson] [--yes]", flags: ["yes"], options: roomOptions, maxPositionals: 1, run: async () => (await import("./commands/reset.ts")).reset },
+  { name: "solve", script: "solve", usage: "npm run solve [lesson] [--through lesson-N] [--yes]", flags: ["yes"], options: ["through", ...roomOptions], maxPositionals: 1, run: async () => (await import("./commands/solve.ts")).solve },
   { name: "verify", script: "verify", usage: "npm run verify [--lesson lesson-N] [--json]", flags: ["json"], options: ["lesson"], maxPositionals: 0, run: async () => (await import("./commands/verify.ts")).verify },
   { name: "report", script: "report", usage: "npm run report [--json] [--name \"Ana\"] [--out file] [--fresh]", flags: ["fresh", "json"], options: ["out", "name"], maxPositionals: 0, run: async () => (await import("./commands/report.ts")).report },
 ];
@@ -54,16 +61,24 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       out.line(`Usage: ${command.usage}`);
       return 0;
     }
+    const root = realpathSync(io.root);
+    const room = io.onStatus || !reportsToRoom.has(command.name) ? undefined : await joinRoom(root, args, io.env, out);
+    const onStatus = io.onStatus ?? room;
     const ctx: Context = {
-      root: realpathSync(io.root),
+      root,
       out,
       env: io.env,
       stdin: io.stdin,
       now: io.now ?? (() => new Date()),
       ask: io.ask ?? terminalAsk(io.stdin as NodeJS.ReadableStream, io.stdout as NodeJS.WritableStream),
-      ...(io.onStatus && { onStatus: io.onStatus }),
+      ...(onStatus && { onStatus }),
     };
-    return await (await command.run())(ctx, args);
+    try {
+      return await (await command.run())(ctx, args);
+    } finally {
+      // The last verdict's status, sent before the process exits; at most the room's one timeout.
+      await room?.flush();
+    }
   } catch (error) {
     if (error instanceof UserError) {
       out.error(error.message);
@@ -73,6 +88,16 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (io.env.WORKBOOK_DEBUG) io.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
     return 70;
   }
+}
+
+/** The room this learner reports to, if any: joined (or renamed) now, or remembered from before. */
+async function joinRoom(root: string, args: ParsedArgs, env: Env, out: Output): Promise<RoomReporter | undefined> {
+  const room = args.options.get("room");
+  const name = args.options.get("name");
+  // Outside a room nothing of the room's is even loaded, so the commands stay quick.
+  if (room === undefined && name === undefined && !env.WORKBOOK_ROOM && !existsSync(path.join(root, roomFile))) return undefined;
+  const { connectRoom } = await import("./room/connect.ts");
+  return connectRoom({ root, room, name, env, say: (line) => out.line(line), warn: (line) => out.warn(line) });
 }
 
 /** The project root: the nearest folder up from `start` with a package.json and a lessons/ folder. */
