@@ -121,14 +121,20 @@ export type MistakeVerdict =
 export function judgeMistake(mistake: Mistake, first: FirstFailure | undefined): MistakeVerdict {
   if (!first) return { caught: false, reason: "every test passes" };
   if (first.kind === "type") return { caught: false, reason: `it does not type-check at ${mistake.stubFile}:${first.diagnostic.line}: ${firstLine(first.diagnostic.message)}` };
-  if (first.kind === "load") return { caught: false, reason: `${first.error.file || "a test file"} cannot load: ${firstLine(first.error.failure.message)}` };
+  const expected = mistake.firstFailure;
+  const wanted = "test" in expected ? `a test named like “${expected.test}”` : `a message containing “${expected.message}”`;
+  if (first.kind === "load") {
+    // An error outside any test (an unhandled rejection) is shown before any test: only its message can point at the cause.
+    const { file, failure } = first.error;
+    if ("message" in expected && contains(failure.message, expected.message)) return { caught: true };
+    const what = file ? `${file} cannot load` : `an error outside any test comes first (${failure.errorName})`;
+    return { caught: false, reason: `${what}: ${firstLine(failure.message.trim())}, not ${wanted}` };
+  }
   const { test } = first;
   const message = test.failure?.message ?? "";
-  const expected = mistake.firstFailure;
   const matches = "test" in expected ? contains(test.fullName, expected.test) : contains(message, expected.message);
   if (matches) return { caught: true };
-  const wanted = "test" in expected ? `a test named like “${expected.test}”` : `a message containing “${expected.message}”`;
-  return { caught: false, reason: `the first failure is “${test.fullName}” (${firstLine(message)}), not ${wanted}` };
+  return { caught: false, reason: `the first failure is “${test.fullName}” (${firstLine(message.trim())}), not ${wanted}` };
 }
 
 function contains(text: string, words: string): boolean {
