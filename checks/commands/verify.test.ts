@@ -91,7 +91,7 @@ describe("npm run verify", () => {
       const { code, stdout } = await workbook.run(["verify", "--lesson", "lesson-2", "--json"]);
       expect(code).toBe(1);
       expect(JSON.parse(stdout)).toEqual({
-        lessons: [{ id: "lesson-2", label: "lesson-2 two", tests: 2, passed: false, problems: ["“add › adds two numbers” passes on the committed stub (lessons/lesson-2-two/adder.test.ts)"] }],
+        lessons: [{ id: "lesson-2", label: "lesson-2 two", tests: 2, mistakesCaught: 0, mistakesTotal: 0, passed: false, problems: ["“add › adds two numbers” passes on the committed stub (lessons/lesson-2-two/adder.test.ts)"] }],
         problems: [],
         passed: 0,
         failed: 1,
@@ -106,6 +106,57 @@ describe("npm run verify", () => {
     expect(code).toBe(1);
     expect(stdout).toContain("✗ lessons/lesson-3-draft\n    has no lesson.json\n");
     expect(lastLine(stdout)).toBe("2 passed, 1 failed");
+  });
+});
+
+describe("npm run verify with a mistake catalogue", () => {
+  const dir = "checks/mistakes/lesson-1-adder";
+  const adder = (body: string, mistake: string) => `// Mistake: ${mistake}\nexport function add(a: number, b: number): number {\n  return ${body};\n}\n`;
+  const caught = [
+    ["subtracts.ts", "a - b", "Subtracts instead of adding.", { test: "adds two numbers" }],
+    ["multiplies.ts", "a * b", "Multiplies instead of adding.", { test: "adds two numbers" }],
+    ["drops-the-sign.ts", "a + Math.abs(b)", "Adds the size of b, whatever its sign.", { test: "adds a negative number" }],
+    ["returns-b.ts", "b", "Returns b alone.", { message: "expected 3 to be 5" }],
+  ] as const;
+  function writeCatalogue(mistakes: readonly (readonly [string, string, string, Record<string, string>])[]) {
+    for (const [file, body, note] of mistakes) workbook.write(`${dir}/${file}`, adder(body, note));
+    const entries = mistakes.map(([file, , note, firstFailure]) => ({ file, stub: "adder.ts", note, firstFailure }));
+    workbook.write(`${dir}/mistakes.json`, JSON.stringify(entries, null, 2));
+  }
+
+  it("proves every mistake fails a test, first where its entry says, and --json counts them", async () => {
+    workbook = createFixtureWorkbook();
+    writeCatalogue([...caught, ["returns-a.ts", "a", "Returns a alone.", { test: "adds two numbers" }], ["adds-one-more.ts", "a + b + 1", "Adds one too many.", { test: "adds two numbers" }]]);
+    const { code, stdout } = await workbook.run(["verify", "--lesson", "lesson-1", "--json"]);
+    expect(JSON.parse(stdout)).toEqual({
+      lessons: [{ id: "lesson-1", label: "lesson-1 adder", tests: 2, mistakesCaught: 6, mistakesTotal: 6, passed: true, problems: [] }],
+      problems: [],
+      passed: 1,
+      failed: 0,
+    });
+    expect(code).toBe(0);
+    expect(workbook.read("lessons/lesson-1-adder/adder.ts"), "the stub on disk is never touched").toBe(adderLesson.files["adder.ts"]);
+  });
+
+  it("names each mistake that no test catches, that fails elsewhere first, or that does not type-check", async () => {
+    workbook = createFixtureWorkbook();
+    writeCatalogue([
+      ...caught.slice(0, 3),
+      ["swaps-the-operands.ts", "b + a", "Swaps the operands, which addition does not mind.", { test: "adds two numbers" }],
+      ["subtracts-too.ts", "a - b", "Subtracts instead of adding.", { test: "adds a negative number" }],
+      ["returns-text.ts", "String(a + b)", "Returns the sum as text.", { test: "adds two numbers" }],
+    ]);
+    const { code, stdout } = await workbook.run(["verify"]);
+    expect(code).toBe(1);
+    expect(stdout.trimEnd().split("\n")).toEqual([
+      "✗ lesson-1 adder",
+      `    the mistake ${dir}/swaps-the-operands.ts (Swaps the operands, which addition does not mind.) is not caught: every test passes`,
+      `    the mistake ${dir}/subtracts-too.ts (Subtracts instead of adding.) is not caught: the first failure is “add › adds two numbers” (expected -1 to be 5 // Object.is equality), not a test named like “adds a negative number”`,
+      `    the mistake ${dir}/returns-text.ts (Returns the sum as text.) is not caught: it does not type-check at lessons/lesson-1-adder/adder.ts:3: Type 'string' is not assignable to type 'number'.`,
+      "✗ lesson-2 rate limiter",
+      "    has no mistake catalogue: add checks/mistakes/lesson-2-rate-limiter/mistakes.json with at least 6 mistakes",
+      "0 passed, 2 failed",
+    ]);
   });
 });
 
