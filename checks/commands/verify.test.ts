@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type FixtureWorkbook, adderLesson, createFixtureWorkbook, fixtureLesson, limiterLesson, references } from "../testing/fixture-workbook.ts";
-import { normalizeMarkdown } from "./verify.ts";
 
 let workbook: FixtureWorkbook;
 afterEach(() => workbook?.remove());
@@ -42,9 +41,10 @@ describe("npm run verify", () => {
       ...adderLesson,
       files: { ...adderLesson.files, "adder.ts": "export function add(a: number, b: number): number {\n  return a + Math.abs(b);\n}\n" },
     };
-    // lesson-2: a test fails on the stub through a TypeError, and a hint is missing from the README.
+    // lesson-2: a test fails on the stub through a TypeError, its README has two hints, and its manifest lists hints too.
     const crashing = {
       ...limiterLesson,
+      manifest: { ...limiterLesson.manifest, hints: ["Compare.", "Used against max."] },
       files: {
         ...limiterLesson.files,
         "limiter.test.ts": [
@@ -58,7 +58,7 @@ describe("npm run verify", () => {
           "});",
           "",
         ].join("\n"),
-        "README.md": "# Lesson 2\n\n- Compare.\n- Used against max.\n",
+        "README.md": "# Lesson 2\n\n## Hints\n\n- Compare.\n- Used against max.\n",
       },
     };
     // lesson-3: the reference fails a test, and the stub has a type error.
@@ -74,7 +74,10 @@ describe("npm run verify", () => {
       expect(lines[0]).toBe("✗ lesson-1 adder");
       expect(lines).toContain("    “add › adds two numbers” passes on the committed stub (lessons/lesson-1-adder/adder.test.ts)");
       expect(lines).toContain("✗ lesson-2 rate limiter");
-      expect(lines).toContain("    hint 3 is not in lessons/lesson-2-rate-limiter/README.md");
+      expect(lines).toContain('    lessons/lesson-2-rate-limiter/README.md has 2 hints in its "Hints" section; a lesson needs 3');
+      expect(lines).toContain(
+        '    lessons/lesson-2-rate-limiter/lesson.json lists hints: they are read from README.md\'s "Hints" section, so remove "hints" from lesson.json',
+      );
       expect(stdout).toMatch(
         /    “describes its answer” fails on the committed stub through TypeError at lessons\/lesson-2-rate-limiter\/limiter\.test\.ts:16:\d+ \(Cannot read properties of undefined \(reading 'text'\)\), not NotImplementedError or an assertion\n/,
       );
@@ -157,17 +160,6 @@ describe("npm run verify with a mistake catalogue", () => {
       "    has no mistake catalogue: add checks/mistakes/lesson-2-rate-limiter/mistakes.json with at least 6 mistakes",
       "0 passed, 2 failed",
     ]);
-  });
-});
-
-describe("normalizeMarkdown", () => {
-  it.each([
-    ["Return `a + b`.", "Return a + b."],
-    ["Used against **max**.", "Used against max."],
-    ["See [the docs](https://example.com)\n  and   more", "See the docs and more"],
-    ["> quoted\n> hint", "quoted hint"],
-  ])("reads %j as %j", (markdown, text) => {
-    expect(normalizeMarkdown(markdown)).toBe(text);
   });
 });
 
