@@ -59,7 +59,7 @@ describe("GET /api/users/[id]", () => {
     const response = await get(bob.id, aliceToken);
 
     expect(response.status).toBe(403);
-    expect((await response.json()).error.code).toBe("FORBIDDEN");
+    expect((await response.json()).error?.code).toBe("FORBIDDEN");
   });
 
   it("answers 403, not 404, to a user asking for an id that does not exist: existence is not leaked", async () => {
@@ -224,7 +224,7 @@ describe("DELETE /api/users/[id]", () => {
     const response = await remove(admin.id, adminToken);
 
     expect(response.status).toBe(409);
-    expect((await response.json()).error.code).toBe("CONFLICT");
+    expect((await response.json()).error?.code).toBe("CONFLICT");
     expect(await row(admin.id)).not.toBeNull();
   });
 
@@ -266,7 +266,7 @@ describe("every /api/users/[id] method", () => {
     const [missing, bad] = [await call(alice.id), await call(alice.id, "not-a-jwt")];
 
     expect([missing.status, bad.status]).toEqual([401, 401]);
-    expect((await missing.json()).error.message).toBe((await bad.json()).error.message);
+    expect((await missing.json()).error?.message).toBe((await bad.json()).error?.message);
   });
 
   it.each(methods)("%s answers 401, not 400, to a caller without a token asking for an invalid id", async (_, call) => {
@@ -278,8 +278,8 @@ describe("every /api/users/[id] method", () => {
   it.each(methods)("%s sets x-request-id and names it in an error body", async (_, call) => {
     const response = await call(MISSING_ID, adminToken);
 
-    expect(response.headers.get("x-request-id")).toMatch(UUID);
-    expect((await response.json()).error.requestId).toBe(response.headers.get("x-request-id"));
+    expect(response.headers.get("x-request-id"), "every response needs a UUID in its x-request-id header").toEqual(expect.stringMatching(UUID));
+    expect((await response.json()).error?.requestId, "the error body names the same request id").toBe(response.headers.get("x-request-id"));
   });
 
   it.each([
@@ -290,6 +290,6 @@ describe("every /api/users/[id] method", () => {
     const response = await call();
 
     expect(response.status).toBe(status);
-    expect(response.headers.get("x-request-id")).toMatch(UUID);
+    expect(response.headers.get("x-request-id"), "every response needs a UUID in its x-request-id header").toEqual(expect.stringMatching(UUID));
   });
 });
