@@ -152,7 +152,7 @@ describe("npm run verify with a mistake catalogue", () => {
     const { code, stdout } = await workbook.run(["verify"]);
     expect(code).toBe(1);
     expect(stdout.trimEnd().split("\n")).toEqual([
-      "✗ lesson-1 adder",
+      "✗ lesson-1 adder (its tests catch 3 of the 6 mistakes of its catalogue)",
       `    the mistake ${dir}/swaps-the-operands.ts (Swaps the operands, which addition does not mind.) is not caught: every test passes`,
       `    the mistake ${dir}/subtracts-too.ts (Subtracts instead of adding.) is not caught: the first failure is “add › adds two numbers” (expected -1 to be 5 // Object.is equality), not a test named like “adds a negative number”`,
       `    the mistake ${dir}/returns-text.ts (Returns the sum as text.) is not caught: it does not type-check at lessons/lesson-1-adder/adder.ts:3: Type 'string' is not assignable to type 'number'.`,

@@ -232,7 +232,8 @@ function printVerdicts(ctx: Context, verdicts: LessonVerdict[], globalProblems: 
       ctx.out.line(`${c.green(symbols.pass)} ${verdict.label}: ${verdict.tests} tests fail on the stub and pass on the reference; the stub type-checks${caught}`);
       continue;
     }
-    ctx.out.line(`${c.red(symbols.fail)} ${verdict.label}`);
+    const caught = verdict.mistakesTotal > 0 ? ` (its tests catch ${verdict.mistakesCaught} of the ${verdict.mistakesTotal} mistakes of its catalogue)` : "";
+    ctx.out.line(`${c.red(symbols.fail)} ${verdict.label}${caught}`);
     for (const problem of verdict.problems) ctx.out.line(`    ${problem}`);
   }
   if (globalProblems.length > 0) {
