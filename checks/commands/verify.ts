@@ -7,7 +7,7 @@ import { type Lesson, type LessonProblem, lessonLabel, loadLessons, resolveLesso
 import { symbols } from "../lib/output.ts";
 import { type PristineStub, createPristineMirror, pristineStubs } from "../lib/pristine.ts";
 import { type Catalogue, type Mistake, firstFailureOf, hasCatalogues, judgeMistake, loadCatalogue } from "../lib/mistakes.ts";
-import { type RunResult, type TestHost, type TestOutcome, startTestHost, takeTestHost } from "../lib/run-tests.ts";
+import { type RunResult, type TestHost, type TestOutcome, runTests, startTestHost, takeTestHost } from "../lib/run-tests.ts";
 import { type TypeDiagnostic, typecheck } from "../lib/typecheck.ts";
 import { UserError } from "../lib/user-error.ts";
 
@@ -60,7 +60,7 @@ export async function verify(ctx: Context, args: ParsedArgs): Promise<number> {
     if (runnable.length > 0) {
       const [onStub, onReference, typeErrors] = await Promise.all([
         stubHost!.run(tests, { pristine: Object.fromEntries(stubs.map((s) => [s.file, s.content])) }),
-        runOnce(ctx.root, "reference", tests),
+        runTests(ctx.root, "reference", tests),
         typecheckPristine(ctx.root, runnable, stubs),
       ]);
       for (const lesson of runnable) {
@@ -163,15 +163,6 @@ export function referenceProblems(run: RunResult, files: Set<string>): string[] 
     problems.push(`“${test.fullName}” ${test.status === "failed" ? `fails with the reference${where}: ${firstLine(test.failure!.message)}` : "is skipped"}`);
   }
   return problems;
-}
-
-async function runOnce(root: string, target: "stub" | "reference", tests: string[]): Promise<RunResult> {
-  const host = startTestHost(root, target);
-  try {
-    return await host.run(tests);
-  } finally {
-    host.close();
-  }
 }
 
 type CatalogueJob = { lesson: Lesson; mistake: Mistake };
