@@ -71,14 +71,14 @@ describe("POST /api/users", () => {
     const response = await post({ token: adminToken, body: { ...alice, role: "admin" } });
 
     expect(response.status).toBe(201);
-    expect((await response.json()).user.role).toBe("admin");
+    expect((await response.json()).user?.role).toBe("admin");
     expect((await prisma.user.findUnique({ where: { email: alice.email } }))?.role).toBe("admin");
   });
 
   it("stores the email trimmed and lower-cased", async () => {
     const response = await post({ token: adminToken, body: { name: "Bob", email: "  Bob@Example.COM " } });
 
-    expect((await response.json()).user.email).toBe("bob@example.com");
+    expect((await response.json()).user?.email).toBe("bob@example.com");
     expect(await prisma.user.findUnique({ where: { email: "bob@example.com" } })).not.toBeNull();
   });
 
