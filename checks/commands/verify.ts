@@ -186,12 +186,23 @@ async function runCatalogue(root: string, jobs: CatalogueJob[], hosts: TestHost[
           const stub = `${lesson.dir}/${file.stub}`;
           pristine[stub] = stub === mistake.stubFile ? mistake.content : readFileSync(path.join(root, file.reference), "utf8");
         }
-        runs[i] = await host.run(testPaths(lesson), { pristine });
+        runs[i] = await host.run(testsOf(root, lesson, mistake.stubFile), { pristine });
       }
     }),
   );
   const diagnostics = await typeErrors;
   return jobs.map((job, i) => ({ ...job, verdict: judgeMistake(job.mistake, firstFailureOf(job.lesson, runs[i]!, diagnostics[i]!)) }));
+}
+
+/**
+ * The lesson's test files that import this stub: only they can reach it (everything else a test
+ * imports comes from solutions/), so the others would pass and only cost time.
+ */
+function testsOf(root: string, lesson: Lesson, stubFile: string): string[] {
+  const name = path.basename(stubFile, ".ts");
+  const importsIt = new RegExp(`from\\s+["']\\./${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\.ts)?["']`);
+  const tests = testPaths(lesson).filter((test) => importsIt.test(readFileSync(path.join(root, test), "utf8")));
+  return tests.length > 0 ? tests : testPaths(lesson);
 }
 
 async function typecheckMistakes(root: string, jobs: CatalogueJob[]): Promise<TypeDiagnostic[][]> {
