@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { loadLessons } from "../lib/lessons.ts";
 import { type FixtureWorkbook, adderLesson, createFixtureWorkbook, fixtureLesson, limiterLesson, references } from "../testing/fixture-workbook.ts";
+import { testsOf } from "./verify.ts";
 
 let workbook: FixtureWorkbook;
 afterEach(() => workbook?.remove());
@@ -160,6 +162,26 @@ describe("npm run verify with a mistake catalogue", () => {
       "    has no mistake catalogue: add checks/mistakes/lesson-2-rate-limiter/mistakes.json with at least 6 mistakes",
       "0 passed, 2 failed",
     ]);
+  });
+});
+
+describe("testsOf", () => {
+  it("runs a mistake only against the lesson's test files that import its stub, else against all of them", () => {
+    const routes = {
+      folder: "lesson-1-routes",
+      manifest: { ...adderLesson.manifest, files: [{ stub: "users.ts", reference: "solutions/adder.ts" }, { stub: "user-by-id.ts", reference: "solutions/adder.ts" }], tests: ["users.test.ts", "user-by-id.test.ts", "both.test.ts"] },
+      files: {
+        "users.test.ts": 'import { GET } from "./users";\n',
+        "user-by-id.test.ts": "import { GET } from './user-by-id.ts';\n",
+        "both.test.ts": 'import { GET } from "./users";\nimport { DELETE } from "./user-by-id";\n',
+      },
+    };
+    workbook = createFixtureWorkbook([routes], { git: false });
+    const [lesson] = loadLessons(workbook.root).lessons;
+    const dir = "lessons/lesson-1-routes";
+    expect(testsOf(workbook.root, lesson!, `${dir}/users.ts`)).toEqual([`${dir}/users.test.ts`, `${dir}/both.test.ts`]);
+    expect(testsOf(workbook.root, lesson!, `${dir}/user-by-id.ts`)).toEqual([`${dir}/user-by-id.test.ts`, `${dir}/both.test.ts`]);
+    expect(testsOf(workbook.root, lesson!, `${dir}/unused.ts`), "no test imports it: run them all").toHaveLength(3);
   });
 });
 

@@ -198,7 +198,7 @@ async function runCatalogue(root: string, jobs: CatalogueJob[], hosts: TestHost[
  * The lesson's test files that import this stub: only they can reach it (everything else a test
  * imports comes from solutions/), so the others would pass and only cost time.
  */
-function testsOf(root: string, lesson: Lesson, stubFile: string): string[] {
+export function testsOf(root: string, lesson: Lesson, stubFile: string): string[] {
   const name = path.basename(stubFile, ".ts");
   const importsIt = new RegExp(`from\\s+["']\\./${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\.ts)?["']`);
   const tests = testPaths(lesson).filter((test) => importsIt.test(readFileSync(path.join(root, test), "utf8")));
