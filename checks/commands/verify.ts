@@ -6,9 +6,10 @@ import type { Context } from "../lib/context.ts";
 import { type Lesson, type LessonProblem, lessonLabel, loadLessons, resolveLesson, testPaths } from "../lib/lessons.ts";
 import { symbols } from "../lib/output.ts";
 import { type PristineStub, createPristineMirror, pristineStubs } from "../lib/pristine.ts";
+import { type Catalogue, type Mistake, firstFailureOf, hasCatalogues, judgeMistake, loadCatalogue } from "../lib/mistakes.ts";
 import { missingRequirementsLine } from "../lib/render-check.ts";
 import { missingExecutables, servicesRequired } from "../lib/requires.ts";
-import { type RunResult, type TestOutcome, runTests } from "../lib/run-tests.ts";
+import { type RunResult, type TestHost, type TestOutcome, runTests, startTestHost, takeTestHost } from "../lib/run-tests.ts";
 import { type TypeDiagnostic, typecheck } from "../lib/typecheck.ts";
 import { UserError } from "../lib/user-error.ts";
 
@@ -17,8 +18,11 @@ import { UserError } from "../lib/user-error.ts";
 //     through an import, syntax, reference or type error;
 //  2. every test passes with the reference mapped in place of the stub;
 //  3. the committed stub and its tests type-check;
-//  and the manifest holds together: its files exist, three hints, each one in the README.
-// One vitest run per mode over all lessons (both at once, beside one type-check), not one per lesson.
+//  4. every mistake in the lesson's catalogue (checks/mistakes/<lesson folder>/) type-checks at its
+//     stub's path, fails at least one test, and the first failure points at its cause;
+//  and the manifest holds together: its files exist, and the README has three hints.
+// One vitest run per mode over all lessons (both at once, beside one type-check), not one per
+// lesson; then one run per mistake, on two resident hosts that take turns through the catalogue.
 
 const allowedOnStub = new Set(["NotImplementedError", "AssertionError"]);
 
@@ -26,13 +30,19 @@ export interface LessonVerdict {
   id: string;
   label: string;
   tests: number;
+  mistakesCaught: number;
+  mistakesTotal: number;
   problems: string[];
 }
 
 export async function verify(ctx: Context, args: ParsedArgs): Promise<number> {
   const selected = selectLessons(ctx.root, args.options.get("lesson"));
   const { lessons, skipped, brokenFolders } = withRequirements(ctx, selected);
-  const verdicts = new Map<string, LessonVerdict>(lessons.map((l) => [l.id, { id: l.id, label: lessonLabel(l), tests: 0, problems: manifestProblems(ctx.root, l) }]));
+  const verdicts = new Map<string, LessonVerdict>(
+    lessons.map((l) => [l.id, { id: l.id, label: lessonLabel(l), tests: 0, mistakesCaught: 0, mistakesTotal: 0, problems: manifestProblems(ctx.root, l) }]),
+  );
+  const catalogues = new Map<string, Catalogue>(hasCatalogues(ctx.root) ? lessons.map((l) => [l.id, loadCatalogue(ctx.root, l)]) : []);
+  for (const [id, catalogue] of catalogues) verdicts.get(id)!.problems.push(...catalogue.problems);
   const pristine = new Map<string, PristineStub[]>();
   for (const lesson of lessons) {
     const { stubs, problems } = pristineStubs(ctx.root, lesson);
@@ -45,30 +55,48 @@ export async function verify(ctx: Context, args: ParsedArgs): Promise<number> {
   const stubs = runnable.flatMap((lesson) => pristine.get(lesson.id)!);
   const tests = runnable.flatMap(testPaths);
   const globalProblems: string[] = [];
-  if (runnable.length > 0) {
-    const [onStub, onReference, typeErrors] = await Promise.all([
-      runTests(ctx.root, "stub", tests, { pristine: Object.fromEntries(stubs.map((s) => [s.file, s.content])) }),
-      runTests(ctx.root, "reference", tests),
-      typecheckPristine(ctx.root, runnable, stubs),
-    ]);
-    for (const lesson of runnable) {
-      const verdict = verdicts.get(lesson.id)!;
-      const files = new Set(testPaths(lesson));
-      verdict.tests = onReference.tests.filter((t) => files.has(t.file)).length;
-      verdict.problems.push(
-        ...stubProblems(onStub, files),
-        ...referenceProblems(onReference, files),
-        ...typeErrors.filter((d) => d.file.startsWith(`${lesson.dir}/`)).map((d) => `type error in the committed stub's files at ${formatLocation(d)}: ${firstLine(d.message)}`),
+  const mistakes = runnable.flatMap((lesson) => catalogues.get(lesson.id)?.mistakes.map((mistake) => ({ lesson, mistake })) ?? []);
+  const stubHost = runnable.length > 0 ? takeTestHost(ctx.root, "stub") : undefined;
+  // Started now, so its start-up overlaps the runs below.
+  const secondHost = mistakes.length > 1 ? startTestHost(ctx.root, "stub") : undefined;
+  try {
+    if (runnable.length > 0) {
+      const [onStub, onReference, typeErrors] = await Promise.all([
+        stubHost!.run(tests, { pristine: Object.fromEntries(stubs.map((s) => [s.file, s.content])) }),
+        runTests(ctx.root, "reference", tests),
+        typecheckPristine(ctx.root, runnable, stubs),
+      ]);
+      for (const lesson of runnable) {
+        const verdict = verdicts.get(lesson.id)!;
+        const files = new Set(testPaths(lesson));
+        verdict.tests = onReference.tests.filter((t) => files.has(t.file)).length;
+        verdict.problems.push(
+          ...stubProblems(onStub, files),
+          ...referenceProblems(onReference, files),
+          ...typeErrors.filter((d) => d.file.startsWith(`${lesson.dir}/`)).map((d) => `type error in the committed stub's files at ${formatLocation(d)}: ${firstLine(d.message)}`),
+        );
+      }
+      const lessonDirs = runnable.map((l) => `${l.dir}/`);
+      globalProblems.push(
+        ...typeErrors.filter((d) => !lessonDirs.some((dir) => d.file.startsWith(dir))).map((d) => `type error at ${formatLocation(d)}: ${firstLine(d.message)}`),
+        ...[...(onStub.unhandled ?? []), ...(onReference.unhandled ?? [])].map((u) => `an error outside any test: ${firstLine(u.failure.message)}`),
+        ...[onStub.aborted, onReference.aborted].filter((a) => a !== undefined).map((a) => `the tests were stopped (${a.kind}) in ${a.file || "an unknown file"}${a.test ? `, at “${a.test}”` : ""}`),
       );
     }
-    const lessonDirs = runnable.map((l) => `${l.dir}/`);
-    globalProblems.push(
-      ...typeErrors.filter((d) => !lessonDirs.some((dir) => d.file.startsWith(dir))).map((d) => `type error at ${formatLocation(d)}: ${firstLine(d.message)}`),
-      ...[...(onStub.unhandled ?? []), ...(onReference.unhandled ?? [])].map((u) => `an error outside any test: ${firstLine(u.failure.message)}`),
-      ...[onStub.aborted, onReference.aborted].filter((a) => a !== undefined).map((a) => `the tests were stopped (${a.kind}) in ${a.file || "an unknown file"}${a.test ? `, at “${a.test}”` : ""}`),
-    );
+    if (stubHost && mistakes.length > 0) {
+      const results = await runCatalogue(ctx.root, mistakes, [stubHost, ...(secondHost ? [secondHost] : [])]);
+      for (const { lesson, mistake, verdict } of results) {
+        const lessonVerdict = verdicts.get(lesson.id)!;
+        lessonVerdict.mistakesTotal++;
+        if (verdict.caught) lessonVerdict.mistakesCaught++;
+        else lessonVerdict.problems.push(`the mistake ${mistake.path} (${mistake.note}) is not caught: ${verdict.reason}`);
+      }
+    }
+  } finally {
+    stubHost?.close();
+    secondHost?.close();
   }
-  const results = [...verdicts.values(), ...brokenFolders.map((p) => ({ id: p.dir, label: p.dir, tests: 0, problems: [p.message] }))];
+  const results = [...verdicts.values(), ...brokenFolders.map((p) => ({ id: p.dir, label: p.dir, tests: 0, mistakesCaught: 0, mistakesTotal: 0, problems: [p.message] }))];
   for (const line of skipped) ctx.out.warn(`skipped ${line}`);
   const failed = results.filter((v) => v.problems.length > 0).length + (globalProblems.length > 0 ? 1 : 0);
   const passed = results.filter((v) => v.problems.length === 0).length;
@@ -114,23 +142,22 @@ export function manifestProblems(root: string, lesson: Lesson): string[] {
     if (!existsSync(path.join(root, file.reference))) problems.push(`the reference ${file.reference} does not exist`);
   }
   for (const test of testPaths(lesson)) if (!existsSync(path.join(root, test))) problems.push(`the test file ${test} does not exist`);
-  const readme = path.join(root, lesson.dir, "README.md");
-  if (!existsSync(readme)) return [...problems, `${lesson.dir}/README.md does not exist`];
-  const text = normalizeMarkdown(readFileSync(readme, "utf8"));
-  lesson.hints.forEach((hint, i) => {
-    if (!text.includes(normalizeMarkdown(hint))) problems.push(`hint ${i + 1} is not in ${lesson.dir}/README.md`);
-  });
+  if (!existsSync(path.join(root, lesson.dir, "README.md"))) return [...problems, `${lesson.dir}/README.md does not exist`];
+  if (lesson.hints.length !== hintsPerLesson) {
+    problems.push(`${lesson.dir}/README.md has ${lesson.hints.length} hints in its "Hints" section; a lesson needs ${hintsPerLesson}`);
+  }
+  // Hints are written once, in the README: a copy in the manifest would drift from it unseen.
+  if (Object.hasOwn(readManifest(root, lesson), "hints")) {
+    problems.push(`${lesson.dir}/lesson.json lists hints: they are read from README.md's "Hints" section, so remove "hints" from lesson.json`);
+  }
   return problems;
 }
 
-/** Text without markdown's emphasis, code marks, links and quote markers, and with single spaces, so a hint matches however the README formats it. */
-export function normalizeMarkdown(text: string): string {
-  return text
-    .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
-    .replace(/^\s*>\s?/gm, "")
-    .replace(/[`*_]/g, "")
-    .replace(/\s+/g, " ")
-    .trim();
+const hintsPerLesson = 3;
+
+function readManifest(root: string, lesson: Lesson): object {
+  const raw: unknown = JSON.parse(readFileSync(path.join(root, lesson.dir, "lesson.json"), "utf8"));
+  return typeof raw === "object" && raw !== null ? raw : {};
 }
 
 export function stubProblems(run: RunResult, files: Set<string>): string[] {
@@ -161,6 +188,57 @@ export function referenceProblems(run: RunResult, files: Set<string>): string[] 
   return problems;
 }
 
+type CatalogueJob = { lesson: Lesson; mistake: Mistake };
+
+/**
+ * Serves each mistake in place of its stub (the lesson's other stubs as their references, as a
+ * learner who finished them has them) and runs the lesson's tests: the hosts take the mistakes in
+ * turn, each run invalidating what the last one served. All mistakes type-check in one tsc run,
+ * each in a mirror of lessons/ where it stands at its stub's path.
+ */
+async function runCatalogue(root: string, jobs: CatalogueJob[], hosts: TestHost[]) {
+  const queue = [...jobs.keys()];
+  const runs: RunResult[] = [];
+  const typeErrors = typecheckMistakes(root, jobs);
+  await Promise.all(
+    hosts.map(async (host) => {
+      for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+        const { lesson, mistake } = jobs[i]!;
+        const pristine: Record<string, string> = {};
+        for (const file of lesson.files) {
+          const stub = `${lesson.dir}/${file.stub}`;
+          pristine[stub] = stub === mistake.stubFile ? mistake.content : readFileSync(path.join(root, file.reference), "utf8");
+        }
+        runs[i] = await host.run(testsOf(root, lesson, mistake.stubFile), { pristine });
+      }
+    }),
+  );
+  const diagnostics = await typeErrors;
+  return jobs.map((job, i) => ({ ...job, verdict: judgeMistake(job.mistake, firstFailureOf(job.lesson, runs[i]!, diagnostics[i]!)) }));
+}
+
+/**
+ * The lesson's test files that import this stub: only they can reach it (everything else a test
+ * imports comes from solutions/), so the others would pass and only cost time.
+ */
+export function testsOf(root: string, lesson: Lesson, stubFile: string): string[] {
+  const name = path.basename(stubFile, ".ts");
+  const importsIt = new RegExp(`from\\s+["']\\./${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\.ts)?["']`);
+  const tests = testPaths(lesson).filter((test) => importsIt.test(readFileSync(path.join(root, test), "utf8")));
+  return tests.length > 0 ? tests : testPaths(lesson);
+}
+
+async function typecheckMistakes(root: string, jobs: CatalogueJob[]): Promise<TypeDiagnostic[][]> {
+  const mirrors = jobs.map(({ mistake }) => createPristineMirror(root, [{ file: mistake.stubFile, content: mistake.content }]));
+  try {
+    const files = jobs.flatMap(({ lesson, mistake }, i) => [mistake.stubFile, ...testPaths(lesson)].map((file) => `${mirrors[i]!.dir}/${file}`));
+    const all = await typecheck({ root, files });
+    return mirrors.map((mirror) => all.filter((d) => d.file.startsWith(`${mirror.dir}/`)).map((d) => ({ ...d, file: d.file.slice(mirror.dir.length + 1) })));
+  } finally {
+    for (const mirror of mirrors) mirror.remove();
+  }
+}
+
 async function typecheckPristine(root: string, lessons: Lesson[], stubs: PristineStub[]): Promise<TypeDiagnostic[]> {
   const mirror = createPristineMirror(root, stubs);
   try {
@@ -175,10 +253,12 @@ function printVerdicts(ctx: Context, verdicts: LessonVerdict[], globalProblems: 
   const { c } = ctx.out;
   for (const verdict of verdicts) {
     if (verdict.problems.length === 0) {
-      ctx.out.line(`${c.green(symbols.pass)} ${verdict.label}: ${verdict.tests} tests fail on the stub and pass on the reference; the stub type-checks`);
+      const caught = verdict.mistakesTotal > 0 ? `; its tests catch all ${verdict.mistakesTotal} mistakes of its catalogue` : "";
+      ctx.out.line(`${c.green(symbols.pass)} ${verdict.label}: ${verdict.tests} tests fail on the stub and pass on the reference; the stub type-checks${caught}`);
       continue;
     }
-    ctx.out.line(`${c.red(symbols.fail)} ${verdict.label}`);
+    const caught = verdict.mistakesTotal > 0 ? ` (its tests catch ${verdict.mistakesCaught} of the ${verdict.mistakesTotal} mistakes of its catalogue)` : "";
+    ctx.out.line(`${c.red(symbols.fail)} ${verdict.label}${caught}`);
     for (const problem of verdict.problems) ctx.out.line(`    ${problem}`);
   }
   if (globalProblems.length > 0) {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Lesson, loadLessons, resolveLesson } from "./lessons.ts";
+import { type Lesson, loadLessons, parseHints, resolveLesson } from "./lessons.ts";
 import { UserError } from "./user-error.ts";
 
 const roots: string[] = [];
@@ -16,7 +16,6 @@ function manifest(number: number, pattern: string, extra: Record<string, unknown
     minutes: 10,
     files: [{ stub: `${pattern}.ts`, reference: `solutions/${pattern}.ts` }],
     tests: [`${pattern}.test.ts`],
-    hints: ["one", "two", "three"],
     ...extra,
   };
 }
@@ -53,7 +52,6 @@ describe("loadLessons", () => {
   it.each([
     ["a folder without lesson.json", undefined, "has no lesson.json"],
     ["a lesson.json that is not JSON", "{ nope", "lesson.json is not valid JSON"],
-    ["two hints instead of three", manifest(4, "four", { hints: ["a", "b"] }), '"hints" must hold exactly three hints'],
     ["no test files", manifest(4, "four", { tests: [] }), '"tests"'],
     ["an id that is not the folder's", manifest(5, "four"), 'says id "lesson-5" but the folder is lesson-4'],
     ["a requirement that is not an executable's name", manifest(4, "four", { requires: ["redis server; rm -rf"] }), '"requires.0" must name an executable'],
@@ -72,6 +70,12 @@ describe("loadLessons", () => {
     expect(loadLessons(root).lessons.map((l) => l.requires)).toEqual([undefined, ["redis-server"]]);
   });
 
+  it("reads the hints from the lesson's README, and has none without a README", () => {
+    const root = workbook({ "lesson-1-ok": manifest(1, "ok"), "lesson-2-bare": manifest(2, "bare") });
+    writeFileSync(path.join(root, "lessons/lesson-1-ok/README.md"), "# Ok\n\n## Hints\n\n1. Look.\n2. Look closer.\n3. `return 1;`\n");
+    expect(loadLessons(root).lessons.map((l) => l.hints)).toEqual([["Look.", "Look closer.", "`return 1;`"], []]);
+  });
+
   it("ignores folders that are not lesson folders", () => {
     const root = workbook({ "lesson-1-ok": manifest(1, "ok"), shared: undefined });
     expect(loadLessons(root)).toMatchObject({ lessons: [{ id: "lesson-1" }], problems: [] });
@@ -80,7 +84,7 @@ describe("loadLessons", () => {
 
 describe("resolveLesson", () => {
   const lessons = [manifest(1, "errors"), manifest(3, "repository"), manifest(6, "rate limiter")].map(
-    (m): Lesson => ({ ...m, number: Number(m.id.slice(7)), folder: `${m.id}-${m.pattern.replace(" ", "-")}`, dir: `lessons/${m.id}-${m.pattern.replace(" ", "-")}` }),
+    (m): Lesson => ({ ...m, hints: [], number: Number(m.id.slice(7)), folder: `${m.id}-${m.pattern.replace(" ", "-")}`, dir: `lessons/${m.id}-${m.pattern.replace(" ", "-")}` }),
   );
 
   it.each([
@@ -109,5 +113,50 @@ describe("resolveLesson", () => {
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).exitCode).toBe(2);
     expect((error as UserError).message).toBe(`Unknown lesson "${name}". Lessons: lesson-1 errors, lesson-3 repository, lesson-6 rate limiter.`);
+  });
+});
+
+describe("parseHints", () => {
+  it("reads one hint per <details> block of the Hints section, as one line of markdown", () => {
+    const readme = [
+      "# Lesson",
+      "",
+      "<details><summary>Not a hint</summary>outside the section</details>",
+      "",
+      "## Hints",
+      "",
+      "<details><summary>Hint 1</summary>",
+      "",
+      "Start with `a`,",
+      "then **b**.",
+      "",
+      "</details>",
+      "",
+      "<details>",
+      "<summary>Hint 2</summary>",
+      "Second.",
+      "</details>",
+      "",
+      "## In production",
+      "",
+      "<details><summary>Aside</summary>not a hint either</details>",
+    ].join("\r\n");
+    expect(parseHints(readme)).toEqual(["Start with `a`, then **b**.", "Second."]);
+  });
+
+  it("keeps a hint's paragraphs apart and its code block's lines, indented", () => {
+    const readme = "## Hints\n\n<details><summary>Hint 3</summary>\n\nFirst\nparagraph.\n\n```ts\nif (a) {\n  return b;\n}\n```\n\nLast.\n\n</details>\n";
+    expect(parseHints(readme)).toEqual(["First paragraph.\n  if (a) {\n    return b;\n  }\nLast."]);
+  });
+
+  it.each([
+    ["a numbered list", "## Hints\n\nIntro.\n\n1. One.\n2. Two,\n   continued.\n"],
+    ["a bulleted list", "## Hints\n- One.\n* Two, continued.\n"],
+  ])("reads one hint per item of %s when there are no <details> blocks", (_, readme) => {
+    expect(parseHints(readme)).toEqual(["One.", "Two, continued."]);
+  });
+
+  it("finds no hints without a Hints section", () => {
+    expect(parseHints("# Lesson\n\n### Hints\n\n- not at this level\n")).toEqual([]);
   });
 });

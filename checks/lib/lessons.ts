@@ -15,7 +15,6 @@ export const lessonManifestSchema = z.object({
   minutes: z.number().int().positive(),
   files: z.array(z.object({ stub: z.string().min(1), reference: z.string().min(1) })).min(1),
   tests: z.array(z.string().min(1)).min(1),
-  hints: z.array(z.string().min(1)).length(3, "must hold exactly three hints"),
   /** Executables the lesson's tests need on the PATH, e.g. ["redis-server"]. */
   requires: z.array(z.string().regex(/^[\w.+-]+$/, "must name an executable, e.g. redis-server")).optional(),
 });
@@ -24,6 +23,8 @@ export type LessonManifest = z.infer<typeof lessonManifestSchema>;
 export type LessonFile = LessonManifest["files"][number];
 
 export type Lesson = LessonManifest & {
+  /** The hints of the README's "Hints" section, in order: the one place they are written. */
+  hints: string[];
   number: number;
   /** The folder name, e.g. "lesson-3-repository". */
   folder: string;
@@ -85,7 +86,50 @@ function loadLesson(root: string, folder: string): { lesson: Lesson } | { proble
   if (parsed.data.id !== `lesson-${number}`) {
     return { problem: `lesson.json says id "${parsed.data.id}" but the folder is lesson-${number}` };
   }
-  return { lesson: { ...parsed.data, number, folder, dir: `lessons/${folder}` } };
+  return { lesson: { ...parsed.data, hints: readmeHints(root, folder), number, folder, dir: `lessons/${folder}` } };
+}
+
+/**
+ * The hints of a lesson's README: its "## Hints" section holds one `<details>` block per hint
+ * (or, in a plain README, one list item per hint). The README is where a learner reads a hint in
+ * context, so it is the hints' one source; `npm run hint` shows the same text, one at a time.
+ */
+export function readmeHints(root: string, folder: string): string[] {
+  const readme = path.join(root, "lessons", folder, "README.md");
+  if (!existsSync(readme)) return [];
+  return parseHints(readFileSync(readme, "utf8"));
+}
+
+export function parseHints(markdown: string): string[] {
+  const section = /^##\s+Hints\s*$([\s\S]*?)(?=^##\s|(?![\s\S]))/m.exec(markdown.replace(/\r\n/g, "\n"))?.[1] ?? "";
+  const blocks = [...section.matchAll(/<details>\s*<summary>[\s\S]*?<\/summary>([\s\S]*?)<\/details>/g)].map((m) => m[1]!);
+  const items = blocks.length > 0 ? blocks : section.split(/^(?:[-*]|\d+\.)\s+/m).slice(1);
+  return items.map(hintText).filter(Boolean);
+}
+
+/** A hint as terminal text: each paragraph on one line, a fenced code block's lines kept and indented. */
+function hintText(markdown: string): string {
+  const lines: string[] = [];
+  let paragraph: string[] = [];
+  let inCode = false;
+  const endParagraph = () => {
+    if (paragraph.length > 0) lines.push(paragraph.join(" "));
+    paragraph = [];
+  };
+  for (const line of markdown.split("\n")) {
+    if (/^\s*```/.test(line)) {
+      endParagraph();
+      inCode = !inCode;
+    } else if (inCode) {
+      if (line.trim() !== "") lines.push(`  ${line.trimEnd()}`);
+    } else if (line.trim() === "") {
+      endParagraph();
+    } else {
+      paragraph.push(line.trim());
+    }
+  }
+  endParagraph();
+  return lines.join("\n");
 }
 
 export function stubPath(lesson: Lesson, file: LessonFile): string {

@@ -29,13 +29,15 @@ export function pristineStubs(root: string, lesson: Lesson): { stubs: PristineSt
   return { stubs, problems };
 }
 
+let mirrors = 0;
+
 /**
  * A copy of lessons/ at .workbook/pristine-<pid>/lessons with the committed stubs in place, for
  * the type-checker. It sits two folders down like lessons/ itself, and the project's other folders
  * are linked beside it, so the copies' relative imports reach the same files.
  */
-export function createPristineMirror(root: string, stubs: PristineStub[]): { dir: string; remove: () => void } {
-  const dir = `${workbookDir}/pristine-${process.pid}-${Date.now()}`;
+export function createPristineMirror(root: string, stubs: Pick<PristineStub, "file" | "content">[]): { dir: string; remove: () => void } {
+  const dir = `${workbookDir}/pristine-${process.pid}-${Date.now()}-${++mirrors}`;
   const mirror = path.join(root, dir);
   rmSync(mirror, { recursive: true, force: true });
   mkdirSync(mirror, { recursive: true });

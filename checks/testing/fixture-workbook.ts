@@ -28,7 +28,6 @@ export const adderLesson: FixtureLesson = {
     minutes: 5,
     files: [{ stub: "adder.ts", reference: "solutions/adder.ts" }],
     tests: ["adder.test.ts"],
-    hints: ["Use the plus sign.", "Return `a + b`.", "return a + b;"],
   },
   files: {
     "adder.ts": [
@@ -66,7 +65,6 @@ export const limiterLesson: FixtureLesson = {
     minutes: 5,
     files: [{ stub: "limiter.ts", reference: "solutions/limiter.ts" }],
     tests: ["limiter.test.ts"],
-    hints: ["Compare.", "Used against max.", "return used < max;"],
   },
   files: {
     "limiter.ts": [

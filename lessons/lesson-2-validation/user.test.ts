@@ -125,7 +125,7 @@ describe("emailSchema", () => {
 });
 
 describe("createUserSchema", () => {
-  it("accepts the spec's example and gives the role its default, user", () => {
+  it("accepts a name and an email, and gives the role its default, user", () => {
     const input = accepted(createUserSchema, { name: "Alice", email: "alice@example.com" });
     expect(input).toEqual({ name: "Alice", email: "alice@example.com", role: "user" });
     expectTypeOf(input).toEqualTypeOf<CreateUserInput>();

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { AuthUser } from "@/lib/auth";
 import { MemoryCache } from "@/lib/cache";
 import { ApiError } from "@/lib/errors";
-import type { User } from "@/repositories/user-repository";
+import type { User, UserRepository } from "@/repositories/user-repository";
 import { createFakeUserRepository } from "@/testing/fake-user-repository";
 import { createUserService, USERS_CACHE_PREFIX } from "./user-service";
 
@@ -48,6 +48,17 @@ function expectError(error: ApiError, statusCode: number, code: string, message:
 const names = (list: { users: User[] }) => list.users.map((user) => user.name);
 
 type Service = ReturnType<typeof setup>["service"];
+
+/** The repository, with every write waiting for `read` (another request) before it writes. */
+function readingDuringWrites(users: UserRepository, read: () => Promise<unknown>): UserRepository {
+  const after =
+    <A extends unknown[], R>(write: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      await read();
+      return write(...args);
+    };
+  return { ...users, create: after(users.create), update: after(users.update), delete: after(users.delete) };
+}
 
 describe("createUser", () => {
   it("stores the user and returns it with a BigInt id", async () => {
@@ -432,6 +443,21 @@ describe("cache invalidation on writes", () => {
     await write(service);
 
     expect(names(await service.listUsers({ limit: 10 }))).toEqual(expected);
+  });
+
+  // Another request lists the users while the write is in flight, which caches the list as it
+  // was. Dropping the cache before the write leaves that old list cached; after it, it is gone.
+  it.each([
+    ["createUser", (s: Service) => s.createUser({ name: "Carol", email: "carol@example.com", role: "user" }), ["Ada", "Alice", "Bob", "Carol"]],
+    ["updateUser", (s: Service) => s.updateUser(3n, { name: "Robert" }, admin), ["Ada", "Alice", "Robert"]],
+    ["deleteUser", (s: Service) => s.deleteUser(3n), ["Ada", "Alice"]],
+  ])("drops the cache after %s has written, so a read made during the write cannot keep the old data", async (_, write, expected) => {
+    const { users, cache } = setup();
+    const service: Service = createUserService({ users: readingDuringWrites(users, () => service.listUsers({ limit: 10 })), cache, ttlMs: TTL_MS });
+
+    await write(service);
+
+    expect(names(await service.listUsers({ limit: 10 })), "the list read after the write").toEqual(expected);
   });
 
   it.each([

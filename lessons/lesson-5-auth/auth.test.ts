@@ -278,6 +278,19 @@ describe("authenticate", () => {
     ).toEqual({ status: 401, code: "UNAUTHORIZED", message: "Missing or invalid token" });
   });
 
+  it("lets a database outage through instead of answering 401", async () => {
+    const outage = new Error("connect ECONNREFUSED 10.0.0.5:5432");
+    const users = { findById: vi.fn(async (_id: bigint): Promise<User | null> => Promise.reject(outage)) };
+    const outcome = await authenticate(requestWith(`Bearer ${await token()}`), users).then(
+      () => "it resolved",
+      (error: unknown) => {
+        if (error instanceof Error && error.name === "NotImplementedError") throw error;
+        return error;
+      },
+    );
+    expect(outcome, "a database that fails is the server's error (a 500), not a bad token: let it through").toBe(outage);
+  });
+
   it("does not query the database when the token is invalid", async () => {
     const users = fakeUsers();
     await rejection(authenticate(requestWith("Bearer not-a-jwt"), users));

@@ -267,6 +267,13 @@ describe("rateLimit", () => {
     expect(rateLimit(key, 2, 60_000)).toMatchObject({ allowed: true, remaining: 0 });
   });
 
+  it("keeps separate counts for different limits on the same key", () => {
+    const key = freshKey();
+    rateLimit(key, 1, 60_000);
+    expect(rateLimit(key, 5, 60_000)).toMatchObject({ allowed: true, limit: 5, remaining: 4 });
+    expect(rateLimit(key, 1, 30_000)).toMatchObject({ allowed: true, limit: 1, remaining: 0 });
+  });
+
   it("throws a 429 ApiError with Retry-After once the key is over its limit", () => {
     vi.useFakeTimers({ toFake: ["Date"], now: START });
     const key = freshKey();
@@ -284,13 +291,6 @@ describe("rateLimit", () => {
     rateLimit(key, 1, 10_000);
     vi.setSystemTime(START + 10_000);
     expect(rateLimit(key, 1, 10_000).allowed).toBe(true);
-  });
-
-  it("keeps separate counts for different limits on the same key", () => {
-    const key = freshKey();
-    rateLimit(key, 1, 60_000);
-    expect(rateLimit(key, 5, 60_000)).toMatchObject({ allowed: true, limit: 5, remaining: 4 });
-    expect(rateLimit(key, 1, 30_000)).toMatchObject({ allowed: true, limit: 1, remaining: 0 });
   });
 
   it("refuses limits that are not positive integers with a RangeError", () => {

@@ -31,6 +31,12 @@ export class RateLimiter {
   readonly windowMs: number;
   private readonly maxKeys: number;
   private readonly now: () => number;
+  // Already written, with oldest() below: the oldest window, found through one long-lived
+  // iterator. A new Map iterator (`this.windows.keys().next()`) starts at the first slot and steps
+  // over every entry deleted since the Map last compacted itself, so a limiter flooded with new
+  // keys would pay thousands of steps per request. This one only moves forward.
+  private cursor = this.windows.entries();
+  private head: [string, Window] | undefined;
 
   constructor(options: RateLimiterOptions) {
     // TODO: throw a RangeError("max must be a positive integer, got 0") when max or windowMs
@@ -52,7 +58,7 @@ export class RateLimiter {
   // - a key with no window, or whose window has ended (now >= resetAt), starts a new one:
   //   { count: 0, resetAt: now + windowMs }. Delete the key and set it again, so that the Map
   //   keeps its keys in the order their windows started. If the Map already holds maxKeys
-  //   keys, first delete the oldest one (the first key of the Map);
+  //   keys, first delete the oldest one (the key of this.oldest(), below);
   // - add 1 to the count. The request is allowed while count <= max; remaining is what is left
   //   (never below 0); retryAfterSeconds is the time until resetAt in whole seconds, rounded up,
   //   and at least 1.
@@ -61,10 +67,27 @@ export class RateLimiter {
     return notImplemented("lesson-6", "RateLimiter.hit");
   }
 
-  // TODO: delete the windows that have ended (now >= resetAt). They are at the front of the Map,
-  // so walk it from the start and stop at the first window that has not ended.
+  // TODO: delete the windows that have ended (now >= resetAt). They are at the front of the Map:
+  // delete this.oldest() while its window has ended, and stop at the first one that has not.
   private dropExpired(now: number): void {
     notImplemented("lesson-6", "RateLimiter.dropExpired");
+  }
+
+  /** The first live entry; a window renewed since is a new object at the end of the Map. */
+  private oldest(): [string, Window] | undefined {
+    while (!this.head || this.windows.get(this.head[0]) !== this.head[1]) {
+      const next = this.cursor.next();
+      if (!next.done) {
+        this.head = next.value;
+      } else if (this.windows.size === 0) {
+        this.head = undefined;
+        return undefined;
+      } else {
+        // An exhausted iterator stays exhausted: start again for the entries added since.
+        this.cursor = this.windows.entries();
+      }
+    }
+    return this.head;
   }
 }
 
@@ -86,10 +109,10 @@ export function assertAllowed(result: RateLimitResult): void {
 // One limiter per (max, windowMs) pair, shared by every caller that asks for the same limits.
 const limiters = new Map<string, RateLimiter>();
 
-// TODO: the seed's one-call form. Find (or create and remember in `limiters`) the RateLimiter for
+// TODO: the textbook version's one-call form. Find (or create and remember in `limiters`) the RateLimiter for
 // this max and windowMs, count a hit for key, throw the 429 when it is refused (assertAllowed),
 // and return the result when it is allowed.
-/** The seed's one-call form: one shared limiter per (max, windowMs) pair. */
+/** The textbook version's one-call form: one shared limiter per (max, windowMs) pair. */
 export function rateLimit(key: string, max: number, windowMs: number): RateLimitResult {
   return notImplemented("lesson-6", "rateLimit");
 }

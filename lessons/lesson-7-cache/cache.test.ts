@@ -184,9 +184,9 @@ describe("size bound", () => {
     expect(cache.get("k1000"), "the last key set is kept").toBe(1_000);
   });
 
-  it("never holds more than maxEntries, even after 1,000,000 distinct keys", () => {
+  it("never holds more than maxEntries, even after 100,000 distinct keys", () => {
     const { cache } = setup({ maxEntries: 100 });
-    for (let i = 0; i < 1_000_000; i++) cache.set(`users:id:${i}`, i, 60_000);
+    for (let i = 0; i < 100_000; i++) cache.set(`users:id:${i}`, i, 60_000);
     expect(cache.size, "a cache keyed by id must not grow with every id ever asked for").toBe(100);
   });
 

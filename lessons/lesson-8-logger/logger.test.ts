@@ -8,8 +8,17 @@ const NOW = "2026-11-26T09:30:00.000Z";
 function capture(options: Omit<LoggerOptions, "sink" | "now"> = {}) {
   const calls: { level: LogLevel; line: string }[] = [];
   const log = createLogger({ now: () => new Date(NOW), sink: (level, line) => calls.push({ level, line }), ...options });
-  const entries = () => calls.map(({ line }) => JSON.parse(line) as Record<string, unknown>);
+  const entries = () => calls.map(({ line }) => parseLine(line));
   return { log, calls, entries };
+}
+
+/** A log line as an object, failing the test with the line itself when it is not JSON. */
+function parseLine(line: string): Record<string, unknown> {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return expect.fail(`every log line must be one JSON object, but the sink got: ${line}`);
+  }
 }
 
 function inRequest<T>(fn: () => T, requestId = "req-123"): T {
@@ -84,7 +93,7 @@ describe("createLogger", () => {
     vi.setSystemTime(new Date("2030-01-02T03:04:05.678Z"));
     const lines: string[] = [];
     createLogger({ sink: (_level, line) => lines.push(line) }).info({});
-    expect(JSON.parse(lines[0] ?? "{}").timestamp).toBe("2030-01-02T03:04:05.678Z");
+    expect(parseLine(lines[0] ?? "{}").timestamp).toBe("2030-01-02T03:04:05.678Z");
   });
 
   it("writes error lines to console.error and the others to console.log when no sink is given", () => {
@@ -95,8 +104,8 @@ describe("createLogger", () => {
     log.info({ msg: "i" });
     log.warn({ msg: "w" });
     log.error({ msg: "e" });
-    expect(out.mock.calls.map(([line]) => JSON.parse(String(line)).msg), "lines on console.log").toEqual(["d", "i", "w"]);
-    expect(err.mock.calls.map(([line]) => JSON.parse(String(line)).msg), "lines on console.error").toEqual(["e"]);
+    expect(out.mock.calls.map(([line]) => parseLine(String(line)).msg), "lines on console.log").toEqual(["d", "i", "w"]);
+    expect(err.mock.calls.map(([line]) => parseLine(String(line)).msg), "lines on console.error").toEqual(["e"]);
   });
 
   it("keeps the default logger quiet when LOG_LEVEL is silent", () => {
@@ -149,7 +158,7 @@ describe("redaction in the log line", () => {
     const line = calls[0]?.line ?? "";
     expect(line, "the token must not reach the log").not.toContain("abc.def");
     expect(line, "the password must not reach the log").not.toContain("hunter2");
-    expect(JSON.parse(line)).toMatchObject({
+    expect(parseLine(line)).toMatchObject({
       msg: "calling with Bearer [REDACTED]",
       headers: { Authorization: "[REDACTED]" },
       password: "[REDACTED]",
