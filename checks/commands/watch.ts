@@ -226,23 +226,30 @@ class WatchLoop {
       case "q":
       case "\u0003":
       case "\u0004":
-        return this.stop();
+        this.stop();
+        return;
       case "n":
       case "p": {
         const step = key === "n" ? 1 : -1;
         const to = this.#workbook.neighbor(this.#lesson, step);
-        if (to) return this.#switchTo(to, "key");
+        if (to) {
+          this.#switchTo(to, "key");
+          return;
+        }
         this.#out.line(edgeLine(step));
-        return this.#footer();
+        this.#footer();
+        return;
       }
       case "l":
         this.#picking = "";
         for (const line of lessonListLines(this.#workbook.lessons, this.#workbook.state, this.#lesson, c)) this.#out.line(line);
         return;
-      case "h":
+      case "h": {
         const taken = this.#workbook.takeHint(this.#lesson);
         for (const line of hintLines(this.#lesson, taken, c, { watching: true, width: this.#out.columns })) this.#out.line(line);
-        return this.#footer();
+        this.#footer();
+        return;
+      }
       case "r":
         this.#announced = true;
         this.#out.line(rerunningLine(this.#lesson, [], c));

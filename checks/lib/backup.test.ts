@@ -5,7 +5,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { backupStamp, createBackup, replaceWithBackup } from "./backup.ts";
 
 const roots: string[] = [];
-afterEach(() => roots.splice(0).forEach((root) => rmSync(root, { recursive: true, force: true })));
+afterEach(() => {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
 
 function tempRoot(files: Record<string, string> = {}): string {
   const root = mkdtempSync(path.join(tmpdir(), "workbook-backup-"));

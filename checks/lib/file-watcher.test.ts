@@ -5,7 +5,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type FileWatcher, isWslWindowsDrive, watchFiles } from "./file-watcher.ts";
 
 const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
 
 function tempFile(name = "stub.ts"): string {
   const dir = mkdtempSync(path.join(tmpdir(), "workbook-watch-"));

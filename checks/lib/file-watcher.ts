@@ -73,7 +73,10 @@ function eventWatcher(files: string[], onChange: (file: string) => void, onError
     for (const watcher of watchers) watcher.close();
     throw error;
   }
-  return { mode: "events", close: () => watchers.forEach((watcher) => watcher.close()) };
+  return { mode: "events", close: () => {
+      for (const watcher of watchers) watcher.close();
+    },
+  };
 }
 
 function pollFiles(files: string[], onChange: (file: string) => void, intervalMs: number): FileWatcher {

@@ -6,7 +6,9 @@ import { type Lesson, loadLessons, parseHints, resolveLesson } from "./lessons.t
 import { UserError } from "./user-error.ts";
 
 const roots: string[] = [];
-afterEach(() => roots.splice(0).forEach((root) => rmSync(root, { recursive: true, force: true })));
+afterEach(() => {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
 
 function manifest(number: number, pattern: string, extra: Record<string, unknown> = {}) {
   return {

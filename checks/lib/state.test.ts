@@ -6,7 +6,9 @@ import type { Lesson } from "./lessons.ts";
 import { type LessonState, currentLesson, emptyState, lessonStatus, readState, stateFile, updateState, writeState } from "./state.ts";
 
 const roots: string[] = [];
-afterEach(() => roots.splice(0).forEach((root) => rmSync(root, { recursive: true, force: true })));
+afterEach(() => {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
 
 function tempRoot(): string {
   const root = mkdtempSync(path.join(tmpdir(), "workbook-state-"));

@@ -6,12 +6,12 @@ import type { LessonStatusEvent } from "./status.ts";
 export const maxNameLength = 60;
 export const maxTestNameLength = 300;
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control and direction characters are what it removes.
+const unsafeCharacters = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g;
+
 /** Trims, folds runs of whitespace and drops control characters, so a name is one tidy line. */
 export function cleanName(raw: string): string {
-  return raw
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g, " ")
-    .replace(/\s+/g, " ")
-    .trim();
+  return raw.replace(unsafeCharacters, " ").replace(/\s+/g, " ").trim();
 }
 
 export const learnerNameSchema = z

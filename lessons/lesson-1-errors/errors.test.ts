@@ -47,8 +47,8 @@ function run(handler: RouteHandler<RouteContext>, req: NextRequest = request("GE
 }
 
 /** The parsed body of an error response, after checking it names the same request id as its header. */
-async function errorBody(response: Response): Promise<any> {
-  const body = await response.json();
+async function errorBody(response: Response): Promise<unknown> {
+  const body = (await response.json()) as { error?: { requestId?: unknown } };
   const requestId = response.headers.get("x-request-id");
   expect(requestId, "every response needs an x-request-id header").toEqual(expect.stringMatching(/.+/));
   expect(body.error?.requestId, "body.error.requestId must equal the x-request-id header").toBe(requestId);

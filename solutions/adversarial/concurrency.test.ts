@@ -35,7 +35,7 @@ describe("100 concurrent creates with the same email", () => {
 
     expect(tally(responses.map((r) => r.status))).toEqual({ 201: 1, 409: 99 });
     const conflicts = await Promise.all(responses.filter((r) => r.status === 409).map(json));
-    expect(new Set(conflicts.map((body) => body.error.code))).toEqual(new Set(["EMAIL_EXISTS"]));
+    expect(new Set(conflicts.map((body) => body.error?.code))).toEqual(new Set(["EMAIL_EXISTS"]));
     expect(await prisma.user.count({ where: { email: "twin@example.com" } })).toBe(1);
   });
 });
@@ -85,7 +85,7 @@ describe("writes racing the last-admin rule", () => {
 
     expect(tally(responses.map((r) => r.status))).toEqual({ 201: 30, 409: 2 });
     const created = await Promise.all(responses.filter((r) => r.status === 201).map(json));
-    const rows = await prisma.user.findMany({ where: { id: { in: created.map((body) => BigInt(body.user.id)) } } });
+    const rows = await prisma.user.findMany({ where: { id: { in: created.map((body) => BigInt(body.user!.id)) } } });
     expect(rows).toHaveLength(30);
     expect(await prisma.user.count({ where: { role: "admin" } })).toBe(1);
   });

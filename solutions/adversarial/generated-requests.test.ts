@@ -100,7 +100,7 @@ const text = fc.oneof(
 const anyValue = fc.oneof(
   { arbitrary: text, weight: 5 },
   { arbitrary: fc.jsonValue({ maxDepth: 3 }), weight: 2 },
-  { arbitrary: fc.constantFrom(null, true, false, 0, -1, 1e309, Number.MAX_SAFE_INTEGER + 2, [], {}), weight: 1 },
+  { arbitrary: fc.constantFrom(null, true, false, 0, -1, Number.POSITIVE_INFINITY, Number.MAX_SAFE_INTEGER + 2, [], {}), weight: 1 },
 );
 
 const dangerousKey = fc.constantFrom("__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "Role", "ROLE", "role ", "isAdmin", "id", "createdAt");

@@ -110,7 +110,7 @@ describe("authentication", () => {
     const response = await aliceReadsHerself(`${scheme} ${await tokenFor(people.alice)}`);
 
     expect(response.status).toBe(200);
-    expect((await json(response)).user.email).toBe("alice@example.com");
+    expect((await json(response)).user?.email).toBe("alice@example.com");
   });
 
   it("accepts a valid token with a signed role claim but reads the role from the database", async () => {

@@ -22,7 +22,7 @@ const withoutRedis = (script: string, args: string[], env: Record<string, string
 describe("without redis-server", { timeout: 60_000 }, () => {
   it("npm run test:scale says in one line what is missing and how to install it, and skips", async () => {
     const result = await withoutRedis("solutions/scale/run.ts", []);
-    expect(result.stderr).toMatch(new RegExp(`^Scale-out suite skipped: missing redis-server \\(${escape(INSTALL_HINTS["redis-server"])}\\)`));
+    expect(result.stderr).toMatch(new RegExp(`^Scale-out suite skipped: missing redis-server \\(${escapeRegExp(INSTALL_HINTS["redis-server"])}\\)`));
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.code).toBe(0);
   });
@@ -50,6 +50,6 @@ describe("npm run services", () => {
   });
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }

@@ -40,8 +40,16 @@ export function params<P extends Record<string, string>>(value: P): { params: Pr
   return { params: Promise.resolve(value) };
 }
 
-export async function json(response: Response): Promise<any> {
-  return response.json();
+/** A response body as the API sends it: a user, a page of users, or the error envelope. */
+export type ApiBody = {
+  user?: { id: number; name: string; email: string; role: string };
+  users?: { id: number; name: string; email: string; role: string }[];
+  nextCursor?: number | null;
+  error?: { code: string; message: string; details?: Record<string, string[]>; requestId: string };
+};
+
+export async function json(response: Response): Promise<ApiBody> {
+  return (await response.json()) as ApiBody;
 }
 
 /**
