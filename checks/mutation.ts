@@ -18,7 +18,7 @@ type Score = { lesson: string; pattern: string; killed: number; survived: number
 
 const DETECTED = new Set(["Killed", "Timeout"]);
 
-function summarise(lesson: Lesson, results: MutantResult[]): Score {
+function summarize(lesson: Lesson, results: MutantResult[]): Score {
   const counted = results.filter((r) => r.status !== "CompileError" && r.status !== "RuntimeError" && r.status !== "Ignored");
   const count = (status: string) => counted.filter((r) => r.status === status).length;
   const detected = counted.filter((r) => DETECTED.has(r.status)).length;
@@ -52,7 +52,7 @@ async function mutate(lesson: Lesson): Promise<Score> {
     cleanTempDir: "always",
     ignorePatterns: ["/reports", "/.workbook", "/.bench", "/solutions/.next*", "/prisma/*.db*"],
   } as ConstructorParameters<typeof Stryker>[0]);
-  return summarise(lesson, await stryker.runMutationTest());
+  return summarize(lesson, await stryker.runMutationTest());
 }
 
 function table(scores: Score[]): string {

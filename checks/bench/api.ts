@@ -22,7 +22,7 @@ const PAGE = 20;
 export type ApiOptions = {
   /** Seconds each scenario is measured in each round. */
   durationSeconds: number;
-  /** Scenarios run in turn, round after round, so that a noisy neighbour hurts all of them alike. */
+  /** Scenarios run in turn, round after round, so that a noisy neighbor hurts all of them alike. */
   rounds: number;
   warmupSeconds: number;
   connections: number;
@@ -102,7 +102,7 @@ export function counts(scenario: Scenario, result: Result) {
 
 export type Measured = { result: Result; cpuMsPerRequest: number | null };
 
-export function summarise(scenario: Scenario, measured: Measured[], baselines: Measured[]): ApiRow {
+export function summarize(scenario: Scenario, measured: Measured[], baselines: Measured[]): ApiRow {
   const results = measured.map((m) => m.result);
   const cpu = measured.map((m) => m.cpuMsPerRequest);
   const baselineCpu = baselines.map((m) => m.cpuMsPerRequest);
@@ -239,7 +239,7 @@ export async function benchmarkApi(options: ApiOptions): Promise<ApiReport> {
       }
     }
     const baselines = results.get("health")!;
-    const rows = scenarios.map((scenario) => summarise(scenario, results.get(scenario.key)!, baselines));
+    const rows = scenarios.map((scenario) => summarize(scenario, results.get(scenario.key)!, baselines));
 
     // At 50 connections, each waiting for its answer before sending again, the server is always
     // saturated and latency is mostly queueing: p50 ≈ connections ÷ throughput. Offering half the

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 // CPU time used by a server and the processes it started, read from /proc (Linux only). On a
-// machine shared with other work, throughput swings with the neighbours' load, but the CPU time
+// machine shared with other work, throughput swings with the neighbors' load, but the CPU time
 // the server spends per request barely moves, so it makes the steadier comparison.
 
 const TICKS_PER_SECOND = 100;

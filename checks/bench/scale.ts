@@ -26,7 +26,7 @@ import {
   measureHalfLoad,
   rotating,
   type Scenario,
-  summarise,
+  summarize,
 } from "./api.ts";
 import { cpuMs, descendants } from "./process-cpu.ts";
 import { median, round } from "./stats.ts";
@@ -179,7 +179,7 @@ export async function benchmarkScale(options: ApiOptions): Promise<ScaleReport> 
       log(`round ${round_}/${options.rounds} · cached GET over two instances: ${Math.round(pair[0]!.requests.average + pair[1]!.requests.average)} req/s in all`);
     }
     const baselines = results.get("health")!;
-    const rows = scenarios.map((scenario) => summarise(scenario, results.get(scenario.key)!, baselines));
+    const rows = scenarios.map((scenario) => summarize(scenario, results.get(scenario.key)!, baselines));
 
     const row = (key: string) => rows.find((r) => r.key === key)!;
     const [redisCpu, memoryCpu] = [row("health").cpuMsPerRequest, row("healthNoRedis").cpuMsPerRequest];

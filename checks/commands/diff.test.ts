@@ -32,7 +32,7 @@ describe("npm run diff", () => {
     expect((await workbook.run(["diff", "lesson-1"])).stdout).toBe("lessons/lesson-1-adder/adder.ts is the same as the reference.\nNext: npm run check lesson-1\n");
   });
 
-  it("colours removed lines red and added lines green when colour is on", async () => {
+  it("colors removed lines red and added lines green when color is on", async () => {
     workbook = createFixtureWorkbook();
     const { stdout } = await workbook.run(["diff", "lesson-1"], { env: cleanEnv({ FORCE_COLOR: "1" }) });
     expect(stdout).toContain("\u001b[31m-  return notImplemented(\"lesson-1\", \"add\");\u001b[39m");

@@ -46,21 +46,21 @@ describe("npm run progress", () => {
     expect(stdout.trimEnd().split("\n").pop()).toBe("Next: all 3 lessons pass. Well done! npm run report shows your summary");
   });
 
-  it("colours the marks when FORCE_COLOR is set, even into a pipe", async () => {
+  it("colors the marks when FORCE_COLOR is set, even into a pipe", async () => {
     workbook = three();
     await workbook.run(["solve", "lesson-1", "--yes"]);
     const { stdout } = await workbook.run(["progress"], { env: cleanEnv({ FORCE_COLOR: "1" }) });
     expect(stdout).toContain("\u001b[32m✓\u001b[39m");
   });
 
-  it("prints no colour on a terminal when NO_COLOR is set", async () => {
+  it("prints no color on a terminal when NO_COLOR is set", async () => {
     workbook = three();
     const { stdout } = await workbook.run(["progress"], { env: cleanEnv({ NO_COLOR: "1" }), stdout: { isTTY: true, write: () => true } });
     expect(stdout).not.toContain("\u001b[");
     expect(stdout).toContain("○ lesson-1 adder");
   });
 
-  it("colours a terminal's output", async () => {
+  it("colors a terminal's output", async () => {
     workbook = three();
     const { stdout } = await workbook.run(["progress"], { stdout: { isTTY: true, write: () => true } });
     expect(stdout).toContain("\u001b[1mProgress: 0 of 3 lessons done\u001b[22m");

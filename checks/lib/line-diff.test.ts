@@ -98,7 +98,7 @@ describe("formatUnifiedDiff", () => {
     expect(formatUnifiedDiff("yours", "reference", "same\n", "same\n", plain)).toEqual([]);
   });
 
-  it("colours removed lines red and added lines green", () => {
+  it("colors removed lines red and added lines green", () => {
     const lines = formatUnifiedDiff("yours", "reference", "a\n", "b\n", new Chalk({ level: 1 }));
     expect(lines).toContain("\u001b[31m-a\u001b[39m");
     expect(lines).toContain("\u001b[32m+b\u001b[39m");

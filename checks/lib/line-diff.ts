@@ -104,7 +104,7 @@ function makeHunk(ops: readonly DiffOp[], from: number, to: number): Hunk {
   };
 }
 
-/** A coloured unified diff, one string per line; no lines at all when the texts are equal. */
+/** A colored unified diff, one string per line; no lines at all when the texts are equal. */
 export function formatUnifiedDiff(oldLabel: string, newLabel: string, oldText: string, newText: string, c: ChalkInstance): string[] {
   const hunks = toHunks(diffLines(splitLines(oldText), splitLines(newText)));
   if (hunks.length === 0) return [];

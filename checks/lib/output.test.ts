@@ -37,11 +37,11 @@ describe("createOutput", () => {
     expect(printed({ NO_COLOR: "1" }, true).stdout).toBe("✓ passed\n");
   });
 
-  it("colours a terminal's output", () => {
+  it("colors a terminal's output", () => {
     expect(printed({}, true).stdout).toBe("\u001b[32m✓ passed\u001b[39m\n");
   });
 
-  it("colours piped output when FORCE_COLOR is set", () => {
+  it("colors piped output when FORCE_COLOR is set", () => {
     expect(printed({ FORCE_COLOR: "1" }, false).stdout).toBe("\u001b[32m✓ passed\u001b[39m\n");
   });
 });

@@ -1,7 +1,7 @@
 import { Chalk, type ChalkInstance } from "chalk";
 import type { Env } from "./env.ts";
 
-// Everything the CLI prints goes through one Output so colour follows one rule: off when stdout is
+// Everything the CLI prints goes through one Output so color follows one rule: off when stdout is
 // not a terminal or NO_COLOR is set, on when FORCE_COLOR says so (FORCE_COLOR=0 turns it off).
 
 export interface WritableLike {

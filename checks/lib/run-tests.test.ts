@@ -34,7 +34,7 @@ describe("toFailure", () => {
     expect(failure.location).toEqual({ file: "lessons/a/b.ts", line: 4, column: 10 });
   });
 
-  it("strips terminal colours from messages and diffs", () => {
+  it("strips terminal colors from messages and diffs", () => {
     const failure = toFailure(root, { name: "AssertionError", message: "\u001b[31mexpected\u001b[39m", diff: "\u001b[32m- Expected\u001b[39m" });
     expect(failure.message).toBe("expected");
     expect(failure.diff).toBe("- Expected");

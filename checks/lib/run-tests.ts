@@ -481,7 +481,7 @@ function unhandledKind(error: RawError): Unhandled["kind"] {
   return "error";
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: it matches the terminal's colour codes, which start with ESC.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: it matches the terminal's color codes, which start with ESC.
 const ansi = /\u001b\[[0-9;]*m/g;
 
 export function toFailure(root: string, error: RawError): Failure {

@@ -58,7 +58,7 @@ describe("npm run room", () => {
     [["--port", "http"], /--port takes a whole number from 1 to 65535, got "http"\. Example: npm run room -- --port 4321/],
     [["--port", "70000"], /--port takes a whole number from 1 to 65535/],
     [["--max-learners", "0"], /--max-learners takes a whole number from 1 to 10000/],
-    [["--colour"], /Unknown option '--colour'.*Usage: npm run room -- \[--port 4321\]/],
+    [["--color"], /Unknown option '--color'.*Usage: npm run room -- \[--port 4321\]/],
   ])("refuses %j with one line and exit code 2", async (args, message) => {
     workbook = createFixtureWorkbook(undefined, { git: false });
     const room = startRoom(args, workbook.root);

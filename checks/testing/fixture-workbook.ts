@@ -190,7 +190,7 @@ export function createFixtureWorkbook(lessons: FixtureLesson[] = [adderLesson, l
   };
 }
 
-/** The environment of the test process without npm's and colour settings, which would change what the CLI prints. */
+/** The environment of the test process without npm's and color settings, which would change what the CLI prints. */
 export function cleanEnv(extra: Env = {}): Env {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(npm_|FORCE_COLOR$|NO_COLOR$|WORKBOOK_)/i.test(key)));
   return { ...env, ...extra };

@@ -192,7 +192,7 @@ describe("updateUserSchema", () => {
     expect("role" in parsed, "an update without role must not contain role").toBe(false);
   });
 
-  it("accepts all three fields and normalises them as createUserSchema does", () => {
+  it("accepts all three fields and normalizes them as createUserSchema does", () => {
     expect(accepted(updateUserSchema, { name: " Ada ", email: " ADA@Example.com ", role: "admin" })).toEqual({
       name: "Ada",
       email: "ada@example.com",

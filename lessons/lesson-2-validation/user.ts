@@ -2,7 +2,7 @@ import { z } from "zod";
 import { notImplemented } from "../not-implemented";
 
 // The shapes the users API accepts. Strict objects reject unknown fields, so a client can never
-// set a column it was not meant to (mass assignment), and emails are normalised before anyone
+// set a column it was not meant to (mass assignment), and emails are normalized before anyone
 // compares them.
 
 // A stand-in until you write a schema: it already has the types the finished schema will have

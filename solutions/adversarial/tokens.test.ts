@@ -7,7 +7,7 @@ import { authSecret } from "@/lib/config";
 import { prisma } from "@/lib/prisma";
 import { createUser as insertUser, json, params, request, resetUsers, tokenFor } from "@/testing/fixtures";
 
-// Every way a caller might try to get past authentication or authorisation. Each refusal of
+// Every way a caller might try to get past authentication or authorization. Each refusal of
 // one kind must look exactly like every other (a caller learns nothing from the difference),
 // and no field of any body can raise a caller's role.
 
@@ -122,7 +122,7 @@ describe("authentication", () => {
   });
 });
 
-describe("authorisation", () => {
+describe("authorization", () => {
   const aliceTries: [string, (token: string) => Promise<Response>][] = [
     ["GET /api/users", (token) => listUsers(request("GET", "/api/users", { token, headers: { "x-request-id": REQUEST_ID } }), params({}))],
     [

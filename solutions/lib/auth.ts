@@ -4,7 +4,7 @@ import { apiError } from "@/lib/errors";
 import { userRepository, type UserRepository } from "@/repositories/user-repository";
 import { idSchema, type Role } from "@/schemas/user";
 
-// Bearer-token authentication with HS256 JWTs, and role authorisation. The token only says who
+// Bearer-token authentication with HS256 JWTs, and role authorization. The token only says who
 // the caller is; their role is read from the user store on every request (the API passes the
 // users service, whose cache every write drops), so a demoted or deleted user loses access at
 // once instead of when their token expires.

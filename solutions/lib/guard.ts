@@ -90,7 +90,7 @@ export async function limitByAddress(request: Request): Promise<void> {
   await limit(`ip:${clientAddress(request)}`, "address");
 }
 
-/** Authenticates, rate-limits and (given roles) authorises the caller; returns who it is. */
+/** Authenticates, rate-limits and (given roles) authorizes the caller; returns who it is. */
 export async function guard(request: Request, roles?: readonly Role[]): Promise<AuthUser> {
   let user: AuthUser;
   try {

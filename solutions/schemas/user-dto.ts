@@ -1,7 +1,7 @@
 import type { Role } from "@/schemas/user";
 
 // What a user looks like on the wire. Ids are BigInt in the database and JSON.stringify cannot
-// serialise BigInt, so every response maps through here (never a global BigInt.prototype.toJSON).
+// serialize BigInt, so every response maps through here (never a global BigInt.prototype.toJSON).
 
 export type UserRecord = { id: bigint; name: string; email: string; role: string };
 export type UserDto = { id: number; name: string; email: string; role: Role };

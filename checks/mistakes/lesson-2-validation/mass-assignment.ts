@@ -3,7 +3,7 @@
 import { z } from "zod";
 
 // The shapes the users API accepts. Strict objects reject unknown fields, so a client can never
-// set a column it was not meant to (mass assignment), and emails are normalised before anyone
+// set a column it was not meant to (mass assignment), and emails are normalized before anyone
 // compares them.
 
 export const ROLES = ["user", "admin"] as const;
