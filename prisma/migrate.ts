@@ -34,6 +34,20 @@ export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
     });
 }
 
+/**
+ * The migrations in `dir` not yet applied, given the checksums of those that are (by name); one
+ * that was edited after it was applied is an error, as it is for `prisma migrate deploy`.
+ */
+export function pendingMigrations(dir: string, applied: ReadonlyMap<string, string>): Migration[] {
+  return listMigrations(dir).filter((migration) => {
+    const checksum = applied.get(migration.name);
+    if (checksum !== undefined && checksum !== migration.checksum) {
+      throw new Error(`Migration ${migration.name} was edited after it was applied; run \`npm run db:reset\`.`);
+    }
+    return checksum === undefined;
+  });
+}
+
 /** Applies every pending migration to the SQLite file at `file`; returns the names applied. */
 export function applyMigrations(file: string, dir = MIGRATIONS_DIR): string[] {
   const db = new Database(file);
@@ -50,12 +64,7 @@ export function applyMigrations(file: string, dir = MIGRATIONS_DIR): string[] {
       `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES (?, ?, current_timestamp, ?, 1)`,
     );
     const done: string[] = [];
-    for (const migration of listMigrations(dir)) {
-      const checksum = applied.get(migration.name);
-      if (checksum === migration.checksum) continue;
-      if (checksum !== undefined) {
-        throw new Error(`Migration ${migration.name} was edited after it was applied; run \`npm run db:reset\`.`);
-      }
+    for (const migration of pendingMigrations(dir, applied)) {
       db.transaction(() => {
         db.exec(migration.sql);
         record.run(randomUUID(), migration.checksum, migration.name);
@@ -99,12 +108,7 @@ export async function applyPostgresMigrations(url: string, dir = POSTGRES_MIGRAT
     );
     const applied = new Map(rows.map((row) => [row.migration_name, row.checksum]));
     const done: string[] = [];
-    for (const migration of listMigrations(dir)) {
-      const checksum = applied.get(migration.name);
-      if (checksum === migration.checksum) continue;
-      if (checksum !== undefined) {
-        throw new Error(`Migration ${migration.name} was edited after it was applied; run \`npm run db:reset\`.`);
-      }
+    for (const migration of pendingMigrations(dir, applied)) {
       // PostgreSQL runs DDL inside a transaction, so a migration that fails leaves nothing behind.
       await client.query("BEGIN");
       try {
