@@ -162,7 +162,7 @@ describe("npm run report", () => {
     workbook = recorded();
     await workbook.run(["solve", "lesson-2", "--yes"]);
     // The recorded 1/2 is from before the copy; the lesson's tests are counted, not run.
-    expect((await workbook.run(["report"], { now })).stdout).toContain("| lesson-2 | rate limiter | ✓ solved (reference copied in) | 2/2 (counted) | 3 | – | 2026-11-26 14:10 UTC |");
+    expect((await workbook.run(["report"], { now })).stdout).toContain("| lesson-2 | rate limiter | ✓ solved (reference copied in) | 2/2 (counted) | 3 | 0 | 2026-11-26 14:10 UTC |");
     expect(JSON.parse((await workbook.run(["report", "--json"], { now })).stdout).lessons[1]).toMatchObject({
       status: "solved",
       solvedByCopy: true,
@@ -188,7 +188,7 @@ describe("npm run report", () => {
       const { code, stdout } = await workbook.run(["report", "--fresh"], { now });
       expect(code).toBe(0);
       expect(stdout).toContain("| lesson-1 | adder | ◐ started | 0/2 | 1 | – | 2026-11-26 14:30 UTC |");
-      expect(stdout).toContain("| lesson-2 | rate limiter | ✓ solved (reference copied in) | 2/2 | 3 | – | 2026-11-26 14:30 UTC |");
+      expect(stdout).toContain("| lesson-2 | rate limiter | ✓ solved (reference copied in) | 2/2 | 3 | 0 | 2026-11-26 14:30 UTC |");
       expect(stdout).toContain(
         "- Results: re-run just now (lesson-1, lesson-2 hold the committed stub or the reference unchanged: their tests were counted, and npm run verify proves how they end)",
       );

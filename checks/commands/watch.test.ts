@@ -226,7 +226,8 @@ describe("npm start (watch mode)", () => {
 
   it("shows the next hint on h, wrapped at word boundaries, then the footer", async () => {
     const long = "Split the work in two: first count the requests of this window, then compare the count with the limit before answering.";
-    workbook = createFixtureWorkbook([{ ...fixtureLesson(1, "adder"), manifest: { ...fixtureLesson(1, "adder").manifest, hints: [long, "b", "c"] } }]);
+    const lesson = fixtureLesson(1, "adder");
+    workbook = createFixtureWorkbook([{ ...lesson, files: { ...lesson.files, "README.md": `# Lesson 1: adder\n\n## Hints\n\n1. ${long}\n2. b\n3. c\n` } }]);
     const watch = watchFixture({ check: fakeCheck(workbook.root) });
     await watch.verdict("lesson-1", false);
     watch.stdin.write("h");
@@ -281,7 +282,7 @@ describe("npm start (watch mode)", () => {
     const watch = watchFixture({ check: fakeCheck(workbook.root) });
     await expect.poll(() => watch.lastLine()).toBe(footer);
     expect(watch.lines()).toContain(
-      "lesson-1 adder needs workbook-no-such-server, which is not installed: sudo apt-get install workbook-no-such-server (Debian/Ubuntu) or brew install workbook-no-such-server (macOS), then npm run check lesson-1",
+      "lesson-1 adder needs workbook-no-such-server, which is not installed: install workbook-no-such-server so that it is on PATH, then npm run check lesson-1",
     );
     expect(watch.events.some((e) => e.type === "verdict")).toBe(false);
   });
