@@ -7,7 +7,7 @@ import path from "node:path";
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, "..", "..");
 const TSX = path.join(PROJECT_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 
-const RUNNER_SETTINGS = /^(NODE_ENV|DATABASE_URL|REDIS_.*|AUTH_SECRET|LOG_LEVEL|RATE_LIMIT_.*|CACHE_.*|BODY_LIMIT_BYTES|TRUST_PROXY|NEXT_DIST_DIR|VITEST.*|npm_.*)$/;
+const RUNNER_SETTINGS = /^(NODE_ENV|DATABASE_URL|REDIS_.*|WORKBOOK_REQUIRE_SERVICES|AUTH_SECRET|LOG_LEVEL|RATE_LIMIT_.*|CACHE_.*|BODY_LIMIT_BYTES|TRUST_PROXY|NEXT_DIST_DIR|VITEST.*|npm_.*)$/;
 
 export type ScriptResult = { code: number | null; stdout: string; stderr: string };
 export type ScriptOptions = { cwd?: string; env?: Record<string, string> };
