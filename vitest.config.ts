@@ -21,7 +21,11 @@ const lessons = (name: string, plugins = [useReferenceSolutions(root)]): TestPro
 const everything: TestProjectInlineConfiguration[] = [
   {
     extends: true,
-    test: { name: "solutions", include: ["solutions/**/*.test.ts", "prisma/**/*.test.ts"], exclude: ["solutions/e2e/**", "solutions/scale/**", "**/node_modules/**"] },
+    test: {
+      name: "solutions",
+      include: ["solutions/**/*.test.ts", "prisma/**/*.test.ts"],
+      exclude: ["solutions/e2e/**", "solutions/scale/**", "**/node_modules/**"],
+    },
   },
   lessons("lessons"),
   { extends: true, test: { name: "checks", include: ["checks/**/*.test.ts"], testTimeout: 60_000 } },
@@ -38,13 +42,13 @@ const byTarget: Record<string, TestProjectInlineConfiguration[]> = {
 export default defineConfig(({ mode }) => {
   const projects = byTarget[process.env.WORKBOOK_LESSON ? "reference" : mode] ?? everything;
   return {
-  resolve: { alias: [{ find: /^@\//, replacement: `${path.join(root, "solutions")}/` }] },
-  test: {
-    environment: "node",
-    setupFiles: [path.join(root, "solutions/testing/setup.ts")],
-    // The full run says once what it skips where redis-server is missing (a failure in CI).
-    globalSetup: projects === everything ? [path.join(root, "solutions/testing/services-setup.ts")] : [],
-    projects,
-  },
-};
+    resolve: { alias: [{ find: /^@\//, replacement: `${path.join(root, "solutions")}/` }] },
+    test: {
+      environment: "node",
+      setupFiles: [path.join(root, "solutions/testing/setup.ts")],
+      // The full run says once what it skips where redis-server is missing (a failure in CI).
+      globalSetup: projects === everything ? [path.join(root, "solutions/testing/services-setup.ts")] : [],
+      projects,
+    },
+  };
 });

@@ -33,9 +33,15 @@ describe("the workbook CLI", () => {
   });
 
   it.each([
-    [["explode"], 'Unknown command "explode". Commands: check, watch, hint, progress, diff, reset, solve, verify, report.\n'],
+    [
+      ["explode"],
+      'Unknown command "explode". Commands: check, watch, hint, progress, diff, reset, solve, verify, report.\n',
+    ],
     [[], "No command given. Commands: check, watch, hint, progress, diff, reset, solve, verify, report.\n"],
-    [["check", "--fast"], 'Unknown option --fast. Usage: npm run check [lesson] [--json] [--room <join link> --name "Ana"]\n'],
+    [
+      ["check", "--fast"],
+      'Unknown option --fast. Usage: npm run check [lesson] [--json] [--room <join link> --name "Ana"]\n',
+    ],
     [["progress", "lesson-1"], 'Unexpected argument "lesson-1". Usage: npm run progress\n'],
   ])("answers %j with one line and exit code 2", async (argv, stderr) => {
     workbook = createFixtureWorkbook();
@@ -44,7 +50,11 @@ describe("the workbook CLI", () => {
 
   it("prints a command's usage for --help", async () => {
     workbook = createFixtureWorkbook();
-    expect(await workbook.run(["solve", "--help"])).toEqual({ code: 0, stdout: "Usage: npm run solve [lesson] [--through lesson-N] [--yes]\n", stderr: "" });
+    expect(await workbook.run(["solve", "--help"])).toEqual({
+      code: 0,
+      stdout: "Usage: npm run solve [lesson] [--through lesson-N] [--yes]\n",
+      stderr: "",
+    });
   });
 
   it("turns an unexpected failure into one line that says how to see the details", async () => {
@@ -66,7 +76,11 @@ describe("the workbook CLI", () => {
 
   it("says when there are no lessons at all", async () => {
     workbook = createFixtureWorkbook([]);
-    expect(await workbook.run(["progress"])).toEqual({ code: 1, stdout: "", stderr: "No lessons found: lessons/ holds no lesson-N-*/lesson.json.\n" });
+    expect(await workbook.run(["progress"])).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "No lessons found: lessons/ holds no lesson-N-*/lesson.json.\n",
+    });
   });
 
   it("warns in one line about a lesson folder it cannot use, and carries on", async () => {
@@ -82,7 +96,10 @@ describe("a damaged .workbook folder", () => {
   const damage: [string, (workbook: FixtureWorkbook) => void][] = [
     [".workbook as a file", (w) => w.write(".workbook", "oops")],
     ["state.json as a folder", (w) => w.write(".workbook/state.json/inside", "oops")],
-    ["state.json corrupt a second time", (w) => (w.write(".workbook/state.json.corrupt", "{ first"), w.write(".workbook/state.json", "{ second"))],
+    [
+      "state.json corrupt a second time",
+      (w) => (w.write(".workbook/state.json.corrupt", "{ first"), w.write(".workbook/state.json", "{ second")),
+    ],
   ];
 
   it.each(damage)("never stops a command: %s", async (_case, damageIt) => {
@@ -101,8 +118,13 @@ describe("a damaged .workbook folder", () => {
     workbook.write(".workbook/state.json.corrupt", "{ first");
     workbook.write(".workbook/state.json", "{ second");
     const { stderr } = await workbook.run(["progress"]);
-    expect(stderr).toBe("Warning: .workbook/state.json was unreadable, so progress starts afresh (kept as .workbook/state.json.corrupt-2; your lesson files are untouched).\n");
-    expect([workbook.read(".workbook/state.json.corrupt"), workbook.read(".workbook/state.json.corrupt-2")]).toEqual(["{ first", "{ second"]);
+    expect(stderr).toBe(
+      "Warning: .workbook/state.json was unreadable, so progress starts afresh (kept as .workbook/state.json.corrupt-2; your lesson files are untouched).\n",
+    );
+    expect([workbook.read(".workbook/state.json.corrupt"), workbook.read(".workbook/state.json.corrupt-2")]).toEqual([
+      "{ first",
+      "{ second",
+    ]);
   });
 });
 
@@ -111,7 +133,9 @@ describe("status listeners", () => {
     workbook = createFixtureWorkbook();
     const statuses: unknown[] = [];
     await workbook.run(["hint", "2"], { onStatus: (status) => statuses.push(status) });
-    expect(statuses).toEqual([expect.objectContaining({ event: "hint", lesson: "lesson-2", hintsUsed: 1, passed: false })]);
+    expect(statuses).toEqual([
+      expect.objectContaining({ event: "hint", lesson: "lesson-2", hintsUsed: 1, passed: false }),
+    ]);
   });
 });
 

@@ -23,15 +23,87 @@ const roomOptions = ["room", "name"];
 const reportsToRoom = new Set(["check", "watch", "hint", "reset", "solve"]);
 
 const commands: Command[] = [
-  { name: "check", script: "check", usage: "npm run check [lesson] [--json] [--room <join link> --name \"Ana\"]", flags: ["json"], options: roomOptions, maxPositionals: 1, run: async () => (await import("./commands/check.ts")).check },
-  { name: "watch", script: "start", usage: "npm start [lesson] [-- --poll] [-- --room <join link> --name \"Ana\"]", flags: ["poll"], options: roomOptions, maxPositionals: 1, run: async () => (await import("./commands/watch.ts")).watch },
-  { name: "hint", script: "hint", usage: "npm run hint [lesson]", flags: [], options: roomOptions, maxPositionals: 1, run: async () => (await import("./commands/hint.ts")).hint },
-  { name: "progress", script: "progress", usage: "npm run progress", flags: [], options: [], maxPositionals: 0, run: async () => (await import("./commands/progress.ts")).progress },
-  { name: "diff", script: "diff", usage: "npm run diff [lesson]", flags: [], options: [], maxPositionals: 1, run: async () => (await import("./commands/diff.ts")).diff },
-  { name: "reset", script: "reset", usage: "npm run reset [lesson] [--yes]", flags: ["yes"], options: roomOptions, maxPositionals: 1, run: async () => (await import("./commands/reset.ts")).reset },
-  { name: "solve", script: "solve", usage: "npm run solve [lesson] [--through lesson-N] [--yes]", flags: ["yes"], options: ["through", ...roomOptions], maxPositionals: 1, run: async () => (await import("./commands/solve.ts")).solve },
-  { name: "verify", script: "verify", usage: "npm run verify [--lesson lesson-N] [--json]", flags: ["json"], options: ["lesson"], maxPositionals: 0, run: async () => (await import("./commands/verify.ts")).verify },
-  { name: "report", script: "report", usage: "npm run report [--json] [--name \"Ana\"] [--out file] [--fresh]", flags: ["fresh", "json"], options: ["out", "name"], maxPositionals: 0, run: async () => (await import("./commands/report.ts")).report },
+  {
+    name: "check",
+    script: "check",
+    usage: 'npm run check [lesson] [--json] [--room <join link> --name "Ana"]',
+    flags: ["json"],
+    options: roomOptions,
+    maxPositionals: 1,
+    run: async () => (await import("./commands/check.ts")).check,
+  },
+  {
+    name: "watch",
+    script: "start",
+    usage: 'npm start [lesson] [-- --poll] [-- --room <join link> --name "Ana"]',
+    flags: ["poll"],
+    options: roomOptions,
+    maxPositionals: 1,
+    run: async () => (await import("./commands/watch.ts")).watch,
+  },
+  {
+    name: "hint",
+    script: "hint",
+    usage: "npm run hint [lesson]",
+    flags: [],
+    options: roomOptions,
+    maxPositionals: 1,
+    run: async () => (await import("./commands/hint.ts")).hint,
+  },
+  {
+    name: "progress",
+    script: "progress",
+    usage: "npm run progress",
+    flags: [],
+    options: [],
+    maxPositionals: 0,
+    run: async () => (await import("./commands/progress.ts")).progress,
+  },
+  {
+    name: "diff",
+    script: "diff",
+    usage: "npm run diff [lesson]",
+    flags: [],
+    options: [],
+    maxPositionals: 1,
+    run: async () => (await import("./commands/diff.ts")).diff,
+  },
+  {
+    name: "reset",
+    script: "reset",
+    usage: "npm run reset [lesson] [--yes]",
+    flags: ["yes"],
+    options: roomOptions,
+    maxPositionals: 1,
+    run: async () => (await import("./commands/reset.ts")).reset,
+  },
+  {
+    name: "solve",
+    script: "solve",
+    usage: "npm run solve [lesson] [--through lesson-N] [--yes]",
+    flags: ["yes"],
+    options: ["through", ...roomOptions],
+    maxPositionals: 1,
+    run: async () => (await import("./commands/solve.ts")).solve,
+  },
+  {
+    name: "verify",
+    script: "verify",
+    usage: "npm run verify [--lesson lesson-N] [--json]",
+    flags: ["json"],
+    options: ["lesson"],
+    maxPositionals: 0,
+    run: async () => (await import("./commands/verify.ts")).verify,
+  },
+  {
+    name: "report",
+    script: "report",
+    usage: 'npm run report [--json] [--name "Ana"] [--out file] [--fresh]',
+    flags: ["fresh", "json"],
+    options: ["out", "name"],
+    maxPositionals: 0,
+    run: async () => (await import("./commands/report.ts")).report,
+  },
 ];
 
 const aliases: Record<string, string> = { start: "watch" };
@@ -54,7 +126,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const [name, ...rest] = argv;
     const command = commands.find((c) => c.name === (aliases[name ?? ""] ?? name));
     if (!command) {
-      throw new UserError(`${name ? `Unknown command "${name}"` : "No command given"}. Commands: ${commands.map((c) => c.name).join(", ")}.`);
+      throw new UserError(
+        `${name ? `Unknown command "${name}"` : "No command given"}. Commands: ${commands.map((c) => c.name).join(", ")}.`,
+      );
     }
     const args = parseArgs(command, rest, io.env);
     if (args.help) {
@@ -84,7 +158,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       out.error(error.message);
       return error.exitCode;
     }
-    out.error(`The workbook CLI failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}. Run with WORKBOOK_DEBUG=1 for details.`);
+    out.error(
+      `The workbook CLI failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}. Run with WORKBOOK_DEBUG=1 for details.`,
+    );
     if (io.env.WORKBOOK_DEBUG) io.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
     return 70;
   }
@@ -95,7 +171,8 @@ async function joinRoom(root: string, args: ParsedArgs, env: Env, out: Output): 
   const room = args.options.get("room");
   const name = args.options.get("name");
   // Outside a room nothing of the room's is even loaded, so the commands stay quick.
-  if (room === undefined && name === undefined && !env.WORKBOOK_ROOM && !existsSync(path.join(root, roomFile))) return undefined;
+  if (room === undefined && name === undefined && !env.WORKBOOK_ROOM && !existsSync(path.join(root, roomFile)))
+    return undefined;
   const { connectRoom } = await import("./room/connect.ts");
   return connectRoom({ root, room, name, env, say: (line) => out.line(line), warn: (line) => out.warn(line) });
 }
@@ -114,7 +191,9 @@ export function findRoot(start: string, fallback: string): string {
  */
 export async function runCommandLine(argv: string[], installRoot: string): Promise<void> {
   const fail = (error: unknown) => {
-    process.stderr.write(`The workbook CLI failed: ${error instanceof Error ? error.message : String(error)}. Run with WORKBOOK_DEBUG=1 for details.\n`);
+    process.stderr.write(
+      `The workbook CLI failed: ${error instanceof Error ? error.message : String(error)}. Run with WORKBOOK_DEBUG=1 for details.\n`,
+    );
     if (process.env.WORKBOOK_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exit(70);
   };
@@ -123,8 +202,15 @@ export async function runCommandLine(argv: string[], installRoot: string): Promi
   const root = realpathSync(process.env.WORKBOOK_ROOT ?? findRoot(process.cwd(), installRoot));
   const command = aliases[argv[0] ?? ""] ?? argv[0];
   // vitest's start-up then overlaps the CLI's own.
-  if (!argv.includes("--help") && (command === "check" || command === "watch")) prestartTestHost(root, "stub", { pool: learnerPool });
-  const code = await main(argv, { root, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
+  if (!argv.includes("--help") && (command === "check" || command === "watch"))
+    prestartTestHost(root, "stub", { pool: learnerPool });
+  const code = await main(argv, {
+    root,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+  });
   // Exit once the output is flushed (pipes are asynchronous on macOS), without waiting for a test
   // host or a file watcher left open.
   process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));

@@ -24,7 +24,8 @@ function newestSource(dir = checksDir) {
     if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
     const file = path.join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestSource(file));
-    else if (/\.(ts|mjs)$/.test(entry.name) && !entry.name.endsWith(".test.ts")) newest = Math.max(newest, statSync(file).mtimeMs);
+    else if (/\.(ts|mjs)$/.test(entry.name) && !entry.name.endsWith(".test.ts"))
+      newest = Math.max(newest, statSync(file).mtimeMs);
   }
   return newest;
 }

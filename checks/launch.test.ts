@@ -17,7 +17,10 @@ afterEach(() => {
 const cli = (word: string) =>
   `import { helper } from "./lib/helper.ts";\nexport async function runCommandLine(argv: string[], root: string) {\n  console.log(["${word}", helper(), ...argv, root.length > 0].join(" "));\n}\n`;
 
-function launcherCopy(): { run: (...args: string[]) => string; write: (file: string, content: string, ageSeconds?: number) => void } {
+function launcherCopy(): {
+  run: (...args: string[]) => string;
+  write: (file: string, content: string, ageSeconds?: number) => void;
+} {
   dir = mkdtempSync(path.join(tmpdir(), "workbook-launch-"));
   const checks = path.join(dir, "checks");
   mkdirSync(path.join(checks, "lib"), { recursive: true });
@@ -28,7 +31,8 @@ function launcherCopy(): { run: (...args: string[]) => string; write: (file: str
     const when = new Date(Date.now() - ageSeconds * 1000);
     utimesSync(path.join(checks, file), when, when);
   };
-  const run = (...args: string[]) => execFileSync(process.execPath, [path.join(checks, "launch.mjs"), ...args], { encoding: "utf8" }).trim();
+  const run = (...args: string[]) =>
+    execFileSync(process.execPath, [path.join(checks, "launch.mjs"), ...args], { encoding: "utf8" }).trim();
   return { run, write };
 }
 

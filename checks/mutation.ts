@@ -14,12 +14,23 @@ const TARGET_SCORE = 85;
 const root = process.cwd();
 const outDir = path.join(root, "reports", "mutation");
 
-type Score = { lesson: string; pattern: string; killed: number; survived: number; noCoverage: number; timeout: number; score: number; survivors: string[] };
+type Score = {
+  lesson: string;
+  pattern: string;
+  killed: number;
+  survived: number;
+  noCoverage: number;
+  timeout: number;
+  score: number;
+  survivors: string[];
+};
 
 const DETECTED = new Set(["Killed", "Timeout"]);
 
 function summarize(lesson: Lesson, results: MutantResult[]): Score {
-  const counted = results.filter((r) => r.status !== "CompileError" && r.status !== "RuntimeError" && r.status !== "Ignored");
+  const counted = results.filter(
+    (r) => r.status !== "CompileError" && r.status !== "RuntimeError" && r.status !== "Ignored",
+  );
   const count = (status: string) => counted.filter((r) => r.status === status).length;
   const detected = counted.filter((r) => DETECTED.has(r.status)).length;
   return {
@@ -32,7 +43,9 @@ function summarize(lesson: Lesson, results: MutantResult[]): Score {
     score: counted.length === 0 ? 100 : Math.round((1000 * detected) / counted.length) / 10,
     survivors: counted
       .filter((r) => !DETECTED.has(r.status))
-      .map((r) => `${path.relative(root, r.fileName)}:${r.location.start.line + 1} ${r.mutatorName}: ${r.replacement ?? ""}`.trim()),
+      .map((r) =>
+        `${path.relative(root, r.fileName)}:${r.location.start.line + 1} ${r.mutatorName}: ${r.replacement ?? ""}`.trim(),
+      ),
   };
 }
 
@@ -57,9 +70,14 @@ async function mutate(lesson: Lesson): Promise<Score> {
 
 function table(scores: Score[]): string {
   const rows = scores.map(
-    (s) => `| ${s.lesson} | ${s.pattern} | ${s.score.toFixed(1)}% | ${s.killed + s.timeout} | ${s.survived} | ${s.noCoverage} | ${s.score >= TARGET_SCORE ? "✓" : "✗"} |`,
+    (s) =>
+      `| ${s.lesson} | ${s.pattern} | ${s.score.toFixed(1)}% | ${s.killed + s.timeout} | ${s.survived} | ${s.noCoverage} | ${s.score >= TARGET_SCORE ? "✓" : "✗"} |`,
   );
-  return ["| lesson | pattern | score | killed | survived | no coverage | ≥ 85% |", "|---|---|---|---|---|---|---|", ...rows].join("\n");
+  return [
+    "| lesson | pattern | score | killed | survived | no coverage | ≥ 85% |",
+    "|---|---|---|---|---|---|---|",
+    ...rows,
+  ].join("\n");
 }
 
 const all = loadLessons(root).lessons;
@@ -79,7 +97,10 @@ for (const lesson of lessons) {
 }
 
 mkdirSync(outDir, { recursive: true });
-writeFileSync(path.join(outDir, "scores.json"), `${JSON.stringify({ date: new Date().toISOString(), scores }, null, 2)}\n`);
+writeFileSync(
+  path.join(outDir, "scores.json"),
+  `${JSON.stringify({ date: new Date().toISOString(), scores }, null, 2)}\n`,
+);
 console.log(`\n${table(scores)}\n`);
 for (const s of scores.filter((s) => s.survivors.length > 0)) {
   console.log(`${s.lesson} survivors:\n${s.survivors.map((line) => `  ${line}`).join("\n")}`);
@@ -87,6 +108,8 @@ for (const s of scores.filter((s) => s.survivors.length > 0)) {
 console.log(`\nWritten to ${path.relative(root, path.join(outDir, "scores.json"))}.`);
 const below = scores.filter((s) => s.score < TARGET_SCORE);
 if (below.length > 0) {
-  console.log(`Next: add tests that kill the survivors in ${below.map((s) => s.lesson).join(", ")} (target ${TARGET_SCORE}%).`);
+  console.log(
+    `Next: add tests that kill the survivors in ${below.map((s) => s.lesson).join(", ")} (target ${TARGET_SCORE}%).`,
+  );
   process.exit(1);
 }

@@ -3,7 +3,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { applyMigrations } from "../prisma/migrate.ts";
-import { checkDatabase, checkGeneratedClient, checkLessons, checkNode, checkPackages, readinessReport, satisfies } from "./ready.ts";
+import {
+  checkDatabase,
+  checkGeneratedClient,
+  checkLessons,
+  checkNode,
+  checkPackages,
+  readinessReport,
+  satisfies,
+} from "./ready.ts";
 import { projectRoot } from "./testing/fixture-workbook.ts";
 
 let dir: string | undefined;
@@ -43,34 +51,76 @@ describe("npm run ready", () => {
   });
 
   it("lists packages that are not installed", () => {
-    const root = folder({ dependencies: { zod: "4", "left-pad-nowhere": "1" }, devDependencies: { "also-missing": "1" } });
+    const root = folder({
+      dependencies: { zod: "4", "left-pad-nowhere": "1" },
+      devDependencies: { "also-missing": "1" },
+    });
     mkdirSync(path.join(root, "node_modules", "zod"), { recursive: true });
     writeFileSync(path.join(root, "node_modules", "zod", "package.json"), "{}");
-    expect(checkPackages(root)).toEqual({ ok: false, line: "2 of 3 npm packages are not installed (left-pad-nowhere, also-missing)", fix: "npm install" });
+    expect(checkPackages(root)).toEqual({
+      ok: false,
+      line: "2 of 3 npm packages are not installed (left-pad-nowhere, also-missing)",
+      fix: "npm install",
+    });
   });
 
   it("finds a missing or stale generated client", () => {
     const root = folder();
-    expect(checkGeneratedClient(root)).toMatchObject({ ok: false, fix: "npm run postinstall", line: expect.stringContaining("is missing") });
+    expect(checkGeneratedClient(root)).toMatchObject({
+      ok: false,
+      fix: "npm run postinstall",
+      line: expect.stringContaining("is missing"),
+    });
     mkdirSync(path.join(root, "solutions", "generated", "prisma"), { recursive: true });
     mkdirSync(path.join(root, "prisma"));
     writeFileSync(path.join(root, "solutions", "generated", "prisma", "client.ts"), "");
     writeFileSync(path.join(root, "prisma", "schema.prisma"), "");
-    utimesSync(path.join(root, "solutions", "generated", "prisma", "client.ts"), new Date("2026-01-01"), new Date("2026-01-01"));
-    expect(checkGeneratedClient(root)).toMatchObject({ ok: false, fix: "npm run postinstall", line: expect.stringContaining("older than prisma/schema.prisma") });
+    utimesSync(
+      path.join(root, "solutions", "generated", "prisma", "client.ts"),
+      new Date("2026-01-01"),
+      new Date("2026-01-01"),
+    );
+    expect(checkGeneratedClient(root)).toMatchObject({
+      ok: false,
+      fix: "npm run postinstall",
+      line: expect.stringContaining("older than prisma/schema.prisma"),
+    });
   });
 
   it.each([
     ["missing", () => {}, "the database prisma/dev.db does not exist", "npm run postinstall"],
-    ["not migrated", () => writeFileSync(path.join(dir!, "prisma", "dev.db"), ""), "misses 1 migration(s)", "npm run db:reset"],
-    ["without users", () => applyMigrations(path.join(dir!, "prisma", "dev.db"), path.join(dir!, "prisma", "migrations")), "has no seed users", "npm run db:reset"],
-    ["not a database", () => writeFileSync(path.join(dir!, "prisma", "dev.db"), "x".repeat(4096)), "cannot be read", "npm run db:reset"],
+    [
+      "not migrated",
+      () => writeFileSync(path.join(dir!, "prisma", "dev.db"), ""),
+      "misses 1 migration(s)",
+      "npm run db:reset",
+    ],
+    [
+      "without users",
+      () => applyMigrations(path.join(dir!, "prisma", "dev.db"), path.join(dir!, "prisma", "migrations")),
+      "has no seed users",
+      "npm run db:reset",
+    ],
+    [
+      "not a database",
+      () => writeFileSync(path.join(dir!, "prisma", "dev.db"), "x".repeat(4096)),
+      "cannot be read",
+      "npm run db:reset",
+    ],
   ])("finds a database that is %s", (_, prepare, line, fix) => {
     const root = folder();
-    cpSync(path.join(projectRoot, "node_modules"), path.join(root, "node_modules"), { recursive: true, filter: (src) => !src.includes(".cache") && (src.endsWith("node_modules") || /node_modules\/(better-sqlite3|bindings|file-uri-to-path)(\/|$)/.test(src)) });
+    cpSync(path.join(projectRoot, "node_modules"), path.join(root, "node_modules"), {
+      recursive: true,
+      filter: (src) =>
+        !src.includes(".cache") &&
+        (src.endsWith("node_modules") || /node_modules\/(better-sqlite3|bindings|file-uri-to-path)(\/|$)/.test(src)),
+    });
     const migrations = path.join(root, "prisma", "migrations");
     mkdirSync(path.join(migrations, "20260101000000_init"), { recursive: true });
-    writeFileSync(path.join(migrations, "20260101000000_init", "migration.sql"), 'CREATE TABLE "User" ("id" INTEGER PRIMARY KEY);');
+    writeFileSync(
+      path.join(migrations, "20260101000000_init", "migration.sql"),
+      'CREATE TABLE "User" ("id" INTEGER PRIMARY KEY);',
+    );
     prepare();
     expect(checkDatabase(root, {})).toMatchObject({ ok: false, line: expect.stringContaining(line), fix });
   });
@@ -84,7 +134,9 @@ describe("npm run ready", () => {
   });
 
   it("ends with Ready, or with the commands to run, each once, in order", () => {
-    expect(readinessReport([{ ok: true, line: "Node v22.12.0" }]).text).toBe("✓ Node v22.12.0\n\nReady. Next: npm start\n");
+    expect(readinessReport([{ ok: true, line: "Node v22.12.0" }]).text).toBe(
+      "✓ Node v22.12.0\n\nReady. Next: npm start\n",
+    );
     const notReady = readinessReport([
       { ok: true, line: "Node v22.12.0" },
       { ok: false, line: "the generated Prisma client is missing", fix: "npm run postinstall" },

@@ -12,15 +12,19 @@ import { type RunOutput, projectRoot, runCli } from "./testing/fixture-workbook.
 
 // A lesson whose required programs are missing here (redis-server for lesson 10) is left out:
 // `npm test` says so once (solutions/testing/services-setup.ts), and CI installs them.
-const lessons = loadLessons(projectRoot).lessons.filter((lesson) => missingExecutables(lesson.requires ?? [], process.env).length === 0);
+const lessons = loadLessons(projectRoot).lessons.filter(
+  (lesson) => missingExecutables(lesson.requires ?? [], process.env).length === 0,
+);
 let copy: string;
 let solved: RunOutput;
 
 beforeAll(async () => {
   copy = realpathSync(mkdtempSync(path.join(tmpdir(), "workbook-copy-")));
   cpSync(path.join(projectRoot, "lessons"), path.join(copy, "lessons"), { recursive: true });
-  for (const file of ["package.json", "tsconfig.json", "vitest.config.ts"]) copyFileSync(path.join(projectRoot, file), path.join(copy, file));
-  for (const folder of ["solutions", "prisma", "checks", "node_modules"]) symlinkSync(path.join(projectRoot, folder), path.join(copy, folder), "junction");
+  for (const file of ["package.json", "tsconfig.json", "vitest.config.ts"])
+    copyFileSync(path.join(projectRoot, file), path.join(copy, file));
+  for (const folder of ["solutions", "prisma", "checks", "node_modules"])
+    symlinkSync(path.join(projectRoot, folder), path.join(copy, folder), "junction");
   solved = await runCli(copy, ["solve", "--through", lessons[lessons.length - 1]!.id, "--yes"]);
 });
 
@@ -32,10 +36,18 @@ describe.runIf(lessons.length > 0)("every real lesson", () => {
     expect(solved.code).toBe(0);
   });
 
-  it.each(lessons.map((lesson) => [lesson.id, lesson.pattern]))("%s (%s) passes npm run check after npm run solve", async (id) => {
-    const { code, stdout, stderr } = await runCli(copy, ["check", id]);
-    expect(stderr).toBe("");
-    expect(stdout.trimEnd().split("\n").at(-2)).toMatch(/tests passing/);
-    expect({ code, failing: stdout.split("\n").filter((line) => line.includes("✗") || line.startsWith("First failure") || line.includes("error at")) }).toEqual({ code: 0, failing: [] });
-  });
+  it.each(lessons.map((lesson) => [lesson.id, lesson.pattern]))(
+    "%s (%s) passes npm run check after npm run solve",
+    async (id) => {
+      const { code, stdout, stderr } = await runCli(copy, ["check", id]);
+      expect(stderr).toBe("");
+      expect(stdout.trimEnd().split("\n").at(-2)).toMatch(/tests passing/);
+      expect({
+        code,
+        failing: stdout
+          .split("\n")
+          .filter((line) => line.includes("✗") || line.startsWith("First failure") || line.includes("error at")),
+      }).toEqual({ code: 0, failing: [] });
+    },
+  );
 });

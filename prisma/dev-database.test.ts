@@ -19,7 +19,10 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("migrateAndSeed", () => {
   it("creates, migrates and seeds a new database, and says what it did", async () => {
-    expect(await migrateAndSeed(file)).toEqual({ migrations: listMigrations().map((m) => m.name), seeded: SEED_USERS.length });
+    expect(await migrateAndSeed(file)).toEqual({
+      migrations: listMigrations().map((m) => m.name),
+      seeded: SEED_USERS.length,
+    });
     expect(countUsers(file)).toBe(SEED_USERS.length);
   });
 

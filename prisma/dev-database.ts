@@ -84,7 +84,9 @@ function postgresTarget(url: string): DatabaseTarget {
     }
   }
   const hasUserTable = (client: import("pg").Client) =>
-    client.query(`SELECT to_regclass('public."User"') IS NOT NULL AS present`).then((r) => r.rows[0].present as boolean);
+    client
+      .query(`SELECT to_regclass('public."User"') IS NOT NULL AS present`)
+      .then((r) => r.rows[0].present as boolean);
 
   return {
     name: describePostgresUrl(url),
@@ -93,7 +95,8 @@ function postgresTarget(url: string): DatabaseTarget {
       withClient(async (client) =>
         (await hasUserTable(client)) ? Number((await client.query(`SELECT COUNT(*) AS n FROM "User"`)).rows[0].n) : 0,
       ),
-    drop: () => withClient(async (client) => void (await client.query("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))),
+    drop: () =>
+      withClient(async (client) => void (await client.query("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))),
     async migrateAndSeed() {
       const migrations = await applyPostgresMigrations(url);
       const { createPostgresClient } = await import("@/lib/prisma");

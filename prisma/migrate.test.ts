@@ -37,9 +37,16 @@ function query<T>(sql: string): T[] {
   }
 }
 
-type MigrationRow = { migration_name: string; checksum: string; finished_at: string | null; applied_steps_count: number; rolled_back_at: string | null };
+type MigrationRow = {
+  migration_name: string;
+  checksum: string;
+  finished_at: string | null;
+  applied_steps_count: number;
+  rolled_back_at: string | null;
+};
 const recorded = () => query<MigrationRow>(`SELECT * FROM "_prisma_migrations" ORDER BY migration_name`);
-const tables = () => query<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).map((t) => t.name);
+const tables = () =>
+  query<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).map((t) => t.name);
 
 describe("listMigrations", () => {
   it("lists Prisma's migration folders in name order, with the sha256 of each migration.sql", () => {
@@ -49,7 +56,11 @@ describe("listMigrations", () => {
     expect(listed.map((m) => m.name)).toEqual(["20000101000000_earlier", ...committed(), "20991231000000_later"]);
     for (const migration of listed) {
       const sql = readFileSync(path.join(migrations, migration.name, "migration.sql"), "utf8");
-      expect(migration).toEqual({ name: migration.name, sql, checksum: createHash("sha256").update(sql).digest("hex") });
+      expect(migration).toEqual({
+        name: migration.name,
+        sql,
+        checksum: createHash("sha256").update(sql).digest("hex"),
+      });
     }
   });
 
@@ -98,8 +109,13 @@ describe("applyMigrations", () => {
   it("refuses, naming the migration and the fix, when an applied migration was edited", () => {
     applyMigrations(file, migrations);
     const [first] = committed();
-    writeFileSync(path.join(migrations, first!, "migration.sql"), "-- edited\n" + readFileSync(path.join(migrations, first!, "migration.sql"), "utf8"));
-    expect(() => applyMigrations(file, migrations)).toThrow(`Migration ${first} was edited after it was applied; run \`npm run db:reset\`.`);
+    writeFileSync(
+      path.join(migrations, first!, "migration.sql"),
+      "-- edited\n" + readFileSync(path.join(migrations, first!, "migration.sql"), "utf8"),
+    );
+    expect(() => applyMigrations(file, migrations)).toThrow(
+      `Migration ${first} was edited after it was applied; run \`npm run db:reset\`.`,
+    );
   });
 
   it("leaves no trace of a migration that fails part-way, so it can be fixed and re-run", () => {

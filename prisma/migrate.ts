@@ -55,10 +55,12 @@ export function applyMigrations(file: string, dir = MIGRATIONS_DIR): string[] {
     db.pragma("journal_mode = WAL");
     db.exec(MIGRATIONS_TABLE);
     const applied = new Map(
-      (db.prepare(`SELECT migration_name, checksum FROM "_prisma_migrations" WHERE rolled_back_at IS NULL`).all() as {
-        migration_name: string;
-        checksum: string;
-      }[]).map((row) => [row.migration_name, row.checksum]),
+      (
+        db.prepare(`SELECT migration_name, checksum FROM "_prisma_migrations" WHERE rolled_back_at IS NULL`).all() as {
+          migration_name: string;
+          checksum: string;
+        }[]
+      ).map((row) => [row.migration_name, row.checksum]),
     );
     const record = db.prepare(
       `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES (?, ?, current_timestamp, ?, 1)`,
@@ -77,7 +79,11 @@ export function applyMigrations(file: string, dir = MIGRATIONS_DIR): string[] {
   }
 }
 
-export const POSTGRES_MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "postgresql", "migrations");
+export const POSTGRES_MIGRATIONS_DIR = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "postgresql",
+  "migrations",
+);
 
 // Prisma's own table, as `prisma migrate deploy` creates it on PostgreSQL.
 const POSTGRES_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (

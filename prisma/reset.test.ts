@@ -24,12 +24,15 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const reset = (args: string[] = []) => runTsx("prisma/reset.ts", args, { env: { DATABASE_URL: `file:${file}` } });
-const recreated = () => `✓ ${name} recreated: ${listMigrations().length} migration(s) applied, ${SEED_USERS.length} seed user(s) added.\n`;
+const recreated = () =>
+  `✓ ${name} recreated: ${listMigrations().length} migration(s) applied, ${SEED_USERS.length} seed user(s) added.\n`;
 
 async function databaseWithOwnUser(): Promise<void> {
   await migrateAndSeed(file);
   const db = new Database(file);
-  db.prepare(`INSERT INTO "User" (name, email, updatedAt) VALUES ('Mine', 'mine@example.com', CURRENT_TIMESTAMP)`).run();
+  db.prepare(
+    `INSERT INTO "User" (name, email, updatedAt) VALUES ('Mine', 'mine@example.com', CURRENT_TIMESTAMP)`,
+  ).run();
   db.close();
 }
 
@@ -56,7 +59,9 @@ describe("npm run db:reset", { timeout: 60_000 }, () => {
 
   it("with --yes recreates, migrates and seeds the database, dropping everything else", async () => {
     await databaseWithOwnUser();
-    const result = await runCommand("npm", ["run", "-s", "db:reset", "--", "--yes"], { env: { DATABASE_URL: `file:${file}` } });
+    const result = await runCommand("npm", ["run", "-s", "db:reset", "--", "--yes"], {
+      env: { DATABASE_URL: `file:${file}` },
+    });
     expect(result).toEqual({ code: 0, stdout: recreated(), stderr: "" });
     expect(countUsers(file)).toBe(SEED_USERS.length);
     expect(hasOwnUser()).toBe(false);

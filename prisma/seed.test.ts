@@ -54,7 +54,10 @@ describe("seed", () => {
     await db.user.update({ where: { email: "grace@example.com" }, data: { name: "Grace Renamed", role: "admin" } });
     await db.user.create({ data: { name: "Mine", email: "mine@example.com" } });
     await seed(db);
-    expect(await db.user.findUnique({ where: { email: "grace@example.com" } })).toMatchObject({ name: "Grace Renamed", role: "admin" });
+    expect(await db.user.findUnique({ where: { email: "grace@example.com" } })).toMatchObject({
+      name: "Grace Renamed",
+      role: "admin",
+    });
     expect(await db.user.count()).toBe(SEED_USERS.length + 1);
   });
 

@@ -1,4 +1,14 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -13,13 +23,22 @@ import { SEED_USERS } from "./seed";
 
 function copyProject(): string {
   const dir = mkdtempSync(path.join(tmpdir(), "workbook-setup-"));
-  for (const file of ["package.json", "tsconfig.json", "prisma.config.ts", "prisma/schema.prisma", "solutions/lib/database-url.ts", "solutions/lib/prisma.ts"]) {
+  for (const file of [
+    "package.json",
+    "tsconfig.json",
+    "prisma.config.ts",
+    "prisma/schema.prisma",
+    "solutions/lib/database-url.ts",
+    "solutions/lib/prisma.ts",
+  ]) {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     cpSync(path.join(PROJECT_ROOT, file), path.join(dir, file));
   }
   cpSync(path.join(PROJECT_ROOT, "prisma", "migrations"), path.join(dir, "prisma", "migrations"), { recursive: true });
   cpSync(path.join(PROJECT_ROOT, "prisma", "postgresql"), path.join(dir, "prisma", "postgresql"), { recursive: true });
-  for (const script of readdirSync(path.join(PROJECT_ROOT, "prisma")).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))) {
+  for (const script of readdirSync(path.join(PROJECT_ROOT, "prisma")).filter(
+    (f) => f.endsWith(".ts") && !f.endsWith(".test.ts"),
+  )) {
     cpSync(path.join(PROJECT_ROOT, "prisma", script), path.join(dir, "prisma", script));
   }
   symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(dir, "node_modules"), "junction");
@@ -44,7 +63,9 @@ describe("prisma/setup.ts", { timeout: 60_000 }, () => {
     firstSecret = secretIn(dir);
     firstUsers = countUsers(path.join(dir, "prisma", "dev.db"));
     const db = new Database(path.join(dir, "prisma", "dev.db"));
-    db.prepare(`INSERT INTO "User" (name, email, updatedAt) VALUES ('Mine', 'mine@example.com', CURRENT_TIMESTAMP)`).run();
+    db.prepare(
+      `INSERT INTO "User" (name, email, updatedAt) VALUES ('Mine', 'mine@example.com', CURRENT_TIMESTAMP)`,
+    ).run();
     db.close();
     second = await setup(dir);
   }, 120_000);
@@ -87,7 +108,9 @@ describe("prisma/setup.ts", { timeout: 60_000 }, () => {
   describe("run again", () => {
     it("succeeds, applying and adding nothing", () => {
       expect(second.code).toBe(0);
-      expect(second.stdout).toContain(`✓ Database ${path.join("prisma", "dev.db")}: 0 pending migration(s) applied, 0 seed user(s) added`);
+      expect(second.stdout).toContain(
+        `✓ Database ${path.join("prisma", "dev.db")}: 0 pending migration(s) applied, 0 seed user(s) added`,
+      );
     });
 
     it("keeps the existing secret, so tokens already issued stay valid", () => {

@@ -33,9 +33,13 @@ function generateClient({ schema, output }: (typeof SCHEMAS)[number]): void {
 function writeLocalSecret(): void {
   if (existsSync(ENV_FILE)) return;
   const secret = randomBytes(32).toString("base64url");
-  writeFileSync(ENV_FILE, `# Local secrets for \`npm run api\` and \`npm run token\`; git-ignored.\nAUTH_SECRET=${secret}\n`, {
-    mode: 0o600,
-  });
+  writeFileSync(
+    ENV_FILE,
+    `# Local secrets for \`npm run api\` and \`npm run token\`; git-ignored.\nAUTH_SECRET=${secret}\n`,
+    {
+      mode: 0o600,
+    },
+  );
   console.log(`✓ ${ENV_FILE} written with a random AUTH_SECRET`);
 }
 

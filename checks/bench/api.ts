@@ -63,7 +63,12 @@ export type HalfLoadRow = {
   generator: "pinned" | "shared";
 };
 
-export type ApiReport = { build: "built" | "reused"; settings: Record<string, Record<string, string>>; rows: ApiRow[]; halfLoad: HalfLoadRow[] };
+export type ApiReport = {
+  build: "built" | "reused";
+  settings: Record<string, Record<string, string>>;
+  rows: ApiRow[];
+  halfLoad: HalfLoadRow[];
+};
 
 export type Scenario = {
   key: string;
@@ -85,7 +90,11 @@ async function seedDatabase(file: string): Promise<{ adminId: bigint; ids: bigin
   try {
     await db.user.create({ data: { name: "Bench Admin", email: "admin@example.com", role: "admin" } });
     await db.user.createMany({
-      data: Array.from({ length: USERS - 1 }, (_, i) => ({ name: `User ${i + 1}`, email: `user${i + 1}@example.com`, role: "user" })),
+      data: Array.from({ length: USERS - 1 }, (_, i) => ({
+        name: `User ${i + 1}`,
+        email: `user${i + 1}@example.com`,
+        role: "user",
+      })),
     });
     const rows = await db.user.findMany({ select: { id: true, role: true }, orderBy: { id: "asc" } });
     return { adminId: rows.find((row) => row.role === "admin")!.id, ids: rows.map((row) => row.id) };
@@ -95,7 +104,9 @@ async function seedDatabase(file: string): Promise<{ adminId: bigint; ids: bigin
 }
 
 export function counts(scenario: Scenario, result: Result) {
-  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, Number(count)]));
+  const statusCodes = Object.fromEntries(
+    Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, Number(count)]),
+  );
   const total = Object.values(statusCodes).reduce((sum, n) => sum + n, 0);
   return { statusCodes, total, unexpected: total - (statusCodes[String(scenario.status)] ?? 0) + result.errors };
 }
@@ -190,11 +201,41 @@ export async function benchmarkApi(options: ApiOptions): Promise<ApiReport> {
     const pagePaths = ids.filter((_, i) => i % PAGE === 0).map((id) => `/api/users?limit=${PAGE}&cursor=${id}`);
     let created = 0;
     const scenarios: Scenario[] = [
-      { key: "health", name: "GET /api/health (baseline)", server: "main", status: 200, request: { method: "GET", path: "/api/health" } },
-      { key: "getCached", name: "GET /api/users/[id], cached", server: "main", status: 200, request: { method: "GET", path: `/api/users/${someone}`, headers: auth } },
-      { key: "getUncached", name: "GET /api/users/[id], uncached", server: "uncached", status: 200, request: rotating(userPaths, { method: "GET", headers: auth }) },
-      { key: "listCached", name: `GET /api/users pages of ${PAGE}, cached`, server: "main", status: 200, request: rotating(pagePaths, { method: "GET", headers: auth }) },
-      { key: "listUncached", name: `GET /api/users pages of ${PAGE}, uncached`, server: "uncached", status: 200, request: rotating(pagePaths, { method: "GET", headers: auth }) },
+      {
+        key: "health",
+        name: "GET /api/health (baseline)",
+        server: "main",
+        status: 200,
+        request: { method: "GET", path: "/api/health" },
+      },
+      {
+        key: "getCached",
+        name: "GET /api/users/[id], cached",
+        server: "main",
+        status: 200,
+        request: { method: "GET", path: `/api/users/${someone}`, headers: auth },
+      },
+      {
+        key: "getUncached",
+        name: "GET /api/users/[id], uncached",
+        server: "uncached",
+        status: 200,
+        request: rotating(userPaths, { method: "GET", headers: auth }),
+      },
+      {
+        key: "listCached",
+        name: `GET /api/users pages of ${PAGE}, cached`,
+        server: "main",
+        status: 200,
+        request: rotating(pagePaths, { method: "GET", headers: auth }),
+      },
+      {
+        key: "listUncached",
+        name: `GET /api/users pages of ${PAGE}, uncached`,
+        server: "uncached",
+        status: 200,
+        request: rotating(pagePaths, { method: "GET", headers: auth }),
+      },
       {
         key: "create",
         name: "POST /api/users",
@@ -204,10 +245,19 @@ export async function benchmarkApi(options: ApiOptions): Promise<ApiReport> {
           method: "POST",
           path: "/api/users",
           headers: { ...auth, "content-type": "application/json" },
-          setupRequest: (request) => ({ ...request, body: JSON.stringify({ name: "Load Test", email: `load${++created}@example.com` }) }),
+          setupRequest: (request) => ({
+            ...request,
+            body: JSON.stringify({ name: "Load Test", email: `load${++created}@example.com` }),
+          }),
         },
       },
-      { key: "healthLogging", name: "GET /api/health, request logging on", server: "logging", status: 200, request: { method: "GET", path: "/api/health" } },
+      {
+        key: "healthLogging",
+        name: "GET /api/health, request logging on",
+        server: "logging",
+        status: 200,
+        request: { method: "GET", path: "/api/health" },
+      },
     ];
 
     const run = (scenario: Scenario, duration: number, overallRate?: number) =>
@@ -231,7 +281,8 @@ export async function benchmarkApi(options: ApiOptions): Promise<ApiReport> {
         const result = await run(scenario, options.durationSeconds);
         const cpuAfter = cpuMs(pids[scenario.server]!);
         const c = counts(scenario, result);
-        const cpuMsPerRequest = cpuBefore === null || cpuAfter === null || c.total === 0 ? null : (cpuAfter - cpuBefore) / c.total;
+        const cpuMsPerRequest =
+          cpuBefore === null || cpuAfter === null || c.total === 0 ? null : (cpuAfter - cpuBefore) / c.total;
         results.get(scenario.key)!.push({ result, cpuMsPerRequest });
         log(
           `round ${round}/${options.rounds} · ${scenario.name}: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms${cpuMsPerRequest === null ? "" : `, ${cpuMsPerRequest.toFixed(2)} CPU ms/request`}${c.unexpected ? `, ${c.unexpected} unexpected` : ""}`,
@@ -253,7 +304,12 @@ export async function benchmarkApi(options: ApiOptions): Promise<ApiReport> {
       options,
       run: (scenario, duration, rate) => run(scenario, duration, rate),
     });
-    return { build, settings: Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, { ...v, AUTH_SECRET: "(random)" }])), rows, halfLoad };
+    return {
+      build,
+      settings: Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, { ...v, AUTH_SECRET: "(random)" }])),
+      rows,
+      halfLoad,
+    };
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
     release();
@@ -298,13 +354,31 @@ export async function measureHalfLoad({
         durationSeconds: options.durationSeconds,
         headers: scenario.request.headers as Record<string, string> | undefined,
       });
-      row = { key: scenario.key, scenario: scenario.name, offeredPerSecond: offered, p50Ms: result.p50Ms, p99Ms: result.p99Ms, unexpected: result.non2xx + result.errors, generator: "pinned" };
+      row = {
+        key: scenario.key,
+        scenario: scenario.name,
+        offeredPerSecond: offered,
+        p50Ms: result.p50Ms,
+        p99Ms: result.p99Ms,
+        unexpected: result.non2xx + result.errors,
+        generator: "pinned",
+      };
     } else {
       const result = await run(scenario, options.durationSeconds, offered);
-      row = { key: scenario.key, scenario: scenario.name, offeredPerSecond: offered, p50Ms: result.latency.p50, p99Ms: result.latency.p99, unexpected: counts(scenario, result).unexpected, generator: "shared" };
+      row = {
+        key: scenario.key,
+        scenario: scenario.name,
+        offeredPerSecond: offered,
+        p50Ms: result.latency.p50,
+        p99Ms: result.latency.p99,
+        unexpected: counts(scenario, result).unexpected,
+        generator: "shared",
+      };
     }
     rows.push(row);
-    options.log(`${scenario.name} at ${offered} req/s offered (${row.generator}): p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms`);
+    options.log(
+      `${scenario.name} at ${offered} req/s offered (${row.generator}): p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms`,
+    );
   }
   return rows;
 }

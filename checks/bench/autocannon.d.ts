@@ -1,8 +1,21 @@
 // The part of autocannon's programmatic API the benchmarks use (the package ships no types).
 declare module "autocannon" {
-  export type Histogram = { average: number; mean: number; stddev: number; min: number; max: number; total: number; p50: number; p90: number; p99: number; p99_9: number };
+  export type Histogram = {
+    average: number;
+    mean: number;
+    stddev: number;
+    min: number;
+    max: number;
+    total: number;
+    p50: number;
+    p90: number;
+    p99: number;
+    p99_9: number;
+  };
   export type RawRequest = { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer };
-  export type RequestSpec = RawRequest & { setupRequest?: (request: RawRequest, context: Record<string, unknown>) => RawRequest };
+  export type RequestSpec = RawRequest & {
+    setupRequest?: (request: RawRequest, context: Record<string, unknown>) => RawRequest;
+  };
   export type Options = {
     url: string;
     connections?: number;

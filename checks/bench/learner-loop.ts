@@ -12,14 +12,26 @@ import { median, round } from "./stats.ts";
 //  - `npm run check lesson-N` beside the same lesson's tests under bare `vitest run`.
 // The learner's files and .workbook/state.json are restored afterwards.
 
-export type LearnerOptions = { root: string; runs: number; saves: number; log: (line: string) => void; lessons?: string[] };
+export type LearnerOptions = {
+  root: string;
+  runs: number;
+  saves: number;
+  log: (line: string) => void;
+  lessons?: string[];
+};
 
 export type LessonTiming = { lesson: string; checkMs: number; vitestMs: number; ratio: number };
 export type WatchTiming = { lesson: string; firstVerdictMs: number; medianMs: number; samplesMs: number[] };
 export type CommandTiming = { command: string; medianMs: number; samplesMs: number[]; baseline?: boolean };
 export type LearnerReport =
   | { skipped: string }
-  | { runs: number; saves: number; lessons: LessonTiming[]; watch: WatchTiming[] | { skipped: string }; commands: CommandTiming[] };
+  | {
+      runs: number;
+      saves: number;
+      lessons: LessonTiming[];
+      watch: WatchTiming[] | { skipped: string };
+      commands: CommandTiming[];
+    };
 
 /** The save → verdict limit per lesson: the lessons with no database or HTTP layer answer faster. */
 export function watchLimitMs(lessonId: string): number {
@@ -74,7 +86,10 @@ async function watchLatency(root: string, lesson: Lesson, saves: number): Promis
   });
   const nextVerdict = (timeoutMs = 120_000) =>
     new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no verdict from watch mode within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no verdict from watch mode within ${timeoutMs} ms:\n${output}`)),
+        timeoutMs,
+      );
       waiting = (id) => {
         clearTimeout(timer);
         resolve(id);
@@ -127,25 +142,37 @@ function commandTimings(root: string, lesson: Lesson, runs: number): CommandTimi
     return { command, medianMs: median(samples), samplesMs: samples, baseline: true };
   });
   const stubs = lesson.files.map((file) => stubPath(lesson, file));
-  return [...scale, ...commands.map(({ command, args }) => {
-    const samples: number[] = [];
-    for (let i = 0; i < runs; i += 1) {
-      const restore = preserve(root, stubs);
-      samples.push(Math.round(timed(root, NPM, args, env)));
-      restore();
-    }
-    return { command, medianMs: median(samples), samplesMs: samples };
-  })];
+  return [
+    ...scale,
+    ...commands.map(({ command, args }) => {
+      const samples: number[] = [];
+      for (let i = 0; i < runs; i += 1) {
+        const restore = preserve(root, stubs);
+        samples.push(Math.round(timed(root, NPM, args, env)));
+        restore();
+      }
+      return { command, medianMs: median(samples), samplesMs: samples };
+    }),
+  ];
 }
 
-export async function benchmarkLearnerLoop({ root, runs, saves, log, lessons: only }: LearnerOptions): Promise<LearnerReport> {
+export async function benchmarkLearnerLoop({
+  root,
+  runs,
+  saves,
+  log,
+  lessons: only,
+}: LearnerOptions): Promise<LearnerReport> {
   if (!existsSync(path.join(root, "checks", "launch.mjs"))) {
     return { skipped: "checks/launch.mjs does not exist yet, so there is no `npm run check` to time" };
   }
   const all = loadLessons(root).lessons;
   const lessons = only ? all.filter((lesson) => only.includes(lesson.id)) : all;
   if (lessons.length === 0) return { skipped: "no lesson to time" };
-  const restore = preserve(root, [".workbook/state.json", ...all.flatMap((lesson) => lesson.files.map((file) => stubPath(lesson, file)))]);
+  const restore = preserve(root, [
+    ".workbook/state.json",
+    ...all.flatMap((lesson) => lesson.files.map((file) => stubPath(lesson, file))),
+  ]);
   try {
     const env = { ...process.env, NO_COLOR: "1" };
     // One untimed round first: the bundle is built if it is stale, and no lesson pays for a cold disk cache.
@@ -166,7 +193,12 @@ export async function benchmarkLearnerLoop({ root, runs, saves, log, lessons: on
         vitest.push(timed(root, NPX, ["vitest", "run", "--mode", "stub", ...tests], env));
       }
       const [checkMs, vitestMs] = [median(check), median(vitest)];
-      const timing = { lesson: lesson.id, checkMs: Math.round(checkMs), vitestMs: Math.round(vitestMs), ratio: round(checkMs / vitestMs, 2) };
+      const timing = {
+        lesson: lesson.id,
+        checkMs: Math.round(checkMs),
+        vitestMs: Math.round(vitestMs),
+        ratio: round(checkMs / vitestMs, 2),
+      };
       timings.push(timing);
       log(`${lesson.id}: check ${timing.checkMs} ms, vitest ${timing.vitestMs} ms, ratio ${timing.ratio}`);
     }
@@ -175,7 +207,9 @@ export async function benchmarkLearnerLoop({ root, runs, saves, log, lessons: on
     for (const lesson of lessons) {
       const timing = await watchLatency(root, lesson, saves);
       watch.push(timing);
-      log(`watch mode on ${lesson.id}: first verdict ${timing.firstVerdictMs} ms, save → verdict ${timing.samplesMs.join(", ")} ms`);
+      log(
+        `watch mode on ${lesson.id}: first verdict ${timing.firstVerdictMs} ms, save → verdict ${timing.samplesMs.join(", ")} ms`,
+      );
     }
     return { runs, saves, lessons: timings, watch, commands };
   } finally {

@@ -41,17 +41,43 @@ function measure({ name, bound, size, add }: Probe) {
 }
 
 const config = loadConfig({});
-const user = (i: number) => ({ id: BigInt(i), name: `User ${i}`, email: `user${i}@example.com`, role: "user", createdAt: new Date(0), updatedAt: new Date(0) });
+const user = (i: number) => ({
+  id: BigInt(i),
+  name: `User ${i}`,
+  email: `user${i}@example.com`,
+  role: "user",
+  createdAt: new Date(0),
+  updatedAt: new Date(0),
+});
 
-const limiter = new RateLimiter({ max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS, maxKeys: config.RATE_LIMIT_MAX_KEYS });
+const limiter = new RateLimiter({
+  max: config.RATE_LIMIT_MAX,
+  windowMs: config.RATE_LIMIT_WINDOW_MS,
+  maxKeys: config.RATE_LIMIT_MAX_KEYS,
+});
 const cache = new MemoryCache({ maxEntries: config.CACHE_MAX_ENTRIES });
 let unbounded: Map<string, unknown> | undefined = new Map();
 
 const results = [
-  measure({ name: "rate limiter", bound: config.RATE_LIMIT_MAX_KEYS, size: () => limiter.size, add: (i) => void limiter.hit(`ip:${i}`) }),
-  measure({ name: "cache", bound: config.CACHE_MAX_ENTRIES, size: () => cache.size, add: (i) => cache.set(`users:id:${i}`, user(i), config.CACHE_TTL_MS) }),
+  measure({
+    name: "rate limiter",
+    bound: config.RATE_LIMIT_MAX_KEYS,
+    size: () => limiter.size,
+    add: (i) => void limiter.hit(`ip:${i}`),
+  }),
+  measure({
+    name: "cache",
+    bound: config.CACHE_MAX_ENTRIES,
+    size: () => cache.size,
+    add: (i) => cache.set(`users:id:${i}`, user(i), config.CACHE_TTL_MS),
+  }),
   // For scale: the same users in a Map with no bound, which is what a cache without one becomes.
-  measure({ name: "unbounded Map (for comparison)", bound: null, size: () => unbounded!.size, add: (i) => void unbounded!.set(`users:id:${i}`, user(i)) }),
+  measure({
+    name: "unbounded Map (for comparison)",
+    bound: null,
+    size: () => unbounded!.size,
+    add: (i) => void unbounded!.set(`users:id:${i}`, user(i)),
+  }),
 ];
 unbounded = undefined;
 process.stdout.write(`${JSON.stringify({ keys: KEYS, results })}\n`);

@@ -17,7 +17,11 @@ export type MemoryReport = { keys: number; results: MemoryRow[] };
 
 export function benchmarkMemory(root: string): MemoryReport {
   const probe = path.join(root, "checks", "bench", "memory-probe.ts");
-  const result = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", probe], { cwd: root, encoding: "utf8", timeout: 300_000 });
+  const result = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", probe], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 300_000,
+  });
   if (result.status !== 0) throw new Error(`memory probe failed (exit ${result.status}):\n${result.stderr}`);
   const report = JSON.parse(result.stdout) as MemoryReport;
   for (const row of report.results) {

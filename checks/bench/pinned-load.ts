@@ -41,8 +41,17 @@ export function pinnedLoad(options: {
   headers?: Record<string, string>;
 }): Promise<PinnedResult> {
   const args = [
-    "-c", String(options.cpu), process.execPath, AUTOCANNON, "--json",
-    "-c", String(options.connections), "-d", String(options.durationSeconds), "-R", String(options.rate),
+    "-c",
+    String(options.cpu),
+    process.execPath,
+    AUTOCANNON,
+    "--json",
+    "-c",
+    String(options.connections),
+    "-d",
+    String(options.durationSeconds),
+    "-R",
+    String(options.rate),
     ...Object.entries(options.headers ?? {}).flatMap(([name, value]) => ["-H", `${name}=${value}`]),
     options.url,
   ];
@@ -55,8 +64,19 @@ export function pinnedLoad(options: {
     child.on("error", reject);
     child.on("exit", (code) => {
       if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${stderr.slice(-500)}`));
-      const result = JSON.parse(stdout) as { latency: { p50: number; p99: number }; requests: { total: number }; non2xx: number; errors: number };
-      resolve({ p50Ms: result.latency.p50, p99Ms: result.latency.p99, requests: result.requests.total, non2xx: result.non2xx, errors: result.errors });
+      const result = JSON.parse(stdout) as {
+        latency: { p50: number; p99: number };
+        requests: { total: number };
+        non2xx: number;
+        errors: number;
+      };
+      resolve({
+        p50Ms: result.latency.p50,
+        p99Ms: result.latency.p99,
+        requests: result.requests.total,
+        non2xx: result.non2xx,
+        errors: result.errors,
+      });
     });
   });
 }

@@ -23,7 +23,8 @@ export function descendants(): number[] {
   // ps lists itself, as a child of this process: leave it out.
   const table = processTable().filter((row) => !row.args.startsWith("ps "));
   const pids = [process.pid];
-  for (let i = 0; i < pids.length; i += 1) pids.push(...table.filter((row) => row.ppid === pids[i]).map((row) => row.pid));
+  for (let i = 0; i < pids.length; i += 1)
+    pids.push(...table.filter((row) => row.ppid === pids[i]).map((row) => row.pid));
   return pids.slice(1);
 }
 

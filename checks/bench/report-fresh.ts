@@ -11,7 +11,14 @@ import { median, round } from "./stats.ts";
 // busy machine slows all alike; the ratios are the figures to compare.
 
 export type ReportFreshOptions = { root: string; runs: number; log: (line: string) => void };
-export type FreshRow = { state: string; lessonsRun: number; lessonsCounted: number; medianMs: number; samplesMs: number[]; ratio: number };
+export type FreshRow = {
+  state: string;
+  lessonsRun: number;
+  lessonsCounted: number;
+  medianMs: number;
+  samplesMs: number[];
+  ratio: number;
+};
 export type ReportFreshReport =
   | { skipped: string }
   | { runs: number; lessons: number; tests: number; vitestMs: number; vitestSamplesMs: number[]; rows: FreshRow[] };
@@ -20,14 +27,23 @@ const NPX = process.platform === "win32" ? "npx.cmd" : "npx";
 
 function timed(root: string, args: string[], env: NodeJS.ProcessEnv): { ms: number; stdout: string } {
   const started = performance.now();
-  const result = spawnSync(NPX, args, { cwd: root, env, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(NPX, args, {
+    cwd: root,
+    env,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+    timeout: 600_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (result.error) throw result.error;
-  if (result.status !== 0 && args.includes("report")) throw new Error(`npm run report -- --fresh exited with ${result.status}`);
+  if (result.status !== 0 && args.includes("report"))
+    throw new Error(`npm run report -- --fresh exited with ${result.status}`);
   return { ms: performance.now() - started, stdout: result.stdout };
 }
 
 export function benchmarkReportFresh({ root, runs, log }: ReportFreshOptions): ReportFreshReport {
-  if (!existsSync(path.join(root, "checks", "commands", "report.ts"))) return { skipped: "checks/commands/report.ts does not exist" };
+  if (!existsSync(path.join(root, "checks", "commands", "report.ts")))
+    return { skipped: "checks/commands/report.ts does not exist" };
   const { lessons } = loadLessons(root);
   if (lessons.length === 0) return { skipped: "no lessons" };
   const env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", NEXT_TELEMETRY_DISABLED: "1" };
@@ -60,7 +76,8 @@ export function benchmarkReportFresh({ root, runs, log }: ReportFreshOptions): R
       const asIs = report();
       samples.asIs.push(asIs.ms);
       counted.asIs = asIs.counted;
-      for (const [file, content] of originals) writeFileSync(file, Buffer.concat([content, Buffer.from("\n// benchmark: a changed lesson\n")]));
+      for (const [file, content] of originals)
+        writeFileSync(file, Buffer.concat([content, Buffer.from("\n// benchmark: a changed lesson\n")]));
       try {
         const changed = report();
         samples.changed.push(changed.ms);
@@ -68,7 +85,9 @@ export function benchmarkReportFresh({ root, runs, log }: ReportFreshOptions): R
       } finally {
         restoreStubs();
       }
-      samples.vitest.push(round(timed(root, ["vitest", "run", ...lessons.flatMap(testPaths)], { ...env, WORKBOOK_TARGET: "stub" }).ms, 0));
+      samples.vitest.push(
+        round(timed(root, ["vitest", "run", ...lessons.flatMap(testPaths)], { ...env, WORKBOOK_TARGET: "stub" }).ms, 0),
+      );
     }
   } finally {
     restoreStubs();
@@ -89,6 +108,9 @@ export function benchmarkReportFresh({ root, runs, log }: ReportFreshOptions): R
     tests,
     vitestMs,
     vitestSamplesMs: samples.vitest,
-    rows: [row("the checkout as it is", samples.asIs, counted.asIs), row("every lesson changed", samples.changed, counted.changed)],
+    rows: [
+      row("the checkout as it is", samples.asIs, counted.asIs),
+      row("every lesson changed", samples.changed, counted.changed),
+    ],
   };
 }

@@ -14,9 +14,12 @@ describe("judge", () => {
     expect(judge("t", measured, comparison, limit, "ms").verdict).toBe(verdict);
   });
 
-  it.each([[null], [Number.NaN], [Number.POSITIVE_INFINITY]])("calls a figure of %s SKIPPED, never PASS", (measured) => {
-    expect(judge("t", measured, "below", 25, "ms").verdict).toBe("SKIPPED");
-  });
+  it.each([[null], [Number.NaN], [Number.POSITIVE_INFINITY]])(
+    "calls a figure of %s SKIPPED, never PASS",
+    (measured) => {
+      expect(judge("t", measured, "below", 25, "ms").verdict).toBe("SKIPPED");
+    },
+  );
 });
 
 describe("median", () => {
@@ -35,6 +38,14 @@ describe("median", () => {
 
 describe("formatTable", () => {
   it("pads columns to the widest cell and right-aligns numbers", () => {
-    expect(formatTable(["name", "n"], [["a", 1], ["bbb", 22]]).split("\n")).toEqual(["name   n", "────  ──", "a      1", "bbb   22"]);
+    expect(
+      formatTable(
+        ["name", "n"],
+        [
+          ["a", 1],
+          ["bbb", 22],
+        ],
+      ).split("\n"),
+    ).toEqual(["name   n", "────  ──", "a      1", "bbb   22"]);
   });
 });

@@ -14,10 +14,18 @@ export type TargetResult = {
   note?: string;
 };
 
-export function judge(name: string, measured: number | null, comparison: Comparison, limit: number, unit: string, note?: string): TargetResult {
+export function judge(
+  name: string,
+  measured: number | null,
+  comparison: Comparison,
+  limit: number,
+  unit: string,
+  note?: string,
+): TargetResult {
   let verdict: Verdict = "SKIPPED";
   if (measured !== null && Number.isFinite(measured)) {
-    const met = comparison === "at least" ? measured >= limit : comparison === "at most" ? measured <= limit : measured < limit;
+    const met =
+      comparison === "at least" ? measured >= limit : comparison === "at most" ? measured <= limit : measured < limit;
     verdict = met ? "PASS" : "MISS";
   }
   return { name, measured, comparison, limit, unit, verdict, ...(note && { note }) };
@@ -27,9 +35,14 @@ export function judge(name: string, measured: number | null, comparison: Compari
 export function formatTable(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const cells = [header, ...rows].map((row) => row.map(String));
   const widths = header.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? "").length)));
-  const numeric = header.map((_, column) => rows.length > 0 && rows.every((row) => typeof row[column] === "number" || row[column] === "–"));
+  const numeric = header.map(
+    (_, column) => rows.length > 0 && rows.every((row) => typeof row[column] === "number" || row[column] === "–"),
+  );
   const line = (row: string[]) =>
-    row.map((cell, column) => (numeric[column] ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join("  ").trimEnd();
+    row
+      .map((cell, column) => (numeric[column] ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
+      .join("  ")
+      .trimEnd();
   return [line(cells[0]!), widths.map((w) => "─".repeat(w)).join("  "), ...cells.slice(1).map(line)].join("\n");
 }
 

@@ -112,7 +112,17 @@ if (only.includes("api")) {
       `API at ${settings.connections} connections: ${settings.rounds} rounds of ${settings.durationSeconds} s per scenario, in turn, after ${settings.warmupSeconds} s of warm-up; medians`,
       `(request logging off, LOG_LEVEL=warn, so the figures are the API's own; the last row turns it on)`,
       formatTable(
-        ["scenario", "req/s", "% of baseline", "p50 ms", "p99 ms", "server CPU ms/req", "% of baseline by CPU", "requests", "unexpected"],
+        [
+          "scenario",
+          "req/s",
+          "% of baseline",
+          "p50 ms",
+          "p99 ms",
+          "server CPU ms/req",
+          "% of baseline by CPU",
+          "requests",
+          "unexpected",
+        ],
         api.rows.map((r) => [
           r.scenario,
           r.requestsPerSecond,
@@ -137,12 +147,35 @@ if (only.includes("api")) {
     judge("cached GET /api/users/[id] throughput vs baseline", ratio("getCached"), "at least", 85, "%"),
     judge("uncached GET /api/users/[id] throughput vs baseline", ratio("getUncached"), "at least", 60, "%"),
     // The same two targets judged by the server's CPU time per request, which a busy machine disturbs less.
-    judge("cached GET /api/users/[id], by server CPU per request", valid("getCached") ? (row("getCached")!.cpuPercentOfBaseline ?? null) : null, "at least", 85, "%"),
-    judge("uncached GET /api/users/[id], by server CPU per request", valid("getUncached") ? (row("getUncached")!.cpuPercentOfBaseline ?? null) : null, "at least", 60, "%"),
+    judge(
+      "cached GET /api/users/[id], by server CPU per request",
+      valid("getCached") ? (row("getCached")!.cpuPercentOfBaseline ?? null) : null,
+      "at least",
+      85,
+      "%",
+    ),
+    judge(
+      "uncached GET /api/users/[id], by server CPU per request",
+      valid("getUncached") ? (row("getUncached")!.cpuPercentOfBaseline ?? null) : null,
+      "at least",
+      60,
+      "%",
+    ),
     ...api.rows
       .filter((r) => r.key !== "healthLogging")
-      .map((r) => judge(`p99 latency, ${r.scenario}`, r.unexpected === 0 ? r.p99Ms : null, "below", 25, "ms", r.unexpected ? "unexpected responses" : undefined)),
-    ...api.halfLoad.map((r) => judge(`p99 at half load, ${r.scenario}`, r.unexpected === 0 ? r.p99Ms : null, "below", 25, "ms")),
+      .map((r) =>
+        judge(
+          `p99 latency, ${r.scenario}`,
+          r.unexpected === 0 ? r.p99Ms : null,
+          "below",
+          25,
+          "ms",
+          r.unexpected ? "unexpected responses" : undefined,
+        ),
+      ),
+    ...api.halfLoad.map((r) =>
+      judge(`p99 at half load, ${r.scenario}`, r.unexpected === 0 ? r.p99Ms : null, "below", 25, "ms"),
+    ),
   );
 }
 
@@ -158,25 +191,51 @@ if (only.includes("scale")) {
         `API on PostgreSQL + Redis (npm run services), ${settings.connections} connections, same rounds; medians`,
         formatTable(
           ["scenario", "req/s", "% of baseline", "p50 ms", "p99 ms", "server CPU ms/req", "requests", "unexpected"],
-          rows.map((r) => [r.scenario, r.requestsPerSecond, r.unexpected ? "–" : (r.percentOfBaseline ?? "–"), r.p50Ms, r.p99Ms, r.cpuMsPerRequest ?? "–", r.requests, r.unexpected]),
+          rows.map((r) => [
+            r.scenario,
+            r.requestsPerSecond,
+            r.unexpected ? "–" : (r.percentOfBaseline ?? "–"),
+            r.p50Ms,
+            r.p99Ms,
+            r.cpuMsPerRequest ?? "–",
+            r.requests,
+            r.unexpected,
+          ]),
         ),
         "",
         `Redis rate limiter, GET /api/health: ${limiter.redisCpuMsPerRequest ?? "–"} server CPU ms/request with Redis, ${limiter.memoryCpuMsPerRequest ?? "–"} in memory (${limiter.extraCpuMsPerRequest ?? "–"} ms more); p50 ${limiter.extraP50Ms} ms more`,
         `Cached GET /api/users/[id], one instance: ${instances.oneRequestsPerSecond} req/s; two instances (same connections in all): ${instances.twoRequestsPerSecond} req/s (×${instances.ratio}${instances.unexpected ? `, ${instances.unexpected} unexpected` : ""})`,
         "",
         `Latency when the server keeps up: ${halfLoad[0]?.offeredPerSecond ?? "–"} req/s offered (half the baseline's throughput)`,
-        formatTable(["scenario", "p50 ms", "p99 ms", "load generator", "unexpected"], halfLoad.map((r) => [r.scenario, r.p50Ms, r.p99Ms, r.generator, r.unexpected])),
+        formatTable(
+          ["scenario", "p50 ms", "p99 ms", "load generator", "unexpected"],
+          halfLoad.map((r) => [r.scenario, r.p50Ms, r.p99Ms, r.generator, r.unexpected]),
+        ),
       ].join("\n"),
     );
     results.targets.push(
-      ...halfLoad.map((r) => judge(`p99 at half load on PostgreSQL + Redis, ${r.scenario}`, r.unexpected === 0 ? r.p99Ms : null, "below", 25, "ms")),
+      ...halfLoad.map((r) =>
+        judge(
+          `p99 at half load on PostgreSQL + Redis, ${r.scenario}`,
+          r.unexpected === 0 ? r.p99Ms : null,
+          "below",
+          25,
+          "ms",
+        ),
+      ),
     );
   }
 }
 
 if (only.includes("learner")) {
   log("timing the learner loop (commands, npm run check and vitest per lesson, then watch mode per lesson)…");
-  const learner = await benchmarkLearnerLoop({ root: ROOT, runs: settings.runs, saves: settings.saves, log, lessons: values.lesson?.split(",") });
+  const learner = await benchmarkLearnerLoop({
+    root: ROOT,
+    runs: settings.runs,
+    saves: settings.saves,
+    log,
+    lessons: values.lesson?.split(","),
+  });
   results.learnerLoop = learner;
   if ("skipped" in learner) {
     sections.push(`Learner loop: skipped: ${learner.skipped}`);
@@ -188,7 +247,11 @@ if (only.includes("learner")) {
         `Learner loop, through npm, against the stubs (a check exits 1 there, as it should); medians of ${learner.runs} runs`,
         formatTable(
           ["command (no tests run)", "ms", "samples"],
-          learner.commands.map((c) => [c.baseline ? c.command : `npm run ${c.command}`, c.medianMs, c.samplesMs.join(", ")]),
+          learner.commands.map((c) => [
+            c.baseline ? c.command : `npm run ${c.command}`,
+            c.medianMs,
+            c.samplesMs.join(", "),
+          ]),
         ),
         "",
         formatTable(
@@ -205,9 +268,15 @@ if (only.includes("learner")) {
       ].join("\n"),
     );
     results.targets.push(
-      ...(watch ?? []).map((w) => judge(`watch mode save → verdict, ${w.lesson}`, w.medianMs, "at most", watchLimitMs(w.lesson), "ms")),
-      ...(watch ?? []).slice(0, 1).map((w) => judge(`first verdict after npm start (${w.lesson})`, w.firstVerdictMs, "at most", 2500, "ms")),
-      ...learner.commands.filter((c) => !c.baseline).map((c) => judge(`npm run ${c.command}, wall time`, c.medianMs, "at most", 500, "ms")),
+      ...(watch ?? []).map((w) =>
+        judge(`watch mode save → verdict, ${w.lesson}`, w.medianMs, "at most", watchLimitMs(w.lesson), "ms"),
+      ),
+      ...(watch ?? [])
+        .slice(0, 1)
+        .map((w) => judge(`first verdict after npm start (${w.lesson})`, w.firstVerdictMs, "at most", 2500, "ms")),
+      ...learner.commands
+        .filter((c) => !c.baseline)
+        .map((c) => judge(`npm run ${c.command}, wall time`, c.medianMs, "at most", 500, "ms")),
       ...learner.lessons.map((l) => judge(`npm run check / vitest, ${l.lesson}`, l.ratio, "at most", 1.2, "×")),
     );
   }
@@ -222,7 +291,14 @@ if (only.includes("memory")) {
       `Memory under ${memory.keys.toLocaleString("en")} distinct keys (heap after forced GC, growth from the start)`,
       formatTable(
         ["structure", "bound", "size after", "growth at 100k MB", "growth at 1M MB", "ns/key"],
-        memory.results.map((m) => [m.name, m.bound ?? "–", m.sizeAfter, m.heapGrowthAt100kMb, m.heapGrowthAt1mMb, m.nsPerKey]),
+        memory.results.map((m) => [
+          m.name,
+          m.bound ?? "–",
+          m.sizeAfter,
+          m.heapGrowthAt100kMb,
+          m.heapGrowthAt1mMb,
+          m.nsPerKey,
+        ]),
       ),
     ].join("\n"),
   );
@@ -230,7 +306,13 @@ if (only.includes("memory")) {
     results.targets.push(
       judge(`${m.name}: entries after 1M keys`, m.sizeAfter, "at most", m.bound!, "entries"),
       // Bounded means flat: the heap must not grow between 100k keys and 1M keys.
-      judge(`${m.name}: heap growth from 100k to 1M keys`, round(m.heapGrowthAt1mMb - m.heapGrowthAt100kMb, 2), "at most", 1, "MB"),
+      judge(
+        `${m.name}: heap growth from 100k to 1M keys`,
+        round(m.heapGrowthAt1mMb - m.heapGrowthAt100kMb, 2),
+        "at most",
+        1,
+        "MB",
+      ),
     );
   }
 }
@@ -241,7 +323,9 @@ if (only.includes("report")) {
   results.reportFresh = fresh;
   if ("skipped" in fresh) {
     sections.push(`Trainer's report: skipped: ${fresh.skipped}`);
-    results.targets.push(judge("npm run report -- --fresh, every lesson changed / vitest alone", null, "at most", 1.1, "×", fresh.skipped));
+    results.targets.push(
+      judge("npm run report -- --fresh, every lesson changed / vitest alone", null, "at most", 1.1, "×", fresh.skipped),
+    );
   } else {
     sections.push(
       [
@@ -254,7 +338,15 @@ if (only.includes("report")) {
     );
     // With every lesson's tests to run and a type-check besides, the report must still keep up with vitest alone.
     const changed = fresh.rows.find((r) => r.state === "every lesson changed");
-    results.targets.push(judge("npm run report -- --fresh, every lesson changed / vitest alone", changed?.ratio ?? null, "at most", 1.1, "×"));
+    results.targets.push(
+      judge(
+        "npm run report -- --fresh, every lesson changed / vitest alone",
+        changed?.ratio ?? null,
+        "at most",
+        1.1,
+        "×",
+      ),
+    );
   }
 }
 
@@ -270,4 +362,3 @@ console.log(`Load average at start ${loadAverageAtStart.join(" ")}, at end ${res
 console.log(sections.join("\n\n"));
 console.log(`\nTargets\n${formatTargets(results.targets)}`);
 console.log(`\nWritten to ${path.relative(ROOT, file)}`);
-

@@ -47,7 +47,12 @@ export type ScaleReport =
       build: "built" | "reused";
       rows: ApiRow[];
       /** GET /api/health with the limiter in Redis against the same server counting in memory. */
-      limiter: { redisCpuMsPerRequest: number | null; memoryCpuMsPerRequest: number | null; extraCpuMsPerRequest: number | null; extraP50Ms: number };
+      limiter: {
+        redisCpuMsPerRequest: number | null;
+        memoryCpuMsPerRequest: number | null;
+        extraCpuMsPerRequest: number | null;
+        extraP50Ms: number;
+      };
       /** Cached GET /api/users/[id]: one instance at full load, against two sharing the connections. */
       instances: { oneRequestsPerSecond: number; twoRequestsPerSecond: number; ratio: number; unexpected: number };
       halfLoad: HalfLoadRow[];
@@ -58,7 +63,11 @@ async function seed(url: string): Promise<{ adminId: bigint; ids: bigint[] }> {
   try {
     await db.user.create({ data: { name: "Bench Admin", email: "admin@example.com", role: "admin" } });
     await db.user.createMany({
-      data: Array.from({ length: USERS - 1 }, (_, i) => ({ name: `User ${i + 1}`, email: `user${i + 1}@example.com`, role: "user" })),
+      data: Array.from({ length: USERS - 1 }, (_, i) => ({
+        name: `User ${i + 1}`,
+        email: `user${i + 1}@example.com`,
+        role: "user",
+      })),
     });
     const rows = await db.user.findMany({ select: { id: true, role: true }, orderBy: { id: "asc" } });
     return { adminId: rows.find((row) => row.role === "admin")!.id, ids: rows.map((row) => row.id) };
@@ -128,10 +137,28 @@ export async function benchmarkScale(options: ApiOptions): Promise<ScaleReport> 
     let created = 0;
     const getCached = { method: "GET", path: `/api/users/${someone}`, headers: auth } as const;
     const scenarios: Scenario[] = [
-      { key: "health", name: "GET /api/health (baseline)", server: "main", status: 200, request: { method: "GET", path: "/api/health" } },
+      {
+        key: "health",
+        name: "GET /api/health (baseline)",
+        server: "main",
+        status: 200,
+        request: { method: "GET", path: "/api/health" },
+      },
       { key: "getCached", name: "GET /api/users/[id], cached", server: "main", status: 200, request: getCached },
-      { key: "getUncached", name: "GET /api/users/[id], uncached", server: "uncached", status: 200, request: rotating(userPaths, { method: "GET", headers: auth }) },
-      { key: "listCached", name: `GET /api/users pages of ${PAGE}, cached`, server: "main", status: 200, request: rotating(pagePaths, { method: "GET", headers: auth }) },
+      {
+        key: "getUncached",
+        name: "GET /api/users/[id], uncached",
+        server: "uncached",
+        status: 200,
+        request: rotating(userPaths, { method: "GET", headers: auth }),
+      },
+      {
+        key: "listCached",
+        name: `GET /api/users pages of ${PAGE}, cached`,
+        server: "main",
+        status: 200,
+        request: rotating(pagePaths, { method: "GET", headers: auth }),
+      },
       {
         key: "create",
         name: "POST /api/users",
@@ -141,14 +168,36 @@ export async function benchmarkScale(options: ApiOptions): Promise<ScaleReport> 
           method: "POST",
           path: "/api/users",
           headers: { ...auth, "content-type": "application/json" },
-          setupRequest: (request) => ({ ...request, body: JSON.stringify({ name: "Load Test", email: `load${++created}@example.com` }) }),
+          setupRequest: (request) => ({
+            ...request,
+            body: JSON.stringify({ name: "Load Test", email: `load${++created}@example.com` }),
+          }),
         },
       },
-      { key: "healthNoRedis", name: "GET /api/health, limiter in memory (no REDIS_URL)", server: "noRedis", status: 200, request: { method: "GET", path: "/api/health" } },
+      {
+        key: "healthNoRedis",
+        name: "GET /api/health, limiter in memory (no REDIS_URL)",
+        server: "noRedis",
+        status: 200,
+        request: { method: "GET", path: "/api/health" },
+      },
     ] as Scenario[];
 
-    const run = (scenario: Scenario, duration: number, overallRate?: number, url = urls[scenario.server]!, connections = options.connections) =>
-      autocannon({ url, connections, duration, requests: [scenario.request], timeout: 10, ...(overallRate && { overallRate }) });
+    const run = (
+      scenario: Scenario,
+      duration: number,
+      overallRate?: number,
+      url = urls[scenario.server]!,
+      connections = options.connections,
+    ) =>
+      autocannon({
+        url,
+        connections,
+        duration,
+        requests: [scenario.request],
+        timeout: 10,
+        ...(overallRate && { overallRate }),
+      });
 
     for (const scenario of scenarios) {
       log(`warming up ${scenario.name} on PostgreSQL + Redis (${options.warmupSeconds} s)…`);
@@ -164,10 +213,13 @@ export async function benchmarkScale(options: ApiOptions): Promise<ScaleReport> 
         const result = await run(scenario, options.durationSeconds);
         const cpuAfter = cpuMs(pids[scenario.server]!);
         const c = counts(scenario, result);
-        const cpuMsPerRequest = cpuBefore === null || cpuAfter === null || c.total === 0 ? null : (cpuAfter - cpuBefore) / c.total;
+        const cpuMsPerRequest =
+          cpuBefore === null || cpuAfter === null || c.total === 0 ? null : (cpuAfter - cpuBefore) / c.total;
         results.get(scenario.key)!.push({ result, cpuMsPerRequest });
         if (scenario.key === "getCached") one.push(result);
-        log(`round ${round_}/${options.rounds} · ${scenario.name}: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms${c.unexpected ? `, ${c.unexpected} unexpected` : ""}`);
+        log(
+          `round ${round_}/${options.rounds} · ${scenario.name}: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms${c.unexpected ? `, ${c.unexpected} unexpected` : ""}`,
+        );
       }
       // Two instances share the same number of connections as one had, as behind a load balancer.
       const half = Math.max(1, Math.floor(options.connections / 2));
@@ -176,7 +228,9 @@ export async function benchmarkScale(options: ApiOptions): Promise<ScaleReport> 
         run(cachedScenario, options.durationSeconds, undefined, urls.second, half),
       ]);
       two.push(pair);
-      log(`round ${round_}/${options.rounds} · cached GET over two instances: ${Math.round(pair[0]!.requests.average + pair[1]!.requests.average)} req/s in all`);
+      log(
+        `round ${round_}/${options.rounds} · cached GET over two instances: ${Math.round(pair[0]!.requests.average + pair[1]!.requests.average)} req/s in all`,
+      );
     }
     const baselines = results.get("health")!;
     const rows = scenarios.map((scenario) => summarize(scenario, results.get(scenario.key)!, baselines));
@@ -211,6 +265,9 @@ export async function benchmarkScale(options: ApiOptions): Promise<ScaleReport> 
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
     release?.();
-    await Promise.allSettled([before.postgres ? null : stopPostgres(DEFAULT_SERVICES), before.redis ? null : stopRedis(DEFAULT_SERVICES)]);
+    await Promise.allSettled([
+      before.postgres ? null : stopPostgres(DEFAULT_SERVICES),
+      before.redis ? null : stopRedis(DEFAULT_SERVICES),
+    ]);
   }
 }

@@ -34,7 +34,10 @@ describe("npm run check", () => {
         "",
       ].join("\n"),
     );
-    expect(readState(workbook.root, () => {})).toMatchObject({ current: "lesson-1", lessons: { "lesson-1": { passed: false, testsPassing: 0, testsTotal: 2 } } });
+    expect(readState(workbook.root, () => {})).toMatchObject({
+      current: "lesson-1",
+      lessons: { "lesson-1": { passed: false, testsPassing: 0, testsTotal: 2 } },
+    });
   });
 
   it("explains a failed assertion: the message, expected and received, where, and which file to edit", async () => {
@@ -43,7 +46,9 @@ describe("npm run check", () => {
     const { code, stdout } = await workbook.run(["check", "adder"]);
     expect(code).toBe(1);
     expect(stdout).toContain("  ✓ add › adds two numbers\n  ✗ add › adds a negative number\n");
-    expect(stdout).toContain("First failure: add › adds a negative number\n  expected 5 to be -1 // Object.is equality\n");
+    expect(stdout).toContain(
+      "First failure: add › adds a negative number\n  expected 5 to be -1 // Object.is equality\n",
+    );
     expect(stdout).toMatch(/- Expected\s+\n?.*\+ Received/s);
     expect(stdout).toContain("  at lessons/lesson-1-adder/adder.test.ts:9:");
     expect(stdout).toContain("    9 │ expect(add(2, -3)).toBe(-1);");
@@ -64,11 +69,16 @@ describe("npm run check", () => {
 
   it("fails on a type error even when every test passes", async () => {
     workbook = createFixtureWorkbook();
-    workbook.write(stub, "export function add(a: number, b: number): number {\n  const sum: string = a + b;\n  return sum as unknown as number;\n}\n");
+    workbook.write(
+      stub,
+      "export function add(a: number, b: number): number {\n  const sum: string = a + b;\n  return sum as unknown as number;\n}\n",
+    );
     const { code, stdout } = await workbook.run(["check", "lesson-1"]);
     expect(code).toBe(1);
     expect(stdout).toContain("  ✓ add › adds two numbers\n  ✓ add › adds a negative number\n");
-    expect(stdout).toContain("Type error at lessons/lesson-1-adder/adder.ts:2:9\n  Type 'number' is not assignable to type 'string'.");
+    expect(stdout).toContain(
+      "Type error at lessons/lesson-1-adder/adder.ts:2:9\n  Type 'number' is not assignable to type 'string'.",
+    );
     expect(lastLine(stdout)).toBe("Next: fix the type error at lessons/lesson-1-adder/adder.ts:2:9");
   });
 
@@ -87,14 +97,19 @@ describe("npm run check", () => {
     workbook.write(stub, "export function add(a: number, b: number): number {\n  return a + b;\n}\n");
     const { code, stdout } = await workbook.run(["check"]);
     expect(code).toBe(0);
-    expect(stdout).toContain("lesson-1 passed. Your current lesson is now lesson-2 rate limiter: read lessons/lesson-2-rate-limiter/README.md\n");
+    expect(stdout).toContain(
+      "lesson-1 passed. Your current lesson is now lesson-2 rate limiter: read lessons/lesson-2-rate-limiter/README.md\n",
+    );
     expect(lastLine(stdout)).toBe("Next: npm run check lesson-2");
     expect(readState(workbook.root, () => {}).current).toBe("lesson-2");
   });
 
   it("--json prints one JSON object and nothing else", async () => {
     workbook = createFixtureWorkbook();
-    workbook.write(stub, "export function add(a: number, b: number): number {\n  const x: string = 1;\n  return a + Math.abs(b);\n}\n");
+    workbook.write(
+      stub,
+      "export function add(a: number, b: number): number {\n  const x: string = 1;\n  return a + Math.abs(b);\n}\n",
+    );
     const { code, stdout, stderr } = await workbook.run(["check", "lesson-1", "--json"]);
     expect({ code, stderr }).toEqual({ code: 1, stderr: "" });
     expect(stdout.endsWith("}\n")).toBe(true);
@@ -104,9 +119,22 @@ describe("npm run check", () => {
       passed: false,
       tests: [
         { name: "add › adds two numbers", status: "passed" },
-        { name: "add › adds a negative number", status: "failed", message: "expected 5 to be -1 // Object.is equality", location: expect.stringMatching(/^lessons\/lesson-1-adder\/adder\.test\.ts:9:\d+$/) },
+        {
+          name: "add › adds a negative number",
+          status: "failed",
+          message: "expected 5 to be -1 // Object.is equality",
+          location: expect.stringMatching(/^lessons\/lesson-1-adder\/adder\.test\.ts:9:\d+$/),
+        },
       ],
-      typeErrors: [{ file: stub, line: 2, column: 9, code: "TS2322", message: "Type 'number' is not assignable to type 'string'." }],
+      typeErrors: [
+        {
+          file: stub,
+          line: 2,
+          column: 9,
+          code: "TS2322",
+          message: "Type 'number' is not assignable to type 'string'.",
+        },
+      ],
       problems: [],
       next: "make “adds a negative number” pass in lessons/lesson-1-adder/adder.ts",
     });
@@ -120,14 +148,22 @@ describe("npm run check", () => {
     );
     const { code, stdout } = await workbook.run(["check", "lesson-1"]);
     expect(code).toBe(1);
-    expect(stdout).toContain("lessons/lesson-1-adder/adder.test.ts could not run:\n  the database is not there\n  at lessons/lesson-1-adder/adder.test.ts:5:9\n");
-    expect(lastLine(stdout)).toBe("Next: fix the error that stops lessons/lesson-1-adder/adder.test.ts from running, at lessons/lesson-1-adder/adder.test.ts:5:9");
+    expect(stdout).toContain(
+      "lessons/lesson-1-adder/adder.test.ts could not run:\n  the database is not there\n  at lessons/lesson-1-adder/adder.test.ts:5:9\n",
+    );
+    expect(lastLine(stdout)).toBe(
+      "Next: fix the error that stops lessons/lesson-1-adder/adder.test.ts from running, at lessons/lesson-1-adder/adder.test.ts:5:9",
+    );
   });
 
   it("says which file is missing and how to get it back", async () => {
     workbook = createFixtureWorkbook();
     rmSync(workbook.path(stub));
-    expect(await workbook.run(["check", "lesson-1"])).toEqual({ code: 1, stdout: "", stderr: "lessons/lesson-1-adder/adder.ts is missing: restore with npm run reset lesson-1\n" });
+    expect(await workbook.run(["check", "lesson-1"])).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "lessons/lesson-1-adder/adder.ts is missing: restore with npm run reset lesson-1\n",
+    });
   });
 });
 
@@ -139,7 +175,9 @@ describe("npm run check on learner code that misbehaves", () => {
     [
       "an infinite loop in a tested function",
       fn("  while (true) {}"),
-      ["Stopped: “add › adds two numbers” did not finish within 3 s: probably an infinite loop in lessons/lesson-1-adder/adder.ts."],
+      [
+        "Stopped: “add › adds two numbers” did not finish within 3 s: probably an infinite loop in lessons/lesson-1-adder/adder.ts.",
+      ],
       "Next: find the loop in lessons/lesson-1-adder/adder.ts that never ends, then npm run check lesson-1",
     ],
     [
@@ -167,8 +205,12 @@ describe("npm run check on learner code that misbehaves", () => {
     workbook.write(stub, fn("  const all: number[][] = [];\n  for (;;) all.push(new Array(1e6).fill(1));"));
     const { code, stdout } = await workbook.run(["check", "lesson-1"], withTimeout(60_000));
     expect(code).toBe(1);
-    expect(stdout).toContain("Stopped: the tests of lessons/lesson-1-adder/adder.ts used more than 1024 MB of memory.\n");
-    expect(lastLine(stdout)).toBe("Next: find what keeps growing in lessons/lesson-1-adder/adder.ts, then npm run check lesson-1");
+    expect(stdout).toContain(
+      "Stopped: the tests of lessons/lesson-1-adder/adder.ts used more than 1024 MB of memory.\n",
+    );
+    expect(lastLine(stdout)).toBe(
+      "Next: find what keeps growing in lessons/lesson-1-adder/adder.ts, then npm run check lesson-1",
+    );
   });
 
   it("shows 20 lines at most of a huge console output, and says how much was cut", async () => {
@@ -185,15 +227,21 @@ describe("npm run check on learner code that misbehaves", () => {
     workbook.write(stub, fn("  Promise.reject(new Error('nobody waits for me'));\n  return a + b;"));
     const { code, stdout } = await workbook.run(["check", "lesson-1"]);
     expect(code).toBe(1);
-    expect(stdout).toContain("An unhandled promise rejection, outside any test:\n  nobody waits for me\n  at lessons/lesson-1-adder/adder.ts:2:18\n");
-    expect(stdout).toContain("lesson-1 adder: not passing, an error was thrown outside any test · 0 of 2 lessons done\n");
+    expect(stdout).toContain(
+      "An unhandled promise rejection, outside any test:\n  nobody waits for me\n  at lessons/lesson-1-adder/adder.ts:2:18\n",
+    );
+    expect(stdout).toContain(
+      "lesson-1 adder: not passing, an error was thrown outside any test · 0 of 2 lessons done\n",
+    );
     expect(stdout).not.toMatch(/\d+\/\d+ tests passing|could not run/);
     expect(lastLine(stdout)).toBe("Next: handle the error at lessons/lesson-1-adder/adder.ts:2:18");
     expect(readState(workbook.root, () => {}).lessons["lesson-1"]).toMatchObject({ passed: false });
   });
 
   it("names a missing executable the lesson needs, and how to install it, with exit code 2", async () => {
-    workbook = createFixtureWorkbook([{ ...adderLesson, manifest: { ...adderLesson.manifest, requires: ["workbook-no-such-server"] } }]);
+    workbook = createFixtureWorkbook([
+      { ...adderLesson, manifest: { ...adderLesson.manifest, requires: ["workbook-no-such-server"] } },
+    ]);
     expect(await workbook.run(["check", "lesson-1"])).toEqual({
       code: 2,
       stdout: "",

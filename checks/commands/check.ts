@@ -21,11 +21,23 @@ export async function check(ctx: Context, args: ParsedArgs): Promise<number> {
   return result.passed ? 0 : 1;
 }
 
-export function printCheck(ctx: Context, result: CheckResult, lessons: Lesson[], state: Readonly<WorkbookState>, advancedTo?: Lesson): void {
+export function printCheck(
+  ctx: Context,
+  result: CheckResult,
+  lessons: Lesson[],
+  state: Readonly<WorkbookState>,
+  advancedTo?: Lesson,
+): void {
   const lines = renderCheck(ctx.root, result, lessons, state, ctx.out.c);
   if (advancedTo) {
     // Before the last line, so the next action stays last.
-    lines.splice(lines.length - 1, 0, ctx.out.c.green(`${result.lesson.id} passed. Your current lesson is now ${advancedTo.id} ${advancedTo.pattern}: read ${advancedTo.dir}/README.md`));
+    lines.splice(
+      lines.length - 1,
+      0,
+      ctx.out.c.green(
+        `${result.lesson.id} passed. Your current lesson is now ${advancedTo.id} ${advancedTo.pattern}: read ${advancedTo.dir}/README.md`,
+      ),
+    );
   }
   for (const line of lines) ctx.out.line(line);
 }
@@ -60,7 +72,9 @@ export function checkJson(result: CheckResult, lessons: Lesson[], state: Readonl
       message: u.failure.message,
       ...(u.failure.location && { location: formatLocation(u.failure.location) }),
     })),
-    ...(result.aborted ? [{ kind: result.aborted.kind, message: [result.aborted.file, result.aborted.test].filter(Boolean).join(" › ") }] : []),
+    ...(result.aborted
+      ? [{ kind: result.aborted.kind, message: [result.aborted.file, result.aborted.test].filter(Boolean).join(" › ") }]
+      : []),
   ];
   return {
     lesson: result.lesson.id,

@@ -14,9 +14,16 @@ export async function diff(ctx: Context, args: ParsedArgs): Promise<number> {
   for (const file of lesson.files) {
     const stub = stubPath(lesson, file);
     const reference = path.join(ctx.root, file.reference);
-    if (!existsSync(reference)) throw new UserError(`The reference ${file.reference} is missing from this checkout.`, 1);
+    if (!existsSync(reference))
+      throw new UserError(`The reference ${file.reference} is missing from this checkout.`, 1);
     const yours = existsSync(path.join(ctx.root, stub)) ? readFileSync(path.join(ctx.root, stub), "utf8") : "";
-    const lines = formatUnifiedDiff(`${stub} (yours)`, `${file.reference} (reference)`, yours, readFileSync(reference, "utf8"), ctx.out.c);
+    const lines = formatUnifiedDiff(
+      `${stub} (yours)`,
+      `${file.reference} (reference)`,
+      yours,
+      readFileSync(reference, "utf8"),
+      ctx.out.c,
+    );
     if (lines.length === 0) ctx.out.line(`${stub} is the same as the reference.`);
     for (const line of lines) ctx.out.line(line);
   }

@@ -20,9 +20,13 @@ describe("npm run hint", () => {
 
   it("points to the next hint until the last one", async () => {
     workbook = createFixtureWorkbook();
-    expect((await workbook.run(["hint", "1"])).stdout).toContain("Next: try it, then npm run check lesson-1 (npm run hint lesson-1 for hint 2)");
+    expect((await workbook.run(["hint", "1"])).stdout).toContain(
+      "Next: try it, then npm run check lesson-1 (npm run hint lesson-1 for hint 2)",
+    );
     await workbook.run(["hint", "1"]);
-    expect((await workbook.run(["hint", "1"])).stdout.trimEnd().split("\n").pop()).toBe("Next: try it, then npm run check lesson-1");
+    expect((await workbook.run(["hint", "1"])).stdout.trimEnd().split("\n").pop()).toBe(
+      "Next: try it, then npm run check lesson-1",
+    );
   });
 
   it("after the last hint, says there are no more and points to diff and solve", async () => {

@@ -5,7 +5,8 @@ import { type FixtureWorkbook, cleanEnv, createFixtureWorkbook, fixtureLesson } 
 let workbook: FixtureWorkbook;
 afterEach(() => workbook?.remove());
 
-const three = () => createFixtureWorkbook([fixtureLesson(1, "adder"), fixtureLesson(2, "rate limiter"), fixtureLesson(3, "cache")]);
+const three = () =>
+  createFixtureWorkbook([fixtureLesson(1, "adder"), fixtureLesson(2, "rate limiter"), fixtureLesson(3, "cache")]);
 
 describe("npm run progress", () => {
   it("marks each lesson passed, started or not started, with the current one marked", async () => {
@@ -43,7 +44,9 @@ describe("npm run progress", () => {
     await workbook.run(["solve", "--through", "lesson-3", "--yes"]);
     const { stdout } = await workbook.run(["progress"]);
     expect(stdout).toContain("Progress: 3 of 3 lessons done");
-    expect(stdout.trimEnd().split("\n").pop()).toBe("Next: all 3 lessons pass. Well done! npm run report shows your summary");
+    expect(stdout.trimEnd().split("\n").pop()).toBe(
+      "Next: all 3 lessons pass. Well done! npm run report shows your summary",
+    );
   });
 
   it("colors the marks when FORCE_COLOR is set, even into a pipe", async () => {
@@ -55,7 +58,10 @@ describe("npm run progress", () => {
 
   it("prints no color on a terminal when NO_COLOR is set", async () => {
     workbook = three();
-    const { stdout } = await workbook.run(["progress"], { env: cleanEnv({ NO_COLOR: "1" }), stdout: { isTTY: true, write: () => true } });
+    const { stdout } = await workbook.run(["progress"], {
+      env: cleanEnv({ NO_COLOR: "1" }),
+      stdout: { isTTY: true, write: () => true },
+    });
     expect(stdout).not.toContain("\u001b[");
     expect(stdout).toContain("○ lesson-1 adder");
   });

@@ -10,7 +10,15 @@ import type { Env } from "../lib/env.ts";
 import { gitUserName } from "../lib/git.ts";
 import { type Lesson, lessonsFor, stubPath, testPaths } from "../lib/lessons.ts";
 import { type RunResult, startTestHost, learnerPool } from "../lib/run-tests.ts";
-import { type WorkbookState, currentLesson, lessonState, lessonsDone, readState, stateFile, updateState } from "../lib/state.ts";
+import {
+  type WorkbookState,
+  currentLesson,
+  lessonState,
+  lessonsDone,
+  readState,
+  stateFile,
+  updateState,
+} from "../lib/state.ts";
 import { typecheck } from "../lib/typecheck.ts";
 import { cleanName } from "../room/protocol.ts";
 import { readMembership } from "../room/settings.ts";
@@ -66,7 +74,12 @@ const nameSourceText: Record<NameSource, string> = {
 };
 
 /** --name, else the name the learner joined the room with, else WORKBOOK_NAME, else git's user.name, else the OS user. */
-export function learnerName(root: string, env: Env, flag?: string, warn: (line: string) => void = () => {}): LearnerName {
+export function learnerName(
+  root: string,
+  env: Env,
+  flag?: string,
+  warn: (line: string) => void = () => {},
+): LearnerName {
   if (flag !== undefined) {
     const name = cleanName(flag);
     if (!name) throw new UserError('--name needs a name, like --name "Ana".');
@@ -107,10 +120,22 @@ async function checkAll(ctx: Context, lessons: Lesson[], count = true): Promise<
     return entry.testsTotal > 0 && checked >= changed ? entry.testsTotal : undefined;
   };
   const toCount = lessons.filter((lesson) => known.has(lesson.id) && recordedTotal(lesson) === undefined);
-  const host = toRun.length > 0 ? startTestHost(ctx.root, "stub", { pool: learnerPool, env: { ...ctx.env, VITEST_MAX_WORKERS: String(freshWorkers()) } }) : undefined;
-  const tests: Promise<RunResult> = host ? host.run(toRun.flatMap(testPaths)).finally(() => host.close()) : Promise.resolve({ tests: [], fileErrors: [], logs: [] });
-  const typeErrors = toRun.length > 0 ? typecheck({ root: ctx.root, files: toRun.flatMap(lessonFiles) }) : Promise.resolve([]);
-  const listed = toCount.length > 0 ? listTests(ctx.root, toCount.flatMap(testPaths), ctx.env).catch(() => undefined) : Promise.resolve([]);
+  const host =
+    toRun.length > 0
+      ? startTestHost(ctx.root, "stub", {
+          pool: learnerPool,
+          env: { ...ctx.env, VITEST_MAX_WORKERS: String(freshWorkers()) },
+        })
+      : undefined;
+  const tests: Promise<RunResult> = host
+    ? host.run(toRun.flatMap(testPaths)).finally(() => host.close())
+    : Promise.resolve({ tests: [], fileErrors: [], logs: [] });
+  const typeErrors =
+    toRun.length > 0 ? typecheck({ root: ctx.root, files: toRun.flatMap(lessonFiles) }) : Promise.resolve([]);
+  const listed =
+    toCount.length > 0
+      ? listTests(ctx.root, toCount.flatMap(testPaths), ctx.env).catch(() => undefined)
+      : Promise.resolve([]);
   const [run, diagnostics, names] = await Promise.all([tests, typeErrors, listed]);
   // Counting failed: run those lessons after all.
   if (names === undefined) return checkAll(ctx, lessons, false);
@@ -129,13 +154,21 @@ async function checkAll(ctx: Context, lessons: Lesson[], count = true): Promise<
     const inLesson = (file: string) => file.startsWith(`${lesson.dir}/`);
     return summarize(
       lesson,
-      { tests: run.tests.filter((t) => files.has(t.file)), fileErrors: run.fileErrors.filter((e) => files.has(e.file)), logs: [] },
+      {
+        tests: run.tests.filter((t) => files.has(t.file)),
+        fileErrors: run.fileErrors.filter((e) => files.has(e.file)),
+        logs: [],
+      },
       diagnostics.filter((d) => inLesson(d.file)),
     );
   });
-  const state = updateState(ctx.root, (line) => ctx.out.warn(line), (s) => {
-    for (const result of results) recordCheck(s, lessons, result, ctx.now(), false);
-  });
+  const state = updateState(
+    ctx.root,
+    (line) => ctx.out.warn(line),
+    (s) => {
+      for (const result of results) recordCheck(s, lessons, result, ctx.now(), false);
+    },
+  );
   return { state, counted: [...known.keys()] };
 }
 
@@ -148,10 +181,19 @@ export function knownOutcomes(root: string, lessons: Lesson[]): Map<string, "stu
   let changed: Set<string>;
   try {
     const paths = lessons.flatMap(lessonFiles);
-    const output = execFileSync("git", ["diff", "--name-only", "--no-renames", "HEAD", "--", ...paths], { cwd: root, stdio: ["ignore", "pipe", "ignore"] });
-    const tracked = execFileSync("git", ["ls-files", "--", ...paths], { cwd: root, stdio: ["ignore", "pipe", "ignore"] });
+    const output = execFileSync("git", ["diff", "--name-only", "--no-renames", "HEAD", "--", ...paths], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    const tracked = execFileSync("git", ["ls-files", "--", ...paths], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     const trackedFiles = new Set(tracked.toString().split("\n").filter(Boolean));
-    changed = new Set([...output.toString().split("\n").filter(Boolean), ...paths.filter((file) => !trackedFiles.has(file))]);
+    changed = new Set([
+      ...output.toString().split("\n").filter(Boolean),
+      ...paths.filter((file) => !trackedFiles.has(file)),
+    ]);
   } catch {
     return known;
   }
@@ -182,7 +224,9 @@ async function countSolvedLessons(ctx: Context, lessons: Lesson[], state: Workbo
   if (unknown.length === 0) return new Map();
   try {
     const perFile = await countTests(ctx.root, unknown.flatMap(testPaths), ctx.env);
-    return new Map(unknown.map((lesson) => [lesson.id, testPaths(lesson).reduce((sum, file) => sum + (perFile.get(file) ?? 0), 0)]));
+    return new Map(
+      unknown.map((lesson) => [lesson.id, testPaths(lesson).reduce((sum, file) => sum + (perFile.get(file) ?? 0), 0)]),
+    );
   } catch {
     // The report still says which lessons were not checked, and how to get their count.
     return new Map();
@@ -201,10 +245,15 @@ export interface LessonTimes {
 /** startedAt/passedAt per lesson, read straight from the state file, when it records them. */
 export function lessonTimes(root: string): Record<string, LessonTimes> {
   try {
-    const raw = JSON.parse(readFileSync(path.join(root, stateFile), "utf8")) as { lessons?: Record<string, Record<string, unknown>> };
+    const raw = JSON.parse(readFileSync(path.join(root, stateFile), "utf8")) as {
+      lessons?: Record<string, Record<string, unknown>>;
+    };
     const iso = (value: unknown) => (typeof value === "string" && !Number.isNaN(Date.parse(value)) ? value : undefined);
     return Object.fromEntries(
-      Object.entries(raw.lessons ?? {}).map(([id, entry]) => [id, { startedAt: iso(entry?.startedAt), passedAt: iso(entry?.passedAt) }]),
+      Object.entries(raw.lessons ?? {}).map(([id, entry]) => [
+        id,
+        { startedAt: iso(entry?.startedAt), passedAt: iso(entry?.passedAt) },
+      ]),
     );
   } catch {
     return {};
@@ -270,11 +319,18 @@ export function reportLessons({ lessons, state, date, times = {}, counted = new 
     let total: number | null = entry.testsTotal > 0 ? entry.testsTotal : null;
     if (needsCount(entry)) {
       // The recorded count is from before the reference was copied in, so it is not the lesson's now.
-      [tests, passing, total] = count !== undefined && count > 0 ? ["counted", count, count] : ["not-checked", null, null];
+      [tests, passing, total] =
+        count !== undefined && count > 0 ? ["counted", count, count] : ["not-checked", null, null];
     }
     const started = time.startedAt ? Date.parse(time.startedAt) : undefined;
     const ended = time.passedAt ? Date.parse(time.passedAt) : date.getTime();
-    const status: ReportStatus = entry.solved ? "solved" : entry.passed ? "passed" : entry.testsPassing > 0 || entry.hintsUsed > 0 ? "started" : "not-started";
+    const status: ReportStatus = entry.solved
+      ? "solved"
+      : entry.passed
+        ? "passed"
+        : entry.testsPassing > 0 || entry.hintsUsed > 0
+          ? "started"
+          : "not-started";
     return {
       id: lesson.id,
       pattern: lesson.pattern,
@@ -326,7 +382,12 @@ export function reportMarkdown(input: ReportInput): string {
   const { learner, date, lessons, state, fresh } = input;
   const current = currentLesson(lessons, state);
   const rows = reportLessons(input).map((l) => {
-    const tests = l.passing === null ? (l.status === "not-started" ? "–" : "not checked") : `${l.passing}/${l.total}${l.tests === "counted" ? " (counted)" : ""}`;
+    const tests =
+      l.passing === null
+        ? l.status === "not-started"
+          ? "–"
+          : "not checked"
+        : `${l.passing}/${l.total}${l.tests === "counted" ? " (counted)" : ""}`;
     return `| ${l.id} | ${l.pattern} | ${statusText[l.status]} | ${tests} | ${l.hintsUsed} | ${l.minutes ?? "–"} | ${l.lastChecked ? shortDate(l.lastChecked) : "–"} |`;
   });
   const notChecked = reportLessons(input).filter((l) => l.passing === null && l.status !== "not-started");
@@ -338,7 +399,9 @@ export function reportMarkdown(input: ReportInput): string {
     `- Lessons done: ${lessonsDone(lessons, state)} of ${lessons.length}`,
     `- Current lesson: ${current.id} ${current.pattern}`,
     `- Results: ${fresh ? `re-run just now${freshCountedText(input.countedFresh ?? [])}` : "as last recorded by npm run check (npm run report -- --fresh re-runs them)"}`,
-    ...(notChecked.length ? [`- Not checked: ${notChecked.map((l) => l.id).join(", ")} (npm run report -- --fresh counts them)`] : []),
+    ...(notChecked.length
+      ? [`- Not checked: ${notChecked.map((l) => l.id).join(", ")} (npm run report -- --fresh counts them)`]
+      : []),
     "",
     "| Lesson | Pattern | Status | Tests passing | Hints used | Minutes | Last checked |",
     "|---|---|---|---|---|---|---|",
@@ -346,4 +409,3 @@ export function reportMarkdown(input: ReportInput): string {
     "",
   ].join("\n");
 }
-

@@ -10,7 +10,10 @@ afterEach(() => workbook?.remove());
 const stub = "lessons/lesson-1-adder/adder.ts";
 const pristine = adderLesson.files["adder.ts"]!;
 const edit = "export function add(a: number, b: number): number {\n  return a - b; // my attempt\n}\n";
-const terminal = (answer: boolean) => ({ stdin: Object.assign(new PassThrough(), { isTTY: true }), ask: async () => answer });
+const terminal = (answer: boolean) => ({
+  stdin: Object.assign(new PassThrough(), { isTTY: true }),
+  ask: async () => answer,
+});
 
 function backups(): string[] {
   if (!workbook.exists(".workbook/backups/lesson-1")) return [];
@@ -27,7 +30,10 @@ describe("npm run reset", () => {
     const backup = /Backed up your lessons\/lesson-1-adder\/adder\.ts to (\S+)/.exec(stdout)?.[1];
     expect(backup).toMatch(/^\.workbook\/backups\/lesson-1\/[\dT-]+Z\/adder\.ts$/);
     expect(workbook.read(backup!)).toBe(edit);
-    expect(stdout.trimEnd().split("\n").slice(1)).toEqual(["Restored lessons/lesson-1-adder/adder.ts to the original stub.", "Next: npm run check lesson-1"]);
+    expect(stdout.trimEnd().split("\n").slice(1)).toEqual([
+      "Restored lessons/lesson-1-adder/adder.ts to the original stub.",
+      "Next: npm run check lesson-1",
+    ]);
   });
 
   it("refuses without --yes when there is no terminal to ask, changing nothing", async () => {
@@ -36,7 +42,8 @@ describe("npm run reset", () => {
     expect(await workbook.run(["reset", "lesson-1"])).toEqual({
       code: 2,
       stdout: "",
-      stderr: "Nothing changed: add --yes to confirm (npm run reset lesson-1 --yes), since there is no terminal to ask in.\n",
+      stderr:
+        "Nothing changed: add --yes to confirm (npm run reset lesson-1 --yes), since there is no terminal to ask in.\n",
     });
     expect(workbook.read(stub)).toBe(edit);
     expect(backups()).toEqual([]);
@@ -53,7 +60,11 @@ describe("npm run reset", () => {
   it("changes nothing when the answer is no", async () => {
     workbook = createFixtureWorkbook();
     workbook.write(stub, edit);
-    expect(await workbook.run(["reset", "lesson-1"], terminal(false))).toEqual({ code: 1, stdout: "Nothing changed.\n", stderr: "" });
+    expect(await workbook.run(["reset", "lesson-1"], terminal(false))).toEqual({
+      code: 1,
+      stdout: "Nothing changed.\n",
+      stderr: "",
+    });
     expect(workbook.read(stub)).toBe(edit);
     expect(backups()).toEqual([]);
   });
@@ -62,7 +73,8 @@ describe("npm run reset", () => {
     workbook = createFixtureWorkbook();
     expect(await workbook.run(["reset", "lesson-1"])).toEqual({
       code: 0,
-      stdout: "lessons/lesson-1-adder/adder.ts is already the original stub: nothing to reset.\nNext: npm run check lesson-1\n",
+      stdout:
+        "lessons/lesson-1-adder/adder.ts is already the original stub: nothing to reset.\nNext: npm run check lesson-1\n",
       stderr: "",
     });
     expect(backups()).toEqual([]);
@@ -87,10 +99,17 @@ describe("npm run reset", () => {
 
   it("marks the lesson as not passed any more", async () => {
     workbook = createFixtureWorkbook();
-    writeState(workbook.root, { version: 1, lessons: { "lesson-1": { passed: true, testsPassing: 2, testsTotal: 2, hintsUsed: 2, solved: false } } });
+    writeState(workbook.root, {
+      version: 1,
+      lessons: { "lesson-1": { passed: true, testsPassing: 2, testsTotal: 2, hintsUsed: 2, solved: false } },
+    });
     workbook.write(stub, edit);
     await workbook.run(["reset", "lesson-1", "--yes"]);
-    expect(readState(workbook.root, () => {}).lessons["lesson-1"]).toMatchObject({ passed: false, testsPassing: 0, hintsUsed: 2 });
+    expect(readState(workbook.root, () => {}).lessons["lesson-1"]).toMatchObject({
+      passed: false,
+      testsPassing: 0,
+      hintsUsed: 2,
+    });
   });
 
   it("fails with one clear line when the stub is not committed, changing nothing", async () => {
@@ -101,7 +120,8 @@ describe("npm run reset", () => {
     expect(await workbook.run(["reset", "lesson-1", "--yes"])).toEqual({
       code: 1,
       stdout: "",
-      stderr: "Cannot restore lessons/lesson-1-adder/adder.ts: lessons/lesson-1-adder/adder.ts is not committed in git.\n",
+      stderr:
+        "Cannot restore lessons/lesson-1-adder/adder.ts: lessons/lesson-1-adder/adder.ts is not committed in git.\n",
     });
     expect(workbook.read(stub)).toBe(edit);
   });
@@ -112,7 +132,8 @@ describe("npm run reset", () => {
     expect(await workbook.run(["reset", "lesson-1", "--yes"])).toEqual({
       code: 1,
       stdout: "",
-      stderr: "Cannot restore lessons/lesson-1-adder/adder.ts: this folder is not a git checkout, so there is no committed copy.\n",
+      stderr:
+        "Cannot restore lessons/lesson-1-adder/adder.ts: this folder is not a git checkout, so there is no committed copy.\n",
     });
     expect(workbook.read(stub)).toBe(edit);
   });

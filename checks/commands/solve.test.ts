@@ -1,7 +1,13 @@
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { readState } from "../lib/state.ts";
-import { type FixtureWorkbook, cleanEnv, createFixtureWorkbook, fixtureLesson, references } from "../testing/fixture-workbook.ts";
+import {
+  type FixtureWorkbook,
+  cleanEnv,
+  createFixtureWorkbook,
+  fixtureLesson,
+  references,
+} from "../testing/fixture-workbook.ts";
 
 let workbook: FixtureWorkbook;
 afterEach(() => workbook?.remove());
@@ -26,7 +32,9 @@ describe("npm run solve", () => {
     workbook.write(stub, edit);
     const { code, stderr } = await workbook.run(["solve", "lesson-1"]);
     expect(code).toBe(2);
-    expect(stderr).toBe("Nothing changed: add --yes to confirm (npm run solve lesson-1 --yes), since there is no terminal to ask in.\n");
+    expect(stderr).toBe(
+      "Nothing changed: add --yes to confirm (npm run solve lesson-1 --yes), since there is no terminal to ask in.\n",
+    );
     expect(workbook.read(stub)).toBe(edit);
     expect(workbook.exists(".workbook/backups")).toBe(false);
   });
@@ -35,9 +43,14 @@ describe("npm run solve", () => {
     workbook = createFixtureWorkbook();
     const questions: string[] = [];
     const stdin = Object.assign(new PassThrough(), { isTTY: true });
-    const { code } = await workbook.run(["solve", "lesson-1"], { stdin, ask: async (question) => (questions.push(question), false) });
+    const { code } = await workbook.run(["solve", "lesson-1"], {
+      stdin,
+      ask: async (question) => (questions.push(question), false),
+    });
     expect(code).toBe(1);
-    expect(questions).toEqual(["Replace lessons/lesson-1-adder/adder.ts with the reference solution? Your versions are backed up first."]);
+    expect(questions).toEqual([
+      "Replace lessons/lesson-1-adder/adder.ts with the reference solution? Your versions are backed up first.",
+    ]);
     expect(workbook.exists(".workbook/backups")).toBe(false);
   });
 
@@ -47,18 +60,32 @@ describe("npm run solve", () => {
     const state = readState(workbook.root, () => {});
     expect(state.lessons["lesson-1"]).toMatchObject({ passed: true, solved: true });
     expect(state.current).toBe("lesson-2");
-    expect(stdout.trimEnd().split("\n").slice(-2)).toEqual(["Your current lesson is lesson-2 rate limiter: read lessons/lesson-2-rate-limiter/README.md", "Next: npm run check lesson-2"]);
+    expect(stdout.trimEnd().split("\n").slice(-2)).toEqual([
+      "Your current lesson is lesson-2 rate limiter: read lessons/lesson-2-rate-limiter/README.md",
+      "Next: npm run check lesson-2",
+    ]);
   });
 
   it("--through lesson-N solves lessons 1 to N and makes N+1 current", async () => {
-    workbook = createFixtureWorkbook([fixtureLesson(1, "one"), fixtureLesson(2, "two"), fixtureLesson(3, "three"), fixtureLesson(4, "four")]);
+    workbook = createFixtureWorkbook([
+      fixtureLesson(1, "one"),
+      fixtureLesson(2, "two"),
+      fixtureLesson(3, "three"),
+      fixtureLesson(4, "four"),
+    ]);
     const { code } = await workbook.run(["solve", "--through", "lesson-3", "--yes"]);
     expect(code).toBe(0);
-    for (const n of ["1-one", "2-two", "3-three"]) expect(workbook.read(`lessons/lesson-${n}/adder.ts`)).toBe(references["solutions/adder.ts"]);
+    for (const n of ["1-one", "2-two", "3-three"])
+      expect(workbook.read(`lessons/lesson-${n}/adder.ts`)).toBe(references["solutions/adder.ts"]);
     expect(workbook.read("lessons/lesson-4-four/adder.ts")).toContain("notImplemented");
     const state = readState(workbook.root, () => {});
     expect(state.current).toBe("lesson-4");
-    expect(["lesson-1", "lesson-2", "lesson-3", "lesson-4"].map((id) => state.lessons[id]?.solved ?? false)).toEqual([true, true, true, false]);
+    expect(["lesson-1", "lesson-2", "lesson-3", "lesson-4"].map((id) => state.lessons[id]?.solved ?? false)).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
   });
 
   it("--through works as npm passes it on: the flag as a setting, the lesson as an argument", async () => {
@@ -86,7 +113,8 @@ describe("npm run solve", () => {
 
   it("copies the reference byte for byte", async () => {
     workbook = createFixtureWorkbook();
-    const reference = 'import { twice } from "@/twice";\r\nexport const add = (a: number, b: number) => twice(a + b) / 2; // “½”\r\n';
+    const reference =
+      'import { twice } from "@/twice";\r\nexport const add = (a: number, b: number) => twice(a + b) / 2; // “½”\r\n';
     workbook.write("solutions/adder.ts", reference);
     await workbook.run(["solve", "lesson-1", "--yes"]);
     expect(workbook.read(stub)).toBe(reference);

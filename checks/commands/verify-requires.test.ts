@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { adderLesson, cleanEnv, createFixtureWorkbook, type FixtureLesson, type FixtureWorkbook } from "../testing/fixture-workbook.ts";
+import {
+  adderLesson,
+  cleanEnv,
+  createFixtureWorkbook,
+  type FixtureLesson,
+  type FixtureWorkbook,
+} from "../testing/fixture-workbook.ts";
 
 // A lesson that needs a program (lesson.json "requires") is verified where the program is
 // installed, skipped with one line where it is not, and a failure there under
@@ -38,13 +44,17 @@ describe("npm run verify with a lesson that requires a program", () => {
       lessons: [],
       passed: 0,
       failed: 0,
-      skipped: ["lesson-1 adder needs workbook-no-such-program, which is not installed: install workbook-no-such-program so that it is on PATH, then npm run verify"],
+      skipped: [
+        "lesson-1 adder needs workbook-no-such-program, which is not installed: install workbook-no-such-program so that it is on PATH, then npm run verify",
+      ],
     });
   });
 
   it("fails instead under WORKBOOK_REQUIRE_SERVICES=1", async () => {
     workbook = createFixtureWorkbook([needing("redis-server")]);
-    const { code, stdout } = await workbook.run(["verify"], { env: cleanEnv({ PATH: "/nonexistent", WORKBOOK_REQUIRE_SERVICES: "1" }) });
+    const { code, stdout } = await workbook.run(["verify"], {
+      env: cleanEnv({ PATH: "/nonexistent", WORKBOOK_REQUIRE_SERVICES: "1" }),
+    });
     expect(code).toBe(1);
     expect(stdout).toContain("✗ lesson-1 adder\n    lesson-1 adder needs redis-server, which is not installed:");
     expect(stdout).toContain("(WORKBOOK_REQUIRE_SERVICES is set)");

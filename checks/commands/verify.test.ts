@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { loadLessons } from "../lib/lessons.ts";
-import { type FixtureWorkbook, adderLesson, createFixtureWorkbook, fixtureLesson, limiterLesson, references } from "../testing/fixture-workbook.ts";
+import {
+  type FixtureWorkbook,
+  adderLesson,
+  createFixtureWorkbook,
+  fixtureLesson,
+  limiterLesson,
+  references,
+} from "../testing/fixture-workbook.ts";
 import { testsOf } from "./verify.ts";
 
 let workbook: FixtureWorkbook;
@@ -41,7 +48,10 @@ describe("npm run verify", () => {
     // lesson-1: the committed stub already passes one test.
     const halfDone = {
       ...adderLesson,
-      files: { ...adderLesson.files, "adder.ts": "export function add(a: number, b: number): number {\n  return a + Math.abs(b);\n}\n" },
+      files: {
+        ...adderLesson.files,
+        "adder.ts": "export function add(a: number, b: number): number {\n  return a + Math.abs(b);\n}\n",
+      },
     };
     // lesson-2: a test fails on the stub through a TypeError, its README has two hints, and its manifest lists hints too.
     const crashing = {
@@ -74,9 +84,13 @@ describe("npm run verify", () => {
       expect(code).toBe(1);
       const lines = stdout.trimEnd().split("\n");
       expect(lines[0]).toBe("✗ lesson-1 adder");
-      expect(lines).toContain("    “add › adds two numbers” passes on the committed stub (lessons/lesson-1-adder/adder.test.ts)");
+      expect(lines).toContain(
+        "    “add › adds two numbers” passes on the committed stub (lessons/lesson-1-adder/adder.test.ts)",
+      );
       expect(lines).toContain("✗ lesson-2 rate limiter");
-      expect(lines).toContain('    lessons/lesson-2-rate-limiter/README.md has 2 hints in its "Hints" section; a lesson needs 3');
+      expect(lines).toContain(
+        '    lessons/lesson-2-rate-limiter/README.md has 2 hints in its "Hints" section; a lesson needs 3',
+      );
       expect(lines).toContain(
         '    lessons/lesson-2-rate-limiter/lesson.json lists hints: they are read from README.md\'s "Hints" section, so remove "hints" from lesson.json',
       );
@@ -84,8 +98,12 @@ describe("npm run verify", () => {
         /    “describes its answer” fails on the committed stub through TypeError at lessons\/lesson-2-rate-limiter\/limiter\.test\.ts:16:\d+ \(Cannot read properties of undefined \(reading 'text'\)\), not NotImplementedError or an assertion\n/,
       );
       expect(lines).toContain("✗ lesson-3 wrong");
-      expect(stdout).toMatch(/    “adds three” fails with the reference at lessons\/lesson-3-wrong\/adder\.test\.ts:\d+:\d+: expected 2 to be 3/);
-      expect(stdout).toMatch(/    type error in the committed stub's files at lessons\/lesson-3-wrong\/adder\.ts:6:\d+: Type 'string' is not assignable to type 'number'\./);
+      expect(stdout).toMatch(
+        /    “adds three” fails with the reference at lessons\/lesson-3-wrong\/adder\.test\.ts:\d+:\d+: expected 2 to be 3/,
+      );
+      expect(stdout).toMatch(
+        /    type error in the committed stub's files at lessons\/lesson-3-wrong\/adder\.ts:6:\d+: Type 'string' is not assignable to type 'number'\./,
+      );
       expect(lastLine(stdout)).toBe("0 passed, 3 failed");
     });
 
@@ -96,7 +114,17 @@ describe("npm run verify", () => {
       const { code, stdout } = await workbook.run(["verify", "--lesson", "lesson-2", "--json"]);
       expect(code).toBe(1);
       expect(JSON.parse(stdout)).toEqual({
-        lessons: [{ id: "lesson-2", label: "lesson-2 two", tests: 2, mistakesCaught: 0, mistakesTotal: 0, passed: false, problems: ["“add › adds two numbers” passes on the committed stub (lessons/lesson-2-two/adder.test.ts)"] }],
+        lessons: [
+          {
+            id: "lesson-2",
+            label: "lesson-2 two",
+            tests: 2,
+            mistakesCaught: 0,
+            mistakesTotal: 0,
+            passed: false,
+            problems: ["“add › adds two numbers” passes on the committed stub (lessons/lesson-2-two/adder.test.ts)"],
+          },
+        ],
         problems: [],
         passed: 0,
         failed: 1,
@@ -116,11 +144,17 @@ describe("npm run verify", () => {
 
 describe("npm run verify with a mistake catalogue", () => {
   const dir = "checks/mistakes/lesson-1-adder";
-  const adder = (body: string, mistake: string) => `// Mistake: ${mistake}\nexport function add(a: number, b: number): number {\n  return ${body};\n}\n`;
+  const adder = (body: string, mistake: string) =>
+    `// Mistake: ${mistake}\nexport function add(a: number, b: number): number {\n  return ${body};\n}\n`;
   const caught = [
     ["subtracts.ts", "a - b", "Subtracts instead of adding.", { test: "adds two numbers" }],
     ["multiplies.ts", "a * b", "Multiplies instead of adding.", { test: "adds two numbers" }],
-    ["drops-the-sign.ts", "a + Math.abs(b)", "Adds the size of b, whatever its sign.", { test: "adds a negative number" }],
+    [
+      "drops-the-sign.ts",
+      "a + Math.abs(b)",
+      "Adds the size of b, whatever its sign.",
+      { test: "adds a negative number" },
+    ],
     ["returns-b.ts", "b", "Returns b alone.", { message: "expected 3 to be 5" }],
   ] as const;
   function writeCatalogue(mistakes: readonly (readonly [string, string, string, Record<string, string>])[]) {
@@ -131,23 +165,44 @@ describe("npm run verify with a mistake catalogue", () => {
 
   it("proves every mistake fails a test, first where its entry says, and --json counts them", async () => {
     workbook = createFixtureWorkbook();
-    writeCatalogue([...caught, ["returns-a.ts", "a", "Returns a alone.", { test: "adds two numbers" }], ["adds-one-more.ts", "a + b + 1", "Adds one too many.", { test: "adds two numbers" }]]);
+    writeCatalogue([
+      ...caught,
+      ["returns-a.ts", "a", "Returns a alone.", { test: "adds two numbers" }],
+      ["adds-one-more.ts", "a + b + 1", "Adds one too many.", { test: "adds two numbers" }],
+    ]);
     const { code, stdout } = await workbook.run(["verify", "--lesson", "lesson-1", "--json"]);
     expect(JSON.parse(stdout)).toEqual({
-      lessons: [{ id: "lesson-1", label: "lesson-1 adder", tests: 2, mistakesCaught: 6, mistakesTotal: 6, passed: true, problems: [] }],
+      lessons: [
+        {
+          id: "lesson-1",
+          label: "lesson-1 adder",
+          tests: 2,
+          mistakesCaught: 6,
+          mistakesTotal: 6,
+          passed: true,
+          problems: [],
+        },
+      ],
       problems: [],
       passed: 1,
       failed: 0,
     });
     expect(code).toBe(0);
-    expect(workbook.read("lessons/lesson-1-adder/adder.ts"), "the stub on disk is never touched").toBe(adderLesson.files["adder.ts"]);
+    expect(workbook.read("lessons/lesson-1-adder/adder.ts"), "the stub on disk is never touched").toBe(
+      adderLesson.files["adder.ts"],
+    );
   });
 
   it("names each mistake that no test catches, that fails elsewhere first, or that does not type-check", async () => {
     workbook = createFixtureWorkbook();
     writeCatalogue([
       ...caught.slice(0, 3),
-      ["swaps-the-operands.ts", "b + a", "Swaps the operands, which addition does not mind.", { test: "adds two numbers" }],
+      [
+        "swaps-the-operands.ts",
+        "b + a",
+        "Swaps the operands, which addition does not mind.",
+        { test: "adds two numbers" },
+      ],
       ["subtracts-too.ts", "a - b", "Subtracts instead of adding.", { test: "adds a negative number" }],
       ["returns-text.ts", "String(a + b)", "Returns the sum as text.", { test: "adds two numbers" }],
     ]);
@@ -169,7 +224,14 @@ describe("testsOf", () => {
   it("runs a mistake only against the lesson's test files that import its stub, else against all of them", () => {
     const routes = {
       folder: "lesson-1-routes",
-      manifest: { ...adderLesson.manifest, files: [{ stub: "users.ts", reference: "solutions/adder.ts" }, { stub: "user-by-id.ts", reference: "solutions/adder.ts" }], tests: ["users.test.ts", "user-by-id.test.ts", "both.test.ts"] },
+      manifest: {
+        ...adderLesson.manifest,
+        files: [
+          { stub: "users.ts", reference: "solutions/adder.ts" },
+          { stub: "user-by-id.ts", reference: "solutions/adder.ts" },
+        ],
+        tests: ["users.test.ts", "user-by-id.test.ts", "both.test.ts"],
+      },
       files: {
         "users.test.ts": 'import { GET } from "./users";\n',
         "user-by-id.test.ts": "import { GET } from './user-by-id.ts';\n",
@@ -180,7 +242,10 @@ describe("testsOf", () => {
     const [lesson] = loadLessons(workbook.root).lessons;
     const dir = "lessons/lesson-1-routes";
     expect(testsOf(workbook.root, lesson!, `${dir}/users.ts`)).toEqual([`${dir}/users.test.ts`, `${dir}/both.test.ts`]);
-    expect(testsOf(workbook.root, lesson!, `${dir}/user-by-id.ts`)).toEqual([`${dir}/user-by-id.test.ts`, `${dir}/both.test.ts`]);
+    expect(testsOf(workbook.root, lesson!, `${dir}/user-by-id.ts`)).toEqual([
+      `${dir}/user-by-id.test.ts`,
+      `${dir}/both.test.ts`,
+    ]);
     expect(testsOf(workbook.root, lesson!, `${dir}/unused.ts`), "no test imports it: run them all").toHaveLength(3);
   });
 });
@@ -190,7 +255,9 @@ describe("npm run verify without a committed copy of the stubs", () => {
     workbook = createFixtureWorkbook([adderLesson], { git: false });
     const { code, stdout, stderr } = await workbook.run(["verify"]);
     expect(code).toBe(0);
-    expect(stderr).toBe("Warning: this folder is not a git checkout, so there is no committed copy: verifying the working copy of lessons/lesson-1-adder/adder.ts.\n");
+    expect(stderr).toBe(
+      "Warning: this folder is not a git checkout, so there is no committed copy: verifying the working copy of lessons/lesson-1-adder/adder.ts.\n",
+    );
     expect(lastLine(stdout)).toBe("1 passed, 0 failed");
   });
 });

@@ -7,7 +7,14 @@ import type { Env } from "../lib/env.ts";
 import type { Lesson } from "../lib/lessons.ts";
 import { createOutput } from "../lib/output.ts";
 import { readState } from "../lib/state.ts";
-import { type FixtureWorkbook, capture, cleanEnv, createFixtureWorkbook, fixtureLesson, references } from "../testing/fixture-workbook.ts";
+import {
+  type FixtureWorkbook,
+  capture,
+  cleanEnv,
+  createFixtureWorkbook,
+  fixtureLesson,
+  references,
+} from "../testing/fixture-workbook.ts";
 import { type WatchEvent, type WatchOptions, type WatchSession, startWatch } from "./watch.ts";
 
 // Watch mode driven as a learner drives it: files saved on disk, keys typed on stdin, and what it
@@ -30,7 +37,14 @@ const footer = "Watching lessons/lesson-1-adder/ · n next · p previous · l le
 function watchFixture(options: Partial<WatchOptions> = {}, env: Env = cleanEnv()) {
   const stdout = capture();
   const stdin = Object.assign(new PassThrough(), { isTTY: false });
-  const ctx: Context = { root: workbook.root, out: createOutput(stdout, capture(), env), env, stdin, now: () => new Date(), ask: async () => false };
+  const ctx: Context = {
+    root: workbook.root,
+    out: createOutput(stdout, capture(), env),
+    env,
+    stdin,
+    now: () => new Date(),
+    ask: async () => false,
+  };
   const events: WatchEvent[] = [];
   const waiters: { match: (event: WatchEvent) => boolean; resolve: (event: WatchEvent) => void }[] = [];
   session = startWatch(ctx, {
@@ -54,9 +68,20 @@ function watchFixture(options: Partial<WatchOptions> = {}, env: Env = cleanEnv()
       } else waiters.push({ match, resolve });
     });
   const verdict = (lessonId: string, passed: boolean) =>
-    next((e) => e.type === "verdict" && e.lesson.id === lessonId && e.result.passed === passed) as Promise<Extract<WatchEvent, { type: "verdict" }>>;
+    next((e) => e.type === "verdict" && e.lesson.id === lessonId && e.result.passed === passed) as Promise<
+      Extract<WatchEvent, { type: "verdict" }>
+    >;
   const lines = () => stdout.text().trimEnd().split("\n");
-  return { session: session!, stdin, output: () => stdout.text(), lines, lastLine: () => lines().pop(), next, verdict, events };
+  return {
+    session: session!,
+    stdin,
+    output: () => stdout.text(),
+    lines,
+    lastLine: () => lines().pop(),
+    next,
+    verdict,
+    events,
+  };
 }
 
 /** A stand-in for vitest: the lesson passes once its stub contains the reference's line. */
@@ -65,8 +90,21 @@ function fakeCheck(root: string, seen: string[][] = []) {
     seen.push(changed);
     const content = readFileSync(`${root}/${lesson.dir}/${lesson.files[0]!.stub}`, "utf8");
     const written = /return (a \+ b|used < max);/.test(content);
-    const test = { file: `${lesson.dir}/${lesson.tests[0]}`, name: "works", fullName: "works", status: written ? ("passed" as const) : ("failed" as const) };
-    return summarize(lesson, { tests: [written ? test : { ...test, failure: { errorName: "AssertionError", message: "not yet" } }], fileErrors: [], logs: [] }, []);
+    const test = {
+      file: `${lesson.dir}/${lesson.tests[0]}`,
+      name: "works",
+      fullName: "works",
+      status: written ? ("passed" as const) : ("failed" as const),
+    };
+    return summarize(
+      lesson,
+      {
+        tests: [written ? test : { ...test, failure: { errorName: "AssertionError", message: "not yet" } }],
+        fileErrors: [],
+        logs: [],
+      },
+      [],
+    );
   };
 }
 
@@ -76,7 +114,9 @@ describe("npm start (watch mode) with the real test runner", () => {
     const watch = watchFixture();
     const first = await watch.verdict("lesson-1", false);
     expect(first.result.total).toBe(2);
-    expect(watch.output()).toContain("lesson-1 adder · Adding two numbers\nEdit lessons/lesson-1-adder/adder.ts · read lessons/lesson-1-adder/README.md\n");
+    expect(watch.output()).toContain(
+      "lesson-1 adder · Adding two numbers\nEdit lessons/lesson-1-adder/adder.ts · read lessons/lesson-1-adder/README.md\n",
+    );
     expect(watch.lastLine()).toBe(footer);
     workbook.write(stub, references["solutions/adder.ts"]!);
     await watch.next((e) => e.type === "rerunning");
@@ -90,7 +130,9 @@ describe("npm start (watch mode) with the real test runner", () => {
     expect(watch.lastLine()).toBe("lesson-1 adder passed — n for lesson-2 rate limiter");
     watch.stdin.write("n");
     await watch.verdict("lesson-2", false);
-    expect(watch.lastLine()).toBe("Watching lessons/lesson-2-rate-limiter/ · n next · p previous · l lessons · h hint · r re-run · q quit");
+    expect(watch.lastLine()).toBe(
+      "Watching lessons/lesson-2-rate-limiter/ · n next · p previous · l lessons · h hint · r re-run · q quit",
+    );
   });
 
   it("recovers on the next save after an infinite loop stopped the tests", async () => {
@@ -98,7 +140,9 @@ describe("npm start (watch mode) with the real test runner", () => {
     workbook.write(stub, "export function add(a: number, b: number): number {\n  while (true) {}\n}\n");
     const watch = watchFixture({}, cleanEnv({ WORKBOOK_TIMEOUT_MS: "3000" }));
     await watch.verdict("lesson-1", false);
-    expect(watch.output()).toContain("Stopped: “add › adds two numbers” did not finish within 3 s: probably an infinite loop in lessons/lesson-1-adder/adder.ts.");
+    expect(watch.output()).toContain(
+      "Stopped: “add › adds two numbers” did not finish within 3 s: probably an infinite loop in lessons/lesson-1-adder/adder.ts.",
+    );
     expect(watch.lastLine()).toBe(footer);
     workbook.write(stub, references["solutions/adder.ts"]!);
     await watch.verdict("lesson-1", true);
@@ -124,10 +168,15 @@ describe("npm start (watch mode) with the real test runner", () => {
 
   it("recovers on the next save after a test ran out of memory", async () => {
     workbook = createFixtureWorkbook();
-    workbook.write(stub, "export function add(a: number, b: number): number {\n  const all: number[][] = [];\n  for (;;) all.push(new Array(1e6).fill(1));\n}\n");
+    workbook.write(
+      stub,
+      "export function add(a: number, b: number): number {\n  const all: number[][] = [];\n  for (;;) all.push(new Array(1e6).fill(1));\n}\n",
+    );
     const watch = watchFixture({}, cleanEnv({ WORKBOOK_TIMEOUT_MS: "60000" }));
     await watch.verdict("lesson-1", false);
-    expect(watch.output()).toContain("Stopped: the tests of lessons/lesson-1-adder/adder.ts used more than 1024 MB of memory.");
+    expect(watch.output()).toContain(
+      "Stopped: the tests of lessons/lesson-1-adder/adder.ts used more than 1024 MB of memory.",
+    );
     workbook.write(stub, references["solutions/adder.ts"]!);
     await watch.verdict("lesson-1", true);
   });
@@ -147,7 +196,11 @@ describe("npm start (watch mode)", () => {
     const watch = watchFixture({ check: fakeCheck(workbook.root) });
     await watch.verdict("lesson-1", false);
     workbook.write(limiter, "// started\n");
-    await expect(watch.next((e) => e.type === "switched")).resolves.toMatchObject({ from: { id: "lesson-1" }, to: { id: "lesson-2" }, reason: "save" });
+    await expect(watch.next((e) => e.type === "switched")).resolves.toMatchObject({
+      from: { id: "lesson-1" },
+      to: { id: "lesson-2" },
+      reason: "save",
+    });
     await watch.verdict("lesson-2", false);
     expect(watch.output()).toContain(`You saved ${limiter}: switching to lesson-2 rate limiter.\n`);
   });
@@ -157,7 +210,10 @@ describe("npm start (watch mode)", () => {
     const watch = watchFixture({ check: fakeCheck(workbook.root) });
     await watch.verdict("lesson-1", false);
     await workbook.run(["solve", "lesson-1", "--yes"]);
-    await expect(watch.next((e) => e.type === "switched")).resolves.toMatchObject({ to: { id: "lesson-2" }, reason: "state" });
+    await expect(watch.next((e) => e.type === "switched")).resolves.toMatchObject({
+      to: { id: "lesson-2" },
+      reason: "state",
+    });
     await watch.verdict("lesson-2", false);
   });
 
@@ -215,7 +271,9 @@ describe("npm start (watch mode)", () => {
     const watch = watchFixture({ check: fakeCheck(workbook.root) });
     await watch.verdict("lesson-1", false);
     watch.stdin.write("l");
-    await expect.poll(() => watch.lastLine()).toBe("Type a lesson's number and Enter to open it, or Enter alone to stay.");
+    await expect
+      .poll(() => watch.lastLine())
+      .toBe("Type a lesson's number and Enter to open it, or Enter alone to stay.");
     expect(watch.lines()).toContain("   1 ○ lesson-1 adder         Adding two numbers ← watching");
     expect(watch.lines()).toContain("   2 ○ lesson-2 rate limiter  Saying no politely");
     watch.stdin.write("7\r");
@@ -225,9 +283,15 @@ describe("npm start (watch mode)", () => {
   });
 
   it("shows the next hint on h, wrapped at word boundaries, then the footer", async () => {
-    const long = "Split the work in two: first count the requests of this window, then compare the count with the limit before answering.";
+    const long =
+      "Split the work in two: first count the requests of this window, then compare the count with the limit before answering.";
     const lesson = fixtureLesson(1, "adder");
-    workbook = createFixtureWorkbook([{ ...lesson, files: { ...lesson.files, "README.md": `# Lesson 1: adder\n\n## Hints\n\n1. ${long}\n2. b\n3. c\n` } }]);
+    workbook = createFixtureWorkbook([
+      {
+        ...lesson,
+        files: { ...lesson.files, "README.md": `# Lesson 1: adder\n\n## Hints\n\n1. ${long}\n2. b\n3. c\n` },
+      },
+    ]);
     const watch = watchFixture({ check: fakeCheck(workbook.root) });
     await watch.verdict("lesson-1", false);
     watch.stdin.write("h");
@@ -271,14 +335,18 @@ describe("npm start (watch mode)", () => {
     };
     const watch = watchFixture({ check });
     await expect.poll(() => watch.lastLine()).toBe(footer);
-    expect(watch.lines()).toContain("The check could not run: vitest could not run: the config is broken. Save again to retry.");
+    expect(watch.lines()).toContain(
+      "The check could not run: vitest could not run: the config is broken. Save again to retry.",
+    );
     workbook.write(stub, references["solutions/adder.ts"]!);
     await watch.verdict("lesson-1", true);
   });
 
   it("says in one line what a lesson needs installed, and keeps watching", async () => {
     const lesson = fixtureLesson(1, "adder");
-    workbook = createFixtureWorkbook([{ ...lesson, manifest: { ...lesson.manifest, requires: ["workbook-no-such-server"] } }]);
+    workbook = createFixtureWorkbook([
+      { ...lesson, manifest: { ...lesson.manifest, requires: ["workbook-no-such-server"] } },
+    ]);
     const watch = watchFixture({ check: fakeCheck(workbook.root) });
     await expect.poll(() => watch.lastLine()).toBe(footer);
     expect(watch.lines()).toContain(

@@ -42,7 +42,11 @@ export type WatchEvent =
   | { type: "verdict"; lesson: Lesson; result: CheckResult }
   | { type: "passed"; lesson: Lesson; next?: Lesson };
 
-export type CheckFunction = (lesson: Lesson, changed: string[], onTests: (run: RunResult) => void) => Promise<CheckResult>;
+export type CheckFunction = (
+  lesson: Lesson,
+  changed: string[],
+  onTests: (run: RunResult) => void,
+) => Promise<CheckResult>;
 
 export interface WatchOptions {
   poll: boolean;
@@ -108,7 +112,9 @@ class WatchLoop {
     this.#lesson = this.#workbook.lesson(options.lesson);
     if (options.lesson) this.#workbook.select(this.#lesson);
     this.#host = options.check ? undefined : takeTestHost(ctx.root, "stub", { env: ctx.env, pool: learnerPool });
-    this.#check = options.check ?? ((lesson, changed, onTests) => checkLesson(ctx.root, lesson, { host: this.#host!, changed, onTests }));
+    this.#check =
+      options.check ??
+      ((lesson, changed, onTests) => checkLesson(ctx.root, lesson, { host: this.#host!, changed, onTests }));
     this.#poll = options.poll || isWslWindowsDrive(ctx.root);
     this.#raw = ctx.stdin.isTTY === true && typeof ctx.stdin.setRawMode === "function";
   }
@@ -242,11 +248,13 @@ class WatchLoop {
       }
       case "l":
         this.#picking = "";
-        for (const line of lessonListLines(this.#workbook.lessons, this.#workbook.state, this.#lesson, c)) this.#out.line(line);
+        for (const line of lessonListLines(this.#workbook.lessons, this.#workbook.state, this.#lesson, c))
+          this.#out.line(line);
         return;
       case "h": {
         const taken = this.#workbook.takeHint(this.#lesson);
-        for (const line of hintLines(this.#lesson, taken, c, { watching: true, width: this.#out.columns })) this.#out.line(line);
+        for (const line of hintLines(this.#lesson, taken, c, { watching: true, width: this.#out.columns }))
+          this.#out.line(line);
         this.#footer();
         return;
       }
@@ -354,14 +362,16 @@ class WatchLoop {
       if (!current()) return;
       if (error instanceof UserError) out.line(out.c.red(error.message));
       else out.line(out.c.red(couldNotRunLine(error)));
-      if (!(error instanceof UserError) && this.ctx.env.WORKBOOK_DEBUG && error instanceof Error) out.error(error.stack ?? "");
+      if (!(error instanceof UserError) && this.ctx.env.WORKBOOK_DEBUG && error instanceof Error)
+        out.error(error.stack ?? "");
       return this.#footer();
     }
     // Switched to another lesson meanwhile: this verdict is no longer the one on screen.
     if (!current()) return;
     if (!testsShown) this.#printTests(lesson, result);
     this.#workbook.record(result, { event: "watch" });
-    for (const line of renderVerdict(this.ctx.root, result, this.#workbook.lessons, this.#workbook.state, out.c)) out.line(line);
+    for (const line of renderVerdict(this.ctx.root, result, this.#workbook.lessons, this.#workbook.state, out.c))
+      out.line(line);
     this.#emit({ type: "verdict", lesson, result });
     if (!result.passed) return this.#footer();
     if (this.#workbook.allDone()) {

@@ -41,7 +41,10 @@ describe("parseArgs", () => {
     [["--force"], "Unknown option --force. Usage: npm run solve [lesson] [--through lesson-N] [--yes]"],
     [["--through"], "--through needs a value. Usage: npm run solve [lesson] [--through lesson-N] [--yes]"],
     [["--yes=no"], "--yes takes no value. Usage: npm run solve [lesson] [--through lesson-N] [--yes]"],
-    [["lesson-1", "lesson-2"], 'Unexpected argument "lesson-2". Usage: npm run solve [lesson] [--through lesson-N] [--yes]'],
+    [
+      ["lesson-1", "lesson-2"],
+      'Unexpected argument "lesson-2". Usage: npm run solve [lesson] [--through lesson-N] [--yes]',
+    ],
   ])("rejects %j with one line and the usage", (argv, message) => {
     const error = parseError(argv);
     expect(error.message).toBe(message);

@@ -26,20 +26,29 @@ describe("replaceWithBackup", () => {
   it("copies the learner's file into the backup before overwriting it", () => {
     const root = tempRoot({ [stub]: "my work" });
     const report = replaceWithBackup(root, "lesson-7", now, [{ file: stub, content: Buffer.from("stub") }]);
-    expect(report).toEqual({ backedUp: [{ file: stub, to: ".workbook/backups/lesson-7/2026-11-26T15-49-03-123Z/cache.ts" }], written: [stub] });
+    expect(report).toEqual({
+      backedUp: [{ file: stub, to: ".workbook/backups/lesson-7/2026-11-26T15-49-03-123Z/cache.ts" }],
+      written: [stub],
+    });
     expect(readFileSync(path.join(root, report.backedUp[0]!.to), "utf8")).toBe("my work");
     expect(readFileSync(path.join(root, stub), "utf8")).toBe("stub");
   });
 
   it("writes a missing file without a backup", () => {
     const root = tempRoot();
-    expect(replaceWithBackup(root, "lesson-7", now, [{ file: stub, content: Buffer.from("stub") }])).toEqual({ backedUp: [], written: [stub] });
+    expect(replaceWithBackup(root, "lesson-7", now, [{ file: stub, content: Buffer.from("stub") }])).toEqual({
+      backedUp: [],
+      written: [stub],
+    });
     expect(existsSync(path.join(root, ".workbook"))).toBe(false);
   });
 
   it("leaves a file that already has the content alone, without a backup", () => {
     const root = tempRoot({ [stub]: "stub" });
-    expect(replaceWithBackup(root, "lesson-7", now, [{ file: stub, content: Buffer.from("stub") }])).toEqual({ backedUp: [], written: [] });
+    expect(replaceWithBackup(root, "lesson-7", now, [{ file: stub, content: Buffer.from("stub") }])).toEqual({
+      backedUp: [],
+      written: [],
+    });
     expect(existsSync(path.join(root, ".workbook"))).toBe(false);
   });
 
@@ -50,6 +59,9 @@ describe("replaceWithBackup", () => {
     expect(second.dir).not.toBe(first.dir);
     first.save("cache.ts", Buffer.from("one"));
     second.save("cache.ts", Buffer.from("two"));
-    expect(readdirSync(path.join(root, ".workbook/backups/lesson-7")).sort()).toEqual([backupStamp(now), `${backupStamp(now)}-2`]);
+    expect(readdirSync(path.join(root, ".workbook/backups/lesson-7")).sort()).toEqual([
+      backupStamp(now),
+      `${backupStamp(now)}-2`,
+    ]);
   });
 });

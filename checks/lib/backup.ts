@@ -77,7 +77,12 @@ export class WriteFailure extends Error {
 }
 
 /** Overwrites files, each one backed up before it is touched (a missing file needs no backup). */
-export function replaceWithBackup(root: string, lessonId: string, now: Date, replacements: Replacement[]): ReplaceReport {
+export function replaceWithBackup(
+  root: string,
+  lessonId: string,
+  now: Date,
+  replacements: Replacement[],
+): ReplaceReport {
   const report: ReplaceReport = { backedUp: [], written: [] };
   let backup: Backup | undefined;
   for (const { file, content } of pendingReplacements(root, replacements)) {

@@ -1,6 +1,14 @@
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
-import { type CheckResult, firstProblem, followingLesson, nextAction, recordCheck, stubToEdit, summarize } from "./check-lesson.ts";
+import {
+  type CheckResult,
+  firstProblem,
+  followingLesson,
+  nextAction,
+  recordCheck,
+  stubToEdit,
+  summarize,
+} from "./check-lesson.ts";
 import type { Lesson } from "./lessons.ts";
 import { renderTests } from "./render-check.ts";
 import type { RunResult, TestOutcome } from "./run-tests.ts";
@@ -26,7 +34,12 @@ function lesson(number: number, stubs: string[] = ["cache.ts"]): Lesson {
 const lessons = [lesson(1), lesson(2), lesson(3)];
 const l2 = lessons[1]!;
 
-const passed = (name: string): TestOutcome => ({ file: `${l2.dir}/cache.test.ts`, name, fullName: name, status: "passed" });
+const passed = (name: string): TestOutcome => ({
+  file: `${l2.dir}/cache.test.ts`,
+  name,
+  fullName: name,
+  status: "passed",
+});
 const failed = (name: string, extra: Partial<TestOutcome["failure"]> = {}): TestOutcome => ({
   file: `${l2.dir}/cache.test.ts`,
   name,
@@ -34,9 +47,20 @@ const failed = (name: string, extra: Partial<TestOutcome["failure"]> = {}): Test
   status: "failed",
   failure: { errorName: "AssertionError", message: "nope", ...extra },
 });
-const diagnostic = (code: string, file = `${l2.dir}/cache.ts`): TypeDiagnostic => ({ file, line: 3, column: 7, code, message: "bad" });
+const diagnostic = (code: string, file = `${l2.dir}/cache.ts`): TypeDiagnostic => ({
+  file,
+  line: 3,
+  column: 7,
+  code,
+  message: "bad",
+});
 
-function result(tests: TestOutcome[], extra: Partial<RunResult> = {}, typeErrors: TypeDiagnostic[] = [], of = l2): CheckResult {
+function result(
+  tests: TestOutcome[],
+  extra: Partial<RunResult> = {},
+  typeErrors: TypeDiagnostic[] = [],
+  of = l2,
+): CheckResult {
   return summarize(of, { tests, fileErrors: [], logs: [], ...extra }, typeErrors);
 }
 
@@ -57,7 +81,10 @@ describe("summarize", () => {
 
 describe("firstProblem", () => {
   it("puts a syntax error before failing tests", () => {
-    expect(firstProblem(result([failed("a")], {}, [diagnostic("TS2322"), diagnostic("TS1005")]))).toEqual({ kind: "syntax", diagnostic: diagnostic("TS1005") });
+    expect(firstProblem(result([failed("a")], {}, [diagnostic("TS2322"), diagnostic("TS1005")]))).toEqual({
+      kind: "syntax",
+      diagnostic: diagnostic("TS1005"),
+    });
   });
 
   it("explains a file that cannot load with the lesson's type error when there is one", () => {
@@ -67,7 +94,10 @@ describe("firstProblem", () => {
   });
 
   it("picks the first failing test before any type error", () => {
-    expect(firstProblem(result([passed("a"), failed("b"), failed("c")], {}, [diagnostic("TS2322")]))).toMatchObject({ kind: "test", test: { name: "b" } });
+    expect(firstProblem(result([passed("a"), failed("b"), failed("c")], {}, [diagnostic("TS2322")]))).toMatchObject({
+      kind: "test",
+      test: { name: "b" },
+    });
   });
 
   it("reports a type error when every test passes", () => {
@@ -81,41 +111,77 @@ describe("firstProblem", () => {
 
 describe("stubToEdit", () => {
   const routes = lesson(9, ["users-route.ts", "user-by-id-route.ts"]);
-  const test = (file: string, failure?: TestOutcome["failure"]): TestOutcome => ({ file: `${routes.dir}/${file}`, name: "t", fullName: "t", status: "failed", failure });
+  const test = (file: string, failure?: TestOutcome["failure"]): TestOutcome => ({
+    file: `${routes.dir}/${file}`,
+    name: "t",
+    fullName: "t",
+    status: "failed",
+    failure,
+  });
 
   it("is the stub that threw NotImplementedError", () => {
     const location = { file: `${routes.dir}/user-by-id-route.ts`, line: 4, column: 1 };
-    expect(stubToEdit(routes, test("users-route.test.ts", { errorName: "NotImplementedError", message: "", notImplemented: { lesson: "lesson-9", what: "GET", location } }))).toBe(`${routes.dir}/user-by-id-route.ts`);
+    expect(
+      stubToEdit(
+        routes,
+        test("users-route.test.ts", {
+          errorName: "NotImplementedError",
+          message: "",
+          notImplemented: { lesson: "lesson-9", what: "GET", location },
+        }),
+      ),
+    ).toBe(`${routes.dir}/user-by-id-route.ts`);
   });
 
   it("is the stub named like the test file otherwise", () => {
-    expect(stubToEdit(routes, test("user-by-id-route.test.ts", { errorName: "AssertionError", message: "" }))).toBe(`${routes.dir}/user-by-id-route.ts`);
+    expect(stubToEdit(routes, test("user-by-id-route.test.ts", { errorName: "AssertionError", message: "" }))).toBe(
+      `${routes.dir}/user-by-id-route.ts`,
+    );
   });
 
   it("is every stub when nothing says which", () => {
-    expect(stubToEdit(routes, test("other.test.ts"))).toBe(`${routes.dir}/users-route.ts and ${routes.dir}/user-by-id-route.ts`);
+    expect(stubToEdit(routes, test("other.test.ts"))).toBe(
+      `${routes.dir}/users-route.ts and ${routes.dir}/user-by-id-route.ts`,
+    );
   });
 });
 
 describe("nextAction", () => {
   it.each([
-    ["a failing test", result([failed("returns null for a missing email")]), "make “returns null for a missing email” pass in lessons/lesson-2-thing/cache.ts"],
-    ["a syntax error", result([], {}, [diagnostic("TS1005")]), "fix the syntax error at lessons/lesson-2-thing/cache.ts:3:7"],
-    ["a type error", result([passed("a")], {}, [diagnostic("TS2322")]), "fix the type error at lessons/lesson-2-thing/cache.ts:3:7"],
+    [
+      "a failing test",
+      result([failed("returns null for a missing email")]),
+      "make “returns null for a missing email” pass in lessons/lesson-2-thing/cache.ts",
+    ],
+    [
+      "a syntax error",
+      result([], {}, [diagnostic("TS1005")]),
+      "fix the syntax error at lessons/lesson-2-thing/cache.ts:3:7",
+    ],
+    [
+      "a type error",
+      result([passed("a")], {}, [diagnostic("TS2322")]),
+      "fix the type error at lessons/lesson-2-thing/cache.ts:3:7",
+    ],
     ["a passing lesson", result([passed("a")]), "npm run check lesson-3"],
   ])("after %s is %j", (_case, checked, action) => {
     expect(nextAction(checked, lessons, emptyState())).toBe(action);
   });
 
   it("sends the learner back to an open earlier lesson after the last one passes", () => {
-    const state: WorkbookState = { version: 1, lessons: { "lesson-2": { passed: true, testsPassing: 1, testsTotal: 1, hintsUsed: 0, solved: false } } };
+    const state: WorkbookState = {
+      version: 1,
+      lessons: { "lesson-2": { passed: true, testsPassing: 1, testsTotal: 1, hintsUsed: 0, solved: false } },
+    };
     expect(nextAction(result([passed("a")], {}, [], lessons[2]!), lessons, state)).toBe("npm run check lesson-1");
   });
 
   it("says every lesson is done when none is open", () => {
     const done = { passed: true, testsPassing: 1, testsTotal: 1, hintsUsed: 0, solved: false };
     const state: WorkbookState = { version: 1, lessons: { "lesson-1": done, "lesson-2": done } };
-    expect(nextAction(result([passed("a")], {}, [], lessons[2]!), lessons, state)).toBe("all 3 lessons pass. Well done! npm run report shows your summary");
+    expect(nextAction(result([passed("a")], {}, [], lessons[2]!), lessons, state)).toBe(
+      "all 3 lessons pass. Well done! npm run report shows your summary",
+    );
   });
 });
 
@@ -125,7 +191,12 @@ describe("recordCheck", () => {
   it("records the counts of a check", () => {
     const state = emptyState();
     recordCheck(state, lessons, result([passed("a"), failed("b")]), now);
-    expect(state.lessons["lesson-2"]).toMatchObject({ passed: false, testsPassing: 1, testsTotal: 2, checkedAt: now.toISOString() });
+    expect(state.lessons["lesson-2"]).toMatchObject({
+      passed: false,
+      testsPassing: 1,
+      testsTotal: 2,
+      checkedAt: now.toISOString(),
+    });
   });
 
   it("makes a failing lesson the current one", () => {
@@ -155,7 +226,10 @@ describe("recordCheck", () => {
 
 describe("followingLesson", () => {
   it("skips lessons already passed", () => {
-    const state: WorkbookState = { version: 1, lessons: { "lesson-2": { passed: true, testsPassing: 1, testsTotal: 1, hintsUsed: 0, solved: false } } };
+    const state: WorkbookState = {
+      version: 1,
+      lessons: { "lesson-2": { passed: true, testsPassing: 1, testsTotal: 1, hintsUsed: 0, solved: false } },
+    };
     expect(followingLesson(lessons, state, lessons[0]!)?.id).toBe("lesson-3");
   });
 });
@@ -163,7 +237,10 @@ describe("followingLesson", () => {
 describe("firstProblem with a stub that does not fit its tests", () => {
   it("puts a type error in a test file before the failing tests", () => {
     const missingExport = diagnostic("TS2305", `${l2.dir}/cache.test.ts`);
-    expect(firstProblem(result([failed("a")], {}, [missingExport]))).toEqual({ kind: "type", diagnostic: missingExport });
+    expect(firstProblem(result([failed("a")], {}, [missingExport]))).toEqual({
+      kind: "type",
+      diagnostic: missingExport,
+    });
   });
 
   it("tells the learner to change the stub, not the test", () => {
@@ -180,7 +257,10 @@ describe("firstProblem with a stub that does not fit its tests", () => {
 
 describe("recordCheck when the test file cannot load", () => {
   it("keeps the last known number of tests", () => {
-    const state: WorkbookState = { version: 1, lessons: { "lesson-2": { passed: false, testsPassing: 3, testsTotal: 7, hintsUsed: 0, solved: false } } };
+    const state: WorkbookState = {
+      version: 1,
+      lessons: { "lesson-2": { passed: false, testsPassing: 3, testsTotal: 7, hintsUsed: 0, solved: false } },
+    };
     const fileErrors = [{ file: `${l2.dir}/cache.test.ts`, failure: { errorName: "SyntaxError", message: "bad" } }];
     recordCheck(state, lessons, result([], { fileErrors }), new Date());
     expect(state.lessons["lesson-2"]).toMatchObject({ testsPassing: 0, testsTotal: 7 });

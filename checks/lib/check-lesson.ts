@@ -2,7 +2,16 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Env } from "./env.ts";
 import { type Lesson, describeStubs, stubPath, testPaths } from "./lessons.ts";
-import { type Aborted, type FileError, type RunResult, type TestHost, type TestOutcome, type Unhandled, runTests, learnerPool } from "./run-tests.ts";
+import {
+  type Aborted,
+  type FileError,
+  type RunResult,
+  type TestHost,
+  type TestOutcome,
+  type Unhandled,
+  runTests,
+  learnerPool,
+} from "./run-tests.ts";
 import { type WorkbookState, currentLesson, editLessonState, lessonState } from "./state.ts";
 import { type TypeDiagnostic, typecheck } from "./typecheck.ts";
 import { missingExecutables } from "./requires.ts";
@@ -41,7 +50,10 @@ export function lessonFiles(lesson: Lesson): string[] {
 export function assertLessonFilesExist(root: string, lesson: Lesson): void {
   const missing = lessonFiles(lesson).filter((file) => !existsSync(path.join(root, file)));
   if (missing.length > 0) {
-    throw new UserError(`${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} missing: restore with npm run reset ${lesson.id}`, 1);
+    throw new UserError(
+      `${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} missing: restore with npm run reset ${lesson.id}`,
+      1,
+    );
   }
 }
 
@@ -71,7 +83,10 @@ export async function checkLesson(root: string, lesson: Lesson, options: CheckOp
     options.onTests?.(run);
     return run;
   });
-  const [run, typeErrors] = await Promise.all([testing, typecheck({ root, files: lessonFiles(lesson), incrementalKey: lesson.id })]);
+  const [run, typeErrors] = await Promise.all([
+    testing,
+    typecheck({ root, files: lessonFiles(lesson), incrementalKey: lesson.id }),
+  ]);
   return summarize(lesson, run, typeErrors);
 }
 
@@ -91,7 +106,12 @@ export function summarize(lesson: Lesson, run: RunResult, typeErrors: TypeDiagno
     passing,
     total,
     passed:
-      total > 0 && passing === total && run.fileErrors.length === 0 && typeErrors.length === 0 && unhandled.length === 0 && !run.aborted,
+      total > 0 &&
+      passing === total &&
+      run.fileErrors.length === 0 &&
+      typeErrors.length === 0 &&
+      unhandled.length === 0 &&
+      !run.aborted,
   };
 }
 
@@ -143,7 +163,9 @@ export function stubForTest(lesson: Lesson, testFile: string): string {
 /** The stub a failing test points at: where NotImplementedError came from, the stub named like the test file, or all stubs. */
 export function stubToEdit(lesson: Lesson, test?: TestOutcome): string {
   const stubs = lesson.files.map((file) => stubPath(lesson, file));
-  const fromError = [test?.failure?.notImplemented?.location?.file, test?.failure?.location?.file].find((file) => file && stubs.includes(file));
+  const fromError = [test?.failure?.notImplemented?.location?.file, test?.failure?.location?.file].find(
+    (file) => file && stubs.includes(file),
+  );
   if (fromError) return fromError;
   return test ? stubForTest(lesson, test.file) : describeStubs(lesson);
 }
@@ -178,8 +200,10 @@ export function nextAction(result: CheckResult, lessons: Lesson[], state: Workbo
   switch (problem.kind) {
     case "aborted": {
       const stub = stubOfTestFile(result.lesson, problem.aborted.file);
-      if (problem.aborted.kind === "timeout") return `find the loop in ${stub} that never ends, then npm run check ${result.lesson.id}`;
-      if (problem.aborted.kind === "memory") return `find what keeps growing in ${stub}, then npm run check ${result.lesson.id}`;
+      if (problem.aborted.kind === "timeout")
+        return `find the loop in ${stub} that never ends, then npm run check ${result.lesson.id}`;
+      if (problem.aborted.kind === "memory")
+        return `find what keeps growing in ${stub}, then npm run check ${result.lesson.id}`;
       return `npm run check ${result.lesson.id} again; if it stops the same way, run it with WORKBOOK_DEBUG=1`;
     }
     case "unhandled": {
@@ -207,7 +231,13 @@ export function nextAction(result: CheckResult, lessons: Lesson[], state: Workbo
  * is what the learner works on), a passing current lesson hands over to the next open one, which
  * is returned. `moveCurrent: false` only records (a trainer's report re-running every lesson).
  */
-export function recordCheck(state: WorkbookState, lessons: Lesson[], result: CheckResult, now: Date, moveCurrent = true): Lesson | undefined {
+export function recordCheck(
+  state: WorkbookState,
+  lessons: Lesson[],
+  result: CheckResult,
+  now: Date,
+  moveCurrent = true,
+): Lesson | undefined {
   const wasCurrent = currentLesson(lessons, state).id === result.lesson.id;
   const entry = editLessonState(state, result.lesson.id);
   entry.passed = result.passed;

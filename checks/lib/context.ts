@@ -27,7 +27,10 @@ export interface Context {
   onStatus?: StatusListener;
 }
 
-export function terminalAsk(stdin: NodeJS.ReadableStream, stdout: NodeJS.WritableStream): (question: string) => Promise<boolean> {
+export function terminalAsk(
+  stdin: NodeJS.ReadableStream,
+  stdout: NodeJS.WritableStream,
+): (question: string) => Promise<boolean> {
   return async (question) => {
     const readline = createInterface({ input: stdin, output: stdout });
     try {
@@ -42,7 +45,10 @@ export function terminalAsk(stdin: NodeJS.ReadableStream, stdout: NodeJS.Writabl
 /** Asks before overwriting a learner's file; with no terminal to ask in, insists on --yes. */
 export async function confirm(ctx: Context, yes: boolean, question: string, retry: string): Promise<boolean> {
   if (yes) return true;
-  if (!ctx.stdin.isTTY) throw new UserError(`Nothing changed: add --yes to confirm (${retry} --yes), since there is no terminal to ask in.`);
+  if (!ctx.stdin.isTTY)
+    throw new UserError(
+      `Nothing changed: add --yes to confirm (${retry} --yes), since there is no terminal to ask in.`,
+    );
   return ctx.ask(question);
 }
 

@@ -15,7 +15,11 @@ export interface ListedTest {
   fullName: string;
 }
 
-export async function countTests(root: string, testFiles: string[], env: Env = process.env): Promise<Map<string, number>> {
+export async function countTests(
+  root: string,
+  testFiles: string[],
+  env: Env = process.env,
+): Promise<Map<string, number>> {
   const counts = new Map<string, number>(testFiles.map((file) => [file, 0]));
   for (const { file } of await listTests(root, testFiles, env)) counts.set(file, (counts.get(file) ?? 0) + 1);
   return counts;
@@ -40,7 +44,11 @@ export async function listTests(root: string, testFiles: string[], env: Env = pr
     const listed = JSON.parse(readFileSync(output, "utf8")) as { file: string; name: string }[];
     return listed.map(({ file, name }) => {
       const parts = name.split(" > ");
-      return { file: path.relative(root, file).split(path.sep).join("/"), name: parts[parts.length - 1]!, fullName: parts.join(" › ") };
+      return {
+        file: path.relative(root, file).split(path.sep).join("/"),
+        name: parts[parts.length - 1]!,
+        fullName: parts.join(" › "),
+      };
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -43,7 +43,10 @@ describe("watchFiles", () => {
     const heard: string[] = [];
     let second!: () => void;
     const twice = new Promise<void>((resolve) => (second = resolve));
-    const watcher = watchFiles([file], (changed) => heard.push(changed) === 2 && second(), { poll: true, intervalMs: 20 });
+    const watcher = watchFiles([file], (changed) => heard.push(changed) === 2 && second(), {
+      poll: true,
+      intervalMs: 20,
+    });
     cleanups.push(() => watcher.close());
     writeFileSync(file, "first save\n");
     await expect.poll(() => heard.length, { timeout: 10_000 }).toBe(1);
@@ -63,7 +66,11 @@ describe("watchFiles", () => {
   it("falls back to polling, and says so, when file events cannot start", () => {
     const missingFolder = path.join(tmpdir(), `workbook-missing-${process.pid}`, "stub.ts");
     const reasons: string[] = [];
-    const watcher = watchFiles([missingFolder], () => {}, { poll: false, intervalMs: 20, onFallback: (reason) => reasons.push(reason) });
+    const watcher = watchFiles([missingFolder], () => {}, {
+      poll: false,
+      intervalMs: 20,
+      onFallback: (reason) => reasons.push(reason),
+    });
     cleanups.push(() => watcher.close());
     expect(watcher.mode).toBe("poll");
     expect(reasons).toHaveLength(1);

@@ -73,7 +73,9 @@ function eventWatcher(files: string[], onChange: (file: string) => void, onError
     for (const watcher of watchers) watcher.close();
     throw error;
   }
-  return { mode: "events", close: () => {
+  return {
+    mode: "events",
+    close: () => {
       for (const watcher of watchers) watcher.close();
     },
   };

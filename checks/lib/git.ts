@@ -15,7 +15,10 @@ export function committedFile(root: string, relativePath: string): CommittedFile
     });
     return { found: true, content };
   } catch (error) {
-    return { found: false, reason: gitFailureReason(error as NodeJS.ErrnoException & { stderr?: Buffer }, relativePath) };
+    return {
+      found: false,
+      reason: gitFailureReason(error as NodeJS.ErrnoException & { stderr?: Buffer }, relativePath),
+    };
   }
 }
 

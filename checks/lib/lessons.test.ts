@@ -28,7 +28,10 @@ function workbook(folders: Record<string, unknown>): string {
   for (const [folder, content] of Object.entries(folders)) {
     mkdirSync(path.join(root, "lessons", folder), { recursive: true });
     if (content !== undefined) {
-      writeFileSync(path.join(root, "lessons", folder, "lesson.json"), typeof content === "string" ? content : JSON.stringify(content));
+      writeFileSync(
+        path.join(root, "lessons", folder, "lesson.json"),
+        typeof content === "string" ? content : JSON.stringify(content),
+      );
     }
   }
   return root;
@@ -36,13 +39,21 @@ function workbook(folders: Record<string, unknown>): string {
 
 describe("loadLessons", () => {
   it("orders lessons by their number, not by folder name", () => {
-    const root = workbook({ "lesson-10-last": manifest(10, "last"), "lesson-2-second": manifest(2, "second"), "lesson-1-first": manifest(1, "first") });
+    const root = workbook({
+      "lesson-10-last": manifest(10, "last"),
+      "lesson-2-second": manifest(2, "second"),
+      "lesson-1-first": manifest(1, "first"),
+    });
     expect(loadLessons(root).lessons.map((l) => l.id)).toEqual(["lesson-1", "lesson-2", "lesson-10"]);
   });
 
   it("gives each lesson its folder and its path from the project root", () => {
     const root = workbook({ "lesson-3-repository": manifest(3, "repository") });
-    expect(loadLessons(root).lessons[0]).toMatchObject({ number: 3, folder: "lesson-3-repository", dir: "lessons/lesson-3-repository" });
+    expect(loadLessons(root).lessons[0]).toMatchObject({
+      number: 3,
+      folder: "lesson-3-repository",
+      dir: "lessons/lesson-3-repository",
+    });
   });
 
   it("finds no lessons and no problems when there is no lessons folder", () => {
@@ -56,7 +67,11 @@ describe("loadLessons", () => {
     ["a lesson.json that is not JSON", "{ nope", "lesson.json is not valid JSON"],
     ["no test files", manifest(4, "four", { tests: [] }), '"tests"'],
     ["an id that is not the folder's", manifest(5, "four"), 'says id "lesson-5" but the folder is lesson-4'],
-    ["a requirement that is not an executable's name", manifest(4, "four", { requires: ["redis server; rm -rf"] }), '"requires.0" must name an executable'],
+    [
+      "a requirement that is not an executable's name",
+      manifest(4, "four", { requires: ["redis server; rm -rf"] }),
+      '"requires.0" must name an executable',
+    ],
     ["requirements that are not a list", manifest(4, "four", { requires: "redis-server" }), '"requires"'],
   ])("reports %s as a problem and keeps the other lessons", (_case, content, message) => {
     const root = workbook({ "lesson-1-ok": manifest(1, "ok"), "lesson-4-four": content });
@@ -68,13 +83,19 @@ describe("loadLessons", () => {
   });
 
   it("reads the executables a lesson requires, and none when it names none", () => {
-    const root = workbook({ "lesson-1-ok": manifest(1, "ok"), "lesson-2-redis": manifest(2, "redis", { requires: ["redis-server"] }) });
+    const root = workbook({
+      "lesson-1-ok": manifest(1, "ok"),
+      "lesson-2-redis": manifest(2, "redis", { requires: ["redis-server"] }),
+    });
     expect(loadLessons(root).lessons.map((l) => l.requires)).toEqual([undefined, ["redis-server"]]);
   });
 
   it("reads the hints from the lesson's README, and has none without a README", () => {
     const root = workbook({ "lesson-1-ok": manifest(1, "ok"), "lesson-2-bare": manifest(2, "bare") });
-    writeFileSync(path.join(root, "lessons/lesson-1-ok/README.md"), "# Ok\n\n## Hints\n\n1. Look.\n2. Look closer.\n3. `return 1;`\n");
+    writeFileSync(
+      path.join(root, "lessons/lesson-1-ok/README.md"),
+      "# Ok\n\n## Hints\n\n1. Look.\n2. Look closer.\n3. `return 1;`\n",
+    );
     expect(loadLessons(root).lessons.map((l) => l.hints)).toEqual([["Look.", "Look closer.", "`return 1;`"], []]);
   });
 
@@ -86,7 +107,13 @@ describe("loadLessons", () => {
 
 describe("resolveLesson", () => {
   const lessons = [manifest(1, "errors"), manifest(3, "repository"), manifest(6, "rate limiter")].map(
-    (m): Lesson => ({ ...m, hints: [], number: Number(m.id.slice(7)), folder: `${m.id}-${m.pattern.replace(" ", "-")}`, dir: `lessons/${m.id}-${m.pattern.replace(" ", "-")}` }),
+    (m): Lesson => ({
+      ...m,
+      hints: [],
+      number: Number(m.id.slice(7)),
+      folder: `${m.id}-${m.pattern.replace(" ", "-")}`,
+      dir: `lessons/${m.id}-${m.pattern.replace(" ", "-")}`,
+    }),
   );
 
   it.each([
@@ -114,7 +141,9 @@ describe("resolveLesson", () => {
     })();
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).exitCode).toBe(2);
-    expect((error as UserError).message).toBe(`Unknown lesson "${name}". Lessons: lesson-1 errors, lesson-3 repository, lesson-6 rate limiter.`);
+    expect((error as UserError).message).toBe(
+      `Unknown lesson "${name}". Lessons: lesson-1 errors, lesson-3 repository, lesson-6 rate limiter.`,
+    );
   });
 });
 
@@ -147,7 +176,8 @@ describe("parseHints", () => {
   });
 
   it("keeps a hint's paragraphs apart and its code block's lines, indented", () => {
-    const readme = "## Hints\n\n<details><summary>Hint 3</summary>\n\nFirst\nparagraph.\n\n```ts\nif (a) {\n  return b;\n}\n```\n\nLast.\n\n</details>\n";
+    const readme =
+      "## Hints\n\n<details><summary>Hint 3</summary>\n\nFirst\nparagraph.\n\n```ts\nif (a) {\n  return b;\n}\n```\n\nLast.\n\n</details>\n";
     expect(parseHints(readme)).toEqual(["First paragraph.\n  if (a) {\n    return b;\n  }\nLast."]);
   });
 

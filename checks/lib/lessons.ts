@@ -102,7 +102,9 @@ export function readmeHints(root: string, folder: string): string[] {
 
 export function parseHints(markdown: string): string[] {
   const section = /^##\s+Hints\s*$([\s\S]*?)(?=^##\s|(?![\s\S]))/m.exec(markdown.replace(/\r\n/g, "\n"))?.[1] ?? "";
-  const blocks = [...section.matchAll(/<details>\s*<summary>[\s\S]*?<\/summary>([\s\S]*?)<\/details>/g)].map((m) => m[1]!);
+  const blocks = [...section.matchAll(/<details>\s*<summary>[\s\S]*?<\/summary>([\s\S]*?)<\/details>/g)].map(
+    (m) => m[1]!,
+  );
   const items = blocks.length > 0 ? blocks : section.split(/^(?:[-*]|\d+\.)\s+/m).slice(1);
   return items.map(hintText).filter(Boolean);
 }
@@ -176,7 +178,8 @@ export function listLessons(lessons: Lesson[]): string {
 }
 
 export function requireLessons(catalog: LessonCatalog): Lesson[] {
-  if (catalog.lessons.length === 0) throw new UserError("No lessons found: lessons/ holds no lesson-N-*/lesson.json.", 1);
+  if (catalog.lessons.length === 0)
+    throw new UserError("No lessons found: lessons/ holds no lesson-N-*/lesson.json.", 1);
   return catalog.lessons;
 }
 

@@ -56,7 +56,8 @@ function shortestEditTrace(a: readonly string[], b: readonly string[]): Int32Arr
   for (let d = 0; d <= a.length + b.length; d++) {
     trace.push(v.slice());
     for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
+      let x =
+        k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
       let y = x - k;
       while (x < a.length && y < b.length && a[x] === b[y]) {
         x++;
@@ -105,7 +106,13 @@ function makeHunk(ops: readonly DiffOp[], from: number, to: number): Hunk {
 }
 
 /** A colored unified diff, one string per line; no lines at all when the texts are equal. */
-export function formatUnifiedDiff(oldLabel: string, newLabel: string, oldText: string, newText: string, c: ChalkInstance): string[] {
+export function formatUnifiedDiff(
+  oldLabel: string,
+  newLabel: string,
+  oldText: string,
+  newText: string,
+  c: ChalkInstance,
+): string[] {
   const hunks = toHunks(diffLines(splitLines(oldText), splitLines(newText)));
   if (hunks.length === 0) return [];
   const lines = [c.bold(`--- ${oldLabel}`), c.bold(`+++ ${newLabel}`)];

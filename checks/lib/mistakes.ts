@@ -52,7 +52,10 @@ export function loadCatalogue(root: string, lesson: Lesson): Catalogue {
   const dir = catalogueDir(lesson);
   const manifest = `${dir}/mistakes.json`;
   if (!existsSync(path.join(root, manifest))) {
-    return { mistakes: [], problems: [`has no mistake catalogue: add ${manifest} with at least ${minimumMistakes} mistakes`] };
+    return {
+      mistakes: [],
+      problems: [`has no mistake catalogue: add ${manifest} with at least ${minimumMistakes} mistakes`],
+    };
   }
   let raw: unknown;
   try {
@@ -76,7 +79,9 @@ export function loadCatalogue(root: string, lesson: Lesson): Catalogue {
     seen.add(entry.file);
     const stubFile = stubs.get(entry.stub);
     if (!stubFile) {
-      problems.push(`${file} replaces "${entry.stub}", which is not one of the lesson's stubs (${[...stubs.keys()].join(", ")})`);
+      problems.push(
+        `${file} replaces "${entry.stub}", which is not one of the lesson's stubs (${[...stubs.keys()].join(", ")})`,
+      );
       continue;
     }
     if (!existsSync(path.join(root, file))) {
@@ -90,7 +95,8 @@ export function loadCatalogue(root: string, lesson: Lesson): Catalogue {
   const listed = new Set(parsed.data.map((entry) => entry.file));
   const unlisted = readdirSync(path.join(root, dir)).filter((name) => name.endsWith(".ts") && !listed.has(name));
   for (const name of unlisted) problems.push(`${dir}/${name} is not listed in ${manifest}`);
-  if (parsed.data.length < minimumMistakes) problems.push(`${manifest} holds ${parsed.data.length} mistakes; a lesson needs at least ${minimumMistakes}`);
+  if (parsed.data.length < minimumMistakes)
+    problems.push(`${manifest} holds ${parsed.data.length} mistakes; a lesson needs at least ${minimumMistakes}`);
   return { mistakes, problems };
 }
 
@@ -107,7 +113,13 @@ export function firstFailureOf(lesson: Lesson, run: RunResult, typeErrors: TypeD
   // load, then an error outside any test (an unhandled rejection), then the tests.
   if (run.aborted) {
     const { kind, file, test } = run.aborted;
-    return { kind: "load", error: { file, failure: { errorName: "Aborted", message: `the tests were stopped (${kind})${test ? ` at “${test}”` : ""}` } } };
+    return {
+      kind: "load",
+      error: {
+        file,
+        failure: { errorName: "Aborted", message: `the tests were stopped (${kind})${test ? ` at “${test}”` : ""}` },
+      },
+    };
   }
   const loadError = run.fileErrors[0];
   if (loadError) return { kind: "load", error: loadError };
@@ -121,16 +133,19 @@ export function firstFailureOf(lesson: Lesson, run: RunResult, typeErrors: TypeD
   return first && { kind: "test", test: first.test };
 }
 
-export type MistakeVerdict =
-  | { caught: true }
-  | { caught: false; reason: string };
+export type MistakeVerdict = { caught: true } | { caught: false; reason: string };
 
 /** Whether the tests caught the mistake, and caught it where its catalogue entry says the learner should look. */
 export function judgeMistake(mistake: Mistake, first: FirstFailure | undefined): MistakeVerdict {
   if (!first) return { caught: false, reason: "every test passes" };
-  if (first.kind === "type") return { caught: false, reason: `it does not type-check at ${mistake.stubFile}:${first.diagnostic.line}: ${firstLine(first.diagnostic.message)}` };
+  if (first.kind === "type")
+    return {
+      caught: false,
+      reason: `it does not type-check at ${mistake.stubFile}:${first.diagnostic.line}: ${firstLine(first.diagnostic.message)}`,
+    };
   const expected = mistake.firstFailure;
-  const wanted = "test" in expected ? `a test named like “${expected.test}”` : `a message containing “${expected.message}”`;
+  const wanted =
+    "test" in expected ? `a test named like “${expected.test}”` : `a message containing “${expected.message}”`;
   if (first.kind === "load") {
     // An error outside any test (an unhandled rejection) is shown before any test: only its message can point at the cause.
     const { file, failure } = first.error;
@@ -142,7 +157,10 @@ export function judgeMistake(mistake: Mistake, first: FirstFailure | undefined):
   const message = test.failure?.message ?? "";
   const matches = "test" in expected ? contains(test.fullName, expected.test) : contains(message, expected.message);
   if (matches) return { caught: true };
-  return { caught: false, reason: `the first failure is “${test.fullName}” (${firstLine(message.trim())}), not ${wanted}` };
+  return {
+    caught: false,
+    reason: `the first failure is “${test.fullName}” (${firstLine(message.trim())}), not ${wanted}`,
+  };
 }
 
 function contains(text: string, words: string): boolean {

@@ -23,7 +23,11 @@ describe("createOutput", () => {
   function printed(env: Env, isTTY: boolean) {
     let stdout = "";
     let stderr = "";
-    const out = createOutput({ isTTY, write: (chunk: string) => (stdout += chunk) }, { write: (chunk: string) => (stderr += chunk) }, env);
+    const out = createOutput(
+      { isTTY, write: (chunk: string) => (stdout += chunk) },
+      { write: (chunk: string) => (stderr += chunk) },
+      env,
+    );
     out.line(out.c.green("✓ passed"));
     out.warn("careful");
     return { stdout, stderr };

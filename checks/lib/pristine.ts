@@ -23,7 +23,13 @@ export function pristineStubs(root: string, lesson: Lesson): { stubs: PristineSt
     const stub = stubPath(lesson, file);
     const committed = committedFile(root, stub);
     if (committed.found) stubs.push({ file: stub, content: committed.content.toString("utf8"), source: "git" });
-    else if (existsSync(path.join(root, stub))) stubs.push({ file: stub, content: readFileSync(path.join(root, stub), "utf8"), source: "working", reason: committed.reason });
+    else if (existsSync(path.join(root, stub)))
+      stubs.push({
+        file: stub,
+        content: readFileSync(path.join(root, stub), "utf8"),
+        source: "working",
+        reason: committed.reason,
+      });
     else problems.push(`${stub} does not exist`);
   }
   return { stubs, problems };
@@ -36,7 +42,10 @@ let mirrors = 0;
  * the type-checker. It sits two folders down like lessons/ itself, and the project's other folders
  * are linked beside it, so the copies' relative imports reach the same files.
  */
-export function createPristineMirror(root: string, stubs: Pick<PristineStub, "file" | "content">[]): { dir: string; remove: () => void } {
+export function createPristineMirror(
+  root: string,
+  stubs: Pick<PristineStub, "file" | "content">[],
+): { dir: string; remove: () => void } {
   const dir = `${workbookDir}/pristine-${process.pid}-${Date.now()}-${++mirrors}`;
   const mirror = path.join(root, dir);
   rmSync(mirror, { recursive: true, force: true });
@@ -46,7 +55,11 @@ export function createPristineMirror(root: string, stubs: Pick<PristineStub, "fi
   for (const entry of readdirSync(root)) {
     if (["lessons", workbookDir, ".git", "node_modules"].includes(entry)) continue;
     try {
-      symlinkSync(path.join(root, entry), path.join(mirror, entry), process.platform === "win32" ? "junction" : undefined);
+      symlinkSync(
+        path.join(root, entry),
+        path.join(mirror, entry),
+        process.platform === "win32" ? "junction" : undefined,
+      );
     } catch {
       // Only imports that leave lessons/ by a relative path need the links; lessons use "@/…".
     }

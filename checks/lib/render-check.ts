@@ -16,7 +16,14 @@ import {
 } from "./check-lesson.ts";
 import { type Lesson, describeStubs, lessonLabel } from "./lessons.ts";
 import { symbols } from "./output.ts";
-import { type Aborted, type Failure, type SourceLocation, type TestOutcome, type Unhandled, heapLimitMb } from "./run-tests.ts";
+import {
+  type Aborted,
+  type Failure,
+  type SourceLocation,
+  type TestOutcome,
+  type Unhandled,
+  heapLimitMb,
+} from "./run-tests.ts";
 import { type WorkbookState, currentLesson, lessonState, lessonStatus, lessonsDone } from "./state.ts";
 import { installHint } from "./requires.ts";
 import type { HintTaken } from "./workbook.ts";
@@ -33,17 +40,30 @@ const maxLogLineChars = 300;
 const maxTestLines = 12;
 const failingShown = 3;
 
-export function renderCheck(root: string, result: CheckResult, lessons: Lesson[], state: Readonly<WorkbookState>, c: ChalkInstance): string[] {
+export function renderCheck(
+  root: string,
+  result: CheckResult,
+  lessons: Lesson[],
+  state: Readonly<WorkbookState>,
+  c: ChalkInstance,
+): string[] {
   return [...renderTests(result.lesson, result, c), ...renderVerdict(root, result, lessons, state, c)];
 }
 
 /** The lesson's title, the file to edit and its README: the first lines of every lesson's screen. */
 export function renderLessonHeader(lesson: Lesson, c: ChalkInstance): string[] {
-  return [`${c.bold(lessonLabel(lesson))} ${c.dim(`· ${lesson.title}`)}`, c.dim(`Edit ${describeStubs(lesson)} · read ${lesson.dir}/README.md`)];
+  return [
+    `${c.bold(lessonLabel(lesson))} ${c.dim(`· ${lesson.title}`)}`,
+    c.dim(`Edit ${describeStubs(lesson)} · read ${lesson.dir}/README.md`),
+  ];
 }
 
 /** The header and the tests in brief: what watch mode prints as soon as the tests are done. */
-export function renderTests(lesson: Lesson, run: Pick<CheckResult, "tests" | "fileErrors">, c: ChalkInstance): string[] {
+export function renderTests(
+  lesson: Lesson,
+  run: Pick<CheckResult, "tests" | "fileErrors">,
+  c: ChalkInstance,
+): string[] {
   const lines = renderLessonHeader(lesson, c);
   if (run.tests.length > 0 || run.fileErrors.length > 0) lines.push("");
   if (run.tests.length <= maxTestLines) {
@@ -51,7 +71,8 @@ export function renderTests(lesson: Lesson, run: Pick<CheckResult, "tests" | "fi
   } else {
     lines.push(...compactTests(run.tests, c));
   }
-  for (const error of run.fileErrors) lines.push(`  ${c.red(symbols.fail)} ${error.file || "the test run"} could not run`);
+  for (const error of run.fileErrors)
+    lines.push(`  ${c.red(symbols.fail)} ${error.file || "the test run"} could not run`);
   return lines;
 }
 
@@ -69,14 +90,21 @@ function compactTests(tests: TestOutcome[], c: ChalkInstance): string[] {
 }
 
 /** Type errors, console output, the first problem explained, progress, and the next action last. */
-export function renderVerdict(root: string, result: CheckResult, lessons: Lesson[], state: Readonly<WorkbookState>, c: ChalkInstance): string[] {
+export function renderVerdict(
+  root: string,
+  result: CheckResult,
+  lessons: Lesson[],
+  state: Readonly<WorkbookState>,
+  c: ChalkInstance,
+): string[] {
   const lines: string[] = [];
   if (result.typeErrors.length > 0) {
     lines.push("", c.bold(`Type errors (${result.typeErrors.length}):`));
     for (const diagnostic of result.typeErrors.slice(0, maxTypeErrors)) {
       lines.push(`  ${c.cyan(formatLocation(diagnostic))} ${firstLine(diagnostic.message)} ${c.dim(diagnostic.code)}`);
     }
-    if (result.typeErrors.length > maxTypeErrors) lines.push(c.dim(`  … and ${result.typeErrors.length - maxTypeErrors} more`));
+    if (result.typeErrors.length > maxTypeErrors)
+      lines.push(c.dim(`  … and ${result.typeErrors.length - maxTypeErrors} more`));
   }
   lines.push(...renderLogs(result, c));
   const problem = firstProblem(result);
@@ -89,7 +117,8 @@ export function progressLine(result: CheckResult, lessons: Lesson[], state: Read
   const done = `${lessonsDone(lessons, state)} of ${lessons.length} lessons done`;
   // A count of passing tests beside a run that was stopped, or that threw outside any test, would contradict the verdict.
   if (result.aborted) return `${lessonLabel(result.lesson)}: stopped before the tests finished · ${done}`;
-  if (!ranCleanly(result)) return `${lessonLabel(result.lesson)}: not passing, an error was thrown outside any test · ${done}`;
+  if (!ranCleanly(result))
+    return `${lessonLabel(result.lesson)}: not passing, an error was thrown outside any test · ${done}`;
   const total = result.total || lessonState(state, result.lesson.id).testsTotal;
   return `${lessonLabel(result.lesson)}: ${result.passing}/${total} tests passing · ${done}`;
 }
@@ -99,7 +128,8 @@ function renderLogs(result: CheckResult, c: ChalkInstance): string[] {
   if (result.logs.length === 0) return [];
   const all = result.logs.flatMap((entry) => entry.split("\n"));
   const lines = ["", c.dim("Console output from the tests:")];
-  for (const log of all.slice(0, maxLogLines)) lines.push(c.dim(`  ${log.length > maxLogLineChars ? `${log.slice(0, maxLogLineChars)}…` : log}`));
+  for (const log of all.slice(0, maxLogLines))
+    lines.push(c.dim(`  ${log.length > maxLogLineChars ? `${log.slice(0, maxLogLineChars)}…` : log}`));
   const moreLines = all.length - Math.min(all.length, maxLogLines) + result.logsCut.lines;
   const cut = [
     moreLines > 0 ? `${moreLines} more ${moreLines === 1 ? "line" : "lines"}` : "",
@@ -127,7 +157,10 @@ function explain(root: string, result: CheckResult, problem: Problem, c: ChalkIn
       return explainAborted(result.lesson, problem.aborted, c);
     case "unhandled": {
       const more = result.unhandled.length - 1;
-      const also = more > 0 ? [c.dim(`  (and ${more} more ${more === 1 ? "error" : "errors"} outside any test: fix this one first)`)] : [];
+      const also =
+        more > 0
+          ? [c.dim(`  (and ${more} more ${more === 1 ? "error" : "errors"} outside any test: fix this one first)`)]
+          : [];
       return [...explainUnhandled(root, problem.unhandled, c), ...also];
     }
     case "syntax":
@@ -140,7 +173,9 @@ function explain(root: string, result: CheckResult, problem: Problem, c: ChalkIn
         ...sourceExcerpt(root, diagnostic, c),
       ];
       if (isTestFile(result.lesson, diagnostic.file)) {
-        lines.push(`  The tests use your code this way: change ${c.cyan(stubForTest(result.lesson, diagnostic.file))}, not the test.`);
+        lines.push(
+          `  The tests use your code this way: change ${c.cyan(stubForTest(result.lesson, diagnostic.file))}, not the test.`,
+        );
       }
       return lines;
     }
@@ -169,12 +204,21 @@ function explainAborted(lesson: Lesson, aborted: Aborted, c: ChalkInstance): str
     case "timeout": {
       const seconds = `${Math.round((aborted.limitMs ?? 0) / 100) / 10} s`;
       const lines = aborted.test
-        ? [c.red.bold(`Stopped: “${aborted.test}” did not finish within ${seconds}: probably an infinite loop in ${stub}.`)]
+        ? [
+            c.red.bold(
+              `Stopped: “${aborted.test}” did not finish within ${seconds}: probably an infinite loop in ${stub}.`,
+            ),
+          ]
         : [
-            c.red.bold(`Stopped: ${testFile} did not finish loading within ${seconds}: probably an infinite loop in ${stub}.`),
+            c.red.bold(
+              `Stopped: ${testFile} did not finish loading within ${seconds}: probably an infinite loop in ${stub}.`,
+            ),
             "  Code outside any function runs as soon as the file is imported, before any test.",
           ];
-      return [...lines, c.dim("  The tests were stopped and will start afresh. (WORKBOOK_TIMEOUT_MS sets the limit, in milliseconds.)")];
+      return [
+        ...lines,
+        c.dim("  The tests were stopped and will start afresh. (WORKBOOK_TIMEOUT_MS sets the limit, in milliseconds.)"),
+      ];
     }
     case "memory":
       return [
@@ -183,7 +227,10 @@ function explainAborted(lesson: Lesson, aborted: Aborted, c: ChalkInstance): str
         c.dim("  The tests were stopped and will start afresh."),
       ];
     case "crash":
-      return [c.red.bold(`Stopped: the test runner stopped unexpectedly while running ${testFile}.`), `  ${aborted.detail ?? ""}`.trimEnd()];
+      return [
+        c.red.bold(`Stopped: the test runner stopped unexpectedly while running ${testFile}.`),
+        `  ${aborted.detail ?? ""}`.trimEnd(),
+      ];
   }
 }
 
@@ -201,14 +248,23 @@ function explainUnhandled(root: string, unhandled: Unhandled, c: ChalkInstance):
             "  No test can catch an error thrown in a setTimeout or an event callback: catch it there.",
           ]
         : ["An error outside any test:", ""];
-  const lines = [c.red.bold(what[0]!), ...indent(`${failure.errorName === "Error" ? "" : `${failure.errorName}: `}${failure.message}`.split("\n").slice(0, maxMessageLines))];
-  if (failure.location) lines.push(`  at ${c.cyan(formatLocation(failure.location))}`, ...sourceExcerpt(root, failure.location, c));
+  const lines = [
+    c.red.bold(what[0]!),
+    ...indent(
+      `${failure.errorName === "Error" ? "" : `${failure.errorName}: `}${failure.message}`
+        .split("\n")
+        .slice(0, maxMessageLines),
+    ),
+  ];
+  if (failure.location)
+    lines.push(`  at ${c.cyan(formatLocation(failure.location))}`, ...sourceExcerpt(root, failure.location, c));
   if (what[1]) lines.push(what[1]);
   return lines;
 }
 
 function failureLines(root: string, failure: Failure, c: ChalkInstance): string[] {
-  const prefix = failure.errorName === "AssertionError" || failure.errorName === "Error" ? "" : `${failure.errorName}: `;
+  const prefix =
+    failure.errorName === "AssertionError" || failure.errorName === "Error" ? "" : `${failure.errorName}: `;
   const lines = indent(`${prefix}${failure.message}`.split("\n").slice(0, maxMessageLines));
   if (failure.diff) {
     for (const line of failure.diff.split("\n").slice(0, maxMessageLines * 2)) {
@@ -217,7 +273,8 @@ function failureLines(root: string, failure: Failure, c: ChalkInstance): string[
   } else if (failure.expected !== undefined || failure.actual !== undefined) {
     lines.push(`    Expected: ${c.green(failure.expected ?? "")}`, `    Received: ${c.red(failure.actual ?? "")}`);
   }
-  if (failure.location) lines.push(`  at ${c.cyan(formatLocation(failure.location))}`, ...sourceExcerpt(root, failure.location, c));
+  if (failure.location)
+    lines.push(`  at ${c.cyan(formatLocation(failure.location))}`, ...sourceExcerpt(root, failure.location, c));
   return lines;
 }
 
@@ -242,11 +299,18 @@ function firstLine(text: string): string {
 // Hints and progress, for their commands and for watch mode's h and l.
 
 /** `watching`: in watch mode, where saving is the next action, a hint ends without one. */
-export function hintLines(lesson: Lesson, taken: HintTaken, c: ChalkInstance, { watching = false, width = 100 } = {}): string[] {
+export function hintLines(
+  lesson: Lesson,
+  taken: HintTaken,
+  c: ChalkInstance,
+  { watching = false, width = 100 } = {},
+): string[] {
   if ("exhausted" in taken) {
     return [
       `No more hints for ${lessonLabel(lesson)}: you have seen all ${taken.of} (they are also in ${lesson.dir}/README.md).`,
-      c.bold(`Next: compare your code with the reference (npm run diff ${lesson.id}), or copy it in (npm run solve ${lesson.id})`),
+      c.bold(
+        `Next: compare your code with the reference (npm run diff ${lesson.id}), or copy it in (npm run solve ${lesson.id})`,
+      ),
     ];
   }
   const more = taken.number < taken.of ? ` (npm run hint ${lesson.id} for hint ${taken.number + 1})` : "";
@@ -262,7 +326,12 @@ export function progressLines(lessons: Lesson[], state: Readonly<WorkbookState>,
   for (const lesson of lessons) {
     const entry = lessonState(state, lesson.id);
     const status = lessonStatus(entry);
-    const mark = status === "passed" ? c.green(symbols.pass) : status === "started" ? c.yellow(symbols.started) : c.dim(symbols.notStarted);
+    const mark =
+      status === "passed"
+        ? c.green(symbols.pass)
+        : status === "started"
+          ? c.yellow(symbols.started)
+          : c.dim(symbols.notStarted);
     const details = [
       entry.testsTotal > 0 ? `${entry.testsPassing}/${entry.testsTotal} tests` : "",
       entry.solved ? "solved with npm run solve" : "",
@@ -272,7 +341,13 @@ export function progressLines(lessons: Lesson[], state: Readonly<WorkbookState>,
     lines.push(`  ${mark} ${lessonLabel(lesson).padEnd(width)}  ${c.dim(details.join(" · "))}${marker}`.trimEnd());
   }
   const allDone = lessonsDone(lessons, state) === lessons.length;
-  lines.push(c.bold(allDone ? `Next: ${allDoneMessage(lessons)}` : `Next: npm run check ${current.id} (or npm start to work on it in watch mode)`));
+  lines.push(
+    c.bold(
+      allDone
+        ? `Next: ${allDoneMessage(lessons)}`
+        : `Next: npm run check ${current.id} (or npm start to work on it in watch mode)`,
+    ),
+  );
   return lines;
 }
 
@@ -296,8 +371,17 @@ export function switchedLine(to: Lesson, saved: string, c: ChalkInstance): strin
 }
 
 /** The last line after a lesson passes: the lesson, and the key for what comes next. */
-export function passedBanner(lesson: Lesson, next: Lesson | undefined, open: Lesson | undefined, c: ChalkInstance): string {
-  const then = next ? ` — n for ${lessonLabel(next)}` : open ? ` — ${lessonLabel(open)} is still open: l, then ${open.number} and Enter` : "";
+export function passedBanner(
+  lesson: Lesson,
+  next: Lesson | undefined,
+  open: Lesson | undefined,
+  c: ChalkInstance,
+): string {
+  const then = next
+    ? ` — n for ${lessonLabel(next)}`
+    : open
+      ? ` — ${lessonLabel(open)} is still open: l, then ${open.number} and Enter`
+      : "";
   return c.green.bold(`${lessonLabel(lesson)} passed${then}`);
 }
 
@@ -307,18 +391,32 @@ export function allDoneLine(lessons: Lesson[], c: ChalkInstance): string {
 }
 
 export function edgeLine(step: 1 | -1): string {
-  return step === 1 ? "This is the last lesson: p goes back, l lists them all." : "This is the first lesson: n goes on, l lists them all.";
+  return step === 1
+    ? "This is the last lesson: p goes back, l lists them all."
+    : "This is the first lesson: n goes on, l lists them all.";
 }
 
 /** The lessons, numbered, with where each stands: what l shows. */
-export function lessonListLines(lessons: Lesson[], state: Readonly<WorkbookState>, current: Lesson, c: ChalkInstance): string[] {
+export function lessonListLines(
+  lessons: Lesson[],
+  state: Readonly<WorkbookState>,
+  current: Lesson,
+  c: ChalkInstance,
+): string[] {
   const width = Math.max(...lessons.map((lesson) => lessonLabel(lesson).length));
   const lines = [c.bold(`Lessons: ${lessonsDone(lessons, state)} of ${lessons.length} done`)];
   for (const lesson of lessons) {
     const status = lessonStatus(lessonState(state, lesson.id));
-    const mark = status === "passed" ? c.green(symbols.pass) : status === "started" ? c.yellow(symbols.started) : c.dim(symbols.notStarted);
+    const mark =
+      status === "passed"
+        ? c.green(symbols.pass)
+        : status === "started"
+          ? c.yellow(symbols.started)
+          : c.dim(symbols.notStarted);
     const marker = lesson.id === current.id ? ` ${c.cyan("← watching")}` : "";
-    lines.push(`  ${String(lesson.number).padStart(2)} ${mark} ${lessonLabel(lesson).padEnd(width)}  ${c.dim(lesson.title)}${marker}`);
+    lines.push(
+      `  ${String(lesson.number).padStart(2)} ${mark} ${lessonLabel(lesson).padEnd(width)}  ${c.dim(lesson.title)}${marker}`,
+    );
   }
   lines.push(c.bold("Type a lesson's number and Enter to open it, or Enter alone to stay."));
   return lines;
@@ -348,7 +446,11 @@ export function wrapText(text: string, width: number, indentBy = 2): string[] {
 }
 
 /** One line: what the lesson needs installed, how to install it, and what to run then. */
-export function missingRequirementsLine(lesson: Lesson, missing: readonly string[], then = `npm run check ${lesson.id}`): string {
+export function missingRequirementsLine(
+  lesson: Lesson,
+  missing: readonly string[],
+  then = `npm run check ${lesson.id}`,
+): string {
   const names = missing.join(" and ");
   const install = missing.map(installHint).join("; ");
   return `${lessonLabel(lesson)} needs ${names}, which ${missing.length === 1 ? "is" : "are"} not installed: ${install}, then ${then}`;

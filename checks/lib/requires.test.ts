@@ -37,7 +37,9 @@ describe("missingExecutables", () => {
 
 describe("installHint", () => {
   it("says how to install redis-server on Debian/Ubuntu and macOS", () => {
-    expect(installHint("redis-server")).toBe("sudo apt-get install redis-server (Debian/Ubuntu) or brew install redis (macOS)");
+    expect(installHint("redis-server")).toBe(
+      "sudo apt-get install redis-server (Debian/Ubuntu) or brew install redis (macOS)",
+    );
   });
 
   it("falls back to a generic sentence for other programs", () => {

@@ -11,9 +11,17 @@ describe("toFailure", () => {
       message: "findById is not implemented yet (lesson-3). Write it, then run: npm run check lesson-3",
       lesson: "lesson-3",
       what: "findById",
-      stacks: [frame("lessons/not-implemented.ts", 15), frame("lessons/lesson-3-repository/user-repository.ts", 28), frame("lessons/lesson-3-repository/user-repository.test.ts", 52)],
+      stacks: [
+        frame("lessons/not-implemented.ts", 15),
+        frame("lessons/lesson-3-repository/user-repository.ts", 28),
+        frame("lessons/lesson-3-repository/user-repository.test.ts", 52),
+      ],
     });
-    expect(failure.notImplemented).toEqual({ lesson: "lesson-3", what: "findById", location: { file: "lessons/lesson-3-repository/user-repository.ts", line: 28, column: 3 } });
+    expect(failure.notImplemented).toEqual({
+      lesson: "lesson-3",
+      what: "findById",
+      location: { file: "lessons/lesson-3-repository/user-repository.ts", line: 28, column: 3 },
+    });
     expect(failure.location).toEqual({ file: "lessons/lesson-3-repository/user-repository.ts", line: 28, column: 3 });
   });
 
@@ -25,17 +33,30 @@ describe("toFailure", () => {
       actual: "3",
       stacks: [frame("solutions/lib/errors.ts", 40), frame("lessons/lesson-1-errors/errors.test.ts", 12)],
     });
-    expect(failure).toMatchObject({ errorName: "AssertionError", expected: "5", actual: "3", location: { file: "lessons/lesson-1-errors/errors.test.ts", line: 12 } });
+    expect(failure).toMatchObject({
+      errorName: "AssertionError",
+      expected: "5",
+      actual: "3",
+      location: { file: "lessons/lesson-1-errors/errors.test.ts", line: 12 },
+    });
     expect(failure.notImplemented).toBeUndefined();
   });
 
   it("uses the position a transform error gives, counting columns from 1", () => {
-    const failure = toFailure(root, { name: "SyntaxError", message: "Unexpected token", loc: { file: `${root}/lessons/a/b.ts`, line: 4, column: 9 } });
+    const failure = toFailure(root, {
+      name: "SyntaxError",
+      message: "Unexpected token",
+      loc: { file: `${root}/lessons/a/b.ts`, line: 4, column: 9 },
+    });
     expect(failure.location).toEqual({ file: "lessons/a/b.ts", line: 4, column: 10 });
   });
 
   it("strips terminal colors from messages and diffs", () => {
-    const failure = toFailure(root, { name: "AssertionError", message: "\u001b[31mexpected\u001b[39m", diff: "\u001b[32m- Expected\u001b[39m" });
+    const failure = toFailure(root, {
+      name: "AssertionError",
+      message: "\u001b[31mexpected\u001b[39m",
+      diff: "\u001b[32m- Expected\u001b[39m",
+    });
     expect(failure.message).toBe("expected");
     expect(failure.diff).toBe("- Expected");
   });
@@ -49,11 +70,20 @@ describe("toRunResult", () => {
         errors: [],
         tests: [
           { name: "maps codes", fullName: "ApiError > maps codes", state: "passed", errors: [] },
-          { name: "keeps the cause", fullName: "ApiError > keeps the cause", state: "failed", errors: [{ name: "AssertionError", message: "expected undefined to be defined" }] },
+          {
+            name: "keeps the cause",
+            fullName: "ApiError > keeps the cause",
+            state: "failed",
+            errors: [{ name: "AssertionError", message: "expected undefined to be defined" }],
+          },
           { name: "later", fullName: "later", state: "skipped", errors: [] },
         ],
       },
-      { file: `${root}/lessons/lesson-2-validation/user.test.ts`, errors: [{ name: "SyntaxError", message: "Unexpected token" }], tests: [] },
+      {
+        file: `${root}/lessons/lesson-2-validation/user.test.ts`,
+        errors: [{ name: "SyntaxError", message: "Unexpected token" }],
+        tests: [],
+      },
     ],
     unhandledErrors: [],
     logs: [{ content: "hello\n", type: "stdout" }],
@@ -73,7 +103,12 @@ describe("toRunResult", () => {
   });
 
   it("reports a test file that could not load as a file error", () => {
-    expect(toRunResult(root, raw).fileErrors).toEqual([{ file: "lessons/lesson-2-validation/user.test.ts", failure: { errorName: "SyntaxError", message: "Unexpected token" } }]);
+    expect(toRunResult(root, raw).fileErrors).toEqual([
+      {
+        file: "lessons/lesson-2-validation/user.test.ts",
+        failure: { errorName: "SyntaxError", message: "Unexpected token" },
+      },
+    ]);
   });
 
   it("keeps what the tests printed", () => {

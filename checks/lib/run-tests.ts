@@ -225,8 +225,15 @@ export function startTestHost(root: string, target: TestTarget, options: HostOpt
 
   const readProgress = (): { file: string; test?: string } => {
     try {
-      const progress = JSON.parse(readFileSync(progressFile, "utf8")) as { file?: string; test?: string; phase?: string };
-      return { file: progress.file ? relative(root, progress.file) : "", ...(progress.phase === "test" && progress.test && { test: progress.test }) };
+      const progress = JSON.parse(readFileSync(progressFile, "utf8")) as {
+        file?: string;
+        test?: string;
+        phase?: string;
+      };
+      return {
+        file: progress.file ? relative(root, progress.file) : "",
+        ...(progress.phase === "test" && progress.test && { test: progress.test }),
+      };
     } catch {
       return started;
     }
@@ -262,7 +269,8 @@ export function startTestHost(root: string, target: TestTarget, options: HostOpt
       ready = true;
       armTimer();
     } else if (message.type === "test-start") {
-      if (pending?.id === message.id) started = { file: relative(root, message.file), test: message.name.split(" > ").join(" › ") };
+      if (pending?.id === message.id)
+        started = { file: relative(root, message.file), test: message.name.split(" > ").join(" › ") };
     } else if (message.type === "progress") {
       if (pending?.id === message.id) armTimer();
     } else if (message.type === "result") {
@@ -352,7 +360,9 @@ export function startTestHost(root: string, target: TestTarget, options: HostOpt
           id,
           files,
           invalidate: (options.invalidate ?? []).map(absolute),
-          pristine: Object.fromEntries(Object.entries(options.pristine ?? {}).map(([file, content]) => [absolute(file), content])),
+          pristine: Object.fromEntries(
+            Object.entries(options.pristine ?? {}).map(([file, content]) => [absolute(file), content]),
+          ),
         };
         queued.push({ message, pending: { id, files, resolve, reject } });
         sendNext();
@@ -376,7 +386,8 @@ function isOutOfMemory(text: string): boolean {
 function killTree(child: ChildProcess): void {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   try {
-    if (process.platform === "win32") execFileSync("taskkill", ["/pid", String(child.pid), "/T", "/F"], { stdio: "ignore" });
+    if (process.platform === "win32")
+      execFileSync("taskkill", ["/pid", String(child.pid), "/T", "/F"], { stdio: "ignore" });
     else process.kill(-child.pid, "SIGKILL");
   } catch {
     child.kill("SIGKILL");
@@ -446,7 +457,12 @@ export function toRunResult(root: string, raw: RawResult): RunResult {
         name: test.name,
         fullName: test.fullName.split(" > ").join(" › "),
         status,
-        ...(status === "failed" && { failure: toFailure(root, firstError ?? { name: "Error", message: "the test failed without an error message" }) }),
+        ...(status === "failed" && {
+          failure: toFailure(
+            root,
+            firstError ?? { name: "Error", message: "the test failed without an error message" },
+          ),
+        }),
       });
     }
   }
@@ -471,7 +487,8 @@ export function toRunResult(root: string, raw: RawResult): RunResult {
 
 function sumPhases(modules: RawModule[]): Phases {
   const sum: Phases = { environment: 0, prepare: 0, setup: 0, import: 0, tests: 0 };
-  for (const module of modules) for (const key of Object.keys(sum) as (keyof Phases)[]) sum[key] += module.phases?.[key] ?? 0;
+  for (const module of modules)
+    for (const key of Object.keys(sum) as (keyof Phases)[]) sum[key] += module.phases?.[key] ?? 0;
   return sum;
 }
 
@@ -485,9 +502,20 @@ function unhandledKind(error: RawError): Unhandled["kind"] {
 const ansi = /\u001b\[[0-9;]*m/g;
 
 export function toFailure(root: string, error: RawError): Failure {
-  const frames = (error.stacks ?? []).map((frame) => ({ file: relative(root, frame.file), line: frame.line, column: frame.column }));
-  const lessonFrames = frames.filter((frame) => frame.file.startsWith("lessons/") && !frame.file.endsWith("/not-implemented.ts") && frame.file !== "lessons/not-implemented.ts");
-  const loc = error.loc?.file ? { file: relative(root, error.loc.file), line: error.loc.line, column: error.loc.column + 1 } : undefined;
+  const frames = (error.stacks ?? []).map((frame) => ({
+    file: relative(root, frame.file),
+    line: frame.line,
+    column: frame.column,
+  }));
+  const lessonFrames = frames.filter(
+    (frame) =>
+      frame.file.startsWith("lessons/") &&
+      !frame.file.endsWith("/not-implemented.ts") &&
+      frame.file !== "lessons/not-implemented.ts",
+  );
+  const loc = error.loc?.file
+    ? { file: relative(root, error.loc.file), line: error.loc.line, column: error.loc.column + 1 }
+    : undefined;
   const location = loc ?? lessonFrames[0] ?? frames[0];
   const failure: Failure = {
     errorName: error.name ?? "Error",
@@ -498,7 +526,11 @@ export function toFailure(root: string, error: RawError): Failure {
     ...(location && { location }),
   };
   if (error.name === "NotImplementedError") {
-    failure.notImplemented = { lesson: error.lesson ?? "", what: error.what ?? "", ...(lessonFrames[0] && { location: lessonFrames[0] }) };
+    failure.notImplemented = {
+      lesson: error.lesson ?? "",
+      what: error.what ?? "",
+      ...(lessonFrames[0] && { location: lessonFrames[0] }),
+    };
   }
   return failure;
 }

@@ -3,7 +3,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Lesson } from "./lessons.ts";
-import { type LessonState, currentLesson, emptyState, lessonStatus, readState, stateFile, updateState, writeState } from "./state.ts";
+import {
+  type LessonState,
+  currentLesson,
+  emptyState,
+  lessonStatus,
+  readState,
+  stateFile,
+  updateState,
+  writeState,
+} from "./state.ts";
 
 const roots: string[] = [];
 afterEach(() => {
@@ -47,7 +56,13 @@ describe("readState", () => {
   it("fills in defaults for fields an older state file lacks", () => {
     const root = tempRoot();
     writeRaw(root, JSON.stringify({ version: 1, lessons: { "lesson-1": { passed: true } } }));
-    expect(readState(root, () => {}).lessons["lesson-1"]).toEqual({ passed: true, testsPassing: 0, testsTotal: 0, hintsUsed: 0, solved: false });
+    expect(readState(root, () => {}).lessons["lesson-1"]).toEqual({
+      passed: true,
+      testsPassing: 0,
+      testsTotal: 0,
+      hintsUsed: 0,
+      solved: false,
+    });
   });
 });
 
@@ -63,9 +78,13 @@ describe("writeState", () => {
   it("updateState changes one field and keeps the rest", () => {
     const root = tempRoot();
     writeState(root, { version: 1, current: "lesson-3", lessons: {} });
-    updateState(root, () => {}, (state) => {
-      state.lessons["lesson-1"] = { passed: true, testsPassing: 2, testsTotal: 2, hintsUsed: 1, solved: false };
-    });
+    updateState(
+      root,
+      () => {},
+      (state) => {
+        state.lessons["lesson-1"] = { passed: true, testsPassing: 2, testsTotal: 2, hintsUsed: 1, solved: false };
+      },
+    );
     expect(readState(root, () => {})).toMatchObject({ current: "lesson-3", lessons: { "lesson-1": { passed: true } } });
   });
 
@@ -94,7 +113,10 @@ describe("currentLesson", () => {
   });
 
   it("is the last lesson when every lesson has passed", () => {
-    expect(currentLesson(lessons, { version: 1, lessons: { "lesson-1": passed, "lesson-2": passed, "lesson-3": passed } }).id).toBe("lesson-3");
+    expect(
+      currentLesson(lessons, { version: 1, lessons: { "lesson-1": passed, "lesson-2": passed, "lesson-3": passed } })
+        .id,
+    ).toBe("lesson-3");
   });
 });
 
@@ -117,12 +139,18 @@ describe("a damaged .workbook folder", () => {
     writeFileSync(path.join(root, ".workbook"), "not a folder");
     const warnings: string[] = [];
     expect(readState(root, (line) => warnings.push(line))).toEqual(emptyState());
-    updateState(root, (line) => warnings.push(line), (state) => {
-      state.current = "lesson-2";
-    });
+    updateState(
+      root,
+      (line) => warnings.push(line),
+      (state) => {
+        state.current = "lesson-2";
+      },
+    );
     expect(readState(root, () => {}).current).toBe("lesson-2");
     expect(readFileSync(path.join(root, ".workbook.corrupt"), "utf8")).toBe("not a folder");
-    expect(warnings).toEqual([".workbook was a file, not a folder: kept as .workbook.corrupt, and progress starts afresh."]);
+    expect(warnings).toEqual([
+      ".workbook was a file, not a folder: kept as .workbook.corrupt, and progress starts afresh.",
+    ]);
   });
 
   it("keeps a state.json that is a folder aside, and writes a fresh state", () => {

@@ -69,7 +69,9 @@ function setAside(root: string, file: string, warn: (line: string) => void): str
     warn(`${stateFile} was unreadable, so progress starts afresh (kept as ${name}; your lesson files are untouched).`);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "error";
-    warn(`${stateFile} is unreadable and could not be moved aside (${code}), so progress starts afresh; your lesson files are untouched.`);
+    warn(
+      `${stateFile} is unreadable and could not be moved aside (${code}), so progress starts afresh; your lesson files are untouched.`,
+    );
   }
   return "";
 }
@@ -114,7 +116,11 @@ export function writeState(root: string, state: WorkbookState, warn?: (line: str
   return text;
 }
 
-export function updateState(root: string, warn: (line: string) => void, change: (state: WorkbookState) => void): WorkbookState {
+export function updateState(
+  root: string,
+  warn: (line: string) => void,
+  change: (state: WorkbookState) => void,
+): WorkbookState {
   const state = readState(root, warn);
   change(state);
   writeState(root, state, warn);

@@ -30,7 +30,8 @@ async function faultThenFix(content: string, timeoutMs: number): Promise<{ fault
   return { fault, fixed };
 }
 
-const allPassed = (run: RunResult) => run.tests.length > 0 && run.tests.every((t) => t.status === "passed") && !run.aborted;
+const allPassed = (run: RunResult) =>
+  run.tests.length > 0 && run.tests.every((t) => t.status === "passed") && !run.aborted;
 
 describe("a long-lived test host", () => {
   it("reports only the test files of the current run, not those of earlier runs", async () => {
@@ -42,7 +43,9 @@ describe("a long-lived test host", () => {
     expect(first.tests.length, "the first run has lesson 1's tests").toBeGreaterThan(0);
     expect(second.tests.length, "the second run has lesson 2's tests").toBeGreaterThan(0);
     const files = new Set(second.tests.map((test) => test.file));
-    expect([...files], "the second run must not repeat lesson 1's tests").toEqual(["lessons/lesson-2-rate-limiter/limiter.test.ts"]);
+    expect([...files], "the second run must not repeat lesson 1's tests").toEqual([
+      "lessons/lesson-2-rate-limiter/limiter.test.ts",
+    ]);
   });
 });
 
@@ -63,7 +66,10 @@ describe("the test host's supervisor", () => {
   });
 
   it("stops a test worker that runs out of memory and says it was memory", async () => {
-    const { fault, fixed } = await faultThenFix(fn("  const all: number[][] = [];\n  for (;;) all.push(new Array(1e6).fill(1));"), 60_000);
+    const { fault, fixed } = await faultThenFix(
+      fn("  const all: number[][] = [];\n  for (;;) all.push(new Array(1e6).fill(1));"),
+      60_000,
+    );
     expect(fault.aborted).toMatchObject({ kind: "memory", file: tests[0] });
     expect(allPassed(fixed)).toBe(true);
   });
@@ -77,16 +83,33 @@ describe("the test host's supervisor", () => {
   });
 
   it.each([
-    ["an unhandled rejection", "  Promise.reject(new Error('nobody waits for me'));", "rejection", "nobody waits for me", 18],
-    ["an error thrown in a timer", "  setTimeout(() => { throw new Error('thrown in a timer'); }, 0);", "exception", "thrown in a timer", 28],
+    [
+      "an unhandled rejection",
+      "  Promise.reject(new Error('nobody waits for me'));",
+      "rejection",
+      "nobody waits for me",
+      18,
+    ],
+    [
+      "an error thrown in a timer",
+      "  setTimeout(() => { throw new Error('thrown in a timer'); }, 0);",
+      "exception",
+      "thrown in a timer",
+      28,
+    ],
   ])("reports %s as what it is, once, at the learner's line", async (_case, line, kind, message, column) => {
     workbook = createFixtureWorkbook();
     // The test waits a moment, so that the timer fires while the file's tests still run.
-    workbook.write(tests[0]!, 'import { expect, it } from "vitest";\nimport { add } from "./adder";\nit("adds", async () => {\n  expect(add(1, 2)).toBe(3);\n  await new Promise((r) => setTimeout(r, 50));\n});\nit("adds again", () => expect(add(2, 2)).toBe(4));\n');
+    workbook.write(
+      tests[0]!,
+      'import { expect, it } from "vitest";\nimport { add } from "./adder";\nit("adds", async () => {\n  expect(add(1, 2)).toBe(3);\n  await new Promise((r) => setTimeout(r, 50));\n});\nit("adds again", () => expect(add(2, 2)).toBe(4));\n',
+    );
     host = startTestHost(workbook.root, "stub", { env: cleanEnv(), pool: "threads" });
     workbook.write(stub, fn(`${line}\n  return a + b;`));
     const run = await host.run(tests);
-    expect(run.unhandled?.map((u) => ({ kind: u.kind, message: u.failure.message, at: u.failure.location }))).toEqual([{ kind, message, at: { file: stub, line: 2, column } }]);
+    expect(run.unhandled?.map((u) => ({ kind: u.kind, message: u.failure.message, at: u.failure.location }))).toEqual([
+      { kind, message, at: { file: stub, line: 2, column } },
+    ]);
   });
 });
 

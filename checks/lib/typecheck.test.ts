@@ -5,14 +5,25 @@ import { parseTscOutput, typecheck } from "./typecheck.ts";
 
 describe("parseTscOutput", () => {
   it("reads file, line, column, code and message, relative to the project root", () => {
-    const output = "lessons/lesson-1-errors/errors.ts(12,5): error TS2322: Type 'string' is not assignable to type 'number'.\n";
+    const output =
+      "lessons/lesson-1-errors/errors.ts(12,5): error TS2322: Type 'string' is not assignable to type 'number'.\n";
     expect(parseTscOutput(output, "/project")).toEqual([
-      { file: "lessons/lesson-1-errors/errors.ts", line: 12, column: 5, code: "TS2322", message: "Type 'string' is not assignable to type 'number'." },
+      {
+        file: "lessons/lesson-1-errors/errors.ts",
+        line: 12,
+        column: 5,
+        code: "TS2322",
+        message: "Type 'string' is not assignable to type 'number'.",
+      },
     ]);
   });
 
   it("makes paths relative to the root when tsc ran elsewhere", () => {
-    const [diagnostic] = parseTscOutput("../lessons/a.ts(1,1): error TS1109: Expression expected.", "/project/.workbook", "/project");
+    const [diagnostic] = parseTscOutput(
+      "../lessons/a.ts(1,1): error TS1109: Expression expected.",
+      "/project/.workbook",
+      "/project",
+    );
     expect(diagnostic!.file).toBe("lessons/a.ts");
   });
 
@@ -62,7 +73,10 @@ describe("typecheck (TypeScript 7 on a fixture workbook)", () => {
     workbook = createFixtureWorkbook([adderLesson]);
     const root = workbook.root;
     workbook.write("lessons/lesson-1-adder/one.ts", "export const one: number = 1;\n");
-    workbook.write(stub, 'import { one } from "./one";\nexport function add(a: number, b: number): number {\n  return a + b + one - 1;\n}\n');
+    workbook.write(
+      stub,
+      'import { one } from "./one";\nexport function add(a: number, b: number): number {\n  return a + b + one - 1;\n}\n',
+    );
     expect(await typecheck({ root, files, incrementalKey: "lesson-1" })).toEqual([]);
     workbook.write("lessons/lesson-1-adder/one.ts", "export const one: string = 1;\n");
     expect((await typecheck({ root, files, incrementalKey: "lesson-1" })).map((d) => `${d.file}:${d.line}`)).toEqual([

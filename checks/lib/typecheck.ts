@@ -28,7 +28,13 @@ export function parseTscOutput(output: string, cwd = "", root = cwd): TypeDiagno
     const global = located ? null : globalLine.exec(raw);
     if (located) {
       const [, file, line, column, code, message] = located;
-      diagnostics.push({ file: relativeTo(root, path.resolve(cwd, file!)), line: Number(line), column: Number(column), code: code!, message: message! });
+      diagnostics.push({
+        file: relativeTo(root, path.resolve(cwd, file!)),
+        line: Number(line),
+        column: Number(column),
+        code: code!,
+        message: message!,
+      });
     } else if (global) {
       diagnostics.push({ file: "", line: 0, column: 0, code: global[1]!, message: global[2]! });
     } else if (/^\s/.test(raw) && diagnostics.length > 0) {
@@ -44,7 +50,14 @@ function relativeTo(root: string, file: string): string {
 
 /** The native compiler binary when its platform package is installed; else the Node launcher. */
 export function tscCommand(root: string): { command: string; args: string[] } {
-  const exe = path.join(root, "node_modules", "@typescript", `typescript-${process.platform}-${process.arch}`, "lib", process.platform === "win32" ? "tsc.exe" : "tsc");
+  const exe = path.join(
+    root,
+    "node_modules",
+    "@typescript",
+    `typescript-${process.platform}-${process.arch}`,
+    "lib",
+    process.platform === "win32" ? "tsc.exe" : "tsc",
+  );
   if (existsSync(exe)) return { command: exe, args: [] };
   // Starting the launcher costs one more Node start-up, so it is only the fallback.
   return { command: process.execPath, args: [path.join(root, "node_modules", "typescript7", "bin", "tsc")] };
@@ -67,13 +80,23 @@ export interface TypecheckOptions {
   incrementalKey?: string;
 }
 
-export async function typecheck({ root, files, configDir = `${workbookDir}/tmp`, rename = (file) => file, incrementalKey }: TypecheckOptions): Promise<TypeDiagnostic[]> {
+export async function typecheck({
+  root,
+  files,
+  configDir = `${workbookDir}/tmp`,
+  rename = (file) => file,
+  incrementalKey,
+}: TypecheckOptions): Promise<TypeDiagnostic[]> {
   const dir = path.join(root, configDir);
   mkdirSync(dir, { recursive: true });
-  const name = incrementalKey ? `tsconfig.${incrementalKey}` : `tsconfig.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  const name = incrementalKey
+    ? `tsconfig.${incrementalKey}`
+    : `tsconfig.${process.pid}.${Math.random().toString(36).slice(2)}`;
   const config = path.join(dir, `${name}.json`);
   const extendsPath = path.relative(dir, path.join(root, "tsconfig.json")).split(path.sep).join("/");
-  const compilerOptions = incrementalKey ? { noEmit: true, incremental: true, tsBuildInfoFile: `./${name}.tsbuildinfo` } : { noEmit: true, incremental: false };
+  const compilerOptions = incrementalKey
+    ? { noEmit: true, incremental: true, tsBuildInfoFile: `./${name}.tsbuildinfo` }
+    : { noEmit: true, incremental: false };
   const content = JSON.stringify({
     extends: extendsPath.startsWith(".") ? extendsPath : `./${extendsPath}`,
     compilerOptions,

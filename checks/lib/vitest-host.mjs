@@ -64,9 +64,17 @@ try {
 }
 
 async function createHost() {
-  const [{ createVitest }, { loadConfigFromFile, mergeConfig, normalizePath }] = await Promise.all([import("vitest/node"), import("vite")]);
+  const [{ createVitest }, { loadConfigFromFile, mergeConfig, normalizePath }] = await Promise.all([
+    import("vitest/node"),
+    import("vite"),
+  ]);
   // The target is vitest's mode: vitest.config.ts picks the lesson project that fits it.
-  const loaded = await loadConfigFromFile({ command: "serve", mode: target }, path.join(root, "vitest.config.ts"), root, "silent");
+  const loaded = await loadConfigFromFile(
+    { command: "serve", mode: target },
+    path.join(root, "vitest.config.ts"),
+    root,
+    "silent",
+  );
   if (!loaded) throw new Error("vitest.config.ts was not found");
   const config = flattenProject(loaded.config, mergeConfig);
   config.plugins = [...(config.plugins ?? []), pristinePlugin(normalizePath)];
@@ -87,12 +95,22 @@ async function createHost() {
     onUserConsoleLog: collectLog,
     // Progress for the CLI's time limit. A test stuck in a loop never lets vitest report it
     // started (its reports are batched on a timer), so test-progress.mjs also notes it in a file.
-    onTestCaseReady: (test) => currentRun !== undefined && send({ type: "test-start", id: currentRun, file: test.module.moduleId, name: test.fullName }),
+    onTestCaseReady: (test) =>
+      currentRun !== undefined &&
+      send({ type: "test-start", id: currentRun, file: test.module.moduleId, name: test.fullName }),
     onTestCaseResult: () => currentRun !== undefined && send({ type: "progress", id: currentRun }),
   };
   return createVitest(
     "test",
-    { config: false, root, mode: target, watch: false, includeTaskLocation: true, reporters: [collector], ...(pool && { pool }) },
+    {
+      config: false,
+      root,
+      mode: target,
+      watch: false,
+      includeTaskLocation: true,
+      reporters: [collector],
+      ...(pool && { pool }),
+    },
     config,
     { stdout: silent, stderr: silent },
   );
@@ -140,7 +158,10 @@ function collectLog(log) {
     logBytes += bytes;
     return;
   }
-  const kept = Buffer.from(content).subarray(0, room).toString().replace(/\uFFFD$/, "");
+  const kept = Buffer.from(content)
+    .subarray(0, room)
+    .toString()
+    .replace(/\uFFFD$/, "");
   const keptLines = kept.split("\n").length;
   logs.push({ content: kept, type: log.type });
   logBytes = maxLogBytes;
@@ -153,7 +174,9 @@ function collectLog(log) {
 function flattenProject(config, mergeConfig) {
   const { projects, ...rootTest } = config.test ?? {};
   if (!Array.isArray(projects)) return config;
-  const lessonProjects = projects.filter((p) => typeof p === "object" && [p.test?.include ?? []].flat().some((g) => String(g).startsWith("lessons")));
+  const lessonProjects = projects.filter(
+    (p) => typeof p === "object" && [p.test?.include ?? []].flat().some((g) => String(g).startsWith("lessons")),
+  );
   const project = lessonProjects[0];
   if (!project) throw new Error("vitest.config.ts defines no project for lessons/**/*.test.ts");
   const { extends: _extends, ...projectConfig } = project;
@@ -199,7 +222,8 @@ async function run({ id, files, invalidate = [], pristine: contents = {} }) {
     const started = performance.now();
     const result = await vitest.runTestSpecifications(specifications);
     const runMs = Math.round(performance.now() - started);
-    if (outOfMemory || forkOutOfMemory()) throw new Error("a test worker ran out of memory (JavaScript heap out of memory)");
+    if (outOfMemory || forkOutOfMemory())
+      throw new Error("a test worker ran out of memory (JavaScript heap out of memory)");
     send({
       type: "result",
       id,
@@ -231,7 +255,9 @@ function serializeModule(testModule) {
       tests: Math.round(diagnostic.duration),
     },
     // A module's own errors (it failed to load) and its suites' (a beforeAll that threw).
-    errors: [...testModule.errors(), ...[...testModule.children.allSuites()].flatMap((suite) => suite.errors())].map(serializeError),
+    errors: [...testModule.errors(), ...[...testModule.children.allSuites()].flatMap((suite) => suite.errors())].map(
+      serializeError,
+    ),
     tests: [...testModule.children.allTests()].map((test) => {
       const result = test.result();
       return {
@@ -252,14 +278,22 @@ function serializeError(error) {
     // vitest's word for an error outside any test: "Unhandled Rejection", "Uncaught Exception".
     type: typeof error?.type === "string" ? error.type : undefined,
     message: String(error?.message ?? error),
-    stacks: (error?.stacks ?? parseStack(error?.stack)).map(({ file, line, column, method }) => ({ file, line, column, method })),
+    stacks: (error?.stacks ?? parseStack(error?.stack)).map(({ file, line, column, method }) => ({
+      file,
+      line,
+      column,
+      method,
+    })),
     expected: typeof error?.expected === "string" ? error.expected : undefined,
     actual: typeof error?.actual === "string" ? error.actual : undefined,
     diff: typeof error?.diff === "string" ? error.diff : undefined,
     lesson: typeof error?.lesson === "string" ? error.lesson : undefined,
     what: typeof error?.what === "string" ? error.what : undefined,
     frame: typeof error?.frame === "string" ? error.frame : undefined,
-    loc: error?.loc && typeof error.loc.line === "number" ? { file: error.loc.file ?? error.id, line: error.loc.line, column: error.loc.column } : undefined,
+    loc:
+      error?.loc && typeof error.loc.line === "number"
+        ? { file: error.loc.file ?? error.id, line: error.loc.line, column: error.loc.column }
+        : undefined,
   };
 }
 
@@ -267,7 +301,9 @@ function serializeError(error) {
 function parseStack(stack) {
   if (typeof stack !== "string") return [];
   const frames = [];
-  for (const match of stack.matchAll(/^\s+at (?:(.*?) \()?(?:file:\/\/)?(\/[^():]+|[A-Za-z]:[\\/][^():]+):(\d+):(\d+)\)?$/gm)) {
+  for (const match of stack.matchAll(
+    /^\s+at (?:(.*?) \()?(?:file:\/\/)?(\/[^():]+|[A-Za-z]:[\\/][^():]+):(\d+):(\d+)\)?$/gm,
+  )) {
     frames.push({ method: match[1] ?? "", file: match[2], line: Number(match[3]), column: Number(match[4]) });
   }
   return frames;

@@ -24,7 +24,15 @@ const result = (lesson: Lesson, passed: boolean) =>
     {
       tests: [
         { file: `${lesson.dir}/t.test.ts`, name: "a", fullName: "a › one", status: "passed" },
-        passed ? { file: `${lesson.dir}/t.test.ts`, name: "b", fullName: "a › two", status: "passed" } : { file: `${lesson.dir}/t.test.ts`, name: "b", fullName: "a › two", status: "failed", failure: { errorName: "AssertionError", message: "no" } },
+        passed
+          ? { file: `${lesson.dir}/t.test.ts`, name: "b", fullName: "a › two", status: "passed" }
+          : {
+              file: `${lesson.dir}/t.test.ts`,
+              name: "b",
+              fullName: "a › two",
+              status: "failed",
+              failure: { errorName: "AssertionError", message: "no" },
+            },
       ],
       fileErrors: [],
       logs: [],
@@ -36,7 +44,12 @@ describe("Workbook", () => {
   it("resolves a lesson by id, number or pattern, and is on the current one otherwise", () => {
     fixture = createFixtureWorkbook();
     const { workbook } = open();
-    expect(["lesson-2", "2", "rate-limiter", "rate limiter"].map((name) => workbook.lesson(name).id)).toEqual(["lesson-2", "lesson-2", "lesson-2", "lesson-2"]);
+    expect(["lesson-2", "2", "rate-limiter", "rate limiter"].map((name) => workbook.lesson(name).id)).toEqual([
+      "lesson-2",
+      "lesson-2",
+      "lesson-2",
+      "lesson-2",
+    ]);
     expect(workbook.lesson().id).toBe("lesson-1");
   });
 
@@ -52,10 +65,47 @@ describe("Workbook", () => {
     wait(30);
     workbook.markReset(lesson);
     expect(statuses.map(({ at: _at, ...status }) => status)).toEqual([
-      { event: "check", lesson: "lesson-1", passed: false, solved: false, passing: 1, total: 2, hintsUsed: 0, failingTest: "a › two", minutesOnLesson: 0 },
-      { event: "hint", lesson: "lesson-1", passed: false, solved: false, passing: 1, total: 2, hintsUsed: 1, minutesOnLesson: 3 },
-      { event: "watch", lesson: "lesson-1", passed: true, solved: false, passing: 2, total: 2, hintsUsed: 1, minutesOnLesson: 12 },
-      { event: "reset", lesson: "lesson-1", passed: false, solved: false, passing: 0, total: 2, hintsUsed: 1, minutesOnLesson: 42 },
+      {
+        event: "check",
+        lesson: "lesson-1",
+        passed: false,
+        solved: false,
+        passing: 1,
+        total: 2,
+        hintsUsed: 0,
+        failingTest: "a › two",
+        minutesOnLesson: 0,
+      },
+      {
+        event: "hint",
+        lesson: "lesson-1",
+        passed: false,
+        solved: false,
+        passing: 1,
+        total: 2,
+        hintsUsed: 1,
+        minutesOnLesson: 3,
+      },
+      {
+        event: "watch",
+        lesson: "lesson-1",
+        passed: true,
+        solved: false,
+        passing: 2,
+        total: 2,
+        hintsUsed: 1,
+        minutesOnLesson: 12,
+      },
+      {
+        event: "reset",
+        lesson: "lesson-1",
+        passed: false,
+        solved: false,
+        passing: 0,
+        total: 2,
+        hintsUsed: 1,
+        minutesOnLesson: 42,
+      },
     ]);
     expect(statuses[2]!.at).toBe("2026-11-30T10:12:30.000Z");
   });
@@ -65,7 +115,10 @@ describe("Workbook", () => {
     const { workbook, statuses } = open();
     expect(workbook.markSolved([workbook.lesson("1")]).id).toBe("lesson-2");
     expect(statuses).toMatchObject([{ event: "solve", lesson: "lesson-1", passed: true, solved: true }]);
-    expect(readState(fixture.root, () => {})).toMatchObject({ current: "lesson-2", lessons: { "lesson-1": { passed: true, solved: true } } });
+    expect(readState(fixture.root, () => {})).toMatchObject({
+      current: "lesson-2",
+      lessons: { "lesson-1": { passed: true, solved: true } },
+    });
   });
 
   it("never lets a failing listener stop a command", () => {
@@ -100,7 +153,14 @@ describe("Workbook", () => {
 
   it("loads a state file written before startedAt and passedAt existed", () => {
     fixture = createFixtureWorkbook();
-    fixture.write(".workbook/state.json", JSON.stringify({ version: 1, current: "lesson-1", lessons: { "lesson-1": { passed: false, testsPassing: 1, testsTotal: 2, hintsUsed: 2, solved: false } } }));
+    fixture.write(
+      ".workbook/state.json",
+      JSON.stringify({
+        version: 1,
+        current: "lesson-1",
+        lessons: { "lesson-1": { passed: false, testsPassing: 1, testsTotal: 2, hintsUsed: 2, solved: false } },
+      }),
+    );
     const { workbook, statuses } = open();
     workbook.takeHint(workbook.lesson());
     expect(statuses[0]).toMatchObject({ hintsUsed: 3, minutesOnLesson: 0 });
@@ -115,6 +175,8 @@ describe("Workbook", () => {
     const workbook = Workbook.open(fixture.root, { warn: (line) => warnings.push(line) });
     expect(workbook.takeHint(workbook.lesson())).toMatchObject({ number: 1 });
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^progress could not be saved to \.workbook\/state\.json \(E[A-Z]+\); your lesson files are untouched\.$/);
+    expect(warnings[0]).toMatch(
+      /^progress could not be saved to \.workbook\/state\.json \(E[A-Z]+\); your lesson files are untouched\.$/,
+    );
   });
 });

@@ -24,10 +24,13 @@ async function silentServer(): Promise<{ origin: string; requests: () => number 
     count++;
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  closers.push(() => new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
+  closers.push(
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => count };
 }
 
@@ -37,7 +40,11 @@ describe("createRoomReporter", () => {
     const report = createRoomReporter(membership);
     report(statusFor({ lesson: "lesson-2", passing: 4, total: 6, failingTest: "validates email" }));
     await report.flush();
-    expect(room!.store.get(membership.id)?.lessons["lesson-2"]).toMatchObject({ passing: 4, total: 6, failingTest: "validates email" });
+    expect(room!.store.get(membership.id)?.lessons["lesson-2"]).toMatchObject({
+      passing: 4,
+      total: 6,
+      failingTest: "validates email",
+    });
   });
 
   it("keeps one request in flight; newer statuses for a lesson replace older ones waiting", async () => {
@@ -81,7 +88,10 @@ describe("createRoomReporter", () => {
 
   it("gives up on a room that does not answer after one short timeout, with nothing piling up", async () => {
     const silent = await silentServer();
-    const report = createRoomReporter({ joinUrl: `${silent.origin}/join/abcdefgh`, id: "x", secret: "y", name: "Ana" }, { timeoutMs: 200 });
+    const report = createRoomReporter(
+      { joinUrl: `${silent.origin}/join/abcdefgh`, id: "x", secret: "y", name: "Ana" },
+      { timeoutMs: 200 },
+    );
     for (let i = 0; i < 20; i++) report(statusFor({ passing: i % 5 }));
     const started = performance.now();
     await report.flush(3000);
@@ -119,7 +129,14 @@ describe("createRoomReporter", () => {
     const report = createRoomReporter(forgotten, { onRejoin: (m) => rejoined.push(m) });
     report(statusFor({ passing: 4 }));
     await report.flush(5000);
-    expect(rejoined).toEqual([{ joinUrl: membership.joinUrl, id: expect.not.stringMatching(/^forgotten-id$/), secret: expect.any(String), name: "Ana" }]);
+    expect(rejoined).toEqual([
+      {
+        joinUrl: membership.joinUrl,
+        id: expect.not.stringMatching(/^forgotten-id$/),
+        secret: expect.any(String),
+        name: "Ana",
+      },
+    ]);
     expect(room!.store.get(rejoined[0]!.id)?.lessons["lesson-1"]?.passing).toBe(4);
   });
 
@@ -134,6 +151,17 @@ describe("createRoomReporter", () => {
     });
     report(statusFor());
     await report.flush();
-    expect(Object.keys(bodies[0] as object).sort()).toEqual(["at", "event", "failingTest", "hintsUsed", "lesson", "minutesOnLesson", "passed", "passing", "solved", "total"]);
+    expect(Object.keys(bodies[0] as object).sort()).toEqual([
+      "at",
+      "event",
+      "failingTest",
+      "hintsUsed",
+      "lesson",
+      "minutesOnLesson",
+      "passed",
+      "passing",
+      "solved",
+      "total",
+    ]);
   });
 });

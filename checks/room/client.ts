@@ -33,7 +33,10 @@ export function roomOrigin(joinUrl: string): string {
   return new URL(joinUrl).origin;
 }
 
-export function createRoomReporter(settings: RoomMembership, { timeoutMs = roomTimeoutMs, fetch: fetchImpl = globalThis.fetch, onRejoin }: RoomReporterOptions = {}): RoomReporter {
+export function createRoomReporter(
+  settings: RoomMembership,
+  { timeoutMs = roomTimeoutMs, fetch: fetchImpl = globalThis.fetch, onRejoin }: RoomReporterOptions = {},
+): RoomReporter {
   let membership = settings;
   const queue = new Map<string, LessonStatusEvent>();
   let running: Promise<void> | undefined;
@@ -63,7 +66,11 @@ export function createRoomReporter(settings: RoomMembership, { timeoutMs = roomT
       const { id, secret, name } = (await joined.json()) as { id: string; secret: string; name: string };
       membership = { ...membership, id, secret, name };
       onRejoin?.(membership);
-      const again = await post(`${roomOrigin(membership.joinUrl)}/learners/${encodeURIComponent(id)}/status`, status, secret);
+      const again = await post(
+        `${roomOrigin(membership.joinUrl)}/learners/${encodeURIComponent(id)}/status`,
+        status,
+        secret,
+      );
       await again.body?.cancel();
     }
   };

@@ -4,7 +4,9 @@ import { type RoomSettingsInput, resolveRoomSettings, saveMembership } from "./s
 // One call for a command that reports to the room: resolve --room/--name (or what is remembered),
 // join if need be, and return the listener to hand every verdict to; undefined outside a room.
 
-export async function connectRoom(input: RoomSettingsInput & { fetch?: typeof fetch }): Promise<RoomReporter | undefined> {
+export async function connectRoom(
+  input: RoomSettingsInput & { fetch?: typeof fetch },
+): Promise<RoomReporter | undefined> {
   const membership = await resolveRoomSettings(input);
   if (!membership) return undefined;
   return createRoomReporter(membership, {

@@ -3,12 +3,22 @@ import { csvCell, lessonStatusName, roomCsv, roomJson } from "./room-export.ts";
 import type { PublicLearner } from "./room-store.ts";
 import { testLessons } from "./test-room.ts";
 
-const base = { event: "check" as const, passed: false, solved: false, passing: 0, total: 4, hintsUsed: 0, minutesOnLesson: 7.4, at: "2026-11-30T10:00:00.000Z", receivedAt: "2026-11-30T10:00:01.000Z" };
+const base = {
+  event: "check" as const,
+  passed: false,
+  solved: false,
+  passing: 0,
+  total: 4,
+  hintsUsed: 0,
+  minutesOnLesson: 7.4,
+  at: "2026-11-30T10:00:00.000Z",
+  receivedAt: "2026-11-30T10:00:01.000Z",
+};
 
 const learners: PublicLearner[] = [
   {
     id: "a",
-    name: "=HYPERLINK(\"x\")",
+    name: '=HYPERLINK("x")',
     joinedAt: "2026-11-30T09:00:00.000Z",
     lastSeen: "2026-11-30T10:00:01.000Z",
     current: "lesson-2",
@@ -54,9 +64,39 @@ describe("room exports", () => {
     const json = JSON.parse(roomJson(learners, testLessons, new Date("2026-11-30T12:00:00Z")));
     expect(json.generatedAt).toBe("2026-11-30T12:00:00.000Z");
     expect(json.learners[0].lessons).toEqual({
-      "lesson-1": { status: "solved", solvedByCopy: true, passing: 4, total: 4, hintsUsed: 0, minutes: 7, failingTest: null, lastEvent: "solve", lastChecked: "2026-11-30T10:00:00.000Z" },
-      "lesson-2": { status: "started", solvedByCopy: false, passing: 1, total: 4, hintsUsed: 2, minutes: 7, failingTest: 'rejects "bad", emails', lastEvent: "check", lastChecked: "2026-11-30T10:00:00.000Z" },
-      "lesson-3": { status: "not-started", solvedByCopy: false, passing: 0, total: 0, hintsUsed: 0, minutes: null, failingTest: null, lastEvent: null, lastChecked: null },
+      "lesson-1": {
+        status: "solved",
+        solvedByCopy: true,
+        passing: 4,
+        total: 4,
+        hintsUsed: 0,
+        minutes: 7,
+        failingTest: null,
+        lastEvent: "solve",
+        lastChecked: "2026-11-30T10:00:00.000Z",
+      },
+      "lesson-2": {
+        status: "started",
+        solvedByCopy: false,
+        passing: 1,
+        total: 4,
+        hintsUsed: 2,
+        minutes: 7,
+        failingTest: 'rejects "bad", emails',
+        lastEvent: "check",
+        lastChecked: "2026-11-30T10:00:00.000Z",
+      },
+      "lesson-3": {
+        status: "not-started",
+        solvedByCopy: false,
+        passing: 0,
+        total: 0,
+        hintsUsed: 0,
+        minutes: null,
+        failingTest: null,
+        lastEvent: null,
+        lastChecked: null,
+      },
     });
   });
 });

@@ -6,7 +6,9 @@ import type { PublicLearner } from "./room-store.ts";
 
 export type LessonStatusName = "passed" | "solved" | "started" | "not-started";
 
-export function lessonStatusName(entry: { passed: boolean; solved: boolean; passing: number; hintsUsed: number } | undefined): LessonStatusName {
+export function lessonStatusName(
+  entry: { passed: boolean; solved: boolean; passing: number; hintsUsed: number } | undefined,
+): LessonStatusName {
   if (!entry) return "not-started";
   if (entry.solved) return "solved";
   if (entry.passed) return "passed";
@@ -46,7 +48,20 @@ export function roomJson(learners: PublicLearner[], lessons: LessonSummary[], no
   return `${JSON.stringify(body, null, 2)}\n`;
 }
 
-const csvHeader = ["learner", "lesson", "title", "status", "solved_by_copy", "passing", "total", "hints_used", "minutes", "failing_test", "last_event", "last_checked"];
+const csvHeader = [
+  "learner",
+  "lesson",
+  "title",
+  "status",
+  "solved_by_copy",
+  "passing",
+  "total",
+  "hints_used",
+  "minutes",
+  "failing_test",
+  "last_event",
+  "last_checked",
+];
 
 export function roomCsv(learners: PublicLearner[], lessons: LessonSummary[]): string {
   const rows = [csvHeader];

@@ -38,7 +38,11 @@ describe("joining the room", () => {
 
   it("refuses a body that is not sent as JSON with 415", async () => {
     room = await startTestRoom();
-    const response = await fetch(`${room.joinUrl}`, { method: "POST", headers: { "Content-Type": "text/plain" }, body: '{"name":"Ana"}' });
+    const response = await fetch(`${room.joinUrl}`, {
+      method: "POST",
+      headers: { "Content-Type": "text/plain" },
+      body: '{"name":"Ana"}',
+    });
     expect(await error(response)).toEqual({ status: 415, error: "Send the body as application/json." });
     expect(room.store.size).toBe(0);
   });
@@ -46,13 +50,20 @@ describe("joining the room", () => {
   it("refuses a body over 4 KiB with 413, whether announced or streamed", async () => {
     room = await startTestRoom();
     const big = JSON.stringify({ name: "a".repeat(5000) });
-    expect(await error(await room.post(`/join/${room.store.joinCode}`, big))).toEqual({ status: 413, error: "The body is over 4096 bytes." });
+    expect(await error(await room.post(`/join/${room.store.joinCode}`, big))).toEqual({
+      status: 413,
+      error: "The body is over 4096 bytes.",
+    });
     // Chunked, with no Content-Length to refuse it by.
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(room.joinUrl, { method: "POST", headers: { "Content-Type": "application/json", "Transfer-Encoding": "chunked" } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        room.joinUrl,
+        { method: "POST", headers: { "Content-Type": "application/json", "Transfer-Encoding": "chunked" } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on("error", reject);
       req.write(big.slice(0, 3000));
       req.end(big.slice(3000));
@@ -87,7 +98,10 @@ describe("a learner's status", () => {
     const ana = await room.join("Ana");
     const response = await room.sendStatus(ana, { lesson: "lesson-2", passing: 4, total: 6, hintsUsed: 1 });
     expect(response.status).toBe(204);
-    expect(room.store.get(ana.id)).toMatchObject({ current: "lesson-2", lessons: { "lesson-2": { passing: 4, total: 6, hintsUsed: 1, event: "check" } } });
+    expect(room.store.get(ana.id)).toMatchObject({
+      current: "lesson-2",
+      lessons: { "lesson-2": { passing: 4, total: 6, hintsUsed: 1, event: "check" } },
+    });
   });
 
   it.each([
@@ -98,7 +112,12 @@ describe("a learner's status", () => {
     room = await startTestRoom();
     const ana = await room.join("Ana");
     const ben = await room.join("Ben");
-    const headers: Record<string, string> = who === "other" ? { Authorization: `Bearer ${ben.secret}` } : who === "none" ? {} : { Authorization: `Bearer ${ana.secret}` };
+    const headers: Record<string, string> =
+      who === "other"
+        ? { Authorization: `Bearer ${ben.secret}` }
+        : who === "none"
+          ? {}
+          : { Authorization: `Bearer ${ana.secret}` };
     const id = who === "unknown" ? "nobody" : ana.id;
     const answer = await error(await room.post(`/learners/${id}/status`, statusFor(), headers));
     expect(answer.status).toBe(status);
@@ -107,7 +126,11 @@ describe("a learner's status", () => {
   });
 
   it.each([
-    ["an unknown lesson", { lesson: "lesson-42" }, /Unknown lesson "lesson-42": this room has lesson-1, lesson-2, lesson-3/],
+    [
+      "an unknown lesson",
+      { lesson: "lesson-42" },
+      /Unknown lesson "lesson-42": this room has lesson-1, lesson-2, lesson-3/,
+    ],
     ["a malformed lesson id", { lesson: "../etc" }, /"lesson" must look like "lesson-3"/],
     ["more passing than total", { passing: 6, total: 5 }, /"passing" passing cannot exceed total/],
     ["a negative count", { hintsUsed: -1 }, /"hintsUsed"/],
@@ -133,7 +156,11 @@ describe("a learner's status", () => {
     room = await startTestRoom();
     const ana = await room.join("Ana");
     const rename = (secret: string) =>
-      fetch(`${room.origin}/learners/${ana.id}/name`, { method: "PUT", headers: { "Content-Type": "application/json", Authorization: `Bearer ${secret}` }, body: JSON.stringify({ name: "Ana L." }) });
+      fetch(`${room.origin}/learners/${ana.id}/name`, {
+        method: "PUT",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${secret}` },
+        body: JSON.stringify({ name: "Ana L." }),
+      });
     expect((await rename("wrong")).status).toBe(403);
     expect(room.store.get(ana.id)?.name).toBe("Ana");
     expect((await rename(ana.secret)).status).toBe(204);
@@ -143,7 +170,10 @@ describe("a learner's status", () => {
   it("answers 405 to the wrong method and 404 to an unknown path", async () => {
     room = await startTestRoom();
     const ana = await room.join("Ana");
-    expect(await error(await fetch(`${room.origin}/learners/${ana.id}/status`))).toEqual({ status: 405, error: "Use POST here." });
+    expect(await error(await fetch(`${room.origin}/learners/${ana.id}/status`))).toEqual({
+      status: 405,
+      error: "Use POST here.",
+    });
     expect(await error(await fetch(`${room.origin}/nowhere`))).toEqual({ status: 404, error: "Nothing at /nowhere." });
   });
 });
@@ -186,7 +216,9 @@ describe("the trainer's pages", () => {
     expect(JSON.parse(text).learners[0].lessons["lesson-1"]).toMatchObject({ status: "passed", passing: 5, total: 5 });
     const csv = await fetch(`${room.origin}/room.csv?key=${room.store.trainerKey}`);
     expect(csv.headers.get("content-type")).toBe("text/csv; charset=utf-8");
-    expect((await csv.text()).split("\r\n")[1]).toBe("Ana,lesson-1,One error class,passed,false,5,5,0,3,,check,2026-11-30T10:00:00.000Z");
+    expect((await csv.text()).split("\r\n")[1]).toBe(
+      "Ana,lesson-1,One error class,passed,false,5,5,0,3,,check,2026-11-30T10:00:00.000Z",
+    );
   });
 
   it("streams a snapshot, then each change, to the dashboard", async () => {
@@ -218,7 +250,10 @@ describe("the trainer's pages", () => {
     const first = await fetch(`${room.origin}/events?key=${room.store.trainerKey}`, { signal: controller.signal });
     expect(first.status).toBe(200);
     const second = await fetch(`${room.origin}/events?key=${room.store.trainerKey}`);
-    expect(await error(second)).toEqual({ status: 503, error: "At most 1 dashboards can be open at once: close one and reload." });
+    expect(await error(second)).toEqual({
+      status: 503,
+      error: "At most 1 dashboards can be open at once: close one and reload.",
+    });
     controller.abort();
   });
 });
@@ -251,12 +286,19 @@ describe("a restart of the room", () => {
     room = await startTestRoom();
     await room.stop();
     // A file where the room's folder should be: every write fails.
-    const blocked = await startTestRoom({ dir: `${room.dir}/room-state.json`, store: { warn: (line) => warnings.push(line) } });
+    const blocked = await startTestRoom({
+      dir: `${room.dir}/room-state.json`,
+      store: { warn: (line) => warnings.push(line) },
+    });
     try {
       const ana = await blocked.join("Ana");
       expect((await blocked.sendStatus(ana, {})).status).toBe(204);
       await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(warnings).toEqual([expect.stringMatching(/^Could not save the room to .*: it carries on, but a restart would lose it\. Free some disk space\.$/)]);
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          /^Could not save the room to .*: it carries on, but a restart would lose it\. Free some disk space\.$/,
+        ),
+      ]);
       expect(blocked.store.get(ana.id)?.lessons["lesson-1"]).toBeDefined();
     } finally {
       await blocked.stop();
@@ -270,7 +312,11 @@ describe("a restart of the room", () => {
     const warnings: string[] = [];
     room = await startTestRoom({ dir: room.dir, store: { warn: (line) => warnings.push(line) } });
     expect(room.store.size).toBe(0);
-    expect(warnings).toEqual([expect.stringMatching(/room-state\.json was unreadable, so the room starts empty .*kept as room-state\.json\.corrupt-\d+/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /room-state\.json was unreadable, so the room starts empty .*kept as room-state\.json\.corrupt-\d+/,
+      ),
+    ]);
     const aside = readdirSync(room.dir).find((file) => file.includes(".corrupt-"))!;
     expect(readFileSync(`${room.dir}/${aside}`, "utf8")).toBe("{ not json");
   });

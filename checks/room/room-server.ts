@@ -44,7 +44,10 @@ const staticFiles: Record<string, { type: string; body: Buffer }> = Object.fromE
   [
     ["/dashboard.js", "text/javascript; charset=utf-8"],
     ["/dashboard.css", "text/css; charset=utf-8"],
-  ].map(([route, type]) => [route, { type: type!, body: readFileSync(fileURLToPath(new URL(`.${route}`, publicDir))) }]),
+  ].map(([route, type]) => [
+    route,
+    { type: type!, body: readFileSync(fileURLToPath(new URL(`.${route}`, publicDir))) },
+  ]),
 );
 const dashboardHtml = readFileSync(fileURLToPath(new URL("dashboard.html", publicDir)));
 
@@ -86,7 +89,14 @@ export function createRoomServer({
 
   const snapshot = () => {
     const learners = store.list();
-    return { now: now().toISOString(), joinUrl: joinUrl ?? null, lessons, maxLearners: store.maxLearners, learners, summary: summarizeRoom(learners) };
+    return {
+      now: now().toISOString(),
+      joinUrl: joinUrl ?? null,
+      lessons,
+      maxLearners: store.maxLearners,
+      learners,
+      summary: summarizeRoom(learners),
+    };
   };
 
   const send = (response: ServerResponse, event: string, data: unknown) => {
@@ -97,7 +107,9 @@ export function createRoomServer({
     changed.add(id);
     broadcastTimer ??= setTimeout(() => {
       broadcastTimer = undefined;
-      const learners = [...changed].map((learnerId) => store.get(learnerId)).filter((learner): learner is PublicLearner => learner !== undefined);
+      const learners = [...changed]
+        .map((learnerId) => store.get(learnerId))
+        .filter((learner): learner is PublicLearner => learner !== undefined);
       changed.clear();
       const update = { now: now().toISOString(), learners, summary: summarizeRoom(store.list()) };
       for (const dashboard of dashboards) send(dashboard, "update", update);
@@ -135,8 +147,13 @@ export function createRoomServer({
     if (route === "/events") {
       allow(method, ["GET"]);
       requireTrainer(url);
-      if (dashboards.size >= maxDashboards) throw new HttpError(503, `At most ${maxDashboards} dashboards can be open at once: close one and reload.`);
-      response.writeHead(200, { ...securityHeaders, "Content-Type": "text/event-stream; charset=utf-8", Connection: "keep-alive" });
+      if (dashboards.size >= maxDashboards)
+        throw new HttpError(503, `At most ${maxDashboards} dashboards can be open at once: close one and reload.`);
+      response.writeHead(200, {
+        ...securityHeaders,
+        "Content-Type": "text/event-stream; charset=utf-8",
+        Connection: "keep-alive",
+      });
       response.write("retry: 2000\n\n");
       send(response, "snapshot", snapshot());
       dashboards.add(response);
@@ -168,13 +185,15 @@ export function createRoomServer({
         return reply(response, known ? 200 : 403, "text/plain; charset=utf-8", text);
       }
       allow(method, ["POST"]);
-      if (!sameSecret(code, store.joinCode)) throw new HttpError(403, "Wrong join code: ask the trainer for the join link that npm run room printed.");
+      if (!sameSecret(code, store.joinCode))
+        throw new HttpError(403, "Wrong join code: ask the trainer for the join link that npm run room printed.");
       const { name } = parse(joinRequestSchema, await readJson(request, maxBodyBytes));
       let joined: { id: string; secret: string; name: string };
       try {
         joined = store.join(name);
       } catch (error) {
-        if (error instanceof RoomFullError) throw new HttpError(503, `${error.message} Ask the trainer to start a second room.`);
+        if (error instanceof RoomFullError)
+          throw new HttpError(503, `${error.message} Ask the trainer to start a second room.`);
         throw error;
       }
       markChanged(joined.id);
@@ -185,7 +204,11 @@ export function createRoomServer({
       const [, id, what] = learnerRoute as unknown as [string, string, "status" | "name"];
       allow(method, what === "status" ? ["POST"] : ["PUT"]);
       const secret = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1] ?? "";
-      if (!store.has(id)) throw new HttpError(404, "This room does not know you (it may have been restarted without its file): join again.");
+      if (!store.has(id))
+        throw new HttpError(
+          404,
+          "This room does not know you (it may have been restarted without its file): join again.",
+        );
       const learner = store.authenticate(id, secret);
       if (!learner) throw new HttpError(403, "Wrong secret for this learner: a learner can only update their own row.");
       const body = await readJson(request, maxBodyBytes);
@@ -193,7 +216,11 @@ export function createRoomServer({
         store.rename(learner, parse(renameRequestSchema, body).name);
       } else {
         const status = parse(statusSchema, body);
-        if (!knownLessons.has(status.lesson)) throw new HttpError(400, `Unknown lesson "${status.lesson}": this room has ${lessons.map((l) => l.id).join(", ")}.`);
+        if (!knownLessons.has(status.lesson))
+          throw new HttpError(
+            400,
+            `Unknown lesson "${status.lesson}": this room has ${lessons.map((l) => l.id).join(", ")}.`,
+          );
         store.record(learner, status);
       }
       markChanged(id);
@@ -265,7 +292,8 @@ function replyJson(response: ServerResponse, status: number, body: unknown): voi
 function readJson(request: IncomingMessage, limit: number): Promise<unknown> {
   const type = request.headers["content-type"] ?? "";
   // JSON only: a page elsewhere cannot post JSON here without the browser asking first.
-  if (!/^application\/json\b/i.test(type)) return Promise.reject(new HttpError(415, "Send the body as application/json."));
+  if (!/^application\/json\b/i.test(type))
+    return Promise.reject(new HttpError(415, "Send the body as application/json."));
   const tooBig = new HttpError(413, `The body is over ${limit} bytes.`);
   if (Number(request.headers["content-length"] ?? 0) > limit) return Promise.reject(tooBig);
   return new Promise((resolve, reject) => {

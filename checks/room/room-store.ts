@@ -85,7 +85,13 @@ export class RoomStore {
   private saveTimer?: NodeJS.Timeout;
   private saveFailed = false;
 
-  constructor({ file, maxLearners = defaultMaxLearners, now = () => new Date(), warn = () => {}, saveDelayMs = 200 }: RoomStoreOptions = {}) {
+  constructor({
+    file,
+    maxLearners = defaultMaxLearners,
+    now = () => new Date(),
+    warn = () => {},
+    saveDelayMs = 200,
+  }: RoomStoreOptions = {}) {
     this.file = file;
     this.now = now;
     this.maxLearners = maxLearners;
@@ -104,7 +110,8 @@ export class RoomStore {
   }
 
   join(name: string): { id: string; secret: string; name: string } {
-    if (this.learners.size >= this.maxLearners) throw new RoomFullError(`The room is full (${this.maxLearners} learners).`);
+    if (this.learners.size >= this.maxLearners)
+      throw new RoomFullError(`The room is full (${this.maxLearners} learners).`);
     const id = token(9);
     const secret = token(24);
     const at = this.now().toISOString();
@@ -170,7 +177,12 @@ export class RoomStore {
 
   private saveNow(): void {
     if (!this.file) return;
-    const content: RoomFile = { version: 1, joinCode: this.joinCode, trainerKey: this.trainerKey, learners: [...this.learners.values()] };
+    const content: RoomFile = {
+      version: 1,
+      joinCode: this.joinCode,
+      trainerKey: this.trainerKey,
+      learners: [...this.learners.values()],
+    };
     try {
       writeAtomically(this.file, `${JSON.stringify(content, null, 2)}\n`);
       if (this.saveFailed) this.warn(`${path.basename(this.file)} is saved again.`);
@@ -178,7 +190,9 @@ export class RoomStore {
     } catch (error) {
       // A full disk must not stop the room: it carries on in memory and says so, once.
       if (!this.saveFailed) {
-        this.warn(`Could not save the room to ${this.file} (${(error as Error).message.split("\n")[0]}): it carries on, but a restart would lose it. Free some disk space.`);
+        this.warn(
+          `Could not save the room to ${this.file} (${(error as Error).message.split("\n")[0]}): it carries on, but a restart would lose it. Free some disk space.`,
+        );
       }
       this.saveFailed = true;
     }
@@ -200,7 +214,9 @@ function loadRoomFile(file: string, warn: (line: string) => void): RoomFile | un
   } catch {
     const aside = `${file}.corrupt-${Date.now()}`;
     renameSync(file, aside);
-    warn(`${path.basename(file)} was unreadable, so the room starts empty with a new join code (the old file is kept as ${path.basename(aside)}).`);
+    warn(
+      `${path.basename(file)} was unreadable, so the room starts empty with a new join code (the old file is kept as ${path.basename(aside)}).`,
+    );
     return undefined;
   }
 }

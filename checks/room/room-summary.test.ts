@@ -43,22 +43,33 @@ describe("summarizeRoom", () => {
   });
 
   it("shows at most five stuck learners", () => {
-    const learners = Array.from({ length: 8 }, (_, i) => learner(`L${i}`, "lesson-1", { "lesson-1": entry({ minutesOnLesson: i }) }));
+    const learners = Array.from({ length: 8 }, (_, i) =>
+      learner(`L${i}`, "lesson-1", { "lesson-1": entry({ minutesOnLesson: i }) }),
+    );
     expect(summarizeRoom(learners).stuck.map((s) => s.name)).toEqual(["L7", "L6", "L5", "L4", "L3"]);
   });
 
   it("names per lesson the test failing for the most learners right now", () => {
     const { mostFailed } = summarizeRoom([
-      learner("Ana", "lesson-2", { "lesson-1": entry({ failingTest: "b test" }), "lesson-2": entry({ failingTest: "z test" }) }),
+      learner("Ana", "lesson-2", {
+        "lesson-1": entry({ failingTest: "b test" }),
+        "lesson-2": entry({ failingTest: "z test" }),
+      }),
       learner("Ben", "lesson-1", { "lesson-1": entry({ failingTest: "a test" }) }),
       learner("Cy", "lesson-1", { "lesson-1": entry({ failingTest: "b test" }) }),
       learner("Dee", "lesson-1", { "lesson-1": entry({ failingTest: "a test" }) }),
       // Passed or solved lessons no longer count, whatever their last failing test was.
-      learner("Eve", "lesson-1", { "lesson-1": entry({ passed: true, failingTest: "c test" }), "lesson-2": entry({ solved: true, failingTest: "y" }) }),
+      learner("Eve", "lesson-1", {
+        "lesson-1": entry({ passed: true, failingTest: "c test" }),
+        "lesson-2": entry({ solved: true, failingTest: "y" }),
+      }),
       learner("Flo", "lesson-1", { "lesson-1": entry({ failingTest: undefined }) }),
     ]);
     // A tie goes to the name first in alphabetical order, so the panel does not flicker.
-    expect(mostFailed).toEqual({ "lesson-1": { test: "a test", learners: 2, failing: 5 }, "lesson-2": { test: "z test", learners: 1, failing: 1 } });
+    expect(mostFailed).toEqual({
+      "lesson-1": { test: "a test", learners: 2, failing: 5 },
+      "lesson-2": { test: "z test", learners: 1, failing: 1 },
+    });
   });
 
   it("is empty for an empty room", () => {

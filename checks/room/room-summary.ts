@@ -33,7 +33,13 @@ export function summarizeRoom(learners: PublicLearner[]): RoomSummary {
     const entry = learner.current ? learner.lessons[learner.current] : undefined;
     if (!learner.current || !entry || entry.passed || entry.solved) continue;
     const since = new Date(Date.parse(entry.receivedAt) - entry.minutesOnLesson * 60_000).toISOString();
-    stuck.push({ id: learner.id, name: learner.name, lesson: learner.current, since, ...(entry.failingTest && { failingTest: entry.failingTest }) });
+    stuck.push({
+      id: learner.id,
+      name: learner.name,
+      lesson: learner.current,
+      since,
+      ...(entry.failingTest && { failingTest: entry.failingTest }),
+    });
   }
   stuck.sort((a, b) => a.since.localeCompare(b.since) || a.name.localeCompare(b.name));
 
@@ -44,7 +50,8 @@ export function summarizeRoom(learners: PublicLearner[]): RoomSummary {
       const lessonCounts = counts.get(lesson) ?? { failing: 0, tests: new Map<string, number>() };
       counts.set(lesson, lessonCounts);
       lessonCounts.failing++;
-      if (entry.failingTest) lessonCounts.tests.set(entry.failingTest, (lessonCounts.tests.get(entry.failingTest) ?? 0) + 1);
+      if (entry.failingTest)
+        lessonCounts.tests.set(entry.failingTest, (lessonCounts.tests.get(entry.failingTest) ?? 0) + 1);
     }
   }
   const mostFailed: Record<string, MostFailed> = {};

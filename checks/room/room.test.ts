@@ -18,14 +18,24 @@ afterEach(() => {
   workbook = undefined;
 });
 
-function startRoom(args: string[], root: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function startRoom(
+  args: string[],
+  root: string,
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const tsx = path.join(projectRoot, "node_modules", ".bin", "tsx");
-  const started: ChildProcess = spawn(tsx, [path.join(projectRoot, "checks/room/room.ts"), ...args], { env: { ...cleanEnv(), WORKBOOK_ROOT: root } as unknown as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const started: ChildProcess = spawn(tsx, [path.join(projectRoot, "checks/room/room.ts"), ...args], {
+    env: { ...cleanEnv(), WORKBOOK_ROOT: root } as unknown as NodeJS.ProcessEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child = started;
   let output = "";
   started.stdout!.on("data", (chunk: Buffer) => (output += chunk));
   started.stderr!.on("data", (chunk: Buffer) => (output += chunk));
-  return { child: started, output: () => output, exited: new Promise((resolve) => started.on("exit", (code: number | null) => resolve(code))) };
+  return {
+    child: started,
+    output: () => output,
+    exited: new Promise((resolve) => started.on("exit", (code: number | null) => resolve(code))),
+  };
 }
 
 async function freePort(): Promise<number> {
@@ -43,11 +53,19 @@ describe("npm run room", () => {
     const room = startRoom(["--port", String(port)], workbook.root);
     await expect.poll(room.output, { timeout: 20_000 }).toMatch(/key=/);
     const host = lanAddress() ?? "localhost";
-    const joinUrl = new RegExp(`npm start -- --room (http://${host.replace(/\./g, "\\.")}:${port}/join/[A-Za-z0-9_-]+) --name "Your Name"`).exec(room.output())?.[1];
-    const dashboard = new RegExp(`  (http://${host.replace(/\./g, "\\.")}:${port}/\\?key=[A-Za-z0-9_-]+)`).exec(room.output())?.[1];
+    const joinUrl = new RegExp(
+      `npm start -- --room (http://${host.replace(/\./g, "\\.")}:${port}/join/[A-Za-z0-9_-]+) --name "Your Name"`,
+    ).exec(room.output())?.[1];
+    const dashboard = new RegExp(`  (http://${host.replace(/\./g, "\\.")}:${port}/\\?key=[A-Za-z0-9_-]+)`).exec(
+      room.output(),
+    )?.[1];
     expect(joinUrl).toBeDefined();
     expect((await fetch(dashboard!)).status).toBe(200);
-    const joined = await fetch(joinUrl!, { method: "POST", headers: { "Content-Type": "application/json" }, body: '{"name":"Ana"}' });
+    const joined = await fetch(joinUrl!, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: '{"name":"Ana"}',
+    });
     expect(joined.status).toBe(201);
     room.child.kill("SIGTERM");
     expect(await room.exited).toBe(0);
@@ -55,24 +73,33 @@ describe("npm run room", () => {
   }, 30_000);
 
   it.each([
-    [["--port", "http"], /--port takes a whole number from 1 to 65535, got "http"\. Example: npm run room -- --port 4321/],
+    [
+      ["--port", "http"],
+      /--port takes a whole number from 1 to 65535, got "http"\. Example: npm run room -- --port 4321/,
+    ],
     [["--port", "70000"], /--port takes a whole number from 1 to 65535/],
     [["--max-learners", "0"], /--max-learners takes a whole number from 1 to 10000/],
     [["--color"], /Unknown option '--color'.*Usage: npm run room -- \[--port 4321\]/],
-  ])("refuses %j with one line and exit code 2", async (args, message) => {
-    workbook = createFixtureWorkbook(undefined, { git: false });
-    const room = startRoom(args, workbook.root);
-    expect(await room.exited).toBe(2);
-    expect(room.output()).toMatch(message);
-    expect(room.output().trim().split("\n")).toHaveLength(1);
-    expect(existsSync(workbook.path(".workbook"))).toBe(false);
-  }, 30_000);
+  ])(
+    "refuses %j with one line and exit code 2",
+    async (args, message) => {
+      workbook = createFixtureWorkbook(undefined, { git: false });
+      const room = startRoom(args, workbook.root);
+      expect(await room.exited).toBe(2);
+      expect(room.output()).toMatch(message);
+      expect(room.output().trim().split("\n")).toHaveLength(1);
+      expect(existsSync(workbook.path(".workbook"))).toBe(false);
+    },
+    30_000,
+  );
 
   it("refuses to open a room for a folder with no lessons", async () => {
     workbook = createFixtureWorkbook([], { git: false });
     const room = startRoom([], workbook.root);
     expect(await room.exited).toBe(2);
-    expect(room.output()).toBe("No lessons found in lessons/, so there is nothing to show. Run npm run room from the workbook's folder.\n");
+    expect(room.output()).toBe(
+      "No lessons found in lessons/, so there is nothing to show. Run npm run room from the workbook's folder.\n",
+    );
   }, 30_000);
 
   it("says which port to try when its port is taken", async () => {
@@ -96,7 +123,15 @@ describe("lanAddress", () => {
     const v6 = { address: "fe80::1", family: "IPv6", internal: false } as const;
     const lan = { address: "192.168.1.20", family: "IPv4", internal: false } as const;
     const base = { netmask: "", mac: "", cidr: null };
-    expect(lanAddress({ lo: [{ ...base, ...lo }], eth0: [{ ...base, ...v6, scopeid: 0 }, { ...base, ...lan }] })).toBe("192.168.1.20");
+    expect(
+      lanAddress({
+        lo: [{ ...base, ...lo }],
+        eth0: [
+          { ...base, ...v6, scopeid: 0 },
+          { ...base, ...lan },
+        ],
+      }),
+    ).toBe("192.168.1.20");
     expect(lanAddress({ lo: [{ ...base, ...lo }] })).toBeUndefined();
   });
 });

@@ -33,7 +33,10 @@ function fail(message: string): never {
 function whole(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) fail(`--${name} takes a whole number from ${min} to ${max}, got "${value}". Example: npm run room -- --${name} ${fallback}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    fail(
+      `--${name} takes a whole number from ${min} to ${max}, got "${value}". Example: npm run room -- --${name} ${fallback}`,
+    );
   return n;
 }
 
@@ -51,10 +54,15 @@ async function main(): Promise<void> {
 
   const { lessons, problems } = loadLessons(root);
   for (const problem of problems) process.stderr.write(`Warning: skipping ${problem.dir}: ${problem.message}\n`);
-  if (lessons.length === 0) fail("No lessons found in lessons/, so there is nothing to show. Run npm run room from the workbook's folder.");
+  if (lessons.length === 0)
+    fail("No lessons found in lessons/, so there is nothing to show. Run npm run room from the workbook's folder.");
   const summaries: LessonSummary[] = lessons.map(({ id, number, pattern, title }) => ({ id, number, pattern, title }));
 
-  const store = new RoomStore({ file: path.join(root, roomStateFile), maxLearners, warn: (line) => process.stderr.write(`Warning: ${line}\n`) });
+  const store = new RoomStore({
+    file: path.join(root, roomStateFile),
+    maxLearners,
+    warn: (line) => process.stderr.write(`Warning: ${line}\n`),
+  });
   const host = lanAddress() ?? "localhost";
   const base = `http://${host}:${port}`;
   const joinUrl = `${base}/join/${store.joinCode}`;

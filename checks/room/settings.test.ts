@@ -21,7 +21,13 @@ function workbook(): string {
 function resolve(options: Partial<Parameters<typeof resolveRoomSettings>[0]> = {}) {
   const said: string[] = [];
   const warned: string[] = [];
-  const result = resolveRoomSettings({ root, env: {}, say: (line) => said.push(line), warn: (line) => warned.push(line), ...options });
+  const result = resolveRoomSettings({
+    root,
+    env: {},
+    say: (line) => said.push(line),
+    warn: (line) => warned.push(line),
+    ...options,
+  });
   return { result, said, warned };
 }
 
@@ -31,8 +37,15 @@ describe("resolveRoomSettings", () => {
     room = await startTestRoom();
     const first = resolve({ room: room.joinUrl, name: "Ana" });
     const membership = await first.result;
-    expect(membership).toEqual({ joinUrl: room.joinUrl, id: expect.any(String), secret: expect.any(String), name: "Ana" });
-    expect(first.said).toEqual([expect.stringMatching(/^Joined the room at 127\.0\.0\.1:\d+ as Ana\. .*never your code/)]);
+    expect(membership).toEqual({
+      joinUrl: room.joinUrl,
+      id: expect.any(String),
+      secret: expect.any(String),
+      name: "Ana",
+    });
+    expect(first.said).toEqual([
+      expect.stringMatching(/^Joined the room at 127\.0\.0\.1:\d+ as Ana\. .*never your code/),
+    ]);
     expect(room.store.get(membership!.id)?.name).toBe("Ana");
     expect(readMembership(root)).toEqual(membership);
     // No atomic-write leftovers beside it.
@@ -68,7 +81,10 @@ describe("resolveRoomSettings", () => {
     await room.remove();
     room = await startTestRoom();
     const stale = readMembership(root)!;
-    writeFileSync(path.join(root, roomFile), JSON.stringify({ version: 1, ...stale, joinUrl: room.joinUrl, joinedAt: "2026-11-30T10:00:00Z" }));
+    writeFileSync(
+      path.join(root, roomFile),
+      JSON.stringify({ version: 1, ...stale, joinUrl: room.joinUrl, joinedAt: "2026-11-30T10:00:00Z" }),
+    );
     const again = await resolve({ name: "Ana L." }).result;
     expect(again?.id).not.toBe(stale.id);
     expect(room.store.get(again!.id)?.name).toBe("Ana L.");
@@ -105,20 +121,44 @@ describe("resolveRoomSettings", () => {
   });
 
   it.each([
-    ["a join link without a name", { room: "http://127.0.0.1:4321/join/abcdefgh" }, /To join the room, give your name too/],
-    ["a link that is not a join link", { room: "http://127.0.0.1:4321/", name: "Ana" }, /--room needs the join link .* got "http:\/\/127\.0\.0\.1:4321\/"/],
+    [
+      "a join link without a name",
+      { room: "http://127.0.0.1:4321/join/abcdefgh" },
+      /To join the room, give your name too/,
+    ],
+    [
+      "a link that is not a join link",
+      { room: "http://127.0.0.1:4321/", name: "Ana" },
+      /--room needs the join link .* got "http:\/\/127\.0\.0\.1:4321\/"/,
+    ],
     ["a link that is not a URL", { room: "room please", name: "Ana" }, /--room needs the join link/],
     ["a file URL", { room: "file:///join/abcdefgh", name: "Ana" }, /--room needs the join link/],
-    ["an empty name", { room: "http://127.0.0.1:4321/join/abcdefgh", name: " \t" }, /To join the room, give your name too/],
-    ["a name of control characters", { room: "http://127.0.0.1:4321/join/abcdefgh", name: "\u0007\u001b" }, /--name needs a name/],
-    ["a name over 60 characters", { room: "http://127.0.0.1:4321/join/abcdefgh", name: "x".repeat(61) }, /at most 60 characters/],
+    [
+      "an empty name",
+      { room: "http://127.0.0.1:4321/join/abcdefgh", name: " \t" },
+      /To join the room, give your name too/,
+    ],
+    [
+      "a name of control characters",
+      { room: "http://127.0.0.1:4321/join/abcdefgh", name: "\u0007\u001b" },
+      /--name needs a name/,
+    ],
+    [
+      "a name over 60 characters",
+      { room: "http://127.0.0.1:4321/join/abcdefgh", name: "x".repeat(61) },
+      /at most 60 characters/,
+    ],
   ])("refuses %s with a clear error", async (_, options, message) => {
     workbook();
     await expect(resolve(options).result).rejects.toThrow(message);
   });
 
   it.each([
-    ["a wrong join code", "wrong", /The room refused to let you join: Wrong join code: ask the trainer.*carries on without it/],
+    [
+      "a wrong join code",
+      "wrong",
+      /The room refused to let you join: Wrong join code: ask the trainer.*carries on without it/,
+    ],
     ["a full room", "full", /The room refused to let you join: The room is full \(1 learners\)/],
     ["a room that is down", "down", /did not answer \(it could not be reached\).*the next command tries again/],
   ])("warns and carries on without the room for %s", async (_, kind, message) => {
@@ -139,13 +179,17 @@ describe("resolveRoomSettings", () => {
     writeFileSync(path.join(root, roomFile), "{");
     const { result, warned } = resolve();
     expect(await result).toBeUndefined();
-    expect(warned).toEqual([".workbook/room.json was unreadable (kept as .workbook/room.json.corrupt): join the room again with --room and --name."]);
+    expect(warned).toEqual([
+      ".workbook/room.json was unreadable (kept as .workbook/room.json.corrupt): join the room again with --room and --name.",
+    ]);
     expect(readFileSync(path.join(root, `${roomFile}.corrupt`), "utf8")).toBe("{");
   });
 });
 
 describe("parseJoinUrl", () => {
   it("keeps the origin and path of a join link, dropping a query or fragment", () => {
-    expect(parseJoinUrl(" http://192.168.1.20:4321/join/AbC123_-xyz?x=1#y ")).toBe("http://192.168.1.20:4321/join/AbC123_-xyz");
+    expect(parseJoinUrl(" http://192.168.1.20:4321/join/AbC123_-xyz?x=1#y ")).toBe(
+      "http://192.168.1.20:4321/join/AbC123_-xyz",
+    );
   });
 });

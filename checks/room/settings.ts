@@ -54,7 +54,10 @@ export function readMembership(root: string, warn: (line: string) => void = () =
 }
 
 export function saveMembership(root: string, membership: RoomMembership, now = new Date()): void {
-  writeAtomically(path.join(root, roomFile), `${JSON.stringify({ version: 1, ...membership, joinedAt: now.toISOString() }, null, 2)}\n`);
+  writeAtomically(
+    path.join(root, roomFile),
+    `${JSON.stringify({ version: 1, ...membership, joinedAt: now.toISOString() }, null, 2)}\n`,
+  );
 }
 
 const joinPath = /^\/join\/[A-Za-z0-9_-]{8,}$/;
@@ -68,7 +71,9 @@ export function parseJoinUrl(raw: string): string {
     url = undefined;
   }
   if (!url || !/^https?:$/.test(url.protocol) || !joinPath.test(url.pathname)) {
-    throw new UserError(`--room needs the join link the trainer's room printed, like http://192.168.1.20:4321/join/AbC123xyz; got "${raw}". Copy it from the trainer's screen and run the command again.`);
+    throw new UserError(
+      `--room needs the join link the trainer's room printed, like http://192.168.1.20:4321/join/AbC123xyz; got "${raw}". Copy it from the trainer's screen and run the command again.`,
+    );
   }
   return `${url.origin}${url.pathname}`;
 }
@@ -76,7 +81,10 @@ export function parseJoinUrl(raw: string): string {
 function checkName(raw: string): string {
   const name = cleanName(raw);
   if (!name) throw new UserError('--name needs a name, like --name "Ana".');
-  if (name.length > maxNameLength) throw new UserError(`--name takes at most ${maxNameLength} characters; "${name.slice(0, 20)}…" has ${name.length}. Use a shorter name.`);
+  if (name.length > maxNameLength)
+    throw new UserError(
+      `--name takes at most ${maxNameLength} characters; "${name.slice(0, 20)}…" has ${name.length}. Use a shorter name.`,
+    );
   return name;
 }
 
@@ -112,8 +120,13 @@ export async function resolveRoomSettings({
         signal: AbortSignal.timeout(joinTimeoutMs),
       });
     } catch (error) {
-      const reason = (error as Error).name === "TimeoutError" ? `no answer within ${joinTimeoutMs / 1000} s` : "it could not be reached";
-      warn(`The room at ${new URL(url).host} did not answer (${reason}), so this run does not report to it. Check that you are on the trainer's network; the next command tries again.`);
+      const reason =
+        (error as Error).name === "TimeoutError"
+          ? `no answer within ${joinTimeoutMs / 1000} s`
+          : "it could not be reached";
+      warn(
+        `The room at ${new URL(url).host} did not answer (${reason}), so this run does not report to it. Check that you are on the trainer's network; the next command tries again.`,
+      );
       return undefined;
     }
   };
@@ -124,7 +137,12 @@ export async function resolveRoomSettings({
 
   if (saved && saved.joinUrl === joinUrl) {
     if (wantedName === undefined || wantedName === saved.name) return saved;
-    const response = await request(`${new URL(joinUrl).origin}/learners/${encodeURIComponent(saved.id)}/name`, "PUT", { name: wantedName }, saved.secret);
+    const response = await request(
+      `${new URL(joinUrl).origin}/learners/${encodeURIComponent(saved.id)}/name`,
+      "PUT",
+      { name: wantedName },
+      saved.secret,
+    );
     if (!response) return saved;
     if (response.ok) {
       await response.body?.cancel();
@@ -142,7 +160,8 @@ export async function resolveRoomSettings({
   }
 
   const joinName = wantedName ?? saved?.name;
-  if (!joinName) throw new UserError('To join the room, give your name too: npm start -- --room <join link> --name "Your Name"');
+  if (!joinName)
+    throw new UserError('To join the room, give your name too: npm start -- --room <join link> --name "Your Name"');
   const response = await request(joinUrl, "POST", { name: joinName });
   if (!response) return undefined;
   if (response.status !== 201) {
@@ -151,11 +170,15 @@ export async function resolveRoomSettings({
   }
   const parsed = joinResponseSchema.safeParse(await response.json().catch(() => undefined));
   if (!parsed.success) {
-    warn(`The address ${new URL(joinUrl).host} did not answer like a workbook room, so this run does not report to it. Check the join link with the trainer.`);
+    warn(
+      `The address ${new URL(joinUrl).host} did not answer like a workbook room, so this run does not report to it. Check the join link with the trainer.`,
+    );
     return undefined;
   }
   const membership: RoomMembership = { joinUrl, ...parsed.data };
   saveMembership(root, membership, now());
-  say(`Joined the room at ${new URL(joinUrl).host} as ${membership.name}. Every check now reports your progress there (never your code).`);
+  say(
+    `Joined the room at ${new URL(joinUrl).host} as ${membership.name}. Every check now reports your progress there (never your code).`,
+  );
   return membership;
 }

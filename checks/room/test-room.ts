@@ -46,16 +46,30 @@ export function statusFor(overrides: Partial<LessonStatusEvent> = {}): LessonSta
 }
 
 export async function startTestRoom(
-  options: { dir?: string; lessons?: LessonSummary[]; store?: Omit<RoomStoreOptions, "file">; server?: Omit<RoomServerOptions, "store" | "lessons"> } = {},
+  options: {
+    dir?: string;
+    lessons?: LessonSummary[];
+    store?: Omit<RoomStoreOptions, "file">;
+    server?: Omit<RoomServerOptions, "store" | "lessons">;
+  } = {},
 ): Promise<TestRoom> {
   const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), "workbook-room-"));
   const file = path.join(dir, "room-state.json");
   const store = new RoomStore({ file, saveDelayMs: 10, ...options.store });
-  const room = createRoomServer({ store, lessons: options.lessons ?? testLessons, broadcastDelayMs: 20, ...options.server });
+  const room = createRoomServer({
+    store,
+    lessons: options.lessons ?? testLessons,
+    broadcastDelayMs: 20,
+    ...options.server,
+  });
   await new Promise<void>((resolve) => room.server.listen(0, "127.0.0.1", resolve));
   const origin = `http://127.0.0.1:${(room.server.address() as AddressInfo).port}`;
   const post = (route: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${origin}${route}`, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+    fetch(`${origin}${route}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -75,7 +89,8 @@ export async function startTestRoom(
       if (response.status !== 201) throw new Error(`join failed: ${response.status} ${await response.text()}`);
       return (await response.json()) as { id: string; secret: string; name: string };
     },
-    sendStatus: (learner, status) => post(`/learners/${learner.id}/status`, statusFor(status), { Authorization: `Bearer ${learner.secret}` }),
+    sendStatus: (learner, status) =>
+      post(`/learners/${learner.id}/status`, statusFor(status), { Authorization: `Bearer ${learner.secret}` }),
     stop,
     async remove() {
       await stop();

@@ -1,5 +1,15 @@
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
@@ -87,14 +97,20 @@ export const limiterLesson: FixtureLesson = {
       "});",
       "",
     ].join("\n"),
-    "README.md": "# Lesson 2: rate limiter\n\n## Hints\n\n- Compare.\n- Used against **max**.\n- `return used < max;`\n",
+    "README.md":
+      "# Lesson 2: rate limiter\n\n## Hints\n\n- Compare.\n- Used against **max**.\n- `return used < max;`\n",
   },
 };
 
 /** A lesson like the adder, under another number and name, for workbooks with more lessons. */
 export function fixtureLesson(number: number, pattern: string): FixtureLesson {
   const folder = `lesson-${number}-${pattern.replace(/ /g, "-")}`;
-  const files = Object.fromEntries(Object.entries(adderLesson.files).map(([file, content]) => [file, content.replaceAll('"lesson-1"', `"lesson-${number}"`)]));
+  const files = Object.fromEntries(
+    Object.entries(adderLesson.files).map(([file, content]) => [
+      file,
+      content.replaceAll('"lesson-1"', `"lesson-${number}"`),
+    ]),
+  );
   return { folder, manifest: { ...adderLesson.manifest, id: `lesson-${number}`, pattern }, files };
 }
 
@@ -150,7 +166,10 @@ export interface FixtureWorkbook {
   remove(): void;
 }
 
-export function createFixtureWorkbook(lessons: FixtureLesson[] = [adderLesson, limiterLesson], options: { git?: boolean } = {}): FixtureWorkbook {
+export function createFixtureWorkbook(
+  lessons: FixtureLesson[] = [adderLesson, limiterLesson],
+  options: { git?: boolean } = {},
+): FixtureWorkbook {
   const root = realpathSync(mkdtempSync(path.join(tmpdir(), "workbook-fixture-")));
   const write = (file: string, content: string) => {
     mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
@@ -169,10 +188,14 @@ export function createFixtureWorkbook(lessons: FixtureLesson[] = [adderLesson, l
     for (const [file, content] of Object.entries(lesson.files)) write(`lessons/${lesson.folder}/${file}`, content);
   }
   const git = (...args: string[]) =>
-    execFileSync("git", ["-c", "user.name=Ada Learner", "-c", "user.email=ada@example.com", "-c", "commit.gpgsign=false", ...args], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "pipe"],
-    }).toString();
+    execFileSync(
+      "git",
+      ["-c", "user.name=Ada Learner", "-c", "user.email=ada@example.com", "-c", "commit.gpgsign=false", ...args],
+      {
+        cwd: root,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    ).toString();
   if (options.git !== false) {
     git("init", "-q");
     git("add", ".");
@@ -192,7 +215,9 @@ export function createFixtureWorkbook(lessons: FixtureLesson[] = [adderLesson, l
 
 /** The environment of the test process without npm's and color settings, which would change what the CLI prints. */
 export function cleanEnv(extra: Env = {}): Env {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(npm_|FORCE_COLOR$|NO_COLOR$|WORKBOOK_)/i.test(key)));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^(npm_|FORCE_COLOR$|NO_COLOR$|WORKBOOK_)/i.test(key)),
+  );
   return { ...env, ...extra };
 }
 

@@ -98,7 +98,11 @@ describe("apiError", () => {
 
   it("passes its options on to the error", () => {
     const cause = new Error("internal");
-    const error = apiError("RATE_LIMITED", "Too many requests", { headers: { "Retry-After": "30" }, details: { a: ["b"] }, cause });
+    const error = apiError("RATE_LIMITED", "Too many requests", {
+      headers: { "Retry-After": "30" },
+      details: { a: ["b"] },
+      cause,
+    });
     expect(error.headers).toEqual({ "Retry-After": "30" });
     expect(error.details).toEqual({ a: ["b"] });
     expect(error.cause).toBe(cause);
@@ -115,14 +119,19 @@ describe("validationDetails", () => {
   });
 
   it("collects every message of a field that fails several checks", () => {
-    const schema = z.object({ password: z.string().min(8, "At least 8 characters").regex(/[0-9]/, "At least one digit") });
+    const schema = z.object({
+      password: z.string().min(8, "At least 8 characters").regex(/[0-9]/, "At least one digit"),
+    });
     expect(validationDetails(zodErrorOf(schema, { password: "abc" }))).toEqual({
       password: ["At least 8 characters", "At least one digit"],
     });
   });
 
   it("joins a nested path with dots", () => {
-    const schema = z.object({ address: z.object({ city: z.string("City is required") }), tags: z.array(z.string("Tag must be a string")) });
+    const schema = z.object({
+      address: z.object({ city: z.string("City is required") }),
+      tags: z.array(z.string("Tag must be a string")),
+    });
     expect(validationDetails(zodErrorOf(schema, { address: {}, tags: ["a", 1] }))).toEqual({
       "address.city": ["City is required"],
       "tags.1": ["Tag must be a string"],
@@ -155,7 +164,9 @@ describe("validationDetails", () => {
   });
 
   it("puts a problem with the whole input under _root", () => {
-    const schema = z.object({ name: z.string().optional() }).refine((input) => input.name !== undefined, "Send at least one field");
+    const schema = z
+      .object({ name: z.string().optional() })
+      .refine((input) => input.name !== undefined, "Send at least one field");
     expect(validationDetails(zodErrorOf(schema, {}))).toEqual({ _root: ["Send at least one field"] });
   });
 });
@@ -167,7 +178,10 @@ describe("toApiError", () => {
   });
 
   it("turns a ZodError into 400 VALIDATION_ERROR with the details per field", () => {
-    const zodError = zodErrorOf(z.strictObject({ email: z.email("Enter a valid email") }), { email: "nope", isAdmin: true });
+    const zodError = zodErrorOf(z.strictObject({ email: z.email("Enter a valid email") }), {
+      email: "nope",
+      isAdmin: true,
+    });
     const error = toApiError(zodError);
     expect([error.statusCode, error.code, error.message]).toEqual([400, "VALIDATION_ERROR", "Invalid request"]);
     expect(error.details).toEqual({ email: ["Enter a valid email"], isAdmin: ["Unknown field"] });
@@ -182,7 +196,9 @@ describe("toApiError", () => {
   });
 
   it("turns a Prisma unique violation (P2002) into 409 CONFLICT without the database's message", () => {
-    const prismaError = Object.assign(new Error("Unique constraint failed on the fields: (`email`)"), { code: "P2002" });
+    const prismaError = Object.assign(new Error("Unique constraint failed on the fields: (`email`)"), {
+      code: "P2002",
+    });
     const error = toApiError(prismaError);
     expect([error.statusCode, error.code, error.message]).toEqual([409, "CONFLICT", "Resource already exists"]);
     expect(error.cause).toBe(prismaError);
@@ -211,18 +227,24 @@ describe("errorResponse", () => {
   it("answers with the error's status and the envelope { error: { code, message, requestId } }", async () => {
     const response = inRequest(() => errorResponse(apiError("NOT_FOUND", "User not found")));
     expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ error: { code: "NOT_FOUND", message: "User not found", requestId: "req-42" } });
+    expect(await response.json()).toEqual({
+      error: { code: "NOT_FOUND", message: "User not found", requestId: "req-42" },
+    });
   });
 
   it("includes the details of a validation error", async () => {
     const details = { email: ["Enter a valid email"] };
     const response = inRequest(() => errorResponse(apiError("VALIDATION_ERROR", "Invalid request", { details })));
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error: { code: "VALIDATION_ERROR", message: "Invalid request", details, requestId: "req-42" } });
+    expect(await response.json()).toEqual({
+      error: { code: "VALIDATION_ERROR", message: "Invalid request", details, requestId: "req-42" },
+    });
   });
 
   it("sends the error's headers, such as Retry-After", () => {
-    const response = inRequest(() => errorResponse(apiError("RATE_LIMITED", "Too many requests", { headers: { "Retry-After": "30" } })));
+    const response = inRequest(() =>
+      errorResponse(apiError("RATE_LIMITED", "Too many requests", { headers: { "Retry-After": "30" } })),
+    );
     expect(response.status).toBe(429);
     expect(response.headers.get("retry-after")).toBe("30");
   });
@@ -235,7 +257,9 @@ describe("errorResponse", () => {
   it("translates anything else that was thrown, so an unknown error becomes a 500", async () => {
     const response = inRequest(() => errorResponse(new Error("disk full")));
     expect(response.status).toBe(500);
-    expect(await response.json()).toEqual({ error: { code: "INTERNAL_ERROR", message: "Unexpected error", requestId: "req-42" } });
+    expect(await response.json()).toEqual({
+      error: { code: "INTERNAL_ERROR", message: "Unexpected error", requestId: "req-42" },
+    });
   });
 
   it("logs a 500 with what was originally thrown", () => {
@@ -280,7 +304,9 @@ describe("withErrorHandler", () => {
 
   it("puts a new x-request-id on a successful response", async () => {
     const response = await run(async () => NextResponse.json({ ok: true }));
-    expect(response.headers.get("x-request-id"), "a new UUID in the x-request-id header").toEqual(expect.stringMatching(UUID));
+    expect(response.headers.get("x-request-id"), "a new UUID in the x-request-id header").toEqual(
+      expect.stringMatching(UUID),
+    );
   });
 
   it("keeps the x-request-id the client sent", async () => {
@@ -296,7 +322,9 @@ describe("withErrorHandler", () => {
       throw apiError("NOT_FOUND", "User not found");
     });
     expect(response.status).toBe(404);
-    expect(await errorBody(response)).toEqual({ error: { code: "NOT_FOUND", message: "User not found", requestId: expect.stringMatching(UUID) } });
+    expect(await errorBody(response)).toEqual({
+      error: { code: "NOT_FOUND", message: "User not found", requestId: expect.stringMatching(UUID) },
+    });
   });
 
   it("sends the headers of a thrown ApiError, such as Retry-After", async () => {
@@ -310,10 +338,13 @@ describe("withErrorHandler", () => {
 
   it("answers a ZodError with 400 VALIDATION_ERROR, a message per field and the unknown fields named", async () => {
     const schema = z.strictObject({ name: z.string().min(1), email: z.email({ error: "Enter a valid email" }) });
-    const response = await run(async (req) => {
-      schema.parse(await req.json());
-      return NextResponse.json({}, { status: 201 });
-    }, request("POST", "/api/users", { body: { name: "Ada", email: "not-an-email", isAdmin: true } }));
+    const response = await run(
+      async (req) => {
+        schema.parse(await req.json());
+        return NextResponse.json({}, { status: 201 });
+      },
+      request("POST", "/api/users", { body: { name: "Ada", email: "not-an-email", isAdmin: true } }),
+    );
     expect(response.status).toBe(400);
     expect(await errorBody(response)).toEqual({
       error: {
@@ -326,12 +357,17 @@ describe("withErrorHandler", () => {
   });
 
   it("answers a malformed JSON body with 400 VALIDATION_ERROR, not 500", async () => {
-    const response = await run(async (req) => NextResponse.json(await req.json()), request("POST", "/api/users", {
-      rawBody: '{"name": "Ada",',
-      headers: { "content-type": "application/json" },
-    }));
+    const response = await run(
+      async (req) => NextResponse.json(await req.json()),
+      request("POST", "/api/users", {
+        rawBody: '{"name": "Ada",',
+        headers: { "content-type": "application/json" },
+      }),
+    );
     expect(response.status, "a malformed body is the client's mistake").toBe(400);
-    expect(await errorBody(response)).toEqual({ error: { code: "VALIDATION_ERROR", message: "Malformed JSON body", requestId: expect.any(String) } });
+    expect(await errorBody(response)).toEqual({
+      error: { code: "VALIDATION_ERROR", message: "Malformed JSON body", requestId: expect.any(String) },
+    });
   });
 
   it("answers a unique violation that Prisma threw with 409 CONFLICT, without the database's message", async () => {
@@ -343,7 +379,9 @@ describe("withErrorHandler", () => {
     });
     expect(response.status).toBe(409);
     const body = await errorBody(response);
-    expect(body).toEqual({ error: { code: "CONFLICT", message: "Resource already exists", requestId: expect.any(String) } });
+    expect(body).toEqual({
+      error: { code: "CONFLICT", message: "Resource already exists", requestId: expect.any(String) },
+    });
     expect(JSON.stringify(body)).not.toMatch(/ada@example\.com|constraint|prisma/i);
   });
 
@@ -396,11 +434,20 @@ describe("withErrorHandler", () => {
   it("logs one line per request with its method, path, status and duration in milliseconds", async () => {
     const info = vi.spyOn(logger, "info");
     const now = vi.spyOn(performance, "now").mockReturnValue(1000);
-    await run(async () => {
-      now.mockReturnValue(1012.345);
-      throw apiError("NOT_FOUND", "User not found");
-    }, request("DELETE", "/api/users/7"));
+    await run(
+      async () => {
+        now.mockReturnValue(1012.345);
+        throw apiError("NOT_FOUND", "User not found");
+      },
+      request("DELETE", "/api/users/7"),
+    );
     expect(info).toHaveBeenCalledTimes(1);
-    expect(info).toHaveBeenCalledWith({ msg: "request", method: "DELETE", path: "/api/users/7", status: 404, durationMs: 12.35 });
+    expect(info).toHaveBeenCalledWith({
+      msg: "request",
+      method: "DELETE",
+      path: "/api/users/7",
+      status: 404,
+      durationMs: 12.35,
+    });
   });
 });

@@ -3,7 +3,14 @@ import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
 import { MemoryCache } from "@/lib/cache";
 import { createRedis, RedisOutage } from "@/lib/redis";
-import { describeWithRedis, inspector, type RedisServer, startProxy, startRedisServer, startSilentServer } from "@/testing/redis-server";
+import {
+  describeWithRedis,
+  inspector,
+  type RedisServer,
+  startProxy,
+  startRedisServer,
+  startSilentServer,
+} from "@/testing/redis-server";
 import { CoherentCache } from "./cache-redis";
 
 // These tests run against a real redis-server that they start on a free port and stop at the
@@ -67,14 +74,20 @@ describeWithRedis("CoherentCache", () => {
     const { a, prefix } = await instances();
     for (let id = 0; id < 50; id += 1) await readThrough(a, `users:id:${id}`, () => ({ id }));
     expect(a.size, "50 values in this instance's MemoryCache").toBe(50);
-    expect((await look.keys(`${prefix}*`)).sort(), "one global generation and one for the users: namespace").toEqual([`${prefix}*`, `${prefix}users:`]);
+    expect((await look.keys(`${prefix}*`)).sort(), "one global generation and one for the users: namespace").toEqual([
+      `${prefix}*`,
+      `${prefix}users:`,
+    ]);
   });
 
   it("makes another instance miss on its next read after a write through this one", async () => {
     const { a, b } = await instances();
     await readThrough(b, "users:id:1", () => "old name");
     await a.invalidatePrefix("users:");
-    expect(await b.get("users:id:1"), "B must not serve what it cached before A's write: A must announce a new generation in Redis").toBeNull();
+    expect(
+      await b.get("users:id:1"),
+      "B must not serve what it cached before A's write: A must announce a new generation in Redis",
+    ).toBeNull();
     expect(await readThrough(b, "users:id:1", () => "new name")).toBe("new name");
   });
 
@@ -87,7 +100,9 @@ describeWithRedis("CoherentCache", () => {
       const before = await look.get(`${prefix}users:`);
       await a.invalidatePrefix("users:");
       const after = await look.get(`${prefix}users:`);
-      expect(after, "await the write of the new generation: the API answers right after invalidatePrefix").not.toBe(before);
+      expect(after, "await the write of the new generation: the API answers right after invalidatePrefix").not.toBe(
+        before,
+      );
       expect(after).toEqual(expect.any(String));
     } finally {
       await link.stop();
@@ -141,7 +156,10 @@ describeWithRedis("CoherentCache", () => {
     await readThrough(b, "users:id:1", () => "user");
     await readThrough(b, "posts:id:1", () => "post");
     await a.invalidatePrefix("users:list:");
-    expect(await b.get("users:id:1"), "the whole users: namespace goes: coarser than the prefix, still correct").toBeNull();
+    expect(
+      await b.get("users:id:1"),
+      "the whole users: namespace goes: coarser than the prefix, still correct",
+    ).toBeNull();
     expect(await b.get("posts:id:1"), "posts: has its own generation").toBe("post");
   });
 
@@ -192,7 +210,12 @@ describeWithRedis("CoherentCache", () => {
 
   it("still expires an entry when its TTL ends", async () => {
     let now = 0;
-    const cache = new CoherentCache({ redis: await connect(), prefix: `test:${randomUUID()}:`, local: new MemoryCache({ now: () => now }), outage: quiet() });
+    const cache = new CoherentCache({
+      redis: await connect(),
+      prefix: `test:${randomUUID()}:`,
+      local: new MemoryCache({ now: () => now }),
+      outage: quiet(),
+    });
     await readThrough(cache, "users:id:1", () => "user", 1_000);
     now = 999;
     expect(await cache.get("users:id:1")).toBe("user");
@@ -209,15 +232,23 @@ describeWithRedis("CoherentCache when Redis is unavailable", () => {
   it("is bypassed while Redis is stopped: reads miss, writes do not throw, one warning is logged", async () => {
     const own = await startRedisServer();
     const warn = vi.fn();
-    const cache = new CoherentCache({ redis: await connect(own.url), outage: new RedisOutage({ warn, info: vi.fn() }) });
+    const cache = new CoherentCache({
+      redis: await connect(own.url),
+      outage: new RedisOutage({ warn, info: vi.fn() }),
+    });
     await readThrough(cache, "users:id:1", () => "cached before the outage");
     await own.stop();
     const started = Date.now();
     const load = vi.fn(() => "from the database");
-    expect(await readThrough(cache, "users:id:1", load), "without Redis nothing vouches for the local entry").toBe("from the database");
+    expect(await readThrough(cache, "users:id:1", load), "without Redis nothing vouches for the local entry").toBe(
+      "from the database",
+    );
     expect(await readThrough(cache, "users:id:1", load), "and nothing is stored meanwhile").toBe("from the database");
     expect(load, "both reads went to the database").toHaveBeenCalledTimes(2);
-    await expect(cache.invalidatePrefix("users:"), "a write must not fail because Redis is away").resolves.toBeUndefined();
+    await expect(
+      cache.invalidatePrefix("users:"),
+      "a write must not fail because Redis is away",
+    ).resolves.toBeUndefined();
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(warn).toHaveBeenCalledTimes(1);
   });
@@ -228,7 +259,11 @@ describeWithRedis("CoherentCache when Redis is unavailable", () => {
     try {
       let now = Date.now();
       const redis = await connect(link.url);
-      const cache = new CoherentCache({ redis, prefix: `test:${randomUUID()}:`, outage: new RedisOutage({ warn: vi.fn(), info: vi.fn(), now: () => now }) });
+      const cache = new CoherentCache({
+        redis,
+        prefix: `test:${randomUUID()}:`,
+        outage: new RedisOutage({ warn: vi.fn(), info: vi.fn(), now: () => now }),
+      });
       const load = vi.fn(() => "user");
       await readThrough(cache, "users:id:1", load);
       await link.cut();
@@ -264,17 +299,26 @@ describeWithRedis("CoherentCache when Redis is unavailable", () => {
       const prefix = `test:${randomUUID()}:`;
       let now = Date.now();
       const writerRedis = await connect(link.url);
-      const writer = new CoherentCache({ redis: writerRedis, prefix, outage: new RedisOutage({ warn: vi.fn(), info: vi.fn(), now: () => now }) });
+      const writer = new CoherentCache({
+        redis: writerRedis,
+        prefix,
+        outage: new RedisOutage({ warn: vi.fn(), info: vi.fn(), now: () => now }),
+      });
       const reader = new CoherentCache({ redis: await connect(own.url), prefix, outage: quiet() });
       await readThrough(reader, "users:id:1", () => "before the write");
       await link.cut();
       await writer.invalidatePrefix("users:");
-      expect(await reader.get("users:id:1"), "while the writer is cut off, the reader cannot know").toBe("before the write");
+      expect(await reader.get("users:id:1"), "while the writer is cut off, the reader cannot know").toBe(
+        "before the write",
+      );
       await link.restore();
       await vi.waitFor(() => expect(writerRedis.status).toBe("ready"), { timeout: 5_000 });
       now += 1_000;
       await writer.get("users:id:2");
-      expect(await reader.get("users:id:1"), "the write kept in this.pendingWrites goes out with the writer's next read").toBeNull();
+      expect(
+        await reader.get("users:id:1"),
+        "the write kept in this.pendingWrites goes out with the writer's next read",
+      ).toBeNull();
     } finally {
       await link.stop();
       await own.stop();

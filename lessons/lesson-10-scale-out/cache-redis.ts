@@ -151,7 +151,12 @@ export class CoherentCache implements Cache {
     if (this.pendingWrites.size > 0) await this.flushPendingWrites();
     const namespace = namespaceOf(key);
     const keys = namespace ? [this.globalKey(), this.namespaceKey(namespace)] : [this.globalKey()];
-    const tokens = await this.redis.cacheGenerations(keys.length, ...keys, this.generationTtlMs, ...keys.map(() => randomUUID()));
+    const tokens = await this.redis.cacheGenerations(
+      keys.length,
+      ...keys,
+      this.generationTtlMs,
+      ...keys.map(() => randomUUID()),
+    );
     return tokens.join("/");
   }
 

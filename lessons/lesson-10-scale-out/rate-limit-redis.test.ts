@@ -3,7 +3,13 @@ import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
 import { RateLimiter } from "@/lib/rate-limit";
 import { createRedis, RedisOutage } from "@/lib/redis";
-import { describeWithRedis, inspector, type RedisServer, startRedisServer, startSilentServer } from "@/testing/redis-server";
+import {
+  describeWithRedis,
+  inspector,
+  type RedisServer,
+  startRedisServer,
+  startSilentServer,
+} from "@/testing/redis-server";
 import { RedisRateLimiter, type RedisRateLimiterOptions } from "./rate-limit-redis";
 
 // These tests run against a real redis-server that they start on a free port and stop at the
@@ -124,7 +130,9 @@ describeWithRedis("RedisRateLimiter", () => {
       await rl.hit(k);
     }
     const elapsed = Date.now() - started;
-    expect(await look.pttl(`ratelimit:${k}`), "the expiry is set by the window's first hit only").toBeLessThanOrEqual(1_000 - elapsed + 50);
+    expect(await look.pttl(`ratelimit:${k}`), "the expiry is set by the window's first hit only").toBeLessThanOrEqual(
+      1_000 - elapsed + 50,
+    );
     await sleep(Math.max(0, started + 1_050 - Date.now()));
     expect((await rl.hit(k)).allowed, "1 s after the first hit a new window has started").toBe(true);
   });
@@ -163,7 +171,9 @@ describeWithRedis("RedisRateLimiter when Redis is unavailable", () => {
     const results = [];
     for (let i = 0; i < 20; i += 1) results.push(await rl.hit("user:1"));
     expect(Date.now() - started, "no request may wait for a Redis that is gone").toBeLessThan(2_000);
-    expect(results.filter((r) => r.allowed).length, "fail open to the in-memory limiter, not to no limit at all").toBe(3);
+    expect(results.filter((r) => r.allowed).length, "fail open to the in-memory limiter, not to no limit at all").toBe(
+      3,
+    );
     expect(warn, "one warning for the whole outage (this.outage.run logs it)").toHaveBeenCalledTimes(1);
   });
 

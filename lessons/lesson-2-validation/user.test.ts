@@ -15,7 +15,8 @@ import {
   type UpdateUserInput,
 } from "./user";
 
-const show = (value: unknown) => JSON.stringify(value, (_, v) => (typeof v === "bigint" ? `${v}n` : v)) ?? String(value);
+const show = (value: unknown) =>
+  JSON.stringify(value, (_, v) => (typeof v === "bigint" ? `${v}n` : v)) ?? String(value);
 
 /** What the schema returns for an input it must accept. */
 function accepted<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
@@ -113,7 +114,7 @@ describe("emailSchema", () => {
   });
 
   it.each(["nope", "ada@", "@example.com", "ada@example", "ada lovelace@example.com", "ada@@example.com", ""])(
-    "rejects %j with exactly the message \"Enter a valid email\"",
+    'rejects %j with exactly the message "Enter a valid email"',
     (email) => {
       expect(rejected(emailSchema, email)).toEqual({ "": ["Enter a valid email"] });
     },
@@ -130,7 +131,11 @@ describe("createUserSchema", () => {
     expect(input).toEqual({ name: "Alice", email: "alice@example.com", role: "user" });
     expectTypeOf(input).toEqualTypeOf<CreateUserInput>();
     expectTypeOf<CreateUserInput>().toEqualTypeOf<{ name: string; email: string; role: "user" | "admin" }>();
-    expectTypeOf<z.input<typeof createUserSchema>>().toEqualTypeOf<{ name: string; email: string; role?: "user" | "admin" | undefined }>();
+    expectTypeOf<z.input<typeof createUserSchema>>().toEqualTypeOf<{
+      name: string;
+      email: string;
+      role?: "user" | "admin" | undefined;
+    }>();
   });
 
   it("keeps a role that is sent", () => {
@@ -158,12 +163,20 @@ describe("createUserSchema", () => {
   });
 
   it("requires a name and an email", () => {
-    expect(rejected(createUserSchema, {})).toEqual({ name: ["Name must be a string"], email: ["Email must be a string"] });
+    expect(rejected(createUserSchema, {})).toEqual({
+      name: ["Name must be a string"],
+      email: ["Email must be a string"],
+    });
   });
 
-  it.each(["id", "isAdmin", "createdAt", "passwordHash"])("rejects the unknown field %s instead of passing it on (mass assignment)", (field) => {
-    expect(unknownFields(createUserSchema, { name: "Ada", email: "ada@example.com", [field]: true })).toEqual([field]);
-  });
+  it.each(["id", "isAdmin", "createdAt", "passwordHash"])(
+    "rejects the unknown field %s instead of passing it on (mass assignment)",
+    (field) => {
+      expect(unknownFields(createUserSchema, { name: "Ada", email: "ada@example.com", [field]: true })).toEqual([
+        field,
+      ]);
+    },
+  );
 
   it.each(["__proto__", "constructor"])("rejects %s sent as a field of a JSON body", (field) => {
     const body = JSON.parse(`{ "name": "Ada", "email": "ada@example.com", "${field}": { "role": "admin" } }`);
@@ -180,7 +193,11 @@ describe("updateUserSchema", () => {
     const parsed = accepted(updateUserSchema, input);
     expect(parsed).toEqual(input);
     expectTypeOf(parsed).toEqualTypeOf<UpdateUserInput>();
-    expectTypeOf<UpdateUserInput>().toEqualTypeOf<{ name?: string | undefined; email?: string | undefined; role?: "user" | "admin" | undefined }>();
+    expectTypeOf<UpdateUserInput>().toEqualTypeOf<{
+      name?: string | undefined;
+      email?: string | undefined;
+      role?: "user" | "admin" | undefined;
+    }>();
   });
 
   it("keeps role as a field of its own: whether the caller may change it is the service's decision", () => {
@@ -273,7 +290,7 @@ describe("idSchema", () => {
 });
 
 describe("idParamsSchema", () => {
-  it("turns { id: \"42\" } into { id: 42n }", () => {
+  it('turns { id: "42" } into { id: 42n }', () => {
     const parsed = accepted(idParamsSchema, { id: "42" });
     expect(parsed).toEqual({ id: 42n });
     expectTypeOf(parsed).toEqualTypeOf<{ id: bigint }>();

@@ -38,9 +38,11 @@ export type CreateUserInput = z.infer<typeof createUserSchema>;
 // TODO: a strict object of the same three fields, each optional, that needs at least one of
 // them to be present ("Send at least one of: name, email, role"); a field sent as undefined
 // does not count.
-export const updateUserSchema = placeholder<{ name?: string | undefined; email?: string | undefined; role?: Role | undefined }>(
-  "updateUserSchema",
-);
+export const updateUserSchema = placeholder<{
+  name?: string | undefined;
+  email?: string | undefined;
+  role?: Role | undefined;
+}>("updateUserSchema");
 export type UpdateUserInput = z.infer<typeof updateUserSchema>;
 
 // Ids are BigInt in the database but numbers in JSON, so only ids that a JSON number can hold

@@ -70,7 +70,10 @@ describe("findByEmail", () => {
   it("returns null for an email nobody has", async () => {
     await insert("alice@example.com");
 
-    expect(await users.findByEmail("nobody@example.com"), "findByEmail() for a missing email must return null").toBeNull();
+    expect(
+      await users.findByEmail("nobody@example.com"),
+      "findByEmail() for a missing email must return null",
+    ).toBeNull();
   });
 });
 
@@ -107,7 +110,9 @@ describe("create", () => {
 
     expectEmailExists(error);
     expect(error.message, "the message must not echo the email").not.toMatch(/secret\.person|@/);
-    expect(error.message, "the message must not carry SQL or Prisma text").not.toMatch(/unique|constraint|prisma|sqlite|invocation/i);
+    expect(error.message, "the message must not carry SQL or Prisma text").not.toMatch(
+      /unique|constraint|prisma|sqlite|invocation/i,
+    );
   });
 
   it("keeps the database's error as the cause, for the log", async () => {
@@ -116,18 +121,24 @@ describe("create", () => {
     const error = await rejection(users.create({ name: "Copy", email: "taken@example.com", role: "user" }));
 
     expectEmailExists(error);
-    expect(error.cause, "pass the Prisma error as { cause } so the log can show what really happened").toMatchObject({ code: "P2002" });
+    expect(error.cause, "pass the Prisma error as { cause } so the log can show what really happened").toMatchObject({
+      code: "P2002",
+    });
   });
 
   it("stores nothing when the email is taken", async () => {
     await insert("taken@example.com", "user", "Original");
 
     expectEmailExists(await rejection(users.create({ name: "Copy", email: "taken@example.com", role: "admin" })));
-    expect(await prisma.user.findMany({ select: { name: true, role: true } })).toEqual([{ name: "Original", role: "user" }]);
+    expect(await prisma.user.findMany({ select: { name: true, role: true } })).toEqual([
+      { name: "Original", role: "user" },
+    ]);
   });
 
   it("passes any other database error on unchanged", async () => {
-    const invalid = { name: null, email: "x@example.com", role: "user" } as unknown as Parameters<typeof users.create>[0];
+    const invalid = { name: null, email: "x@example.com", role: "user" } as unknown as Parameters<
+      typeof users.create
+    >[0];
 
     const error = await rejection(users.create(invalid));
 
@@ -231,8 +242,14 @@ describe("update", () => {
 
     const result = await users.update(alice.id, { name: "Alice B", email: "alice.b@example.com" });
 
-    expect(result).toMatchObject({ ok: true, user: { id: alice.id, name: "Alice B", email: "alice.b@example.com", role: "user" } });
-    expect(await prisma.user.findUnique({ where: { id: alice.id } })).toMatchObject({ name: "Alice B", email: "alice.b@example.com" });
+    expect(result).toMatchObject({
+      ok: true,
+      user: { id: alice.id, name: "Alice B", email: "alice.b@example.com", role: "user" },
+    });
+    expect(await prisma.user.findUnique({ where: { id: alice.id } })).toMatchObject({
+      name: "Alice B",
+      email: "alice.b@example.com",
+    });
   });
 
   it("leaves the fields it is not given unchanged", async () => {
@@ -240,7 +257,11 @@ describe("update", () => {
 
     await users.update(alice.id, { name: "Alicia" });
 
-    expect(await prisma.user.findUnique({ where: { id: alice.id } })).toMatchObject({ name: "Alicia", email: "alice@example.com", role: "admin" });
+    expect(await prisma.user.findUnique({ where: { id: alice.id } })).toMatchObject({
+      name: "Alicia",
+      email: "alice@example.com",
+      role: "admin",
+    });
   });
 
   it("answers not_found for an id nobody has, and creates nothing", async () => {
@@ -259,7 +280,10 @@ describe("update", () => {
     const error = await rejection(users.update(bob.id, { name: "Robert", email: "alice@example.com" }));
 
     expectEmailExists(error);
-    expect(await prisma.user.findUnique({ where: { id: bob.id } }), "a failed update must change nothing").toMatchObject({
+    expect(
+      await prisma.user.findUnique({ where: { id: bob.id } }),
+      "a failed update must change nothing",
+    ).toMatchObject({
       name: "Bob",
       email: "bob@example.com",
     });
@@ -278,7 +302,10 @@ describe("update", () => {
     const result = await users.update(admin.id, { name: "Renamed", role: "user" });
 
     expect(result).toEqual({ ok: false, reason: "last_admin" });
-    expect(await prisma.user.findUnique({ where: { id: admin.id } }), "the whole change must be rolled back").toMatchObject({
+    expect(
+      await prisma.user.findUnique({ where: { id: admin.id } }),
+      "the whole change must be rolled back",
+    ).toMatchObject({
       name: "Admin",
       role: "admin",
     });
@@ -294,7 +321,10 @@ describe("update", () => {
   it("lets the last admin change their own name", async () => {
     const admin = await insert("admin@example.com", "admin");
 
-    expect(await users.update(admin.id, { name: "Still Admin" })).toMatchObject({ ok: true, user: { name: "Still Admin", role: "admin" } });
+    expect(await users.update(admin.id, { name: "Still Admin" })).toMatchObject({
+      ok: true,
+      user: { name: "Still Admin", role: "admin" },
+    });
   });
 
   it("updates a plain user even when there is no admin at all", async () => {
@@ -386,7 +416,10 @@ describe("concurrent writes", () => {
     const first = await insert("first@example.com", "admin");
     const second = await insert("second@example.com", "admin");
 
-    const results = await Promise.all([users.update(second.id, { role: "user" }), users.update(first.id, { role: "user" })]);
+    const results = await Promise.all([
+      users.update(second.id, { role: "user" }),
+      users.update(first.id, { role: "user" }),
+    ]);
 
     expect(results.map((result) => result.ok).sort()).toEqual([false, true]);
     expect(await prisma.user.count({ where: { role: "admin" } }), "one admin must remain").toBe(1);

@@ -34,7 +34,10 @@ const MISSING = 99n;
 /** The ApiError a promise rejects with; fails the test if it resolves or throws anything else. */
 async function apiErrorOf(promise: Promise<unknown>): Promise<ApiError> {
   const error = await promise.then(
-    (value) => expect.fail(`expected an ApiError, but the call succeeded with ${JSON.stringify(value, (_, v) => (typeof v === "bigint" ? `${v}n` : v))}`),
+    (value) =>
+      expect.fail(
+        `expected an ApiError, but the call succeeded with ${JSON.stringify(value, (_, v) => (typeof v === "bigint" ? `${v}n` : v))}`,
+      ),
     (e: unknown) => e,
   );
   if (!(error instanceof ApiError)) throw error;
@@ -42,7 +45,11 @@ async function apiErrorOf(promise: Promise<unknown>): Promise<ApiError> {
 }
 
 function expectError(error: ApiError, statusCode: number, code: string, message: string) {
-  expect({ statusCode: error.statusCode, code: error.code, message: error.message }).toEqual({ statusCode, code, message });
+  expect({ statusCode: error.statusCode, code: error.code, message: error.message }).toEqual({
+    statusCode,
+    code,
+    message,
+  });
 }
 
 const names = (list: { users: User[] }) => list.users.map((user) => user.name);
@@ -165,7 +172,10 @@ describe("findById", () => {
 
     await service.updateUser(1n, { role: "user" }, admin);
 
-    expect(await service.findById(1n), "a demoted admin must not be served from the cache").toMatchObject({ id: 1n, role: "user" });
+    expect(await service.findById(1n), "a demoted admin must not be served from the cache").toMatchObject({
+      id: 1n,
+      role: "user",
+    });
   });
 });
 
@@ -327,7 +337,12 @@ describe("updateUser", () => {
   it("answers 403 FORBIDDEN when a user changes someone else, and changes nothing", async () => {
     const { service, users } = setup();
 
-    expectError(await apiErrorOf(service.updateUser(3n, { name: "Hacked" }, alice)), 403, "FORBIDDEN", "Insufficient permissions");
+    expectError(
+      await apiErrorOf(service.updateUser(3n, { name: "Hacked" }, alice)),
+      403,
+      "FORBIDDEN",
+      "Insufficient permissions",
+    );
     expect(await users.findById(3n)).toMatchObject({ name: "Bob" });
   });
 
@@ -350,7 +365,12 @@ describe("updateUser", () => {
   it("answers 409 EMAIL_EXISTS when the email belongs to another user, and changes nothing", async () => {
     const { service, users } = setup();
 
-    expectError(await apiErrorOf(service.updateUser(2n, { email: "bob@example.com" }, alice)), 409, "EMAIL_EXISTS", "Email already exists");
+    expectError(
+      await apiErrorOf(service.updateUser(2n, { email: "bob@example.com" }, alice)),
+      409,
+      "EMAIL_EXISTS",
+      "Email already exists",
+    );
     expect(await users.findById(2n)).toMatchObject({ email: "alice@example.com" });
   });
 
@@ -366,19 +386,31 @@ describe("updateUser", () => {
     const { service, users } = setup();
     vi.spyOn(users, "findByEmail").mockResolvedValue(null); // the other request commits after our check
 
-    expectError(await apiErrorOf(service.updateUser(2n, { email: "bob@example.com" }, alice)), 409, "EMAIL_EXISTS", "Email already exists");
+    expectError(
+      await apiErrorOf(service.updateUser(2n, { email: "bob@example.com" }, alice)),
+      409,
+      "EMAIL_EXISTS",
+      "Email already exists",
+    );
   });
 
   it("accepts the user's own current email", async () => {
     const { service } = setup();
 
-    expect(await service.updateUser(2n, { name: "Alicia", email: "alice@example.com" }, alice)).toMatchObject({ name: "Alicia" });
+    expect(await service.updateUser(2n, { name: "Alicia", email: "alice@example.com" }, alice)).toMatchObject({
+      name: "Alicia",
+    });
   });
 
   it("answers 404 NOT_FOUND for an id nobody has", async () => {
     const { service } = setup();
 
-    expectError(await apiErrorOf(service.updateUser(MISSING, { name: "Ghost" }, admin)), 404, "NOT_FOUND", "User not found");
+    expectError(
+      await apiErrorOf(service.updateUser(MISSING, { name: "Ghost" }, admin)),
+      404,
+      "NOT_FOUND",
+      "User not found",
+    );
   });
 
   it("answers 409 CONFLICT when it would demote the last admin", async () => {
@@ -408,7 +440,12 @@ describe("deleteUser", () => {
   it("answers 409 CONFLICT for the last admin, who stays", async () => {
     const { service, users } = setup();
 
-    expectError(await apiErrorOf(service.deleteUser(1n)), 409, "CONFLICT", "The last admin cannot be removed or demoted");
+    expectError(
+      await apiErrorOf(service.deleteUser(1n)),
+      409,
+      "CONFLICT",
+      "The last admin cannot be removed or demoted",
+    );
     expect(await users.findById(1n)).not.toBeNull();
   });
 });
@@ -433,7 +470,11 @@ describe("cache invalidation on writes", () => {
   });
 
   it.each([
-    ["createUser", (s: Service) => s.createUser({ name: "Carol", email: "carol@example.com", role: "user" }), ["Ada", "Alice", "Bob", "Carol"]],
+    [
+      "createUser",
+      (s: Service) => s.createUser({ name: "Carol", email: "carol@example.com", role: "user" }),
+      ["Ada", "Alice", "Bob", "Carol"],
+    ],
     ["updateUser", (s: Service) => s.updateUser(3n, { name: "Robert" }, admin), ["Ada", "Alice", "Robert"]],
     ["deleteUser", (s: Service) => s.deleteUser(3n), ["Ada", "Alice"]],
   ])("shows the change in cached list pages after %s", async (_, write, expected) => {
@@ -448,17 +489,28 @@ describe("cache invalidation on writes", () => {
   // Another request lists the users while the write is in flight, which caches the list as it
   // was. Dropping the cache before the write leaves that old list cached; after it, it is gone.
   it.each([
-    ["createUser", (s: Service) => s.createUser({ name: "Carol", email: "carol@example.com", role: "user" }), ["Ada", "Alice", "Bob", "Carol"]],
+    [
+      "createUser",
+      (s: Service) => s.createUser({ name: "Carol", email: "carol@example.com", role: "user" }),
+      ["Ada", "Alice", "Bob", "Carol"],
+    ],
     ["updateUser", (s: Service) => s.updateUser(3n, { name: "Robert" }, admin), ["Ada", "Alice", "Robert"]],
     ["deleteUser", (s: Service) => s.deleteUser(3n), ["Ada", "Alice"]],
-  ])("drops the cache after %s has written, so a read made during the write cannot keep the old data", async (_, write, expected) => {
-    const { users, cache } = setup();
-    const service: Service = createUserService({ users: readingDuringWrites(users, () => service.listUsers({ limit: 10 })), cache, ttlMs: TTL_MS });
+  ])(
+    "drops the cache after %s has written, so a read made during the write cannot keep the old data",
+    async (_, write, expected) => {
+      const { users, cache } = setup();
+      const service: Service = createUserService({
+        users: readingDuringWrites(users, () => service.listUsers({ limit: 10 })),
+        cache,
+        ttlMs: TTL_MS,
+      });
 
-    await write(service);
+      await write(service);
 
-    expect(names(await service.listUsers({ limit: 10 })), "the list read after the write").toEqual(expected);
-  });
+      expect(names(await service.listUsers({ limit: 10 })), "the list read after the write").toEqual(expected);
+    },
+  );
 
   it.each([
     ["createUser", (s: Service) => s.createUser({ name: "Carol", email: "carol@example.com", role: "user" })],

@@ -2,7 +2,13 @@ import { config } from "@/lib/config";
 import { MemoryCache } from "@/lib/cache";
 import { apiError } from "@/lib/errors";
 import type { AuthUser } from "@/lib/auth";
-import { userRepository, type GuardedResult, type User, type UserPage, type UserRepository } from "@/repositories/user-repository";
+import {
+  userRepository,
+  type GuardedResult,
+  type User,
+  type UserPage,
+  type UserRepository,
+} from "@/repositories/user-repository";
 import type { CreateUserInput, ListUsersQuery, UpdateUserInput } from "@/schemas/user";
 import { notImplemented } from "../not-implemented";
 

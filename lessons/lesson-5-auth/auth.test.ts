@@ -26,7 +26,14 @@ type Claims = Record<string, unknown>;
 
 /** The claims of a good token for user 42; an override of `undefined` leaves that claim out. */
 function claims(overrides: Claims = {}): Claims {
-  const all: Claims = { sub: "42", iss: ISSUER, aud: AUDIENCE, iat: nowSeconds(), exp: nowSeconds() + 3600, ...overrides };
+  const all: Claims = {
+    sub: "42",
+    iss: ISSUER,
+    aud: AUDIENCE,
+    iat: nowSeconds(),
+    exp: nowSeconds() + 3600,
+    ...overrides,
+  };
   return Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined));
 }
 
@@ -122,10 +129,14 @@ describe("signToken", () => {
 
   it("signs with the secret it is given instead of the configured one", async () => {
     const signed = await signToken({ id: 42n }, { secret: OTHER_SECRET });
-    await expect(jwtVerify(signed, key(OTHER_SECRET)), "the token must verify with the given secret").resolves.toBeDefined();
-    await expect(jwtVerify(signed, key(SECRET)), "the token must not verify with the configured secret").rejects.toBeInstanceOf(
-      joseErrors.JWSSignatureVerificationFailed,
-    );
+    await expect(
+      jwtVerify(signed, key(OTHER_SECRET)),
+      "the token must verify with the given secret",
+    ).resolves.toBeDefined();
+    await expect(
+      jwtVerify(signed, key(SECRET)),
+      "the token must not verify with the configured secret",
+    ).rejects.toBeInstanceOf(joseErrors.JWSSignatureVerificationFailed);
   });
 
   it("issues tokens that verifyToken accepts", async () => {
@@ -200,7 +211,9 @@ describe("verifyToken", () => {
       (value) => `resolved to ${value}`,
       (error: unknown) => String(error),
     );
-    expect(outcome, "only jose's own errors (JOSEError) mean a bad token; rethrow any other").toContain("AUTH_SECRET must be set");
+    expect(outcome, "only jose's own errors (JOSEError) mean a bad token; rethrow any other").toContain(
+      "AUTH_SECRET must be set",
+    );
   });
 });
 
@@ -261,15 +274,24 @@ describe("authenticate", () => {
     ["an empty bearer token", async () => requestWith("Bearer ")],
     ["a garbage token", async () => requestWith("Bearer not-a-jwt")],
     ["an unsigned token (alg: none)", async () => requestWith(`Bearer ${unsignedToken(claims({ sub: "1" }))}`)],
-    ["a token signed with another secret", async () => requestWith(`Bearer ${await token(claims(), { secret: OTHER_SECRET })}`)],
+    [
+      "a token signed with another secret",
+      async () => requestWith(`Bearer ${await token(claims(), { secret: OTHER_SECRET })}`),
+    ],
     ["an expired token", async () => requestWith(`Bearer ${await token(claims({ exp: nowSeconds() - 1 }))}`)],
-    ["a token that is not valid yet", async () => requestWith(`Bearer ${await token(claims({ nbf: nowSeconds() + 600 }))}`)],
+    [
+      "a token that is not valid yet",
+      async () => requestWith(`Bearer ${await token(claims({ nbf: nowSeconds() + 600 }))}`),
+    ],
     ["a tampered payload", async () => requestWith(`Bearer ${await tamperedToken()}`)],
     ["another issuer", async () => requestWith(`Bearer ${await token(claims({ iss: "someone-else" }))}`)],
     ["another audience", async () => requestWith(`Bearer ${await token(claims({ aud: "billing-api" }))}`)],
     ["no expiry", async () => requestWith(`Bearer ${await token(claims({ exp: undefined }))}`)],
     ["a non-numeric subject", async () => requestWith(`Bearer ${await token(claims({ sub: "admin" }))}`)],
-    ["a valid token for a user who does not exist", async () => requestWith(`Bearer ${await token(claims({ sub: "7" }))}`)],
+    [
+      "a valid token for a user who does not exist",
+      async () => requestWith(`Bearer ${await token(claims({ sub: "7" }))}`),
+    ],
   ])("answers %s with the one 401: UNAUTHORIZED, 'Missing or invalid token'", async (_, makeRequest) => {
     const error = await rejection(authenticate(await makeRequest(), fakeUsers()));
     expect(
@@ -288,7 +310,9 @@ describe("authenticate", () => {
         return error;
       },
     );
-    expect(outcome, "a database that fails is the server's error (a 500), not a bad token: let it through").toBe(outage);
+    expect(outcome, "a database that fails is the server's error (a 500), not a bad token: let it through").toBe(
+      outage,
+    );
   });
 
   it("does not query the database when the token is invalid", async () => {
@@ -346,6 +370,10 @@ describe("authorize", () => {
     const error = thrown(() => authorize(as(role), roles));
     expect(error, "authorize() must throw an ApiError").toBeInstanceOf(ApiError);
     const { statusCode, code, message } = error as ApiError;
-    expect({ statusCode, code, message }).toEqual({ statusCode: 403, code: "FORBIDDEN", message: "Insufficient permissions" });
+    expect({ statusCode, code, message }).toEqual({
+      statusCode: 403,
+      code: "FORBIDDEN",
+      message: "Insufficient permissions",
+    });
   });
 });

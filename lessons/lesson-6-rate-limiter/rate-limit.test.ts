@@ -1,7 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "@/lib/errors";
-import { assertAllowed, rateLimit, RateLimiter, rateLimitHeaders, type RateLimiterOptions, type RateLimitResult } from "./rate-limit";
+import {
+  assertAllowed,
+  rateLimit,
+  RateLimiter,
+  rateLimitHeaders,
+  type RateLimiterOptions,
+  type RateLimitResult,
+} from "./rate-limit";
 
 const START = Date.parse("2030-01-01T00:00:00Z");
 
@@ -54,7 +61,13 @@ afterEach(() => {
 describe("RateLimiter", () => {
   it("allows a first request and reports the limit, what remains and when the window ends", () => {
     const { limiter } = limiterAt({ max: 3, windowMs: 60_000 });
-    expect(limiter.hit("a")).toEqual({ allowed: true, limit: 3, remaining: 2, resetAt: START + 60_000, retryAfterSeconds: 60 });
+    expect(limiter.hit("a")).toEqual({
+      allowed: true,
+      limit: 3,
+      remaining: 2,
+      resetAt: START + 60_000,
+      retryAfterSeconds: 60,
+    });
   });
 
   it("allows the first max requests in a window and refuses the next", () => {
@@ -91,7 +104,13 @@ describe("RateLimiter", () => {
     const { limiter, at } = limiterAt({ max: 1, windowMs: 60_000 });
     hits(limiter, "a", 2);
     at(60_000);
-    expect(limiter.hit("a")).toEqual({ allowed: true, limit: 1, remaining: 0, resetAt: START + 120_000, retryAfterSeconds: 60 });
+    expect(limiter.hit("a")).toEqual({
+      allowed: true,
+      limit: 1,
+      remaining: 0,
+      resetAt: START + 120_000,
+      retryAfterSeconds: 60,
+    });
   });
 
   it.each([
@@ -204,9 +223,10 @@ describe("RateLimiter", () => {
     ["negative maxKeys", { maxKeys: -5 }, "maxKeys must be a positive integer, got -5"],
     ["fractional maxKeys", { maxKeys: 2.5 }, "maxKeys must be a positive integer, got 2.5"],
   ])("refuses a %s with a RangeError", (_, options, message) => {
-    expect(() => new RateLimiter({ max: 10, windowMs: 1_000, ...options }), "the constructor must check its options").toThrow(
-      new RangeError(message),
-    );
+    expect(
+      () => new RateLimiter({ max: 10, windowMs: 1_000, ...options }),
+      "the constructor must check its options",
+    ).toThrow(new RangeError(message));
   });
 
   it("accepts the smallest valid options: 1 request per 1 ms, 1 key", () => {
@@ -217,7 +237,11 @@ describe("RateLimiter", () => {
 
 describe("rateLimitHeaders", () => {
   it("names the limit, the remaining requests and the seconds until reset", () => {
-    expect(rateLimitHeaders(result())).toEqual({ "RateLimit-Limit": "10", "RateLimit-Remaining": "3", "RateLimit-Reset": "42" });
+    expect(rateLimitHeaders(result())).toEqual({
+      "RateLimit-Limit": "10",
+      "RateLimit-Remaining": "3",
+      "RateLimit-Reset": "42",
+    });
   });
 
   it("reports a refused request as 0 remaining", () => {

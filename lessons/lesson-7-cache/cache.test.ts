@@ -195,11 +195,9 @@ describe("size bound", () => {
     cache.set("a", 1, TTL);
     cache.set("b", 2, TTL);
     cache.set("c", 3, TTL);
-    expect([cache.get("a"), cache.get("b"), cache.get("c")], "[a, b, c] after setting a, b, c with room for 2").toEqual([
-      null,
-      2,
-      3,
-    ]);
+    expect([cache.get("a"), cache.get("b"), cache.get("c")], "[a, b, c] after setting a, b, c with room for 2").toEqual(
+      [null, 2, 3],
+    );
   });
 
   it("keeps a recently read key and evicts the least recently used one", () => {
@@ -238,11 +236,14 @@ describe("size bound", () => {
     expect([cache.get("a"), cache.get("b")], "a cache of one holds only the newest key").toEqual([null, 2]);
   });
 
-  it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])("refuses maxEntries %s with a RangeError", (maxEntries) => {
-    expect(
-      () => new MemoryCache({ maxEntries }),
-      `new MemoryCache({ maxEntries: ${maxEntries} }) must throw a RangeError in the constructor`,
-    ).toThrow(RangeError);
-    expect(() => new MemoryCache({ maxEntries })).toThrow(`maxEntries must be a positive integer, got ${maxEntries}`);
-  });
+  it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])(
+    "refuses maxEntries %s with a RangeError",
+    (maxEntries) => {
+      expect(
+        () => new MemoryCache({ maxEntries }),
+        `new MemoryCache({ maxEntries: ${maxEntries} }) must throw a RangeError in the constructor`,
+      ).toThrow(RangeError);
+      expect(() => new MemoryCache({ maxEntries })).toThrow(`maxEntries must be a positive integer, got ${maxEntries}`);
+    },
+  );
 });

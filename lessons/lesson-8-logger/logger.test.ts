@@ -7,7 +7,11 @@ const NOW = "2026-11-26T09:30:00.000Z";
 // A logger that writes into an array instead of the console, with a clock that never moves.
 function capture(options: Omit<LoggerOptions, "sink" | "now"> = {}) {
   const calls: { level: LogLevel; line: string }[] = [];
-  const log = createLogger({ now: () => new Date(NOW), sink: (level, line) => calls.push({ level, line }), ...options });
+  const log = createLogger({
+    now: () => new Date(NOW),
+    sink: (level, line) => calls.push({ level, line }),
+    ...options,
+  });
   const entries = () => calls.map(({ line }) => parseLine(line));
   return { log, calls, entries };
 }
@@ -68,7 +72,10 @@ describe("createLogger", () => {
   ] as const)("at level %s writes only %j", (level, written) => {
     const { log, entries } = capture({ level });
     for (const each of LOG_LEVELS) log[each]({ msg: each });
-    expect(entries().map((entry) => entry.level), `levels written by a logger at level "${level}"`).toEqual(written);
+    expect(
+      entries().map((entry) => entry.level),
+      `levels written by a logger at level "${level}"`,
+    ).toEqual(written);
   });
 
   it("writes info and above when no level is given", () => {
@@ -104,8 +111,14 @@ describe("createLogger", () => {
     log.info({ msg: "i" });
     log.warn({ msg: "w" });
     log.error({ msg: "e" });
-    expect(out.mock.calls.map(([line]) => parseLine(String(line)).msg), "lines on console.log").toEqual(["d", "i", "w"]);
-    expect(err.mock.calls.map(([line]) => parseLine(String(line)).msg), "lines on console.error").toEqual(["e"]);
+    expect(
+      out.mock.calls.map(([line]) => parseLine(String(line)).msg),
+      "lines on console.log",
+    ).toEqual(["d", "i", "w"]);
+    expect(
+      err.mock.calls.map(([line]) => parseLine(String(line)).msg),
+      "lines on console.error",
+    ).toEqual(["e"]);
   });
 
   it("keeps the default logger quiet when LOG_LEVEL is silent", () => {
@@ -138,7 +151,11 @@ describe("request context", () => {
     const { log, entries } = capture();
     inRequest(() => setContextUser("42"));
     log.info({ msg: "outside" });
-    expect(entries()[0], "no request, no request fields").toStrictEqual({ level: "info", timestamp: NOW, msg: "outside" });
+    expect(entries()[0], "no request, no request fields").toStrictEqual({
+      level: "info",
+      timestamp: NOW,
+      msg: "outside",
+    });
   });
 
   it("does not let the data overwrite level, timestamp or the request's ids", () => {
@@ -188,7 +205,13 @@ describe("redaction in the log line", () => {
 
   it("leaves out undefined values, functions and symbols, as JSON does, and writes null for them in arrays", () => {
     const { log, entries } = capture();
-    log.info({ kept: 1, nothing: undefined, fn: () => 1, sym: Symbol("s"), list: [undefined, () => 1, Symbol("t"), 2] });
+    log.info({
+      kept: 1,
+      nothing: undefined,
+      fn: () => 1,
+      sym: Symbol("s"),
+      list: [undefined, () => 1, Symbol("t"), 2],
+    });
     expect(entries()[0]).toStrictEqual({ level: "info", timestamp: NOW, kept: 1, list: [null, null, null, 2] });
   });
 
@@ -246,7 +269,10 @@ describe("redact", () => {
     const input = { user: { password: "hunter2" }, list: [{ token: "t" }] };
     const output = redact(input);
     expect(output, "redact must return a new object").not.toBe(input);
-    expect(input, "the input must be left as it was").toEqual({ user: { password: "hunter2" }, list: [{ token: "t" }] });
+    expect(input, "the input must be left as it was").toEqual({
+      user: { password: "hunter2" },
+      list: [{ token: "t" }],
+    });
   });
 
   it.each([
@@ -276,11 +302,20 @@ describe("redact", () => {
   });
 
   it("masks a secret key whose value is an object or array as a whole", () => {
-    expect(redact({ cookie: { session: "abc" }, tokens: ["a", "b"] })).toEqual({ cookie: "[REDACTED]", tokens: "[REDACTED]" });
+    expect(redact({ cookie: { session: "abc" }, tokens: ["a", "b"] })).toEqual({
+      cookie: "[REDACTED]",
+      tokens: "[REDACTED]",
+    });
   });
 
   it("masks secret keys at any depth and inside arrays", () => {
-    const value = { user: { profile: { password: "p", name: "Alice" } }, sessions: [{ token: "t1", id: 1 }, { token: "t2", id: 2 }] };
+    const value = {
+      user: { profile: { password: "p", name: "Alice" } },
+      sessions: [
+        { token: "t1", id: 1 },
+        { token: "t2", id: 2 },
+      ],
+    };
     expect(redact(value)).toEqual({
       user: { profile: { password: "[REDACTED]", name: "Alice" } },
       sessions: [
@@ -321,7 +356,12 @@ describe("redact", () => {
       "X-Request-Id": "r1",
     });
     expect(redact({ headers })).toEqual({
-      headers: { authorization: "[REDACTED]", "content-type": "application/json", cookie: "[REDACTED]", "x-request-id": "r1" },
+      headers: {
+        authorization: "[REDACTED]",
+        "content-type": "application/json",
+        cookie: "[REDACTED]",
+        "x-request-id": "r1",
+      },
     });
   });
 
@@ -351,11 +391,13 @@ describe("redact", () => {
   });
 
   it("logs Dates and URLs as JSON.stringify would", () => {
-    expect(redact({ at: new Date(NOW), bad: new Date(Number.NaN), url: new URL("https://example.com/a?b=1") })).toEqual({
-      at: NOW,
-      bad: null,
-      url: "https://example.com/a?b=1",
-    });
+    expect(redact({ at: new Date(NOW), bad: new Date(Number.NaN), url: new URL("https://example.com/a?b=1") })).toEqual(
+      {
+        at: NOW,
+        bad: null,
+        url: "https://example.com/a?b=1",
+      },
+    );
   });
 
   it('replaces a reference back to an enclosing object with "[Circular]"', () => {

@@ -65,7 +65,10 @@ describe("rate limiting in the route handlers (RATE_LIMIT_MAX=3)", () => {
     await readSelf(user, { token });
 
     const response = await send(
-      createUserRoute(request("POST", "/api/users", { token, body: { name: "Zed", email: "zed@example.com" } }), params({})),
+      createUserRoute(
+        request("POST", "/api/users", { token, body: { name: "Zed", email: "zed@example.com" } }),
+        params({}),
+      ),
     );
 
     await expectRateLimited(response);
@@ -91,7 +94,8 @@ describe("rate limiting in the route handlers (RATE_LIMIT_MAX=3)", () => {
 
   it("limits anonymous callers with bad tokens by their address", async () => {
     const { user } = await newCaller();
-    const from = (address: string) => readSelf(user, { token: "guessed-token", headers: { "x-forwarded-for": address } });
+    const from = (address: string) =>
+      readSelf(user, { token: "guessed-token", headers: { "x-forwarded-for": address } });
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) statuses.push((await from("203.0.113.7")).status);
 

@@ -1,7 +1,15 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/prisma";
 import { userService } from "@/services/user-service";
-import { createUser, surfaceServerErrors, params, request, resetUsers, tokenFor, type RequestOptions } from "@/testing/fixtures";
+import {
+  createUser,
+  surfaceServerErrors,
+  params,
+  request,
+  resetUsers,
+  tokenFor,
+  type RequestOptions,
+} from "@/testing/fixtures";
 import { DELETE, GET, PATCH } from "./user-by-id-route";
 
 // A 500 fails the test with what the handler threw, not just "Unexpected error".
@@ -88,7 +96,10 @@ describe("GET /api/users/[id]", () => {
 
 describe("PATCH /api/users/[id]", () => {
   it("lets a user change their own name and email, trimmed and lower-cased", async () => {
-    const response = await patch(alice.id, { token: aliceToken, body: { name: " Alice L. ", email: " Alice.L@Example.com" } });
+    const response = await patch(alice.id, {
+      token: aliceToken,
+      body: { name: " Alice L. ", email: " Alice.L@Example.com" },
+    });
 
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
@@ -114,7 +125,9 @@ describe("PATCH /api/users/[id]", () => {
     const response = await patch(alice.id, { token: aliceToken, body: { role: "admin" } });
 
     expect(response.status).toBe(403);
-    expect(await response.json()).toMatchObject({ error: { code: "FORBIDDEN", message: "Only admins can change roles" } });
+    expect(await response.json()).toMatchObject({
+      error: { code: "FORBIDDEN", message: "Only admins can change roles" },
+    });
     expect((await row(alice.id))?.role, "a user must never promote themselves").toBe("user");
   });
 
@@ -165,14 +178,21 @@ describe("PATCH /api/users/[id]", () => {
     const { error } = await response.json();
     expect(error.code).toBe("VALIDATION_ERROR");
     expect(Object.keys(error.details), `details must name "${field}"`).toEqual([field]);
-    expect(await row(alice.id)).toMatchObject({ id: alice.id, name: "Alice", email: "alice@example.com", role: "user" });
+    expect(await row(alice.id)).toMatchObject({
+      id: alice.id,
+      name: "Alice",
+      email: "alice@example.com",
+      role: "user",
+    });
   });
 
   it("answers 400 for malformed JSON", async () => {
     const response = await patch(alice.id, { token: adminToken, rawBody: '{"name":' });
 
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: { code: "VALIDATION_ERROR", message: "Malformed JSON body" } });
+    expect(await response.json()).toMatchObject({
+      error: { code: "VALIDATION_ERROR", message: "Malformed JSON body" },
+    });
   });
 
   it("answers 413 for a body over 64 KiB, and writes nothing", async () => {
@@ -251,7 +271,9 @@ describe("every /api/users/[id] method", () => {
       const response = await call(id, adminToken);
 
       expect(response.status).toBe(400);
-      expect(await response.json()).toMatchObject({ error: { code: "VALIDATION_ERROR", details: { id: [expect.any(String)] } } });
+      expect(await response.json()).toMatchObject({
+        error: { code: "VALIDATION_ERROR", details: { id: [expect.any(String)] } },
+      });
     },
   );
 
@@ -278,8 +300,12 @@ describe("every /api/users/[id] method", () => {
   it.each(methods)("%s sets x-request-id and names it in an error body", async (_, call) => {
     const response = await call(MISSING_ID, adminToken);
 
-    expect(response.headers.get("x-request-id"), "every response needs a UUID in its x-request-id header").toEqual(expect.stringMatching(UUID));
-    expect((await response.json()).error?.requestId, "the error body names the same request id").toBe(response.headers.get("x-request-id"));
+    expect(response.headers.get("x-request-id"), "every response needs a UUID in its x-request-id header").toEqual(
+      expect.stringMatching(UUID),
+    );
+    expect((await response.json()).error?.requestId, "the error body names the same request id").toBe(
+      response.headers.get("x-request-id"),
+    );
   });
 
   it.each([
@@ -290,6 +316,8 @@ describe("every /api/users/[id] method", () => {
     const response = await call();
 
     expect(response.status).toBe(status);
-    expect(response.headers.get("x-request-id"), "every response needs a UUID in its x-request-id header").toEqual(expect.stringMatching(UUID));
+    expect(response.headers.get("x-request-id"), "every response needs a UUID in its x-request-id header").toEqual(
+      expect.stringMatching(UUID),
+    );
   });
 });

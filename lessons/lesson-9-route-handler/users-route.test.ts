@@ -2,7 +2,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { prisma } from "@/lib/prisma";
 import { userRepository } from "@/repositories/user-repository";
 import { userService } from "@/services/user-service";
-import { createUser, surfaceServerErrors, params, request, resetUsers, tokenFor, type RequestOptions } from "@/testing/fixtures";
+import {
+  createUser,
+  surfaceServerErrors,
+  params,
+  request,
+  resetUsers,
+  tokenFor,
+  type RequestOptions,
+} from "@/testing/fixtures";
 import { GET, POST } from "./users-route";
 
 afterEach(() => {
@@ -160,7 +168,9 @@ describe("POST /api/users", () => {
     expect([first.status, second.status].sort()).toEqual([201, 409]);
     const text = await (first.status === 409 ? first : second).text();
     expect(JSON.parse(text)).toMatchObject({ error: { code: "EMAIL_EXISTS", message: "Email already exists" } });
-    expect(text, "a 409 must not leak the database's own error").not.toMatch(/unique constraint|P2002|prisma|sqlite|insert|select/i);
+    expect(text, "a 409 must not leak the database's own error").not.toMatch(
+      /unique constraint|P2002|prisma|sqlite|insert|select/i,
+    );
     expect(await prisma.user.count({ where: { email: alice.email } })).toBe(1);
   });
 });
@@ -175,14 +185,17 @@ describe("POST /api/users checks the caller before reading the body", () => {
     ["an expired token", () => tokenFor(admin, { expiresIn: oneMinuteAgo() })],
   ];
 
-  it.each(badTokens)("answers 401 for %s, even with an invalid body, and shows no validation details", async (_, makeToken) => {
-    const response = await post({ token: await makeToken(), body: { email: "not-an-email", isAdmin: true } });
+  it.each(badTokens)(
+    "answers 401 for %s, even with an invalid body, and shows no validation details",
+    async (_, makeToken) => {
+      const response = await post({ token: await makeToken(), body: { email: "not-an-email", isAdmin: true } });
 
-    expect(response.status, "authentication comes before validation").toBe(401);
-    expect(await response.json(), "a 401 must tell an anonymous caller nothing about the schema").toEqual({
-      error: { code: "UNAUTHORIZED", message: "Missing or invalid token", requestId: expect.any(String) },
-    });
-  });
+      expect(response.status, "authentication comes before validation").toBe(401);
+      expect(await response.json(), "a 401 must tell an anonymous caller nothing about the schema").toEqual({
+        error: { code: "UNAUTHORIZED", message: "Missing or invalid token", requestId: expect.any(String) },
+      });
+    },
+  );
 
   it.each([
     ["malformed JSON", { rawBody: "{oops" }],
@@ -265,7 +278,9 @@ describe("GET /api/users", () => {
     const response = await list(`?limit=${limit}`);
 
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: { code: "VALIDATION_ERROR", details: { limit: [expect.any(String)] } } });
+    expect(await response.json()).toMatchObject({
+      error: { code: "VALIDATION_ERROR", details: { limit: [expect.any(String)] } },
+    });
   });
 
   it.each([
@@ -276,7 +291,9 @@ describe("GET /api/users", () => {
     const response = await list(query);
 
     expect(response.status).toBe(400);
-    expect(Object.keys((await response.json()).error?.details ?? {}), "the fields named in error.details").toEqual([field]);
+    expect(Object.keys((await response.json()).error?.details ?? {}), "the fields named in error.details").toEqual([
+      field,
+    ]);
   });
 
   it("walks every user exactly once by following nextCursor, and ends with nextCursor null", async () => {
@@ -314,9 +331,10 @@ describe("GET /api/users", () => {
 
     const body = await (await list()).json();
 
-    expect(body.users.map((u: { email: string }) => u.email), "the cached page must be dropped on a write").toContain(
-      "alice@example.com",
-    );
+    expect(
+      body.users.map((u: { email: string }) => u.email),
+      "the cached page must be dropped on a write",
+    ).toContain("alice@example.com");
   });
 
   it("answers 401 to a caller without a token", async () => {
@@ -348,7 +366,11 @@ describe("every /api/users response carries a request id", () => {
     ["a list", 200, () => list()],
     ["a validation error", 400, () => post({ token: adminToken, body: {} })],
     ["a missing token", 401, () => list("", {})],
-    ["a forbidden call", 403, async () => list("", { token: await tokenFor(await createUser({ email: "u@example.com" })) })],
+    [
+      "a forbidden call",
+      403,
+      async () => list("", { token: await tokenFor(await createUser({ email: "u@example.com" })) }),
+    ],
     ["a conflict", 409, () => post({ token: adminToken, body: { name: "Ada", email: "admin@example.com" } })],
   ];
 
@@ -356,7 +378,9 @@ describe("every /api/users response carries a request id", () => {
     const response = await call();
 
     expect(response.status).toBe(status);
-    expect(response.headers.get("x-request-id"), "every response needs a UUID in its x-request-id header").toEqual(expect.stringMatching(UUID));
+    expect(response.headers.get("x-request-id"), "every response needs a UUID in its x-request-id header").toEqual(
+      expect.stringMatching(UUID),
+    );
     if (status >= 400) {
       expect((await response.json()).error?.requestId, "the error body names the same request id").toBe(
         response.headers.get("x-request-id"),

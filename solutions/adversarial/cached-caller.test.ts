@@ -20,7 +20,8 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const readUser = (id: bigint, token: string) => getUser(request("GET", `/api/users/${id}`, { token }), params({ id: String(id) }));
+const readUser = (id: bigint, token: string) =>
+  getUser(request("GET", `/api/users/${id}`, { token }), params({ id: String(id) }));
 
 describe("a caller served from the users cache", () => {
   it("is read from the repository once, then from the cache", async () => {
@@ -39,7 +40,10 @@ describe("a caller served from the users cache", () => {
     const token = await tokenFor(bob);
     expect((await readUser(bob.id, token)).status, "the first request caches bob").toBe(200);
 
-    const deleted = await deleteUser(request("DELETE", `/api/users/${bob.id}`, { token: adminToken }), params({ id: String(bob.id) }));
+    const deleted = await deleteUser(
+      request("DELETE", `/api/users/${bob.id}`, { token: adminToken }),
+      params({ id: String(bob.id) }),
+    );
     expect(deleted.status).toBe(204);
 
     expect((await readUser(bob.id, token)).status).toBe(401);

@@ -42,26 +42,36 @@ describe("100 concurrent creates with the same email", () => {
 
 describe("concurrent PATCHes racing to the same email", () => {
   it("let at most one admin PATCH win; the rest answer 409, none 500", async () => {
-    const racers = await Promise.all(Array.from({ length: 50 }, (_, i) => createUser({ email: `racer${i}@example.com` })));
+    const racers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => createUser({ email: `racer${i}@example.com` })),
+    );
 
-    const responses = await Promise.all(racers.map((racer) => patch(adminToken, racer.id, { email: "prize@example.com" })));
+    const responses = await Promise.all(
+      racers.map((racer) => patch(adminToken, racer.id, { email: "prize@example.com" })),
+    );
 
     expect(tally(responses.map((r) => r.status))).toEqual({ 200: 1, 409: 49 });
     expect(await prisma.user.count({ where: { email: "prize@example.com" } })).toBe(1);
   });
 
   it("let at most one user win when each changes their own email", async () => {
-    const racers = await Promise.all(Array.from({ length: 50 }, (_, i) => createUser({ email: `self${i}@example.com` })));
+    const racers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => createUser({ email: `self${i}@example.com` })),
+    );
     const tokens = await Promise.all(racers.map((racer) => tokenFor(racer)));
 
-    const responses = await Promise.all(racers.map((racer, i) => patch(tokens[i]!, racer.id, { email: "prize@example.com" })));
+    const responses = await Promise.all(
+      racers.map((racer, i) => patch(tokens[i]!, racer.id, { email: "prize@example.com" })),
+    );
 
     expect(tally(responses.map((r) => r.status))).toEqual({ 200: 1, 409: 49 });
     expect(await prisma.user.count({ where: { email: "prize@example.com" } })).toBe(1);
   });
 
   it("let at most one win when the prize is an email being created at the same moment", async () => {
-    const racers = await Promise.all(Array.from({ length: 20 }, (_, i) => createUser({ email: `mixed${i}@example.com` })));
+    const racers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => createUser({ email: `mixed${i}@example.com` })),
+    );
 
     const responses = await Promise.all([
       ...racers.map((racer) => patch(adminToken, racer.id, { email: "prize@example.com" })),
@@ -94,10 +104,16 @@ describe("writes racing the last-admin rule", () => {
     const second = await createUser({ email: "second@example.com", role: "admin" });
     const secondToken = await tokenFor(second);
 
-    const responses = await Promise.all([patch(adminToken, second.id, { role: "user" }), patch(secondToken, admin.id, { role: "user" })]);
+    const responses = await Promise.all([
+      patch(adminToken, second.id, { role: "user" }),
+      patch(secondToken, admin.id, { role: "user" }),
+    ]);
 
     const statuses = responses.map((r) => r.status).sort();
-    expect([[200, 409], [200, 403]]).toContainEqual(statuses);
+    expect([
+      [200, 409],
+      [200, 403],
+    ]).toContainEqual(statuses);
     expect(await prisma.user.count({ where: { role: "admin" } })).toBe(1);
   });
 });

@@ -25,7 +25,8 @@ export const DOCUMENTED_STATUSES: Record<Route, readonly number[]> = {
 };
 
 /** What only a stack trace, a file path or the database would put in a response. */
-export const LEAK = /\bat [^\s()]+ \(|node:internal|node_modules|\.[cm]?[jt]sx?:\d+|sqlite|prisma|invocation|constraint|\bP2\d{3}\b|\b(SELECT|INSERT|UPDATE|DELETE) .*\b(FROM|INTO|SET)\b/i;
+export const LEAK =
+  /\bat [^\s()]+ \(|node:internal|node_modules|\.[cm]?[jt]sx?:\d+|sqlite|prisma|invocation|constraint|\bP2\d{3}\b|\b(SELECT|INSERT|UPDATE|DELETE) .*\b(FROM|INTO|SET)\b/i;
 
 const userDto = z.strictObject({
   id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
@@ -60,9 +61,11 @@ function detailProblems(details: unknown): string[] {
   if (typeof details !== "object" || details === null || Array.isArray(details)) return ["details is not an object"];
   const problems: string[] = [];
   for (const [field, messages] of Object.entries(details)) {
-    const valid = Array.isArray(messages) && messages.length > 0 && messages.every((m) => typeof m === "string" && m.length > 0);
+    const valid =
+      Array.isArray(messages) && messages.length > 0 && messages.every((m) => typeof m === "string" && m.length > 0);
     if (!valid) problems.push(`details[${JSON.stringify(field)}] is not a list of messages`);
-    else if (messages.some((m: string) => LEAK.test(m))) problems.push(`details[${JSON.stringify(field)}] leaks: ${messages}`);
+    else if (messages.some((m: string) => LEAK.test(m)))
+      problems.push(`details[${JSON.stringify(field)}] leaks: ${messages}`);
   }
   return problems;
 }

@@ -50,7 +50,12 @@ async function expectGeneric500(response: Response): Promise<string> {
 function expectLoggedWith(requestId: string, cause: RegExp): void {
   const entries = errorLines.map((line) => JSON.parse(line));
   expect(entries).toContainEqual(
-    expect.objectContaining({ level: "error", requestId, msg: "unhandled error", err: expect.objectContaining({ message: expect.stringMatching(cause) }) }),
+    expect.objectContaining({
+      level: "error",
+      requestId,
+      msg: "unhandled error",
+      err: expect.objectContaining({ message: expect.stringMatching(cause) }),
+    }),
   );
 }
 
@@ -112,12 +117,19 @@ describe("a client that goes away mid-upload", () => {
 
   it("leaves no row, logs no server error, and the next request is served", async () => {
     const response = await POST(
-      request("POST", "/api/users", { token, rawBody: abortedUpload('{"name":"Half","email":"half@exa'), headers: { "content-type": "application/json" } }),
+      request("POST", "/api/users", {
+        token,
+        rawBody: abortedUpload('{"name":"Half","email":"half@exa'),
+        headers: { "content-type": "application/json" },
+      }),
       params({}),
     );
 
     expect(response.status).toBe(400);
-    expect((await json(response)).error).toMatchObject({ code: "VALIDATION_ERROR", message: "Request body could not be read" });
+    expect((await json(response)).error).toMatchObject({
+      code: "VALIDATION_ERROR",
+      message: "Request body could not be read",
+    });
     expect(await prisma.user.count({ where: { email: { startsWith: "half" } } })).toBe(0);
     expect(errorLines).toEqual([]);
     expect((await rename(admin.id, "Next")).status).toBe(200);

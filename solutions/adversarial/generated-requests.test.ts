@@ -19,7 +19,10 @@ import { contractViolations, type Route } from "./contract";
 
 const RUNS = 10_000;
 
-const handlers: Record<Route, (request: NextRequest, context: { params: Promise<{ id: string }> }) => Promise<Response>> = {
+const handlers: Record<
+  Route,
+  (request: NextRequest, context: { params: Promise<{ id: string }> }) => Promise<Response>
+> = {
   "GET /api/health": health.GET,
   "GET /api/users": users.GET,
   "POST /api/users": users.POST,
@@ -56,7 +59,12 @@ beforeAll(async () => {
 
   const admin = await tokenFor({ id: ADMIN_ID });
   const [header, , signature] = admin.split(".");
-  const claims = { sub: String(ADMIN_ID), iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE, exp: Math.floor(Date.now() / 1000) + 3600 };
+  const claims = {
+    sub: String(ADMIN_ID),
+    iss: TOKEN_ISSUER,
+    aud: TOKEN_AUDIENCE,
+    exp: Math.floor(Date.now() / 1000) + 3600,
+  };
   tokens = {
     admin,
     alice: await tokenFor({ id: ALICE_ID }),
@@ -83,7 +91,10 @@ afterAll(() => raw?.close());
 // ---- generators ---------------------------------------------------------------------------
 
 const hugeString = fc.integer({ min: 64 * 1024 - 64, max: 70 * 1024 }).map((n) => "x".repeat(n));
-const controlString = fc.string({ unit: fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c)), minLength: 1 });
+const controlString = fc.string({
+  unit: fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c)),
+  minLength: 1,
+});
 
 /** Strings of every kind a client might put where text is expected. */
 const text = fc.oneof(
@@ -93,17 +104,44 @@ const text = fc.oneof(
   { arbitrary: controlString, weight: 1 },
   { arbitrary: fc.emailAddress(), weight: 2 },
   { arbitrary: fc.emailAddress().map((e) => `${e}\u0000`), weight: 1 },
-  { arbitrary: fc.constantFrom("", " ", "\t\n", "\u200b", "\u202e", "admin@example.com", "ALICE@EXAMPLE.COM ", "x".repeat(256)), weight: 2 },
+  {
+    arbitrary: fc.constantFrom(
+      "",
+      " ",
+      "\t\n",
+      "\u200b",
+      "\u202e",
+      "admin@example.com",
+      "ALICE@EXAMPLE.COM ",
+      "x".repeat(256),
+    ),
+    weight: 2,
+  },
   { arbitrary: fc.string({ minLength: 90, maxLength: 400 }), weight: 1 },
 );
 
 const anyValue = fc.oneof(
   { arbitrary: text, weight: 5 },
   { arbitrary: fc.jsonValue({ maxDepth: 3 }), weight: 2 },
-  { arbitrary: fc.constantFrom(null, true, false, 0, -1, Number.POSITIVE_INFINITY, Number.MAX_SAFE_INTEGER + 2, [], {}), weight: 1 },
+  {
+    arbitrary: fc.constantFrom(null, true, false, 0, -1, Number.POSITIVE_INFINITY, Number.MAX_SAFE_INTEGER + 2, [], {}),
+    weight: 1,
+  },
 );
 
-const dangerousKey = fc.constantFrom("__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "Role", "ROLE", "role ", "isAdmin", "id", "createdAt");
+const dangerousKey = fc.constantFrom(
+  "__proto__",
+  "constructor",
+  "prototype",
+  "toString",
+  "hasOwnProperty",
+  "Role",
+  "ROLE",
+  "role ",
+  "isAdmin",
+  "id",
+  "createdAt",
+);
 const key = fc.oneof(fc.constantFrom("name", "email", "role"), dangerousKey, fc.string({ maxLength: 12 }));
 
 /** A body as raw text or bytes, so keys such as __proto__ reach the server as sent. */
@@ -112,7 +150,10 @@ const body: fc.Arbitrary<{ kind: string; data?: string | Uint8Array }> = fc.oneo
   { arbitrary: fc.constant({ kind: "empty", data: "" }), weight: 1 },
   {
     arbitrary: fc
-      .tuple(fc.record({ name: anyValue, email: anyValue, role: anyValue }, { requiredKeys: [] }), fc.array(fc.tuple(key, anyValue), { maxLength: 3 }))
+      .tuple(
+        fc.record({ name: anyValue, email: anyValue, role: anyValue }, { requiredKeys: [] }),
+        fc.array(fc.tuple(key, anyValue), { maxLength: 3 }),
+      )
       .map(([known, extra]) => ({
         kind: "object",
         data: `{${[...Object.entries(known), ...extra].map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v) ?? "null"}`).join(",")}}`,
@@ -147,32 +188,101 @@ const body: fc.Arbitrary<{ kind: string; data?: string | Uint8Array }> = fc.oneo
   { arbitrary: fc.jsonValue().map((v) => ({ kind: "json", data: JSON.stringify(v) })), weight: 3 },
   { arbitrary: fc.string({ unit: "binary" }).map((s) => ({ kind: "text", data: s })), weight: 2 },
   { arbitrary: fc.uint8Array({ maxLength: 64 }).map((bytes) => ({ kind: "bytes", data: bytes })), weight: 1 },
-  { arbitrary: hugeString.map((s) => ({ kind: "huge", data: JSON.stringify({ name: s, email: "big@example.com" }) })), weight: 1 },
+  {
+    arbitrary: hugeString.map((s) => ({ kind: "huge", data: JSON.stringify({ name: s, email: "big@example.com" }) })),
+    weight: 1,
+  },
 );
 
 const auth = fc.oneof(
   { arbitrary: fc.constantFrom("admin", "alice", "bob").map((who) => `Bearer ${tokens[who]}`), weight: 12 },
-  { arbitrary: fc.constantFrom(...["missingUser", "expired", "notYetValid", "wrongSecret", "algNone", "tamperedSubject", "roleClaim"]).map((t) => `Bearer ${tokens[t]}`), weight: 3 },
+  {
+    arbitrary: fc
+      .constantFrom(
+        ...["missingUser", "expired", "notYetValid", "wrongSecret", "algNone", "tamperedSubject", "roleClaim"],
+      )
+      .map((t) => `Bearer ${tokens[t]}`),
+    weight: 3,
+  },
   { arbitrary: fc.constantFrom("admin", "alice").map((who) => `bearer ${tokens[who]}`), weight: 1 },
-  { arbitrary: fc.constantFrom(undefined, "", "Bearer", "Bearer ", "Basic YWRtaW46YWRtaW4=", "Token abc", "Bearer a.b.c", "Bearer null"), weight: 2 },
+  {
+    arbitrary: fc.constantFrom(
+      undefined,
+      "",
+      "Bearer",
+      "Bearer ",
+      "Basic YWRtaW46YWRtaW4=",
+      "Token abc",
+      "Bearer a.b.c",
+      "Bearer null",
+    ),
+    weight: 2,
+  },
   { arbitrary: fc.string({ unit: "binary-ascii" }).map((s) => s.replace(/[\r\n\0]/g, "")), weight: 1 },
 );
 
 const id = fc.oneof(
   { arbitrary: fc.constantFrom(ADMIN_ID, ALICE_ID, BOB_ID, MISSING_ID).map(String), weight: 6 },
-  { arbitrary: fc.constantFrom("0", "-1", "01", "1.0", "1e3", " 1", "0x1", "9007199254740991", "9007199254740992", "99999999999999999999", "__proto__", "constructor", "", "%00", "NaN", "Infinity"), weight: 2 },
+  {
+    arbitrary: fc.constantFrom(
+      "0",
+      "-1",
+      "01",
+      "1.0",
+      "1e3",
+      " 1",
+      "0x1",
+      "9007199254740991",
+      "9007199254740992",
+      "99999999999999999999",
+      "__proto__",
+      "constructor",
+      "",
+      "%00",
+      "NaN",
+      "Infinity",
+    ),
+    weight: 2,
+  },
   { arbitrary: fc.bigInt().map(String), weight: 1 },
   { arbitrary: fc.string({ unit: "grapheme" }), weight: 1 },
   { arbitrary: fc.string({ unit: "binary" }), weight: 1 },
 );
 
-const queryValue = fc.oneof(fc.nat(200).map(String), fc.string(), fc.constantFrom("", "0", "100", "101", "-5", "1e2", " 5", "5 ", "0005", "9007199254740993"));
-const query = fc.array(fc.tuple(fc.oneof(fc.constantFrom("limit", "cursor"), dangerousKey, fc.string({ maxLength: 8 })), queryValue), { maxLength: 3 });
+const queryValue = fc.oneof(
+  fc.nat(200).map(String),
+  fc.string(),
+  fc.constantFrom("", "0", "100", "101", "-5", "1e2", " 5", "5 ", "0005", "9007199254740993"),
+);
+const query = fc.array(
+  fc.tuple(fc.oneof(fc.constantFrom("limit", "cursor"), dangerousKey, fc.string({ maxLength: 8 })), queryValue),
+  { maxLength: 3 },
+);
 
 const headerValue = fc.string({ unit: "binary-ascii" }).map((s) => s.replace(/[\r\n\0]/g, "").trim());
 const extraHeaders = fc.dictionary(
-  fc.constantFrom("content-type", "content-length", "x-request-id", "x-forwarded-for", "accept", "cookie", "x-http-method-override", "origin"),
-  fc.oneof(headerValue, fc.constantFrom("application/json", "text/plain", "999999999", "0", "-1", "abc", "application/json; charset=utf-16")),
+  fc.constantFrom(
+    "content-type",
+    "content-length",
+    "x-request-id",
+    "x-forwarded-for",
+    "accept",
+    "cookie",
+    "x-http-method-override",
+    "origin",
+  ),
+  fc.oneof(
+    headerValue,
+    fc.constantFrom(
+      "application/json",
+      "text/plain",
+      "999999999",
+      "0",
+      "-1",
+      "abc",
+      "application/json; charset=utf-16",
+    ),
+  ),
   { maxKeys: 3 },
 );
 
@@ -215,7 +325,9 @@ type Row = [string, string, string, string, ...unknown[]];
 
 /** Rows a request changed that its caller had no right to: for anyone but the admin, every row but their own, and any role. */
 function escalations(s: Scenario, before: string, after: string): string[] {
-  const actor = Object.entries(ACTORS).find(([token]) => s.authorization?.toLowerCase() === `bearer ${token}`.toLowerCase())?.[1];
+  const actor = Object.entries(ACTORS).find(
+    ([token]) => s.authorization?.toLowerCase() === `bearer ${token}`.toLowerCase(),
+  )?.[1];
   if (actor === ADMIN_ID) return [];
   const rows = (snap: string) => new Map((JSON.parse(snap) as Row[]).map((row) => [row[0], row]));
   const [old, now] = [rows(before), rows(after)];
@@ -223,7 +335,8 @@ function escalations(s: Scenario, before: string, after: string): string[] {
   for (const rowId of new Set([...old.keys(), ...now.keys()])) {
     const [was, is] = [old.get(rowId), now.get(rowId)];
     if (JSON.stringify(was) === JSON.stringify(is)) continue;
-    if (!was || !is || BigInt(rowId) !== actor) problems.push(`row ${rowId} changed by ${s.authorization?.slice(0, 20)}`);
+    if (!was || !is || BigInt(rowId) !== actor)
+      problems.push(`row ${rowId} changed by ${s.authorization?.slice(0, 20)}`);
     else if (was[3] !== is[3]) problems.push(`role of ${rowId} changed from ${was[3]} to ${is[3]}`);
   }
   return problems;
@@ -258,7 +371,10 @@ describe(`${RUNS} generated requests against the route handlers`, () => {
     // The run must have reached the layers behind authentication and validation, not only the
     // front door: successes, validation errors, auth failures, 413s and 415s all occur.
     for (const status of [200, 201, 400, 401, 403, 404, 413, 415]) {
-      expect(statuses.get(status) ?? 0, `no request answered ${status}: ${JSON.stringify([...statuses])}`).toBeGreaterThan(0);
+      expect(
+        statuses.get(status) ?? 0,
+        `no request answered ${status}: ${JSON.stringify([...statuses])}`,
+      ).toBeGreaterThan(0);
     }
   }, 120_000);
 });

@@ -66,7 +66,8 @@ function send(method: string, path: string, { headers = {}, body, token, asJson 
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("end", () => {
         const replyHeaders = new Headers();
-        for (const [name, value] of Object.entries(res.headers)) if (typeof value === "string") replyHeaders.set(name, value);
+        for (const [name, value] of Object.entries(res.headers))
+          if (typeof value === "string") replyHeaders.set(name, value);
         resolve({ status: res.statusCode!, headers: replyHeaders, text: Buffer.concat(chunks).toString("utf8") });
       });
     });
@@ -92,7 +93,25 @@ describe("generated requests over real HTTP", () => {
     .oneof(
       fc.string({ unit: "binary" }).map(encodeURIComponent),
       fc.string({ unit: "grapheme" }).map(encodeURIComponent),
-      fc.constantFrom("1", "0", "-1", "01", "9007199254740993", "%", "%%", "%zz", "%E0%A4%A", "%C0%AF", "%FF", "%00", "a%2Fb", "%5C", "1;x=y", "~", "!$&'()*+,"),
+      fc.constantFrom(
+        "1",
+        "0",
+        "-1",
+        "01",
+        "9007199254740993",
+        "%",
+        "%%",
+        "%zz",
+        "%E0%A4%A",
+        "%C0%AF",
+        "%FF",
+        "%00",
+        "a%2Fb",
+        "%5C",
+        "1;x=y",
+        "~",
+        "!$&'()*+,",
+      ),
       fc.tuple(fc.nat(50).map(String), fc.constantFrom("%", "%E0", "%G1")).map(([a, b]) => a + b),
     )
     // A dot segment leaves the API for another path, which is not what is under test here.
@@ -106,52 +125,85 @@ describe("generated requests over real HTTP", () => {
     fc.constant(undefined),
     fc.jsonValue().map((v) => JSON.stringify(v)),
     fc.string({ unit: "binary" }),
-    fc.record({ name: fc.string({ unit: "grapheme" }), email: fc.emailAddress(), role: fc.constantFrom("user", "admin", "root") }).map((v) => JSON.stringify(v)),
+    fc
+      .record({
+        name: fc.string({ unit: "grapheme" }),
+        email: fc.emailAddress(),
+        role: fc.constantFrom("user", "admin", "root"),
+      })
+      .map((v) => JSON.stringify(v)),
     fc.constant(`{"__proto__":{"role":"admin"},"name":"Mallory"}`),
     fc.uint8Array({ maxLength: 40 }),
     fc.constant(JSON.stringify({ name: "x".repeat(70 * 1024), email: "big@example.com" })),
   );
   const target = fc.oneof(
     fc.constant({ path: "/api/health", routes: { GET: "GET /api/health" } as Record<string, Route> }),
-    queryString.map((q) => ({ path: `/api/users${q}`, routes: { GET: "GET /api/users", POST: "POST /api/users" } as Record<string, Route> })),
+    queryString.map((q) => ({
+      path: `/api/users${q}`,
+      routes: { GET: "GET /api/users", POST: "POST /api/users" } as Record<string, Route>,
+    })),
     fc.tuple(segment, queryString).map(([s, q]) => ({
       path: `/api/users/${s}${q}`,
-      routes: { GET: "GET /api/users/[id]", PATCH: "PATCH /api/users/[id]", DELETE: "DELETE /api/users/[id]" } as Record<string, Route>,
+      routes: {
+        GET: "GET /api/users/[id]",
+        PATCH: "PATCH /api/users/[id]",
+        DELETE: "DELETE /api/users/[id]",
+      } as Record<string, Route>,
     })),
   );
 
   it("each keep the documented contract, never 5xx, and a rejected request changes nothing", async () => {
     // Callers of every kind; a pool, so that no one of them reaches the rate limit.
     const callers: (string | undefined)[] = [undefined, "garbage"];
-    for (let i = 0; i < 4; i += 1) callers.push(await tokenFor(await newPerson("admin")), await tokenFor(await newPerson()));
+    for (let i = 0; i < 4; i += 1)
+      callers.push(await tokenFor(await newPerson("admin")), await tokenFor(await newPerson()));
     const statuses = new Set<number>();
 
     await fc.assert(
-      fc.asyncProperty(target, fc.nat(), fc.nat(callers.length - 1), body, fc.option(fc.constantFrom("application/json", "text/plain", "")), async (t, m, c, payload, type) => {
-        const methods = Object.keys(t.routes);
-        const method = methods[m % methods.length]!;
-        const before = snapshot();
-        const headers: Record<string, string> = type === null ? {} : { "content-type": type };
-        const reply = await send(method, t.path, { token: callers[c], headers, body: method === "GET" ? undefined : payload, asJson: false });
-        statuses.add(reply.status);
+      fc.asyncProperty(
+        target,
+        fc.nat(),
+        fc.nat(callers.length - 1),
+        body,
+        fc.option(fc.constantFrom("application/json", "text/plain", "")),
+        async (t, m, c, payload, type) => {
+          const methods = Object.keys(t.routes);
+          const method = methods[m % methods.length]!;
+          const before = snapshot();
+          const headers: Record<string, string> = type === null ? {} : { "content-type": type };
+          const reply = await send(method, t.path, {
+            token: callers[c],
+            headers,
+            body: method === "GET" ? undefined : payload,
+            asJson: false,
+          });
+          statuses.add(reply.status);
 
-        expect(contractViolations(t.routes[method]!, reply.status, reply.headers, reply.text), `${method} ${t.path}`).toEqual([]);
-        if (reply.status >= 300 || method === "GET") expect(snapshot(), `${method} ${t.path} answered ${reply.status}`).toBe(before);
-      }),
+          expect(
+            contractViolations(t.routes[method]!, reply.status, reply.headers, reply.text),
+            `${method} ${t.path}`,
+          ).toEqual([]);
+          if (reply.status >= 300 || method === "GET")
+            expect(snapshot(), `${method} ${t.path} answered ${reply.status}`).toBe(before);
+        },
+      ),
       { numRuns: 400 },
     );
 
     expect([...statuses].some((s) => s >= 500)).toBe(false);
   }, 120_000);
 
-  it.each([["%"], ["%E0%A4%A"], ["%zz"], ["1%"]])("answers 400 with the envelope for the undecodable path /api/users/%s", async (segment) => {
-    const reply = await send("GET", `/api/users/${segment}`, { token: await tokenFor(await newPerson()) });
+  it.each([["%"], ["%E0%A4%A"], ["%zz"], ["1%"]])(
+    "answers 400 with the envelope for the undecodable path /api/users/%s",
+    async (segment) => {
+      const reply = await send("GET", `/api/users/${segment}`, { token: await tokenFor(await newPerson()) });
 
-    expect(reply.status).toBe(400);
-    expect(contractViolations("GET /api/users/[id]", reply.status, reply.headers, reply.text)).toEqual([]);
-    expect(JSON.parse(reply.text).error.message).toBe("Malformed URL: invalid percent-encoding");
-    expect(server.stdout()).toContain(`"requestId":"${reply.headers.get("x-request-id")}"`);
-  });
+      expect(reply.status).toBe(400);
+      expect(contractViolations("GET /api/users/[id]", reply.status, reply.headers, reply.text)).toEqual([]);
+      expect(JSON.parse(reply.text).error.message).toBe("Malformed URL: invalid percent-encoding");
+      expect(server.stdout()).toContain(`"requestId":"${reply.headers.get("x-request-id")}"`);
+    },
+  );
 });
 
 describe("concurrency over real HTTP", () => {
@@ -159,7 +211,9 @@ describe("concurrency over real HTTP", () => {
     const token = await tokenFor(await newPerson("admin"));
     const body = (i: number) => JSON.stringify({ name: `Twin ${i}`, email: "http-twin@example.com" });
 
-    const replies = await Promise.all(Array.from({ length: 100 }, (_, i) => send("POST", "/api/users", { token, body: body(i) })));
+    const replies = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => send("POST", "/api/users", { token, body: body(i) })),
+    );
 
     expect(tally(replies)).toEqual({ 201: 1, 409: 99 });
     expect(await prisma.user.count({ where: { email: "http-twin@example.com" } })).toBe(1);
@@ -170,7 +224,9 @@ describe("concurrency over real HTTP", () => {
     const tokens = await Promise.all(racers.map(tokenFor));
     const body = JSON.stringify({ email: "http-prize@example.com" });
 
-    const replies = await Promise.all(racers.map((r, i) => send("PATCH", `/api/users/${r.id}`, { token: tokens[i], body })));
+    const replies = await Promise.all(
+      racers.map((r, i) => send("PATCH", `/api/users/${r.id}`, { token: tokens[i], body })),
+    );
 
     expect(tally(replies)).toEqual({ 200: 1, 409: 49 });
     expect(await prisma.user.count({ where: { email: "http-prize@example.com" } })).toBe(1);
@@ -180,7 +236,9 @@ describe("concurrency over real HTTP", () => {
     const me = await newPerson();
     const token = await tokenFor(me);
 
-    const replies = await Promise.all(Array.from({ length: 1_000 }, () => send("GET", `/api/users/${me.id}`, { token })));
+    const replies = await Promise.all(
+      Array.from({ length: 1_000 }, () => send("GET", `/api/users/${me.id}`, { token })),
+    );
 
     expect(tally(replies)).toEqual({ 200: LIMIT, 429: 1_000 - LIMIT });
     for (const reply of replies.filter((r) => r.status === 429)) {
@@ -193,7 +251,9 @@ describe("tokens over real HTTP", () => {
   it("accepts a valid token under a lower-case bearer scheme", async () => {
     const me = await newPerson();
 
-    const reply = await send("GET", `/api/users/${me.id}`, { headers: { authorization: `bearer ${await tokenFor(me)}` } });
+    const reply = await send("GET", `/api/users/${me.id}`, {
+      headers: { authorization: `bearer ${await tokenFor(me)}` },
+    });
 
     expect(reply.status).toBe(200);
   });
@@ -203,13 +263,27 @@ describe("tokens over real HTTP", () => {
     const expired = await signToken(me, { secret: SECRET, expiresIn: -60 });
     const wrongSecret = await signToken(me, { secret: "some-other-secret-that-is-long-enough-0123" });
     const none = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from(JSON.stringify({ sub: String(me.id) })).toString("base64url")}.`;
-    const authorizations = [undefined, "Bearer", "Bearer garbage", `Bearer ${expired}`, `Bearer ${wrongSecret}`, `Bearer ${none}`, await tokenFor(me)];
-    const headers = authorizations.map((authorization): Record<string, string> => (authorization ? { authorization } : {}));
+    const authorizations = [
+      undefined,
+      "Bearer",
+      "Bearer garbage",
+      `Bearer ${expired}`,
+      `Bearer ${wrongSecret}`,
+      `Bearer ${none}`,
+      await tokenFor(me),
+    ];
+    const headers = authorizations.map(
+      (authorization): Record<string, string> => (authorization ? { authorization } : {}),
+    );
 
-    const replies = await Promise.all(headers.map((h) => send("GET", `/api/users/${me.id}`, { headers: { ...h, "x-request-id": "same-id" } })));
+    const replies = await Promise.all(
+      headers.map((h) => send("GET", `/api/users/${me.id}`, { headers: { ...h, "x-request-id": "same-id" } })),
+    );
 
     expect(new Set(replies.map((r) => `${r.status} ${r.text}`))).toEqual(
-      new Set([`401 ${JSON.stringify({ error: { code: "UNAUTHORIZED", message: "Missing or invalid token", requestId: "same-id" } })}`]),
+      new Set([
+        `401 ${JSON.stringify({ error: { code: "UNAUTHORIZED", message: "Missing or invalid token", requestId: "same-id" } })}`,
+      ]),
     );
   });
 
@@ -236,8 +310,13 @@ describe("faults over real HTTP", () => {
 
     expect(reply.status).toBe(500);
     const requestId = reply.headers.get("x-request-id");
-    expect(JSON.parse(reply.text)).toEqual({ error: { code: "INTERNAL_ERROR", message: "Unexpected error", requestId } });
-    const logged = server.stderr().split("\n").find((line) => line.includes(`"requestId":"${requestId}"`));
+    expect(JSON.parse(reply.text)).toEqual({
+      error: { code: "INTERNAL_ERROR", message: "Unexpected error", requestId },
+    });
+    const logged = server
+      .stderr()
+      .split("\n")
+      .find((line) => line.includes(`"requestId":"${requestId}"`));
     expect(logged).toMatch(/"level":"error"/);
     const next = await send("PATCH", `/api/users/${me.id}`, { token, body: '{"name":"Renamed"}' });
     expect(next.status).toBe(200);
@@ -261,14 +340,22 @@ describe("faults over real HTTP", () => {
 
   /** Waits until the server has logged a request line for `path` (it logs one per request). */
   async function loggedRequestsTo(path: string, count: number): Promise<void> {
-    const seen = () => server.stdout().split("\n").filter((line) => line.includes(`"path":"${path}"`)).length;
-    for (let tries = 0; seen() < count && tries < 200; tries += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+    const seen = () =>
+      server
+        .stdout()
+        .split("\n")
+        .filter((line) => line.includes(`"path":"${path}"`)).length;
+    for (let tries = 0; seen() < count && tries < 200; tries += 1)
+      await new Promise((resolve) => setTimeout(resolve, 25));
   }
 
   it("a client that drops the connection mid-upload leaves no row and no error in the log", async () => {
     const token = await tokenFor(await newPerson("admin"));
     const body = JSON.stringify({ name: "Half", email: "half-written@example.com" });
-    const before = server.stdout().split("\n").filter((line) => line.includes('"path":"/api/users"')).length;
+    const before = server
+      .stdout()
+      .split("\n")
+      .filter((line) => line.includes('"path":"/api/users"')).length;
     const errorsBefore = server.stderr().length;
 
     await dropMidRequest("POST", "/api/users", token, body, 20);

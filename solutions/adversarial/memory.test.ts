@@ -28,7 +28,14 @@ describe(`${KEYS.toLocaleString("en")} distinct keys`, () => {
   it("leave the user service's cache holding at most CACHE_MAX_ENTRIES users", async () => {
     const now = new Date();
     const everyoneExists: Pick<UserRepository, "findById"> = {
-      findById: async (id) => ({ id, name: "Someone", email: `user${id}@example.com`, role: "user", createdAt: now, updatedAt: now }),
+      findById: async (id) => ({
+        id,
+        name: "Someone",
+        email: `user${id}@example.com`,
+        role: "user",
+        createdAt: now,
+        updatedAt: now,
+      }),
     };
     const cache = new MemoryCache({ maxEntries: config().CACHE_MAX_ENTRIES });
     const service = createUserService({ users: everyoneExists as UserRepository, cache, ttlMs: config().CACHE_TTL_MS });

@@ -31,7 +31,10 @@ describe("fields named like Object.prototype members", () => {
 
   it.each(PROTOTYPE_KEYS)("PATCH /api/users/[id] answers 400 naming the unknown field %s", async (key) => {
     const rawBody = `{${JSON.stringify(key)}:"x","name":"Still Admin"}`;
-    const response = await updateUser(request("PATCH", `/api/users/${adminId}`, { token, rawBody }), params({ id: String(adminId) }));
+    const response = await updateUser(
+      request("PATCH", `/api/users/${adminId}`, { token, rawBody }),
+      params({ id: String(adminId) }),
+    );
 
     expect(response.status).toBe(400);
     expect(Object.getOwnPropertyNames((await json(response)).error?.details ?? {})).toEqual([key]);

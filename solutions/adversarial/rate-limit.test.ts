@@ -45,7 +45,9 @@ describe(`1,000 concurrent requests from one client against a limit of ${N}`, ()
 
   it(`admit exactly ${N} requests from one address without a token`, async () => {
     const responses = await Promise.all(
-      Array.from({ length: 1_000 }, () => health(request("GET", "/api/health", { headers: { "x-forwarded-for": "203.0.113.7" } }), params({}))),
+      Array.from({ length: 1_000 }, () =>
+        health(request("GET", "/api/health", { headers: { "x-forwarded-for": "203.0.113.7" } }), params({})),
+      ),
     );
 
     await expectExactlyAdmitted(responses, 200);
@@ -53,7 +55,10 @@ describe(`1,000 concurrent requests from one client against a limit of ${N}`, ()
 
   it(`admit exactly ${N} failed token guesses from one address`, async () => {
     const id = String(alice.id);
-    const guess = (i: number) => request("GET", `/api/users/${id}`, { headers: { authorization: `Bearer guess.${i}.x`, "x-forwarded-for": "198.51.100.9" } });
+    const guess = (i: number) =>
+      request("GET", `/api/users/${id}`, {
+        headers: { authorization: `Bearer guess.${i}.x`, "x-forwarded-for": "198.51.100.9" },
+      });
     const responses = await Promise.all(Array.from({ length: 1_000 }, (_, i) => getUser(guess(i), params({ id }))));
 
     expect(responses.filter((r) => r.status === 401)).toHaveLength(N);

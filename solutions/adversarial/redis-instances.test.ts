@@ -22,7 +22,9 @@ async function loadInstance() {
     import("@/lib/redis"),
   ]);
   const connection = redisConnection(redis);
-  await new Promise((resolve) => (connection.redis.status === "ready" ? resolve(null) : connection.redis.once("ready", resolve)));
+  await new Promise((resolve) =>
+    connection.redis.status === "ready" ? resolve(null) : connection.redis.once("ready", resolve),
+  );
   return { health: health.GET, listUsers: users.GET, getUser: byId.GET, updateUser: byId.PATCH, connection };
 }
 
@@ -56,7 +58,9 @@ describeWithRedis("two API instances sharing one Redis", () => {
   const fromAddress = (address: string) => request("GET", "/api/health", { headers: { "x-forwarded-for": address } });
 
   it(`admit exactly ${LIMIT} of 200 requests from one address split across them`, async () => {
-    const responses = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).health(fromAddress("203.0.113.50"), params({}))));
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).health(fromAddress("203.0.113.50"), params({}))),
+    );
     expect(responses.filter((r) => r.status === 200)).toHaveLength(LIMIT);
     const refused = responses.filter((r) => r.status === 429);
     expect(refused).toHaveLength(200 - LIMIT);
@@ -68,7 +72,9 @@ describeWithRedis("two API instances sharing one Redis", () => {
     const token = await tokenFor(user);
     const id = String(user.id);
     const responses = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).getUser(request("GET", `/api/users/${id}`, { token }), params({ id }))),
+      Array.from({ length: 200 }, (_, i) =>
+        (i % 2 ? a : b).getUser(request("GET", `/api/users/${id}`, { token }), params({ id })),
+      ),
     );
     expect(responses.filter((r) => r.status === 200)).toHaveLength(LIMIT);
     expect(responses.filter((r) => r.status === 429)).toHaveLength(200 - LIMIT);
@@ -79,10 +85,14 @@ describeWithRedis("two API instances sharing one Redis", () => {
     const token = await tokenFor(admin);
     const target = await createUser({ email: `${randomUUID()}@example.com`, name: "Before" });
     const id = String(target.id);
-    const read = async (instance: Instance) => (await (await instance.getUser(request("GET", `/api/users/${id}`, { token }), params({ id }))).json()).user.name;
+    const read = async (instance: Instance) =>
+      (await (await instance.getUser(request("GET", `/api/users/${id}`, { token }), params({ id }))).json()).user.name;
 
     expect(await read(b), "B reads and caches the user").toBe("Before");
-    const patched = await a.updateUser(request("PATCH", `/api/users/${id}`, { token, body: { name: "After" } }), params({ id }));
+    const patched = await a.updateUser(
+      request("PATCH", `/api/users/${id}`, { token, body: { name: "After" } }),
+      params({ id }),
+    );
     expect(patched.status).toBe(200);
     expect(await read(b), "B's next read after A's write").toBe("After");
   });
@@ -96,7 +106,10 @@ describeWithRedis("two API instances sharing one Redis", () => {
     const list = () => b.listUsers(request("GET", "/api/users", { token: demotedToken }), params({}));
     expect((await list()).status, "B knows (and caches) them as an admin").toBe(200);
     const id = String(demoted.id);
-    const demote = await a.updateUser(request("PATCH", `/api/users/${id}`, { token: await tokenFor(boss), body: { role: "user" } }), params({ id }));
+    const demote = await a.updateUser(
+      request("PATCH", `/api/users/${id}`, { token: await tokenFor(boss), body: { role: "user" } }),
+      params({ id }),
+    );
     expect(demote.status).toBe(200);
     expect((await list()).status, "B must read their new role, not its cached one").toBe(403);
   });
@@ -104,7 +117,9 @@ describeWithRedis("two API instances sharing one Redis", () => {
   it("keep answering, without a 5xx, once Redis is gone", async () => {
     await server.stop();
     const started = Date.now();
-    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).health(fromAddress("198.51.100.77"), params({}))));
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).health(fromAddress("198.51.100.77"), params({}))),
+    );
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(new Set(responses.map((r) => r.status))).toEqual(new Set([200]));
   });

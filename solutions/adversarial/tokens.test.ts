@@ -63,20 +63,35 @@ const UNAUTHENTICATED: [string, () => Promise<string | undefined>][] = [
   ["three empty segments", async () => "Bearer .."],
   ["a token split by a tab", async () => `Bearer\t${await tokenFor(people.alice)}`],
   ["two tokens", async () => `Bearer ${await tokenFor(people.alice)} ${await tokenFor(people.admin)}`],
-  ["alg: none", async () => `Bearer ${base64url({ alg: "none", typ: "JWT" })}.${base64url(claimsFor(people.alice.id))}.`],
+  [
+    "alg: none",
+    async () => `Bearer ${base64url({ alg: "none", typ: "JWT" })}.${base64url(claimsFor(people.alice.id))}.`,
+  ],
   ["HS512 with the right secret", async () => `Bearer ${await signed(claimsFor(people.alice.id), { alg: "HS512" })}`],
   ["the wrong secret", async () => `Bearer ${await tokenFor(people.alice, { secret: OTHER_SECRET })}`],
   ["an expired token", async () => `Bearer ${await tokenFor(people.alice, { expiresIn: -60 })}`],
   ["a token not valid yet", async () => `Bearer ${await tokenFor(people.alice, { notBefore: "10m" })}`],
-  ["no expiry", async () => `Bearer ${await signed({ sub: String(people.alice.id), iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE })}`],
+  [
+    "no expiry",
+    async () => `Bearer ${await signed({ sub: String(people.alice.id), iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE })}`,
+  ],
   ["another issuer", async () => `Bearer ${await signed(claimsFor(people.alice.id, { iss: "someone-else" }))}`],
   ["another audience", async () => `Bearer ${await signed(claimsFor(people.alice.id, { aud: "other-api" }))}`],
   ["a subject that is not an id", async () => `Bearer ${await signed(claimsFor(people.alice.id, { sub: "alice" }))}`],
   ["subject 0", async () => `Bearer ${await signed(claimsFor(0n))}`],
   ["a subject past 2^53", async () => `Bearer ${await signed(claimsFor(9007199254740993n))}`],
-  ["a payload tampered to say role admin", async () => `Bearer ${await tampered(people.alice.id, claimsFor(people.alice.id, { role: "admin" }))}`],
-  ["a payload tampered to be the admin", async () => `Bearer ${await tampered(people.alice.id, claimsFor(people.admin.id))}`],
-  ["a payload tampered to expire later", async () => `Bearer ${await tampered(people.alice.id, claimsFor(people.alice.id, { exp: 4102444800 }))}`],
+  [
+    "a payload tampered to say role admin",
+    async () => `Bearer ${await tampered(people.alice.id, claimsFor(people.alice.id, { role: "admin" }))}`,
+  ],
+  [
+    "a payload tampered to be the admin",
+    async () => `Bearer ${await tampered(people.alice.id, claimsFor(people.admin.id))}`,
+  ],
+  [
+    "a payload tampered to expire later",
+    async () => `Bearer ${await tampered(people.alice.id, claimsFor(people.alice.id, { exp: 4102444800 }))}`,
+  ],
 ];
 
 describe("authentication", () => {
@@ -88,7 +103,8 @@ describe("authentication", () => {
 
   it("answers every 401 with the same body", async () => {
     const bodies = new Set<string>();
-    for (const [, authorization] of UNAUTHENTICATED) bodies.add(await (await aliceReadsHerself(await authorization())).text());
+    for (const [, authorization] of UNAUTHENTICATED)
+      bodies.add(await (await aliceReadsHerself(await authorization())).text());
     bodies.add(await (await aliceReadsHerself(`Bearer ${await tokenFor({ id: 424242n })}`)).text());
 
     expect([...bodies]).toEqual([
@@ -124,37 +140,58 @@ describe("authentication", () => {
 
 describe("authorization", () => {
   const aliceTries: [string, (token: string) => Promise<Response>][] = [
-    ["GET /api/users", (token) => listUsers(request("GET", "/api/users", { token, headers: { "x-request-id": REQUEST_ID } }), params({}))],
+    [
+      "GET /api/users",
+      (token) =>
+        listUsers(request("GET", "/api/users", { token, headers: { "x-request-id": REQUEST_ID } }), params({})),
+    ],
     [
       "POST /api/users",
       (token) =>
         createUser(
-          request("POST", "/api/users", { token, body: { name: "Eve", email: "eve@example.com" }, headers: { "x-request-id": REQUEST_ID } }),
+          request("POST", "/api/users", {
+            token,
+            body: { name: "Eve", email: "eve@example.com" },
+            headers: { "x-request-id": REQUEST_ID },
+          }),
           params({}),
         ),
     ],
     [
       "GET another user",
       (token) =>
-        getUser(request("GET", `/api/users/${people.bob.id}`, { token, headers: { "x-request-id": REQUEST_ID } }), params({ id: String(people.bob.id) })),
+        getUser(
+          request("GET", `/api/users/${people.bob.id}`, { token, headers: { "x-request-id": REQUEST_ID } }),
+          params({ id: String(people.bob.id) }),
+        ),
     ],
     [
       "PATCH another user",
       (token) =>
         updateUser(
-          request("PATCH", `/api/users/${people.bob.id}`, { token, body: { name: "Hacked" }, headers: { "x-request-id": REQUEST_ID } }),
+          request("PATCH", `/api/users/${people.bob.id}`, {
+            token,
+            body: { name: "Hacked" },
+            headers: { "x-request-id": REQUEST_ID },
+          }),
           params({ id: String(people.bob.id) }),
         ),
     ],
     [
       "DELETE another user",
       (token) =>
-        deleteUser(request("DELETE", `/api/users/${people.bob.id}`, { token, headers: { "x-request-id": REQUEST_ID } }), params({ id: String(people.bob.id) })),
+        deleteUser(
+          request("DELETE", `/api/users/${people.bob.id}`, { token, headers: { "x-request-id": REQUEST_ID } }),
+          params({ id: String(people.bob.id) }),
+        ),
     ],
     [
       "DELETE herself",
       (token) =>
-        deleteUser(request("DELETE", `/api/users/${people.alice.id}`, { token, headers: { "x-request-id": REQUEST_ID } }), params({ id: String(people.alice.id) })),
+        deleteUser(
+          request("DELETE", `/api/users/${people.alice.id}`, { token, headers: { "x-request-id": REQUEST_ID } }),
+          params({ id: String(people.alice.id) }),
+        ),
     ],
   ];
 
@@ -213,7 +250,10 @@ describe("no role escalation through a body", () => {
     const response = await updateUser(request("PATCH", `/api/users/${id}`, { token, rawBody }), params({ id }));
 
     expect([400, 403]).toContain(response.status);
-    expect(await prisma.user.findUniqueOrThrow({ where: { id: people.alice.id } })).toMatchObject({ name: "Alice", role: "user" });
+    expect(await prisma.user.findUniqueOrThrow({ where: { id: people.alice.id } })).toMatchObject({
+      name: "Alice",
+      role: "user",
+    });
     const adminOnly = await listUsers(request("GET", "/api/users", { token }), params({}));
     expect(adminOnly.status).toBe(403);
   });
@@ -221,7 +261,10 @@ describe("no role escalation through a body", () => {
   it("refuses a user's POST of a new admin", async () => {
     const token = await tokenFor(people.alice);
 
-    const response = await createUser(request("POST", "/api/users", { token, body: { name: "Sock", email: "sock@example.com", role: "admin" } }), params({}));
+    const response = await createUser(
+      request("POST", "/api/users", { token, body: { name: "Sock", email: "sock@example.com", role: "admin" } }),
+      params({}),
+    );
 
     expect(response.status).toBe(403);
     expect(await prisma.user.count({ where: { email: "sock@example.com" } })).toBe(0);

@@ -57,7 +57,10 @@ describe("an operation issued while another request's transaction is open", () =
 
     expect(await demotion).toEqual({ ok: false, reason: "last_admin" });
     const created = await creation;
-    expect(await prisma.user.findUnique({ where: { id: created.id } }), "a create answered 201 must exist").not.toBeNull();
+    expect(
+      await prisma.user.findUnique({ where: { id: created.id } }),
+      "a create answered 201 must exist",
+    ).not.toBeNull();
   });
 
   it("never reads a change that has not committed", async () => {

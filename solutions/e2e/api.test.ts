@@ -90,7 +90,9 @@ function jsonLines(output: string): LogLine[] {
 
 /** The log lines of one request, once its request line has been written. */
 async function logOf(output: () => string, requestId: string): Promise<LogLine[]> {
-  await expect.poll(() => jsonLines(output()).some((line) => line.requestId === requestId && line.msg === "request")).toBe(true);
+  await expect
+    .poll(() => jsonLines(output()).some((line) => line.requestId === requestId && line.msg === "request"))
+    .toBe(true);
   return jsonLines(output()).filter((line) => line.requestId === requestId);
 }
 
@@ -119,9 +121,14 @@ describe("the users API served by next start (NODE_ENV=production, AUTH_SECRET s
   });
 
   it("rejects an invalid email: 400 VALIDATION_ERROR with the seed's details", async () => {
-    const response = await call(api, "POST", "/api/users", { token: adminToken, body: { name: "Alice", email: "not-an-email" } });
+    const response = await call(api, "POST", "/api/users", {
+      token: adminToken,
+      body: { name: "Alice", email: "not-an-email" },
+    });
     expect(response.status).toBe(400);
-    expect(response.body).toMatchObject({ error: { code: "VALIDATION_ERROR", details: { email: ["Enter a valid email"] } } });
+    expect(response.body).toMatchObject({
+      error: { code: "VALIDATION_ERROR", details: { email: ["Enter a valid email"] } },
+    });
     expect(response.body.error.requestId).toBe(response.headers.get("x-request-id"));
   });
 
@@ -195,20 +202,30 @@ describe("the users API served by next start (NODE_ENV=production, AUTH_SECRET s
 
 describe("the worked example and hostile probes, over real HTTP", () => {
   it("creates Alice, alice@example.com, with 201 on the freshly seeded database", async () => {
-    const response = await call(api, "POST", "/api/users", { token: adminToken, body: { name: "Alice", email: "alice@example.com" } });
+    const response = await call(api, "POST", "/api/users", {
+      token: adminToken,
+      body: { name: "Alice", email: "alice@example.com" },
+    });
     expect(response.status).toBe(201);
     expect(response.body.user).toMatchObject({ name: "Alice", email: "alice@example.com", role: "user" });
   });
 
-  it.each([["__proto__"], ["constructor"]])("answers GET /api/users?%s=1 with 400 naming that parameter", async (key) => {
-    const response = await call(api, "GET", `/api/users?${key}=1`, { token: adminToken });
-    expect(response.status).toBe(400);
-    expect(response.body.error.code).toBe("VALIDATION_ERROR");
-    expect(Object.getOwnPropertyNames(response.body.error.details)).toEqual([key]);
-  });
+  it.each([["__proto__"], ["constructor"]])(
+    "answers GET /api/users?%s=1 with 400 naming that parameter",
+    async (key) => {
+      const response = await call(api, "GET", `/api/users?${key}=1`, { token: adminToken });
+      expect(response.status).toBe(400);
+      expect(response.body.error.code).toBe("VALIDATION_ERROR");
+      expect(Object.getOwnPropertyNames(response.body.error.details)).toEqual([key]);
+    },
+  );
 
   async function send(method: string, url: string, body: string, headers: Record<string, string>) {
-    const response = await fetch(api.url + url, { method, headers: { authorization: `Bearer ${adminToken}`, ...headers }, body });
+    const response = await fetch(api.url + url, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, ...headers },
+      body,
+    });
     return { status: response.status, body: await response.json() };
   }
 
@@ -221,25 +238,42 @@ describe("the worked example and hostile probes, over real HTTP", () => {
     const url = method === "POST" ? "/api/users" : `/api/users/${adminId}`;
     const response = await send(method, url, JSON.stringify({ name: "Typed", email }), { "content-type": type });
     expect(response.status).toBe(415);
-    expect(response.body.error).toMatchObject({ code: "UNSUPPORTED_MEDIA_TYPE", message: "Content-Type must be application/json" });
+    expect(response.body.error).toMatchObject({
+      code: "UNSUPPORTED_MEDIA_TYPE",
+      message: "Content-Type must be application/json",
+    });
   });
 
   it("answers a POST whose body has no content-type with 415", async () => {
     // fetch labels a string body text/plain; bytes go out with no content-type at all.
     const body = new TextEncoder().encode(JSON.stringify({ name: "Untyped", email: uniqueEmail("untyped") }));
-    const response = await fetch(`${api.url}/api/users`, { method: "POST", headers: { authorization: `Bearer ${adminToken}` }, body });
+    const response = await fetch(`${api.url}/api/users`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminToken}` },
+      body,
+    });
     expect(response.status).toBe(415);
   });
 
   it.each([
-    ["a lone surrogate", '{"name":"x\\ud800y","email":"EMAIL"}', "Request body holds a string that is not valid Unicode"],
+    [
+      "a lone surrogate",
+      '{"name":"x\\ud800y","email":"EMAIL"}',
+      "Request body holds a string that is not valid Unicode",
+    ],
     ["a right-to-left override", '{"name":"Ada\\u202Eexe.txt","email":"EMAIL"}', "Invalid request"],
   ])("refuses a name with %s: 400, nothing stored", async (_, template, message) => {
     const email = uniqueEmail("probe");
-    const response = await send("POST", "/api/users", template.replace("EMAIL", email), { "content-type": "application/json" });
+    const response = await send("POST", "/api/users", template.replace("EMAIL", email), {
+      "content-type": "application/json",
+    });
     expect(response.status).toBe(400);
     expect(response.body.error.message).toBe(message);
-    expect((await call(api, "GET", "/api/users?limit=100", { token: adminToken })).body.users.map((u: { email: string }) => u.email)).not.toContain(email);
+    expect(
+      (await call(api, "GET", "/api/users?limit=100", { token: adminToken })).body.users.map(
+        (u: { email: string }) => u.email,
+      ),
+    ).not.toContain(email);
   });
 });
 
@@ -264,7 +298,10 @@ describe("a production server started without AUTH_SECRET, with LOG_LEVEL=error"
     const logged = () => jsonLines(noSecret.stderr()).filter((line) => line.requestId === requestId);
     await expect.poll(logged).toHaveLength(1);
     const [error] = logged();
-    expect(error).toMatchObject({ level: "error", err: { message: expect.stringContaining("AUTH_SECRET must be set") } });
+    expect(error).toMatchObject({
+      level: "error",
+      err: { message: expect.stringContaining("AUTH_SECRET must be set") },
+    });
     expect((error!.err as { stack: string }).stack).toMatch(/\n\s+at /);
     expect(noSecret.stdout() + noSecret.stderr()).not.toContain(token);
   });

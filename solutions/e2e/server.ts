@@ -12,7 +12,8 @@ const NEXT = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
 
 // Settings the test set-up or a developer's shell may hold; the servers get only what a test
 // passes them, so a run never depends on who started it.
-const INHERITED_SETTINGS = /^(NODE_ENV|DATABASE_URL|REDIS_.*|AUTH_SECRET|LOG_LEVEL|RATE_LIMIT_.*|CACHE_.*|BODY_LIMIT_BYTES|TRUST_PROXY|NEXT_DIST_DIR|VITEST.*)$/;
+const INHERITED_SETTINGS =
+  /^(NODE_ENV|DATABASE_URL|REDIS_.*|AUTH_SECRET|LOG_LEVEL|RATE_LIMIT_.*|CACHE_.*|BODY_LIMIT_BYTES|TRUST_PROXY|NEXT_DIST_DIR|VITEST.*)$/;
 
 function childEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !INHERITED_SETTINGS.test(key)));
@@ -74,7 +75,9 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
     child.stdout.on("data", (chunk: Buffer) => (output += chunk));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk));
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`next ${args.join(" ")} exited ${code}:\n${output}`))));
+    child.on("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`next ${args.join(" ")} exited ${code}:\n${output}`)),
+    );
   });
 }
 

@@ -30,7 +30,9 @@ describe("readJson", () => {
   });
 
   it("answers 413 when Content-Length already says the body is too large", async () => {
-    const error = await rejection(readJson(post("{}", { "content-type": "application/json", "content-length": "70000" }), 64 * 1024));
+    const error = await rejection(
+      readJson(post("{}", { "content-type": "application/json", "content-length": "70000" }), 64 * 1024),
+    );
     expect([error.statusCode, error.code]).toEqual([413, "PAYLOAD_TOO_LARGE"]);
   });
 
@@ -59,7 +61,11 @@ describe("readJson", () => {
   ])("answers 415 for a body sent with %s, without reading it", async (_, headers) => {
     const request = post('{"a":1}', headers);
     const error = await rejection(readJson(request));
-    expect([error.statusCode, error.code, error.message]).toEqual([415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json"]);
+    expect([error.statusCode, error.code, error.message]).toEqual([
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+      "Content-Type must be application/json",
+    ]);
     expect(request.bodyUsed).toBe(false);
   });
 
@@ -81,7 +87,11 @@ describe("readJson", () => {
     ["a pair in the wrong order", '{"name":"\\udc00\\ud800"}'],
   ])("answers 400 for %s: it could not be stored as sent", async (_, body) => {
     const error = await rejection(readJson(post(body)));
-    expect([error.statusCode, error.code, error.message]).toEqual([400, "VALIDATION_ERROR", "Request body holds a string that is not valid Unicode"]);
+    expect([error.statusCode, error.code, error.message]).toEqual([
+      400,
+      "VALIDATION_ERROR",
+      "Request body holds a string that is not valid Unicode",
+    ]);
   });
 
   it("reads a well-formed surrogate pair, escaped or not", async () => {

@@ -36,8 +36,13 @@ function tooLarge(limit: number) {
 // so a browser's cross-site form post (which cannot send application/json without a CORS
 // preflight) never reaches a handler. Only UTF-8 is read, so another charset is refused too.
 function assertJsonContentType(request: Request): void {
-  const [type = "", ...params] = (request.headers.get("content-type") ?? "").split(";").map((part) => part.trim().toLowerCase());
-  const charset = params.find((param) => param.startsWith("charset="))?.slice("charset=".length).replace(/^"|"$/g, "");
+  const [type = "", ...params] = (request.headers.get("content-type") ?? "")
+    .split(";")
+    .map((part) => part.trim().toLowerCase());
+  const charset = params
+    .find((param) => param.startsWith("charset="))
+    ?.slice("charset=".length)
+    .replace(/^"|"$/g, "");
   if (type !== "application/json" || (charset !== undefined && charset !== "utf-8" && charset !== "utf8")) {
     throw apiError("UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json");
   }
@@ -75,7 +80,8 @@ export async function readJson(request: Request, limit = config().BODY_LIMIT_BYT
   } catch (error) {
     throw apiError("VALIDATION_ERROR", "Malformed JSON body", { cause: error });
   }
-  if (hasLoneSurrogate(value)) throw apiError("VALIDATION_ERROR", "Request body holds a string that is not valid Unicode");
+  if (hasLoneSurrogate(value))
+    throw apiError("VALIDATION_ERROR", "Request body holds a string that is not valid Unicode");
   return value;
 }
 

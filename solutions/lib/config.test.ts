@@ -71,9 +71,12 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name}: `));
   });
 
-  it.each(["redis://127.0.0.1:6379", "rediss://user:secret@cache.example.com:6380/2"])("accepts REDIS_URL=%s", (url) => {
-    expect(loadConfig({ REDIS_URL: url }).REDIS_URL).toBe(url);
-  });
+  it.each(["redis://127.0.0.1:6379", "rediss://user:secret@cache.example.com:6380/2"])(
+    "accepts REDIS_URL=%s",
+    (url) => {
+      expect(loadConfig({ REDIS_URL: url }).REDIS_URL).toBe(url);
+    },
+  );
 
   it("reports every invalid variable at once", () => {
     expect(() => loadConfig({ LOG_LEVEL: "loud", RATE_LIMIT_MAX: "0" })).toThrow(/LOG_LEVEL: .*; RATE_LIMIT_MAX: /);
@@ -105,9 +108,12 @@ describe("authSecret", () => {
     expect(authSecret(settings({ NODE_ENV, AUTH_SECRET: REAL_SECRET }))).toBe(REAL_SECRET);
   });
 
-  it.each(["development", "test"])("falls back to the development secret when NODE_ENV=%s and none is set", (NODE_ENV) => {
-    expect(authSecret(settings({ NODE_ENV }))).toBe(DEV_AUTH_SECRET);
-  });
+  it.each(["development", "test"])(
+    "falls back to the development secret when NODE_ENV=%s and none is set",
+    (NODE_ENV) => {
+      expect(authSecret(settings({ NODE_ENV }))).toBe(DEV_AUTH_SECRET);
+    },
+  );
 
   it.each([
     ["missing", {}],
@@ -154,6 +160,8 @@ describe("config", () => {
     vi.resetModules();
     vi.stubEnv("AUTH_SECRET", "");
     const { authSecret: processSecret } = await import("@/lib/config");
-    expect(() => processSecret()).toThrow("Invalid configuration: AUTH_SECRET: AUTH_SECRET must be at least 32 characters");
+    expect(() => processSecret()).toThrow(
+      "Invalid configuration: AUTH_SECRET: AUTH_SECRET must be at least 32 characters",
+    );
   });
 });

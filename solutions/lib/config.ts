@@ -17,13 +17,14 @@ const configSchema = z.object({
   CACHE_TTL_MS: positiveInt(30_000),
   CACHE_MAX_ENTRIES: positiveInt(1_000),
   BODY_LIMIT_BYTES: positiveInt(64 * 1024),
-  TRUST_PROXY: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  TRUST_PROXY: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
   // Unset: the rate limiter and the cache live in this process's memory (one instance). Set, the
   // limiter's windows live in Redis and the cache is checked against Redis, so several instances
   // behave as one. A URL the client cannot use fails here, at start-up.
-  REDIS_URL: z
-    .url({ protocol: /^rediss?$/, error: "REDIS_URL must be a redis:// or rediss:// URL" })
-    .optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: "REDIS_URL must be a redis:// or rediss:// URL" }).optional(),
   // How long one Redis command may take before the API stops waiting and falls back: Redis
   // answers in well under a millisecond, so waiting longer only makes every request slower.
   REDIS_TIMEOUT_MS: positiveInt(200),

@@ -60,7 +60,9 @@ describe("databaseKind", () => {
     "rejects %s, naming only its scheme",
     (url) => {
       expect(() => databaseKind(url)).toThrow(
-        new Error(`DATABASE_URL must be a SQLite "file:" URL or a PostgreSQL "postgresql://" URL, got "${url.split(":")[0]}:…"`),
+        new Error(
+          `DATABASE_URL must be a SQLite "file:" URL or a PostgreSQL "postgresql://" URL, got "${url.split(":")[0]}:…"`,
+        ),
       );
     },
   );

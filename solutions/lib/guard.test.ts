@@ -52,11 +52,27 @@ const codeOf = async (fn: () => unknown) => (await errorOf(fn)).code;
 describe("clientAddress", () => {
   it.each([
     ["the only x-forwarded-for entry", { "x-forwarded-for": "203.0.113.7" }, "203.0.113.7"],
-    ["the last x-forwarded-for entry, the one the server itself added", { "x-forwarded-for": "1.1.1.1, 203.0.113.7" }, "203.0.113.7"],
-    ["the last non-empty entry, ignoring blanks and spaces", { "x-forwarded-for": " 1.1.1.1 ,, 203.0.113.7 , " }, "203.0.113.7"],
+    [
+      "the last x-forwarded-for entry, the one the server itself added",
+      { "x-forwarded-for": "1.1.1.1, 203.0.113.7" },
+      "203.0.113.7",
+    ],
+    [
+      "the last non-empty entry, ignoring blanks and spaces",
+      { "x-forwarded-for": " 1.1.1.1 ,, 203.0.113.7 , " },
+      "203.0.113.7",
+    ],
     ["x-real-ip when there is no x-forwarded-for", { "x-real-ip": "198.51.100.2" }, "198.51.100.2"],
-    ["x-real-ip when x-forwarded-for is empty", { "x-forwarded-for": " , ", "x-real-ip": "198.51.100.2" }, "198.51.100.2"],
-    ["x-forwarded-for over x-real-ip", { "x-forwarded-for": "203.0.113.7", "x-real-ip": "198.51.100.2" }, "203.0.113.7"],
+    [
+      "x-real-ip when x-forwarded-for is empty",
+      { "x-forwarded-for": " , ", "x-real-ip": "198.51.100.2" },
+      "198.51.100.2",
+    ],
+    [
+      "x-forwarded-for over x-real-ip",
+      { "x-forwarded-for": "203.0.113.7", "x-real-ip": "198.51.100.2" },
+      "203.0.113.7",
+    ],
     ['"unknown" when neither header is there', {}, "unknown"],
   ])("is %s", (_, headers, expected) => {
     expect(clientAddress(new Request("http://localhost/", { headers }))).toBe(expected);
@@ -71,7 +87,9 @@ describe("clientAddress", () => {
 
   it("behind a trusted proxy is the first non-empty x-forwarded-for entry", () => {
     settings.TRUST_PROXY = true;
-    expect(clientAddress(new Request("http://localhost/", { headers: { "x-forwarded-for": " , 192.0.2.1, 10.0.0.1" } }))).toBe("192.0.2.1");
+    expect(
+      clientAddress(new Request("http://localhost/", { headers: { "x-forwarded-for": " , 192.0.2.1, 10.0.0.1" } })),
+    ).toBe("192.0.2.1");
   });
 });
 
@@ -157,7 +175,11 @@ describe("guard", () => {
   it("rate-limits requests with a bad token by address: the third from one address gets 429", async () => {
     const address = uniqueAddress();
     const bad = () => guard(requestFrom(address, "Bearer not.a.token"));
-    expect([await codeOf(bad), await codeOf(bad), await codeOf(bad)]).toEqual(["UNAUTHORIZED", "UNAUTHORIZED", "RATE_LIMITED"]);
+    expect([await codeOf(bad), await codeOf(bad), await codeOf(bad)]).toEqual([
+      "UNAUTHORIZED",
+      "UNAUTHORIZED",
+      "RATE_LIMITED",
+    ]);
   });
 
   it("rate-limits a valid token by user id, wherever the requests come from", async () => {
@@ -202,7 +224,10 @@ describe("guard", () => {
 
   it("lets a caller with one of the given roles through", async () => {
     const { user, token } = await newUser("admin");
-    await expect(guard(requestFrom(uniqueAddress(), `Bearer ${token}`), ["admin"])).resolves.toMatchObject({ id: user.id, role: "admin" });
+    await expect(guard(requestFrom(uniqueAddress(), `Bearer ${token}`), ["admin"])).resolves.toMatchObject({
+      id: user.id,
+      role: "admin",
+    });
   });
 
   it("answers 403 to a caller without one of the given roles", async () => {
@@ -213,6 +238,10 @@ describe("guard", () => {
   it("counts forbidden requests too: rate limiting comes before authorization", async () => {
     const { token } = await newUser("user");
     const forbidden = () => guard(requestFrom(uniqueAddress(), `Bearer ${token}`), ["admin"]);
-    expect([await codeOf(forbidden), await codeOf(forbidden), await codeOf(forbidden)]).toEqual(["FORBIDDEN", "FORBIDDEN", "RATE_LIMITED"]);
+    expect([await codeOf(forbidden), await codeOf(forbidden), await codeOf(forbidden)]).toEqual([
+      "FORBIDDEN",
+      "FORBIDDEN",
+      "RATE_LIMITED",
+    ]);
   });
 });

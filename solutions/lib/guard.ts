@@ -37,7 +37,13 @@ export function activeLimiter(kind: LimiterKind = "user"): Limiter {
     const connection = redisConnection();
     const fallback = requestLimiter(kind);
     limiter = connection
-      ? new RedisRateLimiter({ ...connection, max: fallback.max, windowMs: fallback.windowMs, prefix: "ratelimit:", fallback })
+      ? new RedisRateLimiter({
+          ...connection,
+          max: fallback.max,
+          windowMs: fallback.windowMs,
+          prefix: "ratelimit:",
+          fallback,
+        })
       : fallback;
     limiters.set(kind, limiter);
   }
@@ -73,7 +79,10 @@ export function addressKey(value: string): string {
  * is the hop nearest to us.
  */
 export function clientAddress(request: Request): string {
-  const hops = (request.headers.get("x-forwarded-for") ?? "").split(",").map((hop) => hop.trim()).filter(Boolean);
+  const hops = (request.headers.get("x-forwarded-for") ?? "")
+    .split(",")
+    .map((hop) => hop.trim())
+    .filter(Boolean);
   const address = config().TRUST_PROXY ? hops[0] : hops[hops.length - 1];
   const sent = address ?? request.headers.get("x-real-ip")?.trim();
   return sent ? addressKey(sent) : "unknown";

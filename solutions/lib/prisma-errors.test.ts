@@ -5,12 +5,20 @@ import { isUniqueViolation, isUniqueViolationOf, isWriteConflict } from "@/lib/p
 // duplicate insert), cut to the fields that matter.
 
 function p2002(cause: Record<string, unknown> | undefined, extra: Record<string, unknown> = {}) {
-  const meta = cause === undefined ? extra : { driverAdapterError: { name: "DriverAdapterError", cause }, modelName: "User", ...extra };
+  const meta =
+    cause === undefined
+      ? extra
+      : { driverAdapterError: { name: "DriverAdapterError", cause }, modelName: "User", ...extra };
   return Object.assign(new Error("Unique constraint failed"), { code: "P2002", meta });
 }
 
 const sqlite = (fields: string[]) =>
-  p2002({ originalCode: "SQLITE_CONSTRAINT_UNIQUE", kind: "UniqueConstraintViolation", constraint: { fields }, table: "User" });
+  p2002({
+    originalCode: "SQLITE_CONSTRAINT_UNIQUE",
+    kind: "UniqueConstraintViolation",
+    constraint: { fields },
+    table: "User",
+  });
 const postgres = (index: string) =>
   p2002({ originalCode: "23505", kind: "UniqueConstraintViolation", constraint: { index }, table: "User" });
 
@@ -50,7 +58,11 @@ describe("isWriteConflict", () => {
     Object.assign(new Error(kind), { name: "DriverAdapterError", cause: { originalCode: "40001", kind } });
 
   it.each([
-    ["a P2034 from a statement", Object.assign(new Error("Transaction failed due to a write conflict"), { code: "P2034" }), true],
+    [
+      "a P2034 from a statement",
+      Object.assign(new Error("Transaction failed due to a write conflict"), { code: "P2034" }),
+      true,
+    ],
     ["the adapter's error, thrown at COMMIT", adapterError("TransactionWriteConflict"), true],
     ["the adapter's error of another kind", adapterError("UniqueConstraintViolation"), false],
     ["another error named like the adapter's", Object.assign(new Error("x"), { name: "DriverAdapterError" }), false],

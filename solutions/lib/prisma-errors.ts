@@ -15,7 +15,9 @@ type ViolatedConstraint = { fields?: unknown; index?: unknown };
  */
 export function isUniqueViolationOf(error: unknown, model: string, field: string): boolean {
   if (!isUniqueViolation(error)) return false;
-  const meta = (error as { meta?: { driverAdapterError?: { cause?: { constraint?: ViolatedConstraint } }; target?: unknown } }).meta;
+  const meta = (
+    error as { meta?: { driverAdapterError?: { cause?: { constraint?: ViolatedConstraint } }; target?: unknown } }
+  ).meta;
   const constraint = meta?.driverAdapterError?.cause?.constraint;
   if (Array.isArray(constraint?.fields)) return constraint.fields.length === 1 && constraint.fields[0] === field;
   if (typeof constraint?.index === "string") return constraint.index === `${model}_${field}_key`;

@@ -45,7 +45,9 @@ describe("getPrisma", () => {
   });
 
   it("rejects a URL that is neither SQLite nor PostgreSQL before creating a client", () => {
-    expect(() => getPrisma("mysql://localhost/users")).toThrow('DATABASE_URL must be a SQLite "file:" URL or a PostgreSQL');
+    expect(() => getPrisma("mysql://localhost/users")).toThrow(
+      'DATABASE_URL must be a SQLite "file:" URL or a PostgreSQL',
+    );
   });
 
   it("returns a PostgreSQL client for a postgresql:// URL, one per URL, connecting only when first used", () => {
@@ -69,7 +71,9 @@ describe("createPrismaClient", () => {
   it("fails with an error naming a missing database file, and does not create it", async () => {
     const file = tempFile("missing.db");
     const client = keep(createPrismaClient(file));
-    await expect(client.user.count()).rejects.toThrow(`Database file ${file} does not exist. Run \`npm run db:reset\` to create it.`);
+    await expect(client.user.count()).rejects.toThrow(
+      `Database file ${file} does not exist. Run \`npm run db:reset\` to create it.`,
+    );
     expect(existsSync(file)).toBe(false);
   });
 

@@ -19,7 +19,8 @@ function client(url: string): Redis {
   return redis;
 }
 
-const ready = (redis: Redis) => (redis.status === "ready" ? Promise.resolve() : new Promise((resolve) => redis.once("ready", resolve)));
+const ready = (redis: Redis) =>
+  redis.status === "ready" ? Promise.resolve() : new Promise((resolve) => redis.once("ready", resolve));
 
 describeWithRedis("RedisRateLimiter", () => {
   it.each([
@@ -27,7 +28,9 @@ describeWithRedis("RedisRateLimiter", () => {
     ["windowMs", { max: 1, windowMs: 1.5 }],
   ])("refuses a bad %s with a RangeError, as the in-memory limiter does", (name, options) => {
     const redis = new Proxy({} as Redis, { get: () => vi.fn() });
-    expect(() => new RedisRateLimiter({ redis, ...options })).toThrow(new RegExp(`^${name} must be a positive integer`));
+    expect(() => new RedisRateLimiter({ redis, ...options })).toThrow(
+      new RegExp(`^${name} must be a positive integer`),
+    );
   });
 
   it("goes back to Redis once it answers again, and says so once", async () => {
@@ -37,7 +40,12 @@ describeWithRedis("RedisRateLimiter", () => {
     await own.stop();
     const [warn, info] = [vi.fn(), vi.fn()];
     let now = Date.now();
-    const rl = new RedisRateLimiter({ redis, max: 100, windowMs: 60_000, outage: new RedisOutage({ warn, info, now: () => now }) });
+    const rl = new RedisRateLimiter({
+      redis,
+      max: 100,
+      windowMs: 60_000,
+      outage: new RedisOutage({ warn, info, now: () => now }),
+    });
     await rl.hit("user:1");
     const back = await startRedisServer({ port: own.port });
     try {

@@ -18,7 +18,12 @@ const failing = () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:6
 describe("RedisOutage", () => {
   it("returns what Redis answered while it answers, and logs nothing", async () => {
     const { outage, warn, info } = setup();
-    expect(await outage.run(async () => "from redis", () => "fallback")).toBe("from redis");
+    expect(
+      await outage.run(
+        async () => "from redis",
+        () => "fallback",
+      ),
+    ).toBe("from redis");
     expect(outage.isDown).toBe(false);
     expect([warn.mock.calls.length, info.mock.calls.length]).toEqual([0, 0]);
   });
@@ -55,8 +60,14 @@ describe("RedisOutage", () => {
     const { outage, warn, info, advance } = setup();
     await outage.run(failing, () => null);
     advance(1_000);
-    await outage.run(async () => "ok", () => null);
-    await outage.run(async () => "ok", () => null);
+    await outage.run(
+      async () => "ok",
+      () => null,
+    );
+    await outage.run(
+      async () => "ok",
+      () => null,
+    );
     expect(info).toHaveBeenCalledTimes(1);
     expect(info).toHaveBeenCalledWith({ msg: REDIS_BACK_MESSAGE });
     await outage.run(failing, () => null);
@@ -65,7 +76,10 @@ describe("RedisOutage", () => {
 
   it("reports a non-Error rejection as text", async () => {
     const { outage, warn } = setup();
-    await outage.run(() => Promise.reject("timeout"), () => null);
+    await outage.run(
+      () => Promise.reject("timeout"),
+      () => null,
+    );
     expect(warn.mock.calls[0]![0]).toMatchObject({ error: "timeout" });
   });
 });

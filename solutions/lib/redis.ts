@@ -54,7 +54,9 @@ let shared: RedisConnection | null | undefined;
 export function redisConnection(): RedisConnection | null {
   if (shared === undefined) {
     const { REDIS_URL, REDIS_TIMEOUT_MS } = config();
-    shared = REDIS_URL ? { redis: createRedis(REDIS_URL, { timeoutMs: REDIS_TIMEOUT_MS }), outage: new RedisOutage() } : null;
+    shared = REDIS_URL
+      ? { redis: createRedis(REDIS_URL, { timeoutMs: REDIS_TIMEOUT_MS }), outage: new RedisOutage() }
+      : null;
   }
   return shared;
 }

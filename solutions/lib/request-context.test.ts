@@ -50,7 +50,12 @@ describe("runWithRequestContext", () => {
       headers: { "x-request-id": "req-1" },
     });
     const context = runWithRequestContext(request, () => getRequestContext());
-    expect(context).toMatchObject({ requestId: "req-1", method: "PATCH", path: "/api/users/7", startedAt: expect.any(Number) });
+    expect(context).toMatchObject({
+      requestId: "req-1",
+      method: "PATCH",
+      path: "/api/users/7",
+      startedAt: expect.any(Number),
+    });
     expect(context?.userId).toBeUndefined();
     expect([...context!.responseHeaders]).toEqual([]);
   });
@@ -112,7 +117,10 @@ describe("setContextUser and addResponseHeaders", () => {
       return getRequestContext()!;
     });
     expect(context.userId).toBe("42");
-    expect(Object.fromEntries(context.responseHeaders)).toEqual({ "ratelimit-limit": "99", "ratelimit-remaining": "98" });
+    expect(Object.fromEntries(context.responseHeaders)).toEqual({
+      "ratelimit-limit": "99",
+      "ratelimit-remaining": "98",
+    });
   });
 
   it("do nothing outside a request instead of throwing", () => {

@@ -29,7 +29,8 @@ async function mapUniqueViolation<T>(write: Promise<T>): Promise<T> {
   try {
     return await write;
   } catch (error) {
-    if (isUniqueViolationOf(error, "User", "email")) throw apiError("EMAIL_EXISTS", "Email already exists", { cause: error });
+    if (isUniqueViolationOf(error, "User", "email"))
+      throw apiError("EMAIL_EXISTS", "Email already exists", { cause: error });
     throw error;
   }
 }
@@ -53,7 +54,10 @@ async function retryingConflicts<T>(transaction: () => Promise<T>): Promise<T> {
 }
 
 // Where every query has a connection of its own (PostgreSQL's pool), nothing needs gating.
-const ungated = { outside: <T>(operation: () => Promise<T>) => operation(), alone: <T>(operation: () => Promise<T>) => operation() };
+const ungated = {
+  outside: <T>(operation: () => Promise<T>) => operation(),
+  alone: <T>(operation: () => Promise<T>) => operation(),
+};
 
 export function createUserRepository(db: PrismaClient): UserRepository {
   // Runs a change and rolls it back if it took away the last admin, in one transaction, so two

@@ -43,13 +43,17 @@ async function call(base: string, method: string, path: string, token: string, b
 }
 
 const countBy = (statuses: number[]) =>
-  Object.fromEntries([...new Set(statuses)].sort().map((status) => [status, statuses.filter((s) => s === status).length]));
+  Object.fromEntries(
+    [...new Set(statuses)].sort().map((status) => [status, statuses.filter((s) => s === status).length]),
+  );
 
 describe("two instances, one PostgreSQL and one Redis", () => {
   it(`admit exactly ${limit} of one user's ${2 * limit} requests between them`, async () => {
     const { id, token } = await person("user");
     const statuses = await Promise.all(
-      Array.from({ length: 2 * limit }, (_, i) => call(i % 2 ? B : A, "GET", `/api/users/${id}`, token).then((r) => r.status)),
+      Array.from({ length: 2 * limit }, (_, i) =>
+        call(i % 2 ? B : A, "GET", `/api/users/${id}`, token).then((r) => r.status),
+      ),
     );
     expect(countBy(statuses)).toEqual({ 200: limit, 429: limit });
   });
@@ -58,8 +62,12 @@ describe("two instances, one PostgreSQL and one Redis", () => {
     const admin = await person("admin");
     const { id } = await person("user", "Before");
     // Both instances read the user first, so each may hold it in a cache.
-    for (const base of [A, B]) expect((await call(base, "GET", `/api/users/${id}`, admin.token)).body.user.name).toBe("Before");
-    for (const [writer, reader, name] of [[A, B, "After A"], [B, A, "After B"]] as const) {
+    for (const base of [A, B])
+      expect((await call(base, "GET", `/api/users/${id}`, admin.token)).body.user.name).toBe("Before");
+    for (const [writer, reader, name] of [
+      [A, B, "After A"],
+      [B, A, "After B"],
+    ] as const) {
       expect((await call(writer, "PATCH", `/api/users/${id}`, admin.token, { name })).status).toBe(200);
       expect((await call(reader, "GET", `/api/users/${id}`, admin.token)).body.user.name).toBe(name);
       const page = await call(reader, "GET", "/api/users?limit=100", admin.token);
@@ -84,7 +92,9 @@ describe("two instances, one PostgreSQL and one Redis", () => {
       ),
     );
     expect(countBy(results.map((r) => r.status))).toEqual({ 201: 1, 409: 99 });
-    expect(new Set(results.filter((r) => r.status === 409).map((r) => r.body.error.code))).toEqual(new Set(["EMAIL_EXISTS"]));
+    expect(new Set(results.filter((r) => r.status === 409).map((r) => r.body.error.code))).toEqual(
+      new Set(["EMAIL_EXISTS"]),
+    );
     const { rows } = await db.query(`SELECT COUNT(*)::int AS n FROM "User" WHERE email = $1`, [email]);
     expect(rows[0].n).toBe(1);
   });
@@ -101,7 +111,13 @@ describe("two instances, one PostgreSQL and one Redis", () => {
       const statuses = [one.status, two.status].sort();
       // One wins; the other is refused: as the last admin (409), or, if the winner's change
       // reached it first, as no longer an admin (403).
-      expect([[200, 403], [200, 409]], `round ${round}: ${JSON.stringify([one.body, two.body])}`).toContainEqual(statuses);
+      expect(
+        [
+          [200, 403],
+          [200, 409],
+        ],
+        `round ${round}: ${JSON.stringify([one.body, two.body])}`,
+      ).toContainEqual(statuses);
       const { rows } = await db.query(`SELECT COUNT(*)::int AS n FROM "User" WHERE role = 'admin'`);
       expect(rows[0].n, `round ${round}`).toBe(1);
     }

@@ -22,7 +22,8 @@ export const RATE_LIMIT = 100;
 export default async function setup(project: TestProject) {
   const port = Number(process.env.WORKBOOK_SCALE_POSTGRES_PORT);
   const redisUrl = process.env.WORKBOOK_SCALE_REDIS_URL;
-  if (!port || !redisUrl) throw new Error("The scale-out suite runs through `npm run test:scale`, which starts its services.");
+  if (!port || !redisUrl)
+    throw new Error("The scale-out suite runs through `npm run test:scale`, which starts its services.");
 
   const databaseUrl = postgresUrl(port, "scale_instances");
   await ensureDatabase(port, "scale_instances", { recreate: true });
@@ -61,7 +62,10 @@ export default async function setup(project: TestProject) {
     throw error;
   }
 
-  project.provide("instances", servers.map((server) => server.url));
+  project.provide(
+    "instances",
+    servers.map((server) => server.url),
+  );
   project.provide("instanceDatabaseUrl", databaseUrl);
   project.provide("instanceAuthSecret", secret);
   project.provide("instanceRateLimit", RATE_LIMIT);

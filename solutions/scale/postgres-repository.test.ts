@@ -52,24 +52,35 @@ describe("the user repository on PostgreSQL", () => {
 
   it("answers EMAIL_EXISTS for a taken email, from PostgreSQL's index name, without its message", async () => {
     await users.create({ name: "Ada", email: "ada@scale.example", role: "user" });
-    const error = await users.create({ name: "Copy", email: "ada@scale.example", role: "user" }).catch((e: unknown) => e);
+    const error = await users
+      .create({ name: "Copy", email: "ada@scale.example", role: "user" })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ code: "EMAIL_EXISTS", message: "Email already exists" });
-    expect((error as ApiError).cause).toMatchObject({ code: "P2002", meta: { driverAdapterError: { cause: { constraint: { index: "User_email_key" } } } } });
+    expect((error as ApiError).cause).toMatchObject({
+      code: "P2002",
+      meta: { driverAdapterError: { cause: { constraint: { index: "User_email_key" } } } },
+    });
   });
 
   it("passes a clash on another unique index on as it is, not as EMAIL_EXISTS", async () => {
     const ada = await users.create({ name: "Ada", email: "ada@scale.example", role: "user" });
     // Rows copied in with their ids leave the sequence behind: the next id drawn is Ada's.
     await prisma.$executeRawUnsafe(`SELECT setval(pg_get_serial_sequence('"User"', 'id'), ${ada.id - 1n})`);
-    const error = await users.create({ name: "Bob", email: "bob@scale.example", role: "user" }).catch((e: unknown) => e);
+    const error = await users
+      .create({ name: "Bob", email: "bob@scale.example", role: "user" })
+      .catch((e: unknown) => e);
     expect(error).not.toBeInstanceOf(ApiError);
-    expect(error).toMatchObject({ code: "P2002", meta: { driverAdapterError: { cause: { constraint: { index: "User_pkey" } } } } });
+    expect(error).toMatchObject({
+      code: "P2002",
+      meta: { driverAdapterError: { cause: { constraint: { index: "User_pkey" } } } },
+    });
   });
 
   it("keeps ids BigInt, in order, and pages by them", async () => {
     const created = [];
-    for (let i = 0; i < 5; i += 1) created.push(await users.create({ name: `U${i}`, email: `u${i}@scale.example`, role: "user" }));
+    for (let i = 0; i < 5; i += 1)
+      created.push(await users.create({ name: `U${i}`, email: `u${i}@scale.example`, role: "user" }));
     expect(created.every((u) => typeof u.id === "bigint")).toBe(true);
     const first = await users.list({ limit: 2 });
     const second = await users.list({ limit: 2, cursor: first.nextCursor! });

@@ -47,21 +47,27 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 let code = 1;
 try {
   const state = await startServices(DEFAULT_SERVICES, console.error);
-  console.error(`PostgreSQL ${state.postgres} on port ${DEFAULT_SERVICES.postgresPort}, Redis ${state.redis} on port ${DEFAULT_SERVICES.redisPort}`);
+  console.error(
+    `PostgreSQL ${state.postgres} on port ${DEFAULT_SERVICES.postgresPort}, Redis ${state.redis} on port ${DEFAULT_SERVICES.redisPort}`,
+  );
   // The suite's own Redis database, emptied so that no window or message of an earlier run counts.
   await flushRedisDb(DEFAULT_SERVICES.redisPort, REDIS_DB);
   code = await new Promise<number>((resolve, reject) => {
     const vitest = path.join(PROJECT_ROOT, "node_modules", "vitest", "vitest.mjs");
-    const child = spawn(process.execPath, [vitest, "run", "--config", "vitest.scale.config.ts", ...process.argv.slice(2)], {
-      cwd: PROJECT_ROOT,
-      stdio: "inherit",
-      env: {
-        ...process.env,
-        NEXT_TELEMETRY_DISABLED: "1",
-        WORKBOOK_SCALE_POSTGRES_PORT: String(DEFAULT_SERVICES.postgresPort),
-        WORKBOOK_SCALE_REDIS_URL: redisUrl(DEFAULT_SERVICES.redisPort, REDIS_DB),
+    const child = spawn(
+      process.execPath,
+      [vitest, "run", "--config", "vitest.scale.config.ts", ...process.argv.slice(2)],
+      {
+        cwd: PROJECT_ROOT,
+        stdio: "inherit",
+        env: {
+          ...process.env,
+          NEXT_TELEMETRY_DISABLED: "1",
+          WORKBOOK_SCALE_POSTGRES_PORT: String(DEFAULT_SERVICES.postgresPort),
+          WORKBOOK_SCALE_REDIS_URL: redisUrl(DEFAULT_SERVICES.redisPort, REDIS_DB),
+        },
       },
-    });
+    );
     child.on("error", reject);
     child.on("exit", (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)));
   });

@@ -5,7 +5,16 @@ import path from "node:path";
 // `npm run api` and the end-to-end test, so that neither rebuilds an app that has not changed.
 
 /** What a build depends on, relative to the app folder. Tests are not part of the build. */
-export const BUILD_SOURCES = ["app", "lib", "repositories", "services", "schemas", "generated", "next.config.ts", "proxy.ts"];
+export const BUILD_SOURCES = [
+  "app",
+  "lib",
+  "repositories",
+  "services",
+  "schemas",
+  "generated",
+  "next.config.ts",
+  "proxy.ts",
+];
 
 const isTestFile = (name: string) => name.endsWith(".test.ts");
 

@@ -22,14 +22,18 @@ const withoutRedis = (script: string, args: string[], env: Record<string, string
 describe("without redis-server", { timeout: 60_000 }, () => {
   it("npm run test:scale says in one line what is missing and how to install it, and skips", async () => {
     const result = await withoutRedis("solutions/scale/run.ts", []);
-    expect(result.stderr).toMatch(new RegExp(`^Scale-out suite skipped: missing redis-server \\(${escapeRegExp(INSTALL_HINTS["redis-server"])}\\)`));
+    expect(result.stderr).toMatch(
+      new RegExp(`^Scale-out suite skipped: missing redis-server \\(${escapeRegExp(INSTALL_HINTS["redis-server"])}\\)`),
+    );
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.code).toBe(0);
   });
 
   it("with WORKBOOK_REQUIRE_SERVICES=1 (as in CI) the same is a failure", async () => {
     const result = await withoutRedis("solutions/scale/run.ts", [], { WORKBOOK_REQUIRE_SERVICES: "1" });
-    expect(result.stderr).toMatch(/^✗ Scale-out suite cannot run: missing redis-server \(Debian\/Ubuntu: sudo apt-get install -y redis-server/);
+    expect(result.stderr).toMatch(
+      /^✗ Scale-out suite cannot run: missing redis-server \(Debian\/Ubuntu: sudo apt-get install -y redis-server/,
+    );
     expect(result.code).toBe(1);
   });
 

@@ -29,7 +29,8 @@ export const DEFAULT_SERVICES: ServicesOptions = {
 
 export const DATABASE_NAME = "workbook";
 
-export const postgresUrl = (port: number, database = DATABASE_NAME) => `postgresql://postgres@127.0.0.1:${port}/${database}`;
+export const postgresUrl = (port: number, database = DATABASE_NAME) =>
+  `postgresql://postgres@127.0.0.1:${port}/${database}`;
 export const redisUrl = (port: number, db = 0) => `redis://127.0.0.1:${port}/${db}`;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -46,7 +47,9 @@ export function postgresBinDir(): string | null {
   const candidates = fromConfig.status === 0 ? [fromConfig.stdout.trim()] : [];
   const debian = "/usr/lib/postgresql";
   if (existsSync(debian)) {
-    const versions = readdirSync(debian).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(debian)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     candidates.push(...versions.map((v) => path.join(debian, v, "bin")));
   }
   return candidates.find((dir) => existsSync(path.join(dir, "initdb")) && existsSync(path.join(dir, "pg_ctl"))) ?? null;
@@ -111,10 +114,28 @@ async function startRedis({ dataDir, redisPort }: ServicesOptions): Promise<"sta
   const dir = path.join(dataDir, "redis");
   mkdirSync(dir, { recursive: true });
   // No persistence: the limiter's windows and the cache's messages are worth nothing after a restart.
-  execFileSync("redis-server", [
-    "--port", String(redisPort), "--bind", "127.0.0.1", "--daemonize", "yes", "--save", "", "--appendonly", "no",
-    "--dir", dir, "--pidfile", path.join(dir, "redis.pid"), "--logfile", path.join(dir, "redis.log"),
-  ], { stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync(
+    "redis-server",
+    [
+      "--port",
+      String(redisPort),
+      "--bind",
+      "127.0.0.1",
+      "--daemonize",
+      "yes",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--dir",
+      dir,
+      "--pidfile",
+      path.join(dir, "redis.pid"),
+      "--logfile",
+      path.join(dir, "redis.log"),
+    ],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
   await waitFor(() => redisAnswers(redisPort), `Redis on port ${redisPort} (see ${path.join(dir, "redis.log")})`);
   return "started";
 }
@@ -173,7 +194,8 @@ function postgresDataDir({ dataDir }: ServicesOptions): string {
   const inProject = path.join(dataDir, "postgresql");
   if (!isRoot()) return inProject;
   mkdirSync(dataDir, { recursive: true });
-  const reachable = spawnSync("runuser", ["-u", "postgres", "--", "test", "-x", dataDir], { stdio: "ignore" }).status === 0;
+  const reachable =
+    spawnSync("runuser", ["-u", "postgres", "--", "test", "-x", dataDir], { stdio: "ignore" }).status === 0;
   if (reachable) return inProject;
   const id = createHash("sha256").update(dataDir).digest("hex").slice(0, 12);
   return path.join(tmpdir(), `workbook-postgresql-${id}`);
@@ -183,7 +205,9 @@ function asPostgresUser(program: string, args: string[], quiet = true): void {
   const [command, fullArgs] = isRoot() ? ["runuser", ["-u", "postgres", "--", program, ...args]] : [program, args];
   const result = spawnSync(command, fullArgs as string[], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   if (result.status !== 0) {
-    throw new Error(`${path.basename(program)} failed (exit ${result.status}): ${(result.stderr || result.stdout).trim()}`);
+    throw new Error(
+      `${path.basename(program)} failed (exit ${result.status}): ${(result.stderr || result.stdout).trim()}`,
+    );
   }
   if (!quiet) process.stdout.write(result.stdout);
 }
@@ -201,7 +225,15 @@ async function startPostgres(options: ServicesOptions): Promise<"started" | "run
         chownSync(data, uid, gid);
       }
       // Trust on 127.0.0.1 only: a throwaway server for development and tests, never exposed.
-      asPostgresUser(path.join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-locale"]);
+      asPostgresUser(path.join(bin, "initdb"), [
+        "-D",
+        data,
+        "-U",
+        "postgres",
+        "--auth=trust",
+        "--encoding=UTF8",
+        "--no-locale",
+      ]);
       writeFileSync(
         path.join(data, "postgresql.auto.conf"),
         [
@@ -220,13 +252,33 @@ async function startPostgres(options: ServicesOptions): Promise<"started" | "run
     const log = path.join(data, "server.log");
     try {
       // The port is given on each start, so a data folder follows WORKBOOK_POSTGRES_PORT.
-      asPostgresUser(path.join(bin, "pg_ctl"), ["-D", data, "-l", log, "-o", `-p ${postgresPort}`, "-w", "-t", "30", "start"]);
+      asPostgresUser(path.join(bin, "pg_ctl"), [
+        "-D",
+        data,
+        "-l",
+        log,
+        "-o",
+        `-p ${postgresPort}`,
+        "-w",
+        "-t",
+        "30",
+        "start",
+      ]);
     } catch (error) {
       // pg_ctl only says "could not start server"; the reason is the log's last FATAL line.
-      const fatal = readFileSync(log, "utf8").split("\n").filter((line) => /FATAL|HINT/.test(line)).slice(-2);
-      throw new Error(`PostgreSQL did not start on port ${postgresPort}: ${fatal.map((l) => l.replace(/^.*?(FATAL|HINT):\s*/, "")).join(" ") || `see ${log}`}`, { cause: error });
+      const fatal = readFileSync(log, "utf8")
+        .split("\n")
+        .filter((line) => /FATAL|HINT/.test(line))
+        .slice(-2);
+      throw new Error(
+        `PostgreSQL did not start on port ${postgresPort}: ${fatal.map((l) => l.replace(/^.*?(FATAL|HINT):\s*/, "")).join(" ") || `see ${log}`}`,
+        { cause: error },
+      );
     }
-    await waitFor(() => postgresAnswers(postgresPort), `PostgreSQL on port ${postgresPort} (see ${path.join(data, "server.log")})`);
+    await waitFor(
+      () => postgresAnswers(postgresPort),
+      `PostgreSQL on port ${postgresPort} (see ${path.join(data, "server.log")})`,
+    );
     await ensureDatabase(postgresPort, DATABASE_NAME);
     return "started";
   }
@@ -261,7 +313,9 @@ export async function stopPostgres(options: ServicesOptions): Promise<"stopped" 
   const bin = postgresBinDir();
   const data = postgresDataDir(options);
   if (!bin || !existsSync(path.join(data, "PG_VERSION"))) {
-    throw new Error(`A PostgreSQL server on port ${options.postgresPort} was not started from ${data}; stop it yourself.`);
+    throw new Error(
+      `A PostgreSQL server on port ${options.postgresPort} was not started from ${data}; stop it yourself.`,
+    );
   }
   asPostgresUser(path.join(bin, "pg_ctl"), ["-D", data, "-m", "fast", "-w", "-t", "30", "stop"]);
   return "stopped";
@@ -280,7 +334,10 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
 export type ServicesState = { postgres: string; redis: string; databaseUrl: string; redisUrl: string };
 
 /** Starts both services unless they already run; says for each whether it was started. */
-export async function startServices(options = DEFAULT_SERVICES, log: (line: string) => void = () => {}): Promise<ServicesState> {
+export async function startServices(
+  options = DEFAULT_SERVICES,
+  log: (line: string) => void = () => {},
+): Promise<ServicesState> {
   const missing = missingServices().filter((m) => m.name !== "redis-server" || !installRedis(log));
   if (missing.length > 0) {
     throw new Error(`Missing ${missing.map((m) => `${m.name} (${m.install})`).join(" and ")}.`);
@@ -293,8 +350,12 @@ export async function stopServices(options = DEFAULT_SERVICES): Promise<{ postgr
   // Both are attempted even when the first fails, so `stop` never leaves one running silently.
   const [postgres, redis] = await Promise.allSettled([stopPostgres(options), stopRedis(options)]);
   const failed = [postgres, redis].filter((r) => r.status === "rejected");
-  if (failed.length) throw new Error(failed.map((r) => String((r as PromiseRejectedResult).reason?.message)).join("; "));
-  return { postgres: (postgres as PromiseFulfilledResult<string>).value, redis: (redis as PromiseFulfilledResult<string>).value };
+  if (failed.length)
+    throw new Error(failed.map((r) => String((r as PromiseRejectedResult).reason?.message)).join("; "));
+  return {
+    postgres: (postgres as PromiseFulfilledResult<string>).value,
+    redis: (redis as PromiseFulfilledResult<string>).value,
+  };
 }
 
 export async function servicesStatus(options = DEFAULT_SERVICES): Promise<{ postgres: boolean; redis: boolean }> {

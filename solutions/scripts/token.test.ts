@@ -24,7 +24,12 @@ beforeAll(async () => {
   file = path.join(dir, "dev.db");
   await migrateAndSeed(file);
   const db = new Database(file, { readonly: true });
-  ids = Object.fromEntries((db.prepare(`SELECT email, id FROM "User"`).all() as { email: string; id: number }[]).map((u) => [u.email, String(u.id)]));
+  ids = Object.fromEntries(
+    (db.prepare(`SELECT email, id FROM "User"`).all() as { email: string; id: number }[]).map((u) => [
+      u.email,
+      String(u.id),
+    ]),
+  );
   db.close();
 });
 
@@ -34,7 +39,10 @@ const token = (args: string[], databaseFile = file) =>
   runTsx("solutions/scripts/token.ts", args, { env: { DATABASE_URL: `file:${databaseFile}`, AUTH_SECRET: SECRET } });
 
 async function verified(jwt: string) {
-  const { payload } = await jwtVerify(jwt, new TextEncoder().encode(SECRET), { issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE });
+  const { payload } = await jwtVerify(jwt, new TextEncoder().encode(SECRET), {
+    issuer: TOKEN_ISSUER,
+    audience: TOKEN_AUDIENCE,
+  });
   return payload;
 }
 
@@ -71,7 +79,8 @@ describe("npm run -s token", { timeout: 30_000 }, () => {
     expect(result).toEqual({
       code: 1,
       stdout: "",
-      stderr: 'No user with email "nobody@example.com". Seeded users include admin@example.com and grace@example.com.\n',
+      stderr:
+        'No user with email "nobody@example.com". Seeded users include admin@example.com and grace@example.com.\n',
     });
   });
 
@@ -105,6 +114,8 @@ describe("npm run -s token", { timeout: 30_000 }, () => {
     new Database(empty).close();
     const result = await token(["admin@example.com"], empty);
     expect(result).toMatchObject({ code: 1, stdout: "" });
-    expect(result.stderr).toBe("Could not read the database: The table `main.User` does not exist in the current database. Run `npm run db:reset` to create it.\n");
+    expect(result.stderr).toBe(
+      "Could not read the database: The table `main.User` does not exist in the current database. Run `npm run db:reset` to create it.\n",
+    );
   });
 });

@@ -4,7 +4,13 @@ import { CoherentCache, type Cache } from "@/lib/cache-redis";
 import { redisConnection } from "@/lib/redis";
 import { apiError } from "@/lib/errors";
 import type { AuthUser } from "@/lib/auth";
-import { userRepository, type GuardedResult, type User, type UserPage, type UserRepository } from "@/repositories/user-repository";
+import {
+  userRepository,
+  type GuardedResult,
+  type User,
+  type UserPage,
+  type UserRepository,
+} from "@/repositories/user-repository";
 import type { CreateUserInput, ListUsersQuery, UpdateUserInput } from "@/schemas/user";
 
 // The users API's business rules. It knows who is asking (the actor) but nothing of HTTP, and
@@ -46,7 +52,8 @@ export function createUserService({ users, cache, ttlMs }: UserServiceDeps) {
   // every write in this process drops the whole `users:` prefix, so a user deleted or demoted
   // here loses access on their very next request. With several server instances (REDIS_URL set)
   // the CoherentCache makes that hold on every instance: each read checks Redis for writes.
-  const findById = (id: bigint): Promise<User | null> => cached(`${USERS_CACHE_PREFIX}id:${id}`, () => users.findById(id));
+  const findById = (id: bigint): Promise<User | null> =>
+    cached(`${USERS_CACHE_PREFIX}id:${id}`, () => users.findById(id));
 
   return {
     async createUser(input: CreateUserInput): Promise<User> {

@@ -12,7 +12,9 @@ type Make = (seed?: FakeUserSeed[]) => Promise<UserRepository>;
 const real: Make = async (seed = []) => {
   await prisma.user.deleteMany();
   for (const user of seed) {
-    await prisma.user.create({ data: { name: user.name ?? user.email.split("@")[0]!, email: user.email, role: user.role ?? "user" } });
+    await prisma.user.create({
+      data: { name: user.name ?? user.email.split("@")[0]!, email: user.email, role: user.role ?? "user" },
+    });
   }
   return createUserRepository(prisma);
 };
@@ -71,7 +73,12 @@ describe.each([
   });
 
   it("pages by id with a cursor that survives the deletion of its user", async () => {
-    const users = await make([admin, { email: "b@example.com" }, { email: "c@example.com" }, { email: "d@example.com" }]);
+    const users = await make([
+      admin,
+      { email: "b@example.com" },
+      { email: "c@example.com" },
+      { email: "d@example.com" },
+    ]);
     const all = (await users.list({ limit: 10 })).users;
 
     const first = await users.list({ limit: 2 });
@@ -87,7 +94,10 @@ describe.each([
     const users = await make([admin, { email: "bob@example.com", name: "Bob" }]);
     const bob = (await users.findByEmail("bob@example.com"))!;
 
-    expect(await users.update(bob.id, { name: "Robert" })).toMatchObject({ ok: true, user: { name: "Robert", email: "bob@example.com", role: "user" } });
+    expect(await users.update(bob.id, { name: "Robert" })).toMatchObject({
+      ok: true,
+      user: { name: "Robert", email: "bob@example.com", role: "user" },
+    });
     expect(await users.update(bob.id, { email: "bob@example.com" })).toMatchObject({ ok: true });
     expect(await users.update(bob.id + 100n, { name: "Ghost" })).toEqual({ ok: false, reason: "not_found" });
     expect(await users.delete(bob.id + 100n)).toEqual({ ok: false, reason: "not_found" });
@@ -150,8 +160,11 @@ describe("createFakeUserRepository seeds", () => {
 
   it("refuses a seed with a duplicate email or id", () => {
     expect(() => createFakeUserRepository([{ email: "a@example.com" }, { email: "a@example.com" }])).toThrow(ApiError);
-    expect(() => createFakeUserRepository([{ id: 1n, email: "a@example.com" }, { id: 1n, email: "b@example.com" }])).toThrow(
-      "id 1 is already taken",
-    );
+    expect(() =>
+      createFakeUserRepository([
+        { id: 1n, email: "a@example.com" },
+        { id: 1n, email: "b@example.com" },
+      ]),
+    ).toThrow("id 1 is already taken");
   });
 });

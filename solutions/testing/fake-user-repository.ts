@@ -16,7 +16,11 @@ export type FakeUserRepository = UserRepository & {
   all(): User[];
 };
 
-const copy = (user: User): User => ({ ...user, createdAt: new Date(user.createdAt), updatedAt: new Date(user.updatedAt) });
+const copy = (user: User): User => ({
+  ...user,
+  createdAt: new Date(user.createdAt),
+  updatedAt: new Date(user.updatedAt),
+});
 
 export function createFakeUserRepository(seed: readonly FakeUserSeed[] = []): FakeUserRepository {
   const rows = new Map<bigint, User>();

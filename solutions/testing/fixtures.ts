@@ -14,7 +14,9 @@ export async function resetUsers(): Promise<void> {
 }
 
 export async function createUser(data: { name?: string; email: string; role?: Role }) {
-  return prisma.user.create({ data: { name: data.name ?? data.email.split("@")[0]!, email: data.email, role: data.role ?? "user" } });
+  return prisma.user.create({
+    data: { name: data.name ?? data.email.split("@")[0]!, email: data.email, role: data.role ?? "user" },
+  });
 }
 
 export async function tokenFor(user: { id: bigint }, options?: Parameters<typeof signToken>[1]): Promise<string> {

@@ -37,7 +37,8 @@ export async function openRawUsers(url = databaseUrl()): Promise<RawUsers> {
   const { default: pg } = await import("pg");
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const snapshot = async () => asText((await client.query({ text: `SELECT * FROM "User" ORDER BY id`, rowMode: "array" })).rows);
+  const snapshot = async () =>
+    asText((await client.query({ text: `SELECT * FROM "User" ORDER BY id`, rowMode: "array" })).rows);
   return {
     snapshot,
     async restore(text) {
@@ -49,7 +50,9 @@ export async function openRawUsers(url = databaseUrl()): Promise<RawUsers> {
           await client.query(`INSERT INTO "User" VALUES (${row.map((_, i) => `$${i + 1}`).join(", ")})`, row);
         }
         // Rows put back with their ids leave the id sequence behind them; move it past them.
-        await client.query(`SELECT setval(pg_get_serial_sequence('"User"', 'id'), GREATEST((SELECT MAX(id) FROM "User"), 1))`);
+        await client.query(
+          `SELECT setval(pg_get_serial_sequence('"User"', 'id'), GREATEST((SELECT MAX(id) FROM "User"), 1))`,
+        );
         await client.query("COMMIT");
       } catch (error) {
         await client.query("ROLLBACK");

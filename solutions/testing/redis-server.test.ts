@@ -36,7 +36,10 @@ describeWithRedis("startRedisServer", () => {
       });
       expect(await ping(port)).toBe(true);
       owner.kill("SIGKILL");
-      await vi.waitFor(async () => expect(await ping(port, 100), "the server must stop with its owner").toBe(false), { timeout: 5_000, interval: 200 });
+      await vi.waitFor(async () => expect(await ping(port, 100), "the server must stop with its owner").toBe(false), {
+        timeout: 5_000,
+        interval: 200,
+      });
       await vi.waitFor(() => expect(existsSync(serverDir), "and its folder must go").toBe(false), { timeout: 2_000 });
     } finally {
       owner.kill("SIGKILL");

@@ -88,7 +88,10 @@ rm -rf "$3"
 
 function watch(child: ChildProcess, dir: string): void {
   if (process.platform === "win32" || child.pid === undefined) return;
-  const watchdog = spawn("sh", ["-c", WATCHDOG, "redis-watchdog", String(process.pid), String(child.pid), dir], { detached: true, stdio: "ignore" });
+  const watchdog = spawn("sh", ["-c", WATCHDOG, "redis-watchdog", String(process.pid), String(child.pid), dir], {
+    detached: true,
+    stdio: "ignore",
+  });
   watchdog.on("error", () => {});
   watchdog.unref();
 }
@@ -118,7 +121,14 @@ async function startOnce(port: number): Promise<RedisServer> {
   const deadline = Date.now() + 5_000;
   while (Date.now() < deadline && !exited) {
     if (await ping(port, 200)) {
-      return { url: `redis://127.0.0.1:${port}`, port, dir, stop, pause: () => child.kill("SIGSTOP"), resume: () => child.kill("SIGCONT") };
+      return {
+        url: `redis://127.0.0.1:${port}`,
+        port,
+        dir,
+        stop,
+        pause: () => child.kill("SIGSTOP"),
+        resume: () => child.kill("SIGCONT"),
+      };
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }

@@ -7,12 +7,17 @@ import path from "node:path";
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, "..", "..");
 const TSX = path.join(PROJECT_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 
-const RUNNER_SETTINGS = /^(NODE_ENV|DATABASE_URL|REDIS_.*|WORKBOOK_REQUIRE_SERVICES|AUTH_SECRET|LOG_LEVEL|RATE_LIMIT_.*|CACHE_.*|BODY_LIMIT_BYTES|TRUST_PROXY|NEXT_DIST_DIR|VITEST.*|npm_.*)$/;
+const RUNNER_SETTINGS =
+  /^(NODE_ENV|DATABASE_URL|REDIS_.*|WORKBOOK_REQUIRE_SERVICES|AUTH_SECRET|LOG_LEVEL|RATE_LIMIT_.*|CACHE_.*|BODY_LIMIT_BYTES|TRUST_PROXY|NEXT_DIST_DIR|VITEST.*|npm_.*)$/;
 
 export type ScriptResult = { code: number | null; stdout: string; stderr: string };
 export type ScriptOptions = { cwd?: string; env?: Record<string, string> };
 
-export function runCommand(command: string, args: string[], { cwd = PROJECT_ROOT, env = {} }: ScriptOptions = {}): Promise<ScriptResult> {
+export function runCommand(
+  command: string,
+  args: string[],
+  { cwd = PROJECT_ROOT, env = {} }: ScriptOptions = {},
+): Promise<ScriptResult> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !RUNNER_SETTINGS.test(key)));
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {

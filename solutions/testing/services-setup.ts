@@ -11,7 +11,9 @@ export default function checkServices(): void {
   if (state[checked] || redisServerInstalled()) return;
   state[checked] = true;
   if (servicesRequired()) {
-    throw new Error(`WORKBOOK_REQUIRE_SERVICES=1, but redis-server is not installed. To install it: ${REDIS_INSTALL_HINT}.`);
+    throw new Error(
+      `WORKBOOK_REQUIRE_SERVICES=1, but redis-server is not installed. To install it: ${REDIS_INSTALL_HINT}.`,
+    );
   }
   console.log(redisSkipLine("the tests that need Redis (lesson 10, the Redis rate limiter and cache)"));
 }

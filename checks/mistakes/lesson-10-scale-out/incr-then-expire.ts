@@ -26,7 +26,6 @@ export const FIXED_WINDOW_SCRIPT = `
 return redis.error_reply('FIXED_WINDOW_SCRIPT is not written yet: write it in lessons/lesson-10-scale-out/rate-limit-redis.ts')
 `;
 
-
 declare module "ioredis" {
   interface RedisCommander<Context> {
     fixedWindowHit(key: string, windowMs: number): Result<[number, number], Context>;

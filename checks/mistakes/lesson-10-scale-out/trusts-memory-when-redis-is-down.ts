@@ -100,7 +100,10 @@ export class CoherentCache implements Cache {
 
   async get<T>(key: string): Promise<T | null> {
     const entry = this.local.get<Stamped<T>>(key);
-    const generation = await this.outage.run(() => this.currentGeneration(key), () => null);
+    const generation = await this.outage.run(
+      () => this.currentGeneration(key),
+      () => null,
+    );
     // Redis is down: serve what this instance has rather than go to the database.
     if (generation === null) return entry ? entry.data : null;
     if (entry && entry.generation === generation) return entry.data;
@@ -133,7 +136,10 @@ export class CoherentCache implements Cache {
 
   private async announce(generationKey: string): Promise<void> {
     this.pendingWrites.add(generationKey);
-    await this.outage.run(() => this.flushPendingWrites(), () => undefined);
+    await this.outage.run(
+      () => this.flushPendingWrites(),
+      () => undefined,
+    );
   }
 
   private async flushPendingWrites(): Promise<void> {
@@ -149,7 +155,12 @@ export class CoherentCache implements Cache {
     if (this.pendingWrites.size > 0) await this.flushPendingWrites();
     const namespace = namespaceOf(key);
     const keys = namespace ? [this.globalKey(), this.namespaceKey(namespace)] : [this.globalKey()];
-    const tokens = await this.redis.cacheGenerations(keys.length, ...keys, this.generationTtlMs, ...keys.map(() => randomUUID()));
+    const tokens = await this.redis.cacheGenerations(
+      keys.length,
+      ...keys,
+      this.generationTtlMs,
+      ...keys.map(() => randomUUID()),
+    );
     return tokens.join("/");
   }
 

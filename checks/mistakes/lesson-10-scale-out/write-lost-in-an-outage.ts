@@ -99,7 +99,10 @@ export class CoherentCache implements Cache {
   }
 
   async get<T>(key: string): Promise<T | null> {
-    const generation = await this.outage.run(() => this.currentGeneration(key), () => null);
+    const generation = await this.outage.run(
+      () => this.currentGeneration(key),
+      () => null,
+    );
     if (generation === null) return null;
     const entry = this.local.get<Stamped<T>>(key);
     if (entry && entry.generation === generation) return entry.data;
@@ -131,7 +134,10 @@ export class CoherentCache implements Cache {
   }
 
   private async announce(generationKey: string): Promise<void> {
-    await this.outage.run(() => this.redis.set(generationKey, randomUUID(), "PX", this.generationTtlMs), () => undefined);
+    await this.outage.run(
+      () => this.redis.set(generationKey, randomUUID(), "PX", this.generationTtlMs),
+      () => undefined,
+    );
   }
 
   private async flushPendingWrites(): Promise<void> {
@@ -144,7 +150,12 @@ export class CoherentCache implements Cache {
     if (this.pendingWrites.size > 0) await this.flushPendingWrites();
     const namespace = namespaceOf(key);
     const keys = namespace ? [this.globalKey(), this.namespaceKey(namespace)] : [this.globalKey()];
-    const tokens = await this.redis.cacheGenerations(keys.length, ...keys, this.generationTtlMs, ...keys.map(() => randomUUID()));
+    const tokens = await this.redis.cacheGenerations(
+      keys.length,
+      ...keys,
+      this.generationTtlMs,
+      ...keys.map(() => randomUUID()),
+    );
     return tokens.join("/");
   }
 

@@ -80,7 +80,8 @@ export function createUserRepository(db: PrismaClient): UserRepository {
 
     create: (data) =>
       outside(async () => {
-        if (await db.user.findUnique({ where: { email: data.email } })) throw apiError("EMAIL_EXISTS", "Email already exists");
+        if (await db.user.findUnique({ where: { email: data.email } }))
+          throw apiError("EMAIL_EXISTS", "Email already exists");
         return db.user.create({ data });
       }),
 

@@ -79,8 +79,7 @@ export function createUserRepository(db: PrismaClient): UserRepository {
 
     create: (data) => outside(() => mapUniqueViolation(db.user.create({ data }))),
 
-    update: (id, data) =>
-      alone(() => keepingAnAdmin(id, (tx) => tx.user.update({ where: { id }, data }))),
+    update: (id, data) => alone(() => keepingAnAdmin(id, (tx) => tx.user.update({ where: { id }, data }))),
 
     delete: (id) => alone(() => keepingAnAdmin(id, (tx) => tx.user.delete({ where: { id } }))),
   };

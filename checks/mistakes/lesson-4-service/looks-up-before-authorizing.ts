@@ -4,7 +4,13 @@ import { config } from "@/lib/config";
 import { MemoryCache } from "@/lib/cache";
 import { apiError } from "@/lib/errors";
 import type { AuthUser } from "@/lib/auth";
-import { userRepository, type GuardedResult, type User, type UserPage, type UserRepository } from "@/repositories/user-repository";
+import {
+  userRepository,
+  type GuardedResult,
+  type User,
+  type UserPage,
+  type UserRepository,
+} from "@/repositories/user-repository";
 import type { CreateUserInput, ListUsersQuery, UpdateUserInput } from "@/schemas/user";
 
 // The users API's business rules. It knows who is asking (the actor) but nothing of HTTP, and
@@ -42,7 +48,8 @@ export function createUserService({ users, cache, ttlMs }: UserServiceDeps) {
   // here loses access on their very next request. With several server instances this cache,
   // like the data cache, needs a shared store or pub/sub invalidation, or a short TTL: a write
   // on one instance does not reach another's copy.
-  const findById = (id: bigint): Promise<User | null> => cached(`${USERS_CACHE_PREFIX}id:${id}`, () => users.findById(id));
+  const findById = (id: bigint): Promise<User | null> =>
+    cached(`${USERS_CACHE_PREFIX}id:${id}`, () => users.findById(id));
 
   return {
     async createUser(input: CreateUserInput): Promise<User> {

@@ -5,7 +5,13 @@ import { config } from "@/lib/config";
 import { MemoryCache } from "@/lib/cache";
 import { apiError } from "@/lib/errors";
 import type { AuthUser } from "@/lib/auth";
-import { userRepository, type GuardedResult, type User, type UserPage, type UserRepository } from "@/repositories/user-repository";
+import {
+  userRepository,
+  type GuardedResult,
+  type User,
+  type UserPage,
+  type UserRepository,
+} from "@/repositories/user-repository";
 import type { CreateUserInput, ListUsersQuery, UpdateUserInput } from "@/schemas/user";
 
 // The users API's business rules. It knows who is asking (the actor) but nothing of HTTP, and
@@ -35,7 +41,8 @@ export function createUserService({ users, cache, ttlMs }: UserServiceDeps) {
   }
 
   // Every write drops every cached user and page: simple, and never serves a stale list.
-  const invalidate = (id?: bigint) => (id === undefined ? cache.invalidatePrefix(USERS_CACHE_PREFIX) : cache.invalidate(`${USERS_CACHE_PREFIX}id:${id}`));
+  const invalidate = (id?: bigint) =>
+    id === undefined ? cache.invalidatePrefix(USERS_CACHE_PREFIX) : cache.invalidate(`${USERS_CACHE_PREFIX}id:${id}`);
 
   // No actor check: authentication calls this to learn who the caller is, on every request.
   // Reading through the users cache saves a database read per request and stays safe because
@@ -43,7 +50,8 @@ export function createUserService({ users, cache, ttlMs }: UserServiceDeps) {
   // here loses access on their very next request. With several server instances this cache,
   // like the data cache, needs a shared store or pub/sub invalidation, or a short TTL: a write
   // on one instance does not reach another's copy.
-  const findById = (id: bigint): Promise<User | null> => cached(`${USERS_CACHE_PREFIX}id:${id}`, () => users.findById(id));
+  const findById = (id: bigint): Promise<User | null> =>
+    cached(`${USERS_CACHE_PREFIX}id:${id}`, () => users.findById(id));
 
   return {
     async createUser(input: CreateUserInput): Promise<User> {

@@ -7,7 +7,13 @@
 const key = new URLSearchParams(location.search).get("key") ?? sessionStorage.getItem("room-key") ?? "";
 if (key) sessionStorage.setItem("room-key", key);
 if (location.search) history.replaceState(null, "", "/");
-const state = { lessons: [], learners: new Map(), summary: { stuck: [], mostFailed: {} }, joinUrl: null, clockOffsetMs: 0 };
+const state = {
+  lessons: [],
+  learners: new Map(),
+  summary: { stuck: [], mostFailed: {} },
+  joinUrl: null,
+  clockOffsetMs: 0,
+};
 let renderQueued = false;
 
 function el(tag, className, text) {
@@ -72,7 +78,8 @@ function renderGrid() {
     const thead = el("thead");
     thead.append(head);
     const tbody = el("tbody");
-    for (const learner of learners.slice(c * perColumn, (c + 1) * perColumn)) tbody.append(learnerRow(learner, stuckIds.has(learner.id)));
+    for (const learner of learners.slice(c * perColumn, (c + 1) * perColumn))
+      tbody.append(learnerRow(learner, stuckIds.has(learner.id)));
     table.append(thead, tbody);
     tables.push(table);
   }
@@ -115,7 +122,11 @@ function renderStuck() {
   const items = state.summary.stuck.map((s) => {
     const li = el("li");
     li.dataset.learner = s.id;
-    li.append(el("span", "who", s.name), ` · ${lessonLabel(s.lesson)} · `, el("span", "minutes", `${minutesSince(s.since)} min`));
+    li.append(
+      el("span", "who", s.name),
+      ` · ${lessonLabel(s.lesson)} · `,
+      el("span", "minutes", `${minutesSince(s.since)} min`),
+    );
     if (s.failingTest) li.append(" · ", el("span", "test", s.failingTest));
     return li;
   });
@@ -130,7 +141,11 @@ function renderMostFailed() {
       const top = state.summary.mostFailed[lesson.id];
       const row = el("tr");
       row.dataset.lesson = lesson.id;
-      row.append(el("td", "", `${lesson.number} ${lesson.pattern}`), el("td", "test", top.test), el("td", "count", `${top.learners} of ${top.failing}`));
+      row.append(
+        el("td", "", `${lesson.number} ${lesson.pattern}`),
+        el("td", "test", top.test),
+        el("td", "count", `${top.learners} of ${top.failing}`),
+      );
       return row;
     });
   if (rows.length === 0) {
@@ -143,7 +158,9 @@ function renderMostFailed() {
 
 function renderSummary() {
   const learners = [...state.learners.values()];
-  const done = state.lessons.map((lesson) => learners.filter((l) => ["passed", "solved"].includes(statusOf(l.lessons[lesson.id]))).length);
+  const done = state.lessons.map(
+    (lesson) => learners.filter((l) => ["passed", "solved"].includes(statusOf(l.lessons[lesson.id]))).length,
+  );
   const perLesson = state.lessons.map((lesson, i) => `${lesson.number}: ${done[i]}`).join("  ");
   document.getElementById("summary").textContent = `${learners.length} learners · done per lesson  ${perLesson}`;
 }
@@ -173,7 +190,10 @@ async function start() {
     setConnection("This page needs the trainer's key: open the dashboard link that npm run room printed.", "lost");
     return;
   }
-  for (const [id, type] of [["download-csv", "csv"], ["download-json", "json"]]) {
+  for (const [id, type] of [
+    ["download-csv", "csv"],
+    ["download-json", "json"],
+  ]) {
     document.getElementById(id).href = `/room.${type}?key=${encodeURIComponent(key)}`;
   }
   const events = new EventSource(`/events?key=${encodeURIComponent(key)}`);
@@ -186,7 +206,9 @@ async function start() {
     state.learners = new Map(data.learners.map((l) => [l.id, l]));
     state.summary = data.summary;
     state.clockOffsetMs = Date.parse(data.now) - Date.now();
-    document.getElementById("join").textContent = data.joinUrl ? `Join: npm start -- --room ${data.joinUrl} --name "Your Name"` : "";
+    document.getElementById("join").textContent = data.joinUrl
+      ? `Join: npm start -- --room ${data.joinUrl} --name "Your Name"`
+      : "";
     setConnection("live", "live");
     queueRender();
   });

@@ -19,10 +19,13 @@ describe("GET /api/health", () => {
   });
 
   // Each is a legal header value, so a client can send it, but none is a safe id to log or echo.
-  it.each([["a".repeat(65)], ["<script>"], ["id with spaces"], ["id;drop"], ["naïve"]])("replaces an unsafe client request id %j", async (sent) => {
-    const response = await GET(request("GET", "/api/health", { headers: { "x-request-id": sent } }), {
-      params: Promise.resolve({}),
-    });
-    expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
-  });
+  it.each([["a".repeat(65)], ["<script>"], ["id with spaces"], ["id;drop"], ["naïve"]])(
+    "replaces an unsafe client request id %j",
+    async (sent) => {
+      const response = await GET(request("GET", "/api/health", { headers: { "x-request-id": sent } }), {
+        params: Promise.resolve({}),
+      });
+      expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    },
+  );
 });
