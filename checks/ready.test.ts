@@ -113,7 +113,8 @@ describe("npm run ready", () => {
       recursive: true,
       filter: (src) =>
         !src.includes(".cache") &&
-        (src.endsWith("node_modules") || /node_modules\/(better-sqlite3(-classic|-node-api)?|bindings|file-uri-to-path)(\/|$)/.test(src)),
+        (src.endsWith("node_modules") ||
+          /node_modules\/(better-sqlite3(-classic|-node-api)?|bindings|file-uri-to-path)(\/|$)/.test(src)),
     });
     const migrations = path.join(root, "prisma", "migrations");
     mkdirSync(path.join(migrations, "20260101000000_init"), { recursive: true });
