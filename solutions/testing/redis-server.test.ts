@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, it, vi } from "vitest";
-import { describeWithRedis, ping, startRedisServer } from "@/testing/redis-server";
+import { redisAnswers } from "@/scripts/local-services";
+import { describeWithRedis, startRedisServer } from "@/testing/redis-server";
 
 // The throwaway server must never outlive the tests that started it, even when their process
 // is killed outright (a time limit, a crashed worker), which runs no afterAll and no exit handler.
@@ -11,9 +12,9 @@ import { describeWithRedis, ping, startRedisServer } from "@/testing/redis-serve
 describeWithRedis("startRedisServer", () => {
   it("answers PING, and is gone with its folder after stop()", async () => {
     const server = await startRedisServer();
-    expect(await ping(server.port)).toBe(true);
+    expect(await redisAnswers(server.port)).toBe(true);
     await server.stop();
-    expect(await ping(server.port)).toBe(false);
+    expect(await redisAnswers(server.port)).toBe(false);
     expect(existsSync(server.dir)).toBe(false);
   });
 
@@ -34,12 +35,15 @@ describeWithRedis("startRedisServer", () => {
         owner.stdout.once("data", (data) => resolve(JSON.parse(String(data))));
         owner.once("exit", () => reject(new Error("the owner process exited before starting its server")));
       });
-      expect(await ping(port)).toBe(true);
+      expect(await redisAnswers(port)).toBe(true);
       owner.kill("SIGKILL");
-      await vi.waitFor(async () => expect(await ping(port, 100), "the server must stop with its owner").toBe(false), {
-        timeout: 5_000,
-        interval: 200,
-      });
+      await vi.waitFor(
+        async () => expect(await redisAnswers(port, 100), "the server must stop with its owner").toBe(false),
+        {
+          timeout: 5_000,
+          interval: 200,
+        },
+      );
       await vi.waitFor(() => expect(existsSync(serverDir), "and its folder must go").toBe(false), { timeout: 2_000 });
     } finally {
       owner.kill("SIGKILL");

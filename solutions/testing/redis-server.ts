@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { describe } from "vitest";
-import { INSTALL_HINTS } from "../scripts/local-services";
+import { INSTALL_HINTS, redisAnswers } from "../scripts/local-services";
 
 // A throwaway redis-server for tests: its own free port on 127.0.0.1, its own temporary folder,
 // nothing written to disk, stopped (and its folder deleted) when the test file ends. Tests that
@@ -58,21 +58,6 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Sends PING over a bare socket; true when the server answers +PONG. */
-export function ping(port: number, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host: "127.0.0.1" });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once("error", () => done(false));
-    socket.once("connect", () => socket.write("PING\r\n"));
-    socket.once("data", (data) => done(data.toString().startsWith("+PONG")));
-  });
-}
-
 // Polls this process and the server once a second; once this process is gone (killed by a
 // time limit, a crashed worker, Ctrl-C in a watcher) it stops the server and deletes its folder.
 // The exit handler above cannot do that for a process that is killed outright.
@@ -120,7 +105,7 @@ async function startOnce(port: number): Promise<RedisServer> {
   };
   const deadline = Date.now() + 5_000;
   while (Date.now() < deadline && !exited) {
-    if (await ping(port, 200)) {
+    if (await redisAnswers(port, 200)) {
       return {
         url: `redis://127.0.0.1:${port}`,
         port,
