@@ -84,6 +84,62 @@ export function rotating(paths: readonly string[], base: RequestSpec): RequestSp
   return { ...base, setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length] }) };
 }
 
+/**
+ * The scenarios every API section runs (on SQLite and on PostgreSQL + Redis alike): the baseline,
+ * one user read again and again (cached) and through all of them (uncached), pages, and creates.
+ */
+export function userScenarios(token: string, someone: bigint, ids: readonly bigint[]) {
+  const auth = { authorization: `Bearer ${token}` };
+  const userPaths = ids.map((id) => `/api/users/${id}`);
+  const pagePaths = ids.filter((_, i) => i % PAGE === 0).map((id) => `/api/users?limit=${PAGE}&cursor=${id}`);
+  let created = 0;
+  const scenario = (key: string, name: string, server: Scenario["server"], status: number, request: RequestSpec) => ({
+    key,
+    name,
+    server,
+    status,
+    request,
+  });
+  return {
+    health: scenario("health", "GET /api/health (baseline)", "main", 200, { method: "GET", path: "/api/health" }),
+    getCached: scenario("getCached", "GET /api/users/[id], cached", "main", 200, {
+      method: "GET",
+      path: `/api/users/${someone}`,
+      headers: auth,
+    }),
+    getUncached: scenario(
+      "getUncached",
+      "GET /api/users/[id], uncached",
+      "uncached",
+      200,
+      rotating(userPaths, { method: "GET", headers: auth }),
+    ),
+    listCached: scenario(
+      "listCached",
+      `GET /api/users pages of ${PAGE}, cached`,
+      "main",
+      200,
+      rotating(pagePaths, { method: "GET", headers: auth }),
+    ),
+    listUncached: scenario(
+      "listUncached",
+      `GET /api/users pages of ${PAGE}, uncached`,
+      "uncached",
+      200,
+      rotating(pagePaths, { method: "GET", headers: auth }),
+    ),
+    create: scenario("create", "POST /api/users", "main", 201, {
+      method: "POST",
+      path: "/api/users",
+      headers: { ...auth, "content-type": "application/json" },
+      setupRequest: (request) => ({
+        ...request,
+        body: JSON.stringify({ name: "Load Test", email: `load${++created}@example.com` }),
+      }),
+    }),
+  } satisfies Record<string, Scenario>;
+}
+
 async function seedDatabase(file: string): Promise<{ adminId: bigint; ids: bigint[] }> {
   applyMigrations(file);
   const db = createPrismaClient(file);
@@ -196,61 +252,14 @@ export async function benchmarkApi(options: ApiOptions): Promise<ApiReport> {
       pids[name] = descendants().filter((pid) => !before.has(pid));
     }
 
-    const auth = { authorization: `Bearer ${token}` };
-    const userPaths = ids.map((id) => `/api/users/${id}`);
-    const pagePaths = ids.filter((_, i) => i % PAGE === 0).map((id) => `/api/users?limit=${PAGE}&cursor=${id}`);
-    let created = 0;
+    const shared = userScenarios(token, someone, ids);
     const scenarios: Scenario[] = [
-      {
-        key: "health",
-        name: "GET /api/health (baseline)",
-        server: "main",
-        status: 200,
-        request: { method: "GET", path: "/api/health" },
-      },
-      {
-        key: "getCached",
-        name: "GET /api/users/[id], cached",
-        server: "main",
-        status: 200,
-        request: { method: "GET", path: `/api/users/${someone}`, headers: auth },
-      },
-      {
-        key: "getUncached",
-        name: "GET /api/users/[id], uncached",
-        server: "uncached",
-        status: 200,
-        request: rotating(userPaths, { method: "GET", headers: auth }),
-      },
-      {
-        key: "listCached",
-        name: `GET /api/users pages of ${PAGE}, cached`,
-        server: "main",
-        status: 200,
-        request: rotating(pagePaths, { method: "GET", headers: auth }),
-      },
-      {
-        key: "listUncached",
-        name: `GET /api/users pages of ${PAGE}, uncached`,
-        server: "uncached",
-        status: 200,
-        request: rotating(pagePaths, { method: "GET", headers: auth }),
-      },
-      {
-        key: "create",
-        name: "POST /api/users",
-        server: "main",
-        status: 201,
-        request: {
-          method: "POST",
-          path: "/api/users",
-          headers: { ...auth, "content-type": "application/json" },
-          setupRequest: (request) => ({
-            ...request,
-            body: JSON.stringify({ name: "Load Test", email: `load${++created}@example.com` }),
-          }),
-        },
-      },
+      shared.health,
+      shared.getCached,
+      shared.getUncached,
+      shared.listCached,
+      shared.listUncached,
+      shared.create,
       {
         key: "healthLogging",
         name: "GET /api/health, request logging on",

@@ -24,9 +24,9 @@ import {
   type HalfLoadRow,
   type Measured,
   measureHalfLoad,
-  rotating,
   type Scenario,
   summarize,
+  userScenarios,
 } from "./api.ts";
 import { cpuMs, descendants } from "./process-cpu.ts";
 import { median, round } from "./stats.ts";
@@ -37,7 +37,6 @@ import { median, round } from "./stats.ts";
 // (the same server without REDIS_URL counts in memory) and one instance against two.
 
 const USERS = 1_000;
-const PAGE = 20;
 const DATABASE = "bench_scale";
 const REDIS_DB = 2;
 
@@ -131,49 +130,13 @@ export async function benchmarkScale(options: ApiOptions): Promise<ScaleReport> 
       log(`${name} server ready at ${server.url} (${pids[name]!.length} process(es))`);
     }
 
-    const auth = { authorization: `Bearer ${token}` };
-    const userPaths = ids.map((id) => `/api/users/${id}`);
-    const pagePaths = ids.filter((_, i) => i % PAGE === 0).map((id) => `/api/users?limit=${PAGE}&cursor=${id}`);
-    let created = 0;
-    const getCached = { method: "GET", path: `/api/users/${someone}`, headers: auth } as const;
+    const shared = userScenarios(token, someone, ids);
     const scenarios: Scenario[] = [
-      {
-        key: "health",
-        name: "GET /api/health (baseline)",
-        server: "main",
-        status: 200,
-        request: { method: "GET", path: "/api/health" },
-      },
-      { key: "getCached", name: "GET /api/users/[id], cached", server: "main", status: 200, request: getCached },
-      {
-        key: "getUncached",
-        name: "GET /api/users/[id], uncached",
-        server: "uncached",
-        status: 200,
-        request: rotating(userPaths, { method: "GET", headers: auth }),
-      },
-      {
-        key: "listCached",
-        name: `GET /api/users pages of ${PAGE}, cached`,
-        server: "main",
-        status: 200,
-        request: rotating(pagePaths, { method: "GET", headers: auth }),
-      },
-      {
-        key: "create",
-        name: "POST /api/users",
-        server: "main",
-        status: 201,
-        request: {
-          method: "POST",
-          path: "/api/users",
-          headers: { ...auth, "content-type": "application/json" },
-          setupRequest: (request) => ({
-            ...request,
-            body: JSON.stringify({ name: "Load Test", email: `load${++created}@example.com` }),
-          }),
-        },
-      },
+      shared.health,
+      shared.getCached,
+      shared.getUncached,
+      shared.listCached,
+      shared.create,
       {
         key: "healthNoRedis",
         name: "GET /api/health, limiter in memory (no REDIS_URL)",
