@@ -7,7 +7,8 @@ import { signToken } from "../../solutions/lib/auth.ts";
 import { createPrismaClient } from "../../solutions/lib/prisma.ts";
 import { applyMigrations } from "../../prisma/migrate.ts";
 import { buildIfStale, lockDistDir, ROOT, startServer, type RunningServer } from "../../solutions/e2e/server.ts";
-import { pinnedLoad, pinning, pinProcesses } from "./pinned-load.ts";
+import { constantRate, saturatedThroughput, pinning, pinProcesses, startBareServer } from "./pinned-load.ts";
+import { explainStalls, type StallReport, stallFiles, type Window } from "./stalls.ts";
 import { cpuMs, descendants } from "./process-cpu.ts";
 import { median, round } from "./stats.ts";
 
@@ -51,31 +52,48 @@ export type ApiRow = {
   statusCodes: Record<string, number>;
 };
 
-/** Latency when the server is not saturated: a fixed offered rate instead of as fast as it goes. */
+/** Latency when the server is not saturated: requests at a constant rate instead of as fast as it goes. */
 export type HalfLoadRow = {
   key: string;
   scenario: string;
+  /** This scenario's throughput with clients that never let the server rest, placed as the latency run is. */
+  capacityPerSecond: number;
+  /** Half of it, at a constant rate. */
   offeredPerSecond: number;
   p50Ms: number;
+  p90Ms: number;
   p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+  requests: number;
   unexpected: number;
-  /** How the load was generated: "pinned" (servers on one core, autocannon on another) or "shared" (in-process). */
+  /** How late the load generator itself sent (p99): when large, a row measures the generator. */
+  generatorLateP99Ms: number;
+};
+
+export type HalfLoad = {
+  /** "pinned": servers on one core, the generator on another; "shared": no pinning possible here. */
   generator: "pinned" | "shared";
+  rows: HalfLoadRow[];
+  /** With --profile: per row, how long the server's event loop stalled and what ran meanwhile. */
+  stalls?: StallReport[];
 };
 
 export type ApiReport = {
   build: "built" | "reused";
   settings: Record<string, Record<string, string>>;
   rows: ApiRow[];
-  halfLoad: HalfLoadRow[];
+  halfLoad: HalfLoad;
 };
 
 export type Scenario = {
   key: string;
   name: string;
-  server: "main" | "uncached" | "logging";
+  server: string;
   status: number;
   request: RequestSpec;
+  /** The paths a rotating request goes through, for load generators other than autocannon. */
+  paths?: readonly string[];
 };
 
 /** A request whose path (and, for POST, body) changes on every call. */
@@ -93,13 +111,14 @@ export function userScenarios(token: string, someone: bigint, ids: readonly bigi
   const userPaths = ids.map((id) => `/api/users/${id}`);
   const pagePaths = ids.filter((_, i) => i % PAGE === 0).map((id) => `/api/users?limit=${PAGE}&cursor=${id}`);
   let created = 0;
-  const scenario = (key: string, name: string, server: Scenario["server"], status: number, request: RequestSpec) => ({
-    key,
-    name,
-    server,
-    status,
-    request,
-  });
+  const scenario = (
+    key: string,
+    name: string,
+    server: Scenario["server"],
+    status: number,
+    request: RequestSpec,
+    paths?: readonly string[],
+  ): Scenario => ({ key, name, server, status, request, ...(paths && { paths }) });
   return {
     health: scenario("health", "GET /api/health (baseline)", "main", 200, { method: "GET", path: "/api/health" }),
     getCached: scenario("getCached", "GET /api/users/[id], cached", "main", 200, {
@@ -113,6 +132,7 @@ export function userScenarios(token: string, someone: bigint, ids: readonly bigi
       "uncached",
       200,
       rotating(userPaths, { method: "GET", headers: auth }),
+      userPaths,
     ),
     listCached: scenario(
       "listCached",
@@ -209,7 +229,8 @@ export function summarize(scenario: Scenario, measured: Measured[], baselines: M
 export async function benchmarkApi(options: ApiOptions): Promise<ApiReport> {
   const { log } = options;
   const dir = mkdtempSync(path.join(tmpdir(), "workbook-bench-"));
-  const servers: RunningServer[] = [];
+  const servers: Record<string, RunningServer> = {};
+  const stopAll = () => Promise.all(Object.values(servers).map((server) => server.stop()));
   const release = await lockDistDir(DIST_DIR, 300_000);
   try {
     log(`building the app into solutions/${DIST_DIR} if its sources changed…`);
@@ -230,24 +251,19 @@ export async function benchmarkApi(options: ApiOptions): Promise<ApiReport> {
       RATE_LIMIT_MAX: "1000000000",
     };
     const settings: Record<string, Record<string, string>> = {
-      main: {
-        ...common,
-        ...(options.profile && {
-          NODE_OPTIONS: `--require ${path.join(ROOT, "checks", "bench", "cpu-profile.cjs")}`,
-          BENCH_CPU_PROFILE_DIR: path.join(ROOT, ".bench", "profiles"),
-        }),
-      },
-      // One cache entry and a rotation through every user: a lookup hits only when the one
-      // before it asked for the same id, about one in a thousand.
-      uncached: { ...common, CACHE_MAX_ENTRIES: "1" },
+      main: common,
+      // Two cache entries and a rotation through every user: the caller's own entry, read by the
+      // guard on every request, stays the most recently used, so each new id evicts the id before
+      // it. The caller hits, as it would in production, and the user read misses, every time.
+      uncached: { ...common, CACHE_MAX_ENTRIES: "2" },
       logging: { ...common, LOG_LEVEL: "info" },
     };
     const urls: Record<string, string> = {};
     const pids: Record<string, number[]> = {};
     for (const name of ["main", "uncached", "logging"] as const) {
       const before = new Set(descendants());
-      const server = await startServer(settings[name]!);
-      servers.push(server);
+      const server = await startServer({ ...settings[name]!, ...(options.profile && profileSettings(PROFILE_DIR)) });
+      servers[name] = server;
       urls[name] = server.url;
       pids[name] = descendants().filter((pid) => !before.has(pid));
     }
@@ -302,92 +318,144 @@ export async function benchmarkApi(options: ApiOptions): Promise<ApiReport> {
     const rows = scenarios.map((scenario) => summarize(scenario, results.get(scenario.key)!, baselines));
 
     // At 50 connections, each waiting for its answer before sending again, the server is always
-    // saturated and latency is mostly queueing: p50 ≈ connections ÷ throughput. Offering half the
-    // baseline's throughput shows the latency of a server that keeps up.
-    const offered = Math.max(1, Math.round(rows[0]!.requestsPerSecond / 2));
-    const halfLoad = await measureHalfLoad({
-      scenarios: scenarios.filter((s) => ["health", "getCached", "getUncached"].includes(s.key)),
-      urls,
-      pids,
-      offered,
-      options,
-      run: (scenario, duration, rate) => run(scenario, duration, rate),
-    });
+    // saturated and latency is mostly queueing: p50 ≈ connections ÷ throughput.
+    const halfLoadScenarios = scenarios.filter((s) => ["health", "getCached", "getUncached"].includes(s.key));
+    const { windows, ...halfLoad } = await measureHalfLoad({ scenarios: halfLoadScenarios, urls, pids, options });
+    await stopAll();
     return {
       build,
       settings: Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, { ...v, AUTH_SECRET: "(random)" }])),
       rows,
-      halfLoad,
+      halfLoad: {
+        ...halfLoad,
+        ...(options.profile && { stalls: stallReports(windows, halfLoadScenarios, servers, log) }),
+      },
     };
   } finally {
-    await Promise.all(servers.map((server) => server.stop()));
+    await stopAll();
     release();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/** Server settings that make it write a CPU profile and a latency probe to `dir` on exit. */
+export function profileSettings(dir: string): Record<string, string> {
+  const preload = (file: string) => `--require ${path.join(ROOT, "checks", "bench", file)}`;
+  return {
+    NODE_OPTIONS: `${preload("cpu-profile.cjs")} ${preload("latency-probe.cjs")}`,
+    BENCH_CPU_PROFILE_DIR: dir,
+    BENCH_LATENCY_PROBE_DIR: dir,
+  };
+}
+
+export const PROFILE_DIR = path.join(ROOT, ".bench", "profiles");
+
+/** The key of the half-load row measured on a bare node:http server. */
+export const FLOOR_KEY = "bare";
+
 /**
- * p50 and p99 at a fixed offered rate. With two cores or more (Linux), the servers are pinned to
- * one core and autocannon runs in a process of its own on another, so that the load generator's
- * work is not counted as the server's latency; otherwise autocannon runs in this process.
- * Scenarios whose requests change per call (rotating paths, bodies) always run in-process.
+ * Latency when the server keeps up. For each scenario, its throughput is first measured with
+ * clients that never let the server rest, placed exactly as the latency run will be (with
+ * pinning, that is one core's worth, not the whole machine's); then it gets half of that at a
+ * constant rate from constant-rate.mjs, whose latency counts from when each request was due.
+ * Half of each scenario's own capacity, not of the baseline's: an uncached read that costs twice
+ * the baseline would otherwise run at full load. The same treatment of a bare node:http server
+ * gives the floor the machine and the generator set. Each latency run is warmed up at its rate,
+ * then measured for rounds × duration seconds at once, so that p99 rests on thousands of requests.
  */
 export async function measureHalfLoad({
   scenarios,
   urls,
   pids,
-  offered,
   options,
-  run,
 }: {
   scenarios: Scenario[];
   urls: Record<string, string>;
   pids: Record<string, number[]>;
-  offered: number;
-  options: Pick<ApiOptions, "durationSeconds" | "connections" | "log">;
-  run: (scenario: Scenario, duration: number, rate: number) => Promise<Result>;
-}): Promise<HalfLoadRow[]> {
+  options: Pick<ApiOptions, "durationSeconds" | "warmupSeconds" | "rounds" | "connections" | "log">;
+}): Promise<HalfLoad & { windows: Window[] }> {
   const pins = pinning();
-  if ("unavailable" in pins) options.log(`latency at half load measured in-process: ${pins.unavailable}`);
+  const [serverCpu, loadCpu] = "unavailable" in pins ? [undefined, undefined] : [pins.serverCpu, pins.loadCpu];
+  if ("unavailable" in pins) options.log(`latency at half load measured without pinning: ${pins.unavailable}`);
   else for (const server of new Set(scenarios.map((s) => s.server))) pinProcesses(pids[server] ?? [], pins.serverCpu);
+
+  const bare = await startBareServer(serverCpu);
+  const floor: Scenario = {
+    key: FLOOR_KEY,
+    name: "bare node:http server (the machine's floor)",
+    server: FLOOR_KEY,
+    status: 200,
+    request: { method: "GET", path: "/" },
+  };
   const rows: HalfLoadRow[] = [];
-  for (const scenario of scenarios) {
-    const fixed = !scenario.request.setupRequest && !scenario.request.body;
-    let row: HalfLoadRow;
-    if (!("unavailable" in pins) && fixed) {
-      const result = await pinnedLoad({
-        url: urls[scenario.server]! + (scenario.request.path ?? "/"),
-        cpu: pins.loadCpu,
-        rate: offered,
-        connections: options.connections,
-        durationSeconds: options.durationSeconds,
+  const windows: Window[] = [];
+  try {
+    for (const scenario of [...scenarios, floor]) {
+      const load = {
+        origin: scenario === floor ? bare.url : urls[scenario.server]!,
+        paths: scenario.paths ?? [scenario.request.path ?? "/"],
+        method: scenario.request.method ?? "GET",
         headers: scenario.request.headers as Record<string, string> | undefined,
+        connections: options.connections,
+        cpu: loadCpu,
+      };
+      const capacity = await saturatedThroughput({
+        ...load,
+        durationSeconds: options.durationSeconds,
+        warmupSeconds: options.warmupSeconds,
       });
-      row = {
+      const offered = Math.max(1, Math.round(capacity.requestsPerSecond / 2));
+      const started = Date.now();
+      const result = await constantRate({
+        ...load,
+        rate: offered,
+        durationSeconds: options.durationSeconds * options.rounds,
+        warmupSeconds: options.warmupSeconds,
+      });
+      windows.push({ key: scenario.key, fromMs: started + options.warmupSeconds * 1000, toMs: Date.now() });
+      const row: HalfLoadRow = {
         key: scenario.key,
         scenario: scenario.name,
+        capacityPerSecond: Math.round(capacity.requestsPerSecond),
         offeredPerSecond: offered,
-        p50Ms: result.p50Ms,
-        p99Ms: result.p99Ms,
-        unexpected: result.non2xx + result.errors,
-        generator: "pinned",
+        p50Ms: result.latencyMs.p50,
+        p90Ms: result.latencyMs.p90,
+        p99Ms: result.latencyMs.p99,
+        p999Ms: result.latencyMs.p999,
+        maxMs: result.latencyMs.max,
+        requests: result.requests,
+        unexpected: result.requests - (result.statuses[String(scenario.status)] ?? 0),
+        generatorLateP99Ms: result.generatorLateMs.p99,
       };
-    } else {
-      const result = await run(scenario, options.durationSeconds, offered);
-      row = {
-        key: scenario.key,
-        scenario: scenario.name,
-        offeredPerSecond: offered,
-        p50Ms: result.latency.p50,
-        p99Ms: result.latency.p99,
-        unexpected: counts(scenario, result).unexpected,
-        generator: "shared",
-      };
+      rows.push(row);
+      options.log(
+        `${scenario.name}: ${row.capacityPerSecond} req/s saturated; at ${offered} req/s p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, max ${row.maxMs} ms${row.unexpected ? `, ${row.unexpected} unexpected` : ""}`,
+      );
     }
-    rows.push(row);
-    options.log(
-      `${scenario.name} at ${offered} req/s offered (${row.generator}): p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms`,
-    );
+  } finally {
+    bare.stop();
   }
-  return rows;
+  return { generator: "unavailable" in pins ? "shared" : "pinned", rows, windows };
+}
+
+/** After the servers stopped: each profiled server's stall report for the rows it served. */
+export function stallReports(
+  windows: readonly Window[],
+  scenarios: readonly Scenario[],
+  servers: Record<string, RunningServer>,
+  log: (line: string) => void,
+): StallReport[] {
+  const reports: StallReport[] = [];
+  for (const window of windows) {
+    const scenario = scenarios.find((s) => s.key === window.key);
+    const server = scenario && servers[scenario.server];
+    if (!server) continue;
+    const files = stallFiles(PROFILE_DIR, server.pid);
+    if (!files) {
+      log(`no latency probe or CPU profile from the ${scenario.server} server (pid ${server.pid})`);
+      continue;
+    }
+    reports.push(...explainStalls(files.probe, files.profile, [window]));
+  }
+  return reports;
 }

@@ -2,13 +2,13 @@ import { execFileSync, spawn } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 
-// Latency at a fixed offered rate, measured fairly: on a small machine a load generator that
-// shares the server's core delays the server's answers and then blames them on the server. So
-// the servers are pinned to one core and autocannon, run as its own process, to the other
-// (taskset, Linux). Where that is impossible the caller is told, and measures in-process.
+// Latency measured fairly: on a small machine a load generator that shares the server's core
+// delays the server's answers and then blames them on the server. So the servers are pinned to
+// one core and the load generator, run as its own process, to the other (taskset, Linux). Where
+// that is impossible the caller is told, and the generator runs unpinned beside the servers.
 
-const ROOT = path.resolve(import.meta.dirname, "..", "..");
-const AUTOCANNON = path.join(ROOT, "node_modules", "autocannon", "autocannon.js");
+const CONSTANT_RATE = path.join(import.meta.dirname, "constant-rate.mjs");
+const BARE_SERVER = path.join(import.meta.dirname, "bare-server.mjs");
 
 export type Pinning = { serverCpu: number; loadCpu: number };
 
@@ -29,54 +29,72 @@ export function pinProcesses(pids: readonly number[], cpu: number): void {
   for (const pid of pids) execFileSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" });
 }
 
-export type PinnedResult = { p50Ms: number; p99Ms: number; requests: number; non2xx: number; errors: number };
-
-/** autocannon at `rate` requests per second in all, in a process of its own on `cpu`. */
-export function pinnedLoad(options: {
-  url: string;
-  cpu: number;
-  rate: number;
-  connections: number;
-  durationSeconds: number;
-  headers?: Record<string, string>;
-}): Promise<PinnedResult> {
-  const args = [
-    "-c",
-    String(options.cpu),
-    process.execPath,
-    AUTOCANNON,
-    "--json",
-    "-c",
-    String(options.connections),
-    "-d",
-    String(options.durationSeconds),
-    "-R",
-    String(options.rate),
-    ...Object.entries(options.headers ?? {}).flatMap(([name, value]) => ["-H", `${name}=${value}`]),
-    options.url,
-  ];
+/** `node script args…`, pinned to `cpu` when one is given; resolves with its stdout. */
+function runNode(script: string, args: string[], cpu: number | undefined): Promise<string> {
+  const [command, argv] =
+    cpu === undefined
+      ? [process.execPath, [script, ...args]]
+      : ["taskset", ["-c", String(cpu), process.execPath, script, ...args]];
   return new Promise((resolve, reject) => {
-    const child = spawn("taskset", args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, argv, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
     child.on("error", reject);
-    child.on("exit", (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${stderr.slice(-500)}`));
-      const result = JSON.parse(stdout) as {
-        latency: { p50: number; p99: number };
-        requests: { total: number };
-        non2xx: number;
-        errors: number;
-      };
-      resolve({
-        p50Ms: result.latency.p50,
-        p99Ms: result.latency.p99,
-        requests: result.requests.total,
-        non2xx: result.non2xx,
-        errors: result.errors,
-      });
-    });
+    child.on("exit", (code) =>
+      code === 0
+        ? resolve(stdout)
+        : reject(new Error(`${path.basename(script)} exited ${code}: ${stderr.slice(-500)}`)),
+    );
   });
+}
+
+export type Load = {
+  origin: string;
+  paths: readonly string[];
+  method?: string;
+  headers?: Record<string, string>;
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+  /** The core to run the generator on; unpinned without one. */
+  cpu?: number;
+};
+
+/** How many requests per second the server answers when `connections` clients never let it rest. */
+export async function saturatedThroughput(load: Load): Promise<{ requestsPerSecond: number; errors: number }> {
+  const { cpu, ...settings } = load;
+  return JSON.parse(await runNode(CONSTANT_RATE, [JSON.stringify({ ...settings, rate: "saturate" })], cpu));
+}
+
+export type ConstantRateResult = {
+  requests: number;
+  answered: number;
+  errors: number;
+  statuses: Record<string, number>;
+  latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number };
+  /** How late the generator itself sent: when this is large, it measured itself. */
+  generatorLateMs: { p50: number; p99: number; max: number };
+};
+
+/** constant-rate.mjs (open loop, latency counted from when each request was due) in its own process. */
+export async function constantRate(load: Load & { rate: number }): Promise<ConstantRateResult> {
+  const { cpu, ...settings } = load;
+  return JSON.parse(await runNode(CONSTANT_RATE, [JSON.stringify(settings)], cpu)) as ConstantRateResult;
+}
+
+/** A bare node:http server answering a small JSON body: the floor the machine itself sets. */
+export async function startBareServer(cpu: number | undefined): Promise<{ url: string; stop: () => void }> {
+  const [command, argv] =
+    cpu === undefined
+      ? [process.execPath, [BARE_SERVER]]
+      : ["taskset", ["-c", String(cpu), process.execPath, BARE_SERVER]];
+  const child = spawn(command, argv, { stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("exit", (code) => reject(new Error(`bare server exited ${code}`)));
+    child.stdout.once("data", (chunk: Buffer) => resolve(chunk.toString().trim()));
+  });
+  return { url, stop: () => child.kill() };
 }

@@ -21,20 +21,24 @@ import {
   type ApiRow,
   counts,
   DIST_DIR,
-  type HalfLoadRow,
+  type HalfLoad,
   type Measured,
   measureHalfLoad,
+  PROFILE_DIR,
+  profileSettings,
+  stallReports,
   type Scenario,
   summarize,
   userScenarios,
 } from "./api.ts";
+import { type LimiterCost, measureLimiterCost } from "./limiter-cost.ts";
 import { cpuMs, descendants } from "./process-cpu.ts";
 import { median, round } from "./stats.ts";
 
 // The users API scaled out: the same build on PostgreSQL and Redis (started like
 // `npm run services start`, and stopped again if this started them), with the embedded section's
 // scenarios, plus what scaling out costs and gives: the Redis rate limiter's cost per request
-// (the same server without REDIS_URL counts in memory) and one instance against two.
+// (limiter-cost.ts) and one instance against two.
 
 const USERS = 1_000;
 const DATABASE = "bench_scale";
@@ -45,16 +49,11 @@ export type ScaleReport =
   | {
       build: "built" | "reused";
       rows: ApiRow[];
-      /** GET /api/health with the limiter in Redis against the same server counting in memory. */
-      limiter: {
-        redisCpuMsPerRequest: number | null;
-        memoryCpuMsPerRequest: number | null;
-        extraCpuMsPerRequest: number | null;
-        extraP50Ms: number;
-      };
+      /** The rate limiter alone, in memory against in Redis (limiter-cost.ts). */
+      limiter: LimiterCost;
       /** Cached GET /api/users/[id]: one instance at full load, against two sharing the connections. */
       instances: { oneRequestsPerSecond: number; twoRequestsPerSecond: number; ratio: number; unexpected: number };
-      halfLoad: HalfLoadRow[];
+      halfLoad: HalfLoad;
     };
 
 async function seed(url: string): Promise<{ adminId: bigint; ids: bigint[] }> {
@@ -81,7 +80,8 @@ export async function benchmarkScale(options: ApiOptions): Promise<ScaleReport> 
   if (missing.length > 0) return { skipped: `missing ${missing.map((m) => `${m.name} (${m.install})`).join("; ")}` };
 
   const before = await servicesStatus();
-  const servers: RunningServer[] = [];
+  const servers: Record<string, RunningServer> = {};
+  const stopAll = () => Promise.all(Object.values(servers).map((server) => server.stop()));
   let release: (() => void) | undefined;
   try {
     log("starting PostgreSQL and Redis unless they run…");
@@ -112,19 +112,18 @@ export async function benchmarkScale(options: ApiOptions): Promise<ScaleReport> 
       LOG_LEVEL: "warn",
       RATE_LIMIT_MAX: "1000000000",
     };
-    const { REDIS_URL: _, ...withoutRedis } = common;
     const settings: Record<string, Record<string, string>> = {
       main: common,
       second: common,
-      uncached: { ...common, CACHE_MAX_ENTRIES: "1" },
-      noRedis: withoutRedis,
+      // As in the embedded section (api.ts): the caller hits, each user read misses.
+      uncached: { ...common, CACHE_MAX_ENTRIES: "2" },
     };
     const urls: Record<string, string> = {};
     const pids: Record<string, number[]> = {};
     for (const [name, env] of Object.entries(settings)) {
       const started = new Set(descendants());
-      const server = await startServer(env);
-      servers.push(server);
+      const server = await startServer({ ...env, ...(options.profile && profileSettings(PROFILE_DIR)) });
+      servers[name] = server;
       urls[name] = server.url;
       pids[name] = descendants().filter((pid) => !started.has(pid));
       log(`${name} server ready at ${server.url} (${pids[name]!.length} process(es))`);
@@ -137,14 +136,7 @@ export async function benchmarkScale(options: ApiOptions): Promise<ScaleReport> 
       shared.getUncached,
       shared.listCached,
       shared.create,
-      {
-        key: "healthNoRedis",
-        name: "GET /api/health, limiter in memory (no REDIS_URL)",
-        server: "noRedis",
-        status: 200,
-        request: { method: "GET", path: "/api/health" },
-      },
-    ] as Scenario[];
+    ];
 
     const run = (
       scenario: Scenario,
@@ -198,14 +190,8 @@ export async function benchmarkScale(options: ApiOptions): Promise<ScaleReport> 
     const baselines = results.get("health")!;
     const rows = scenarios.map((scenario) => summarize(scenario, results.get(scenario.key)!, baselines));
 
-    const row = (key: string) => rows.find((r) => r.key === key)!;
-    const [redisCpu, memoryCpu] = [row("health").cpuMsPerRequest, row("healthNoRedis").cpuMsPerRequest];
-    const limiter = {
-      redisCpuMsPerRequest: redisCpu,
-      memoryCpuMsPerRequest: memoryCpu,
-      extraCpuMsPerRequest: redisCpu === null || memoryCpu === null ? null : round(redisCpu - memoryCpu, 3),
-      extraP50Ms: round(row("health").p50Ms - row("healthNoRedis").p50Ms, 1),
-    };
+    log("measuring the rate limiter alone, in memory and in Redis…");
+    const limiter = await measureLimiterCost(common.REDIS_URL);
     const oneRps = median(one.map((r) => r.requests.average));
     const twoRps = median(two.map(([a, b]) => a!.requests.average + b!.requests.average));
     const instances = {
@@ -215,18 +201,21 @@ export async function benchmarkScale(options: ApiOptions): Promise<ScaleReport> 
       unexpected: two.flat().reduce((sum, r) => sum + counts(cachedScenario, r).unexpected, 0),
     };
 
-    const offered = Math.max(1, Math.round(row("health").requestsPerSecond / 2));
-    const halfLoad = await measureHalfLoad({
-      scenarios: scenarios.filter((s) => ["health", "getCached", "getUncached"].includes(s.key)),
-      urls,
-      pids,
-      offered,
-      options,
-      run: (scenario, duration, rate) => run(scenario, duration, rate),
-    });
-    return { build, rows, limiter, instances, halfLoad };
+    const halfLoadScenarios = scenarios.filter((s) => ["health", "getCached", "getUncached"].includes(s.key));
+    const { windows, ...halfLoad } = await measureHalfLoad({ scenarios: halfLoadScenarios, urls, pids, options });
+    await stopAll();
+    return {
+      build,
+      rows,
+      limiter,
+      instances,
+      halfLoad: {
+        ...halfLoad,
+        ...(options.profile && { stalls: stallReports(windows, halfLoadScenarios, servers, log) }),
+      },
+    };
   } finally {
-    await Promise.all(servers.map((server) => server.stop()));
+    await stopAll();
     release?.();
     await Promise.allSettled([
       before.postgres ? null : stopPostgres(DEFAULT_SERVICES),

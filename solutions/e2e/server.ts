@@ -98,6 +98,8 @@ export async function freePort(): Promise<number> {
 
 export type RunningServer = {
   url: string;
+  /** The `next start` process. */
+  pid: number;
   /** Everything the server wrote so far. */
   stdout: () => string;
   stderr: () => string;
@@ -141,6 +143,7 @@ export async function startServer(settings: Record<string, string>, readyTimeout
 
   const server: RunningServer = {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     stdout: () => stdout,
     stderr: () => stderr,
     async stop() {

@@ -1,0 +1,83 @@
+import { FLOOR_KEY, type HalfLoad } from "./api.ts";
+import { formatTable, judge, type TargetResult } from "./report.ts";
+
+// The printed half-load section, shared by the embedded and the PostgreSQL + Redis sections.
+
+export function halfLoadLines(halfLoad: HalfLoad): string[] {
+  const placement =
+    halfLoad.generator === "pinned"
+      ? "servers pinned to core 0, the generator to core 1"
+      : "no pinning possible: the generator shares the servers' cores";
+  const lines = [
+    `Latency when the server keeps up: each scenario at a constant rate, half of what it answers saturated (${placement}); latency counted from when each request was due`,
+    formatTable(
+      [
+        "scenario",
+        "saturated req/s",
+        "offered req/s",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "p99.9 ms",
+        "max ms",
+        "requests",
+        "unexpected",
+        "generator late p99 ms",
+      ],
+      halfLoad.rows.map((r) => [
+        r.scenario,
+        r.capacityPerSecond,
+        r.offeredPerSecond,
+        r.p50Ms,
+        r.p90Ms,
+        r.p99Ms,
+        r.p999Ms,
+        r.maxMs,
+        r.requests,
+        r.unexpected,
+        r.generatorLateP99Ms,
+      ]),
+    ),
+  ];
+  if (halfLoad.stalls?.length) {
+    lines.push(
+      "",
+      "Where the time goes (--profile): the server's event-loop stalls over 20 ms and its GC pauses in each row's window, and what the CPU profile saw during the stalls",
+      formatTable(
+        [
+          "scenario",
+          "stalls",
+          "stalled ms",
+          "longest ms",
+          "GC pauses",
+          "GC ms",
+          "longest GC ms",
+          "sampled %",
+          "during the stalls",
+        ],
+        halfLoad.stalls.map((s) => [
+          halfLoad.rows.find((r) => r.key === s.key)?.scenario ?? s.key,
+          s.stalls,
+          s.stalledMs,
+          s.longestStallMs,
+          s.gcPauses,
+          s.gcMs,
+          s.longestGcMs,
+          s.sampledPercent,
+          s.during
+            .slice(0, 4)
+            .map((d) => `${d.what} ${d.percent} %`)
+            .join(", ") || "–",
+        ]),
+      ),
+    );
+  }
+  return lines;
+}
+
+/** One target per row but the machine's floor, which is there to compare with. */
+export function halfLoadTargets(halfLoad: HalfLoad, prefix: string): TargetResult[] {
+  return halfLoad.rows
+    .filter((r) => r.key !== FLOOR_KEY)
+    .map((r) => judge(`${prefix}, ${r.scenario}`, r.unexpected === 0 ? r.p99Ms : null, "below", 25, "ms"));
+}
