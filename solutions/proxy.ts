@@ -35,9 +35,13 @@ export function proxy(request: NextRequest): Promise<Response> | Response {
 }
 
 // Only a path with a percent sign can be malformed, and only the list (a GET, without a body)
-// reads a query, so no other request pays for the proxy. A request with a body never goes
-// through it: Next would buffer that body for the proxy first, and a client that dropped the
-// connection mid-upload would then never reach the route that logs it.
+// reads a query, so no other request pays for the proxy. A request that frames a body
+// (Transfer-Encoding, or a Content-Length other than 0) never goes through it: Next would buffer
+// a POST's body for the proxy first, and a client that dropped the connection mid-upload would
+// then never reach the route that logs it. Content-Length: 0, which some clients send with every
+// request, frames nothing to buffer, so it does go through. A GET that frames a body skips the
+// proxy and is refused by the route instead (refuseBodyOnGet in lib/guard.ts), so no GET
+// reaches the list with a `__proto__` the proxy did not see.
 export const config = {
   matcher: [
     "/api/:path(.*%.*)",
@@ -47,6 +51,12 @@ export const config = {
         { type: "header", key: "content-length" },
         { type: "header", key: "transfer-encoding" },
       ],
+    },
+    {
+      source: "/api/users",
+      // `value` is a regular expression that must match the whole header: exactly "0".
+      has: [{ type: "header", key: "content-length", value: "0" }],
+      missing: [{ type: "header", key: "transfer-encoding" }],
     },
   ],
 };

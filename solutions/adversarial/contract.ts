@@ -16,7 +16,7 @@ export const ROUTES = [
 export type Route = (typeof ROUTES)[number];
 
 export const DOCUMENTED_STATUSES: Record<Route, readonly number[]> = {
-  "GET /api/health": [200, 429],
+  "GET /api/health": [200, 400, 429],
   "GET /api/users": [200, 400, 401, 403, 429],
   "POST /api/users": [201, 400, 401, 403, 409, 413, 415, 429],
   "GET /api/users/[id]": [200, 400, 401, 403, 404, 429],

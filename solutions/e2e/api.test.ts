@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -63,6 +64,7 @@ afterAll(async () => {
 });
 
 type Call = { token?: string; body?: unknown; headers?: Record<string, string> };
+type ErrorBody = { error: { code: string; message: string; details?: Record<string, string[]>; requestId?: string } };
 
 async function call(server: RunningServer, method: string, url: string, { token, body, headers = {} }: Call = {}) {
   const response = await fetch(server.url + url, {
@@ -219,6 +221,90 @@ describe("the worked example and hostile probes, over real HTTP", () => {
       expect(Object.getOwnPropertyNames(response.body.error.details)).toEqual([key]);
     },
   );
+
+  /** A request through node:http, which (unlike fetch) sends a GET with a body or Content-Length: 0. */
+  function sendRaw(method: string, url: string, headers: Record<string, string>, body?: string) {
+    return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: ErrorBody | null }>(
+      (resolve, reject) => {
+        const request = http.request(
+          api.url + url,
+          { method, headers: { authorization: `Bearer ${adminToken}`, ...headers } },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on("data", (chunk: Buffer) => chunks.push(chunk));
+            response.on("end", () => {
+              const text = Buffer.concat(chunks).toString("utf8");
+              resolve({
+                status: response.statusCode!,
+                headers: response.headers,
+                body: text ? JSON.parse(text) : null,
+              });
+            });
+          },
+        );
+        request.on("error", reject);
+        request.end(body);
+      },
+    );
+  }
+
+  it("answers GET /api/users?__proto__=1 sent with Content-Length: 0 with the same 400 as without it", async () => {
+    const response = await sendRaw("GET", "/api/users?__proto__=1", { "content-length": "0" });
+    expect(response.status).toBe(400);
+    expect(response.body?.error).toMatchObject({ code: "VALIDATION_ERROR", message: "Invalid request" });
+    expect(Object.getOwnPropertyNames(response.body?.error.details)).toEqual(["__proto__"]);
+    expect(response.body?.error.requestId).toBe(response.headers["x-request-id"]);
+  });
+
+  it.each([
+    ["a body", "/api/users?__proto__=1", { "content-length": "2" }],
+    ["a chunked body", "/api/users?__proto__=1", { "transfer-encoding": "chunked" }],
+    ["a body and a harmless query", "/api/users?limit=5", { "content-length": "2" }],
+    ["a body, to one user", "/api/users/1", { "content-length": "2" }],
+    ["a body, to the health check", "/api/health", { "content-length": "2" }],
+  ])("refuses a GET with %s (%s): 400, the envelope and the request id", async (_, url, headers) => {
+    const response = await sendRaw("GET", url, { ...headers, "x-request-id": `e2e-get-body-${randomUUID()}` }, "{}");
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({
+      error: {
+        code: "VALIDATION_ERROR",
+        message: "A GET request has no body",
+        requestId: response.headers["x-request-id"],
+      },
+    });
+  });
+
+  it("refuses a HEAD of the list with a body and a __proto__ too", async () => {
+    const response = await sendRaw("HEAD", "/api/users?__proto__=1", { "content-length": "2" }, "{}");
+    expect(response.status).toBe(400);
+  });
+
+  it("answers an anonymous GET with a body 401, as for anything else it sends", async () => {
+    const response = await sendRaw("GET", "/api/users?__proto__=1", { authorization: "", "content-length": "2" }, "{}");
+    expect(response.status).toBe(401);
+  });
+
+  it.each([
+    ["no body headers", {}],
+    ["Content-Length: 0", { "content-length": "0" }],
+  ])("still serves a GET of the list with %s: 200", async (_, headers) => {
+    const response = await sendRaw("GET", "/api/users?limit=2", headers);
+    expect(response.status).toBe(200);
+  });
+
+  it("still creates a user from a POST with a chunked body, and answers one with Content-Length: 0 as empty", async () => {
+    const body = JSON.stringify({ name: "Chunked", email: uniqueEmail("chunked") });
+    const created = await sendRaw(
+      "POST",
+      "/api/users",
+      { "content-type": "application/json", "transfer-encoding": "chunked" },
+      body,
+    );
+    expect(created.status).toBe(201);
+    const empty = await sendRaw("POST", "/api/users", { "content-type": "application/json", "content-length": "0" });
+    expect(empty.status).toBe(400);
+    expect(empty.body?.error.message).toBe("Request body is required");
+  });
 
   async function send(method: string, url: string, body: string, headers: Record<string, string>) {
     const response = await fetch(api.url + url, {

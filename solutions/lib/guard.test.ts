@@ -1,7 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "@/lib/errors";
-import { addressKey, clientAddress, guard, INVALID_ADDRESS, limitByAddress, requestLimiter } from "@/lib/guard";
+import {
+  addressKey,
+  clientAddress,
+  guard,
+  guardPublic,
+  INVALID_ADDRESS,
+  limitByAddress,
+  refuseBodyOnGet,
+  requestLimiter,
+} from "@/lib/guard";
 import { getRequestContext, runWithRequestContext } from "@/lib/request-context";
 import { createUser, tokenFor } from "@/testing/fixtures";
 
@@ -243,5 +252,63 @@ describe("guard", () => {
       "FORBIDDEN",
       "RATE_LIMITED",
     ]);
+  });
+});
+
+describe("a GET that carries a body", () => {
+  const sent = (method: string, headers: Record<string, string>) =>
+    new Request("http://localhost/api/users", { method, headers });
+
+  it.each([
+    ["a Content-Length above 0", { "content-length": "12" }],
+    ["a Content-Length that is not exactly 0", { "content-length": "00" }],
+    ["a chunked body", { "transfer-encoding": "chunked" }],
+    ["Content-Length: 0 with a Transfer-Encoding", { "content-length": "0", "transfer-encoding": "chunked" }],
+  ])("is refused with 400 when it has %s", async (_, headers) => {
+    for (const method of ["GET", "HEAD"]) {
+      const error = await errorOf(() => refuseBodyOnGet(sent(method, headers)));
+      expect([error.statusCode, error.code, error.message]).toEqual([
+        400,
+        "VALIDATION_ERROR",
+        "A GET request has no body",
+      ]);
+    }
+  });
+
+  it.each([
+    ["a GET without body headers", "GET", {}],
+    ["a GET with Content-Length: 0", "GET", { "content-length": "0" }],
+    ["a POST with a body", "POST", { "content-length": "12" }],
+    ["a PATCH with a chunked body", "PATCH", { "transfer-encoding": "chunked" }],
+    ["a DELETE with a body", "DELETE", { "content-length": "2" }],
+  ])("lets through %s", (_, method, headers) => {
+    expect(() => refuseBodyOnGet(sent(method, headers))).not.toThrow();
+  });
+
+  function withBody(address: string, authorization?: string): Request {
+    const request = requestFrom(address, authorization);
+    request.headers.set("content-length", "2");
+    return request;
+  }
+
+  it("is refused by guard once the caller is authenticated, counted and authorized", async () => {
+    const { token } = await newUser();
+    expect(await codeOf(() => guard(withBody(uniqueAddress(), `Bearer ${token}`)))).toBe("VALIDATION_ERROR");
+    await expect(guard(requestFrom(uniqueAddress(), `Bearer ${token}`))).resolves.toMatchObject({ role: "user" });
+    // That was the second request of a limit of 2.
+    expect(await codeOf(() => guard(withBody(uniqueAddress(), `Bearer ${token}`)))).toBe("RATE_LIMITED");
+  });
+
+  it("gets 401 without a valid token and 403 without the role, like any other bad input", async () => {
+    expect(await codeOf(() => guard(withBody(uniqueAddress())))).toBe("UNAUTHORIZED");
+    const { token } = await newUser("user");
+    expect(await codeOf(() => guard(withBody(uniqueAddress(), `Bearer ${token}`), ["admin"]))).toBe("FORBIDDEN");
+  });
+
+  it("is refused by guardPublic after the address is counted", async () => {
+    const address = uniqueAddress();
+    await expect(guardPublic(requestFrom(address))).resolves.toBeUndefined();
+    expect(await codeOf(() => guardPublic(withBody(address)))).toBe("VALIDATION_ERROR");
+    expect(await codeOf(() => guardPublic(withBody(address)))).toBe("RATE_LIMITED");
   });
 });

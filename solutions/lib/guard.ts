@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { authenticate, authorize, type AuthUser } from "@/lib/auth";
 import { config } from "@/lib/config";
+import { apiError } from "@/lib/errors";
 import { assertAllowed, RateLimiter, rateLimitHeaders } from "@/lib/rate-limit";
 import { type Limiter, RedisRateLimiter } from "@/lib/rate-limit-redis";
 import { redisConnection } from "@/lib/redis";
@@ -8,7 +9,8 @@ import { addResponseHeaders, setContextUser } from "@/lib/request-context";
 import type { Role } from "@/schemas/user";
 import { userService } from "@/services/user-service";
 
-// The front door of every route: who is calling, are they over their limit, may they do this.
+// The front door of every route: who is calling, are they over their limit, may they do this,
+// and (for a GET) did they send a body it cannot have.
 // Callers are counted by user once known, and by address otherwise, so that guessing tokens is
 // limited too. Users and addresses are counted by two limiters: addresses come from a header a
 // client can forge, and a flood of made-up addresses must not evict the users' windows.
@@ -99,6 +101,20 @@ export async function limitByAddress(request: Request): Promise<void> {
   await limit(`ip:${clientAddress(request)}`, "address");
 }
 
+/**
+ * Answers 400 to a GET (or HEAD) that frames a body: a Transfer-Encoding, or a Content-Length
+ * other than exactly 0. Such a body means nothing, and on /api/users it would hide a `__proto__`
+ * query parameter: the proxy, which refuses that parameter, skips every request that frames a
+ * body (proxy.ts), and the route never sees it. A GET the proxy skips is therefore refused here.
+ */
+export function refuseBodyOnGet(request: Request): void {
+  if (request.method !== "GET" && request.method !== "HEAD") return;
+  const length = request.headers.get("content-length");
+  if (request.headers.has("transfer-encoding") || (length !== null && length !== "0")) {
+    throw apiError("VALIDATION_ERROR", "A GET request has no body");
+  }
+}
+
 /** Authenticates, rate-limits and (given roles) authorizes the caller; returns who it is. */
 export async function guard(request: Request, roles?: readonly Role[]): Promise<AuthUser> {
   let user: AuthUser;
@@ -113,5 +129,13 @@ export async function guard(request: Request, roles?: readonly Role[]): Promise<
   setContextUser(String(user.id));
   await limit(`user:${user.id}`);
   if (roles) authorize(user, roles);
+  // Last, where a body is judged: anonymous callers still get 401 whatever they send, and it counts.
+  refuseBodyOnGet(request);
   return user;
+}
+
+/** The front door of a route anyone may call, such as the health check: counted by address. */
+export async function guardPublic(request: Request): Promise<void> {
+  await limitByAddress(request);
+  refuseBodyOnGet(request);
 }

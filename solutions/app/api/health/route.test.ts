@@ -28,4 +28,22 @@ describe("GET /api/health", () => {
       expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
     },
   );
+
+  it("refuses a GET that carries a body with 400 and the envelope", async () => {
+    const response = await GET(
+      request("GET", "/api/health", { headers: { "content-length": "2", "x-request-id": "health-body" } }),
+      { params: Promise.resolve({}) },
+    );
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: { code: "VALIDATION_ERROR", message: "A GET request has no body", requestId: "health-body" },
+    });
+  });
+
+  it("answers a GET with Content-Length: 0 as any other", async () => {
+    const response = await GET(request("GET", "/api/health", { headers: { "content-length": "0" } }), {
+      params: Promise.resolve({}),
+    });
+    expect(response.status).toBe(200);
+  });
 });

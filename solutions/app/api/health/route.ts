@@ -1,9 +1,9 @@
 import { NextResponse } from "next/server";
 import { withErrorHandler } from "@/lib/errors";
-import { limitByAddress } from "@/lib/guard";
+import { guardPublic } from "@/lib/guard";
 
 // Liveness: answers without touching the database, so it is also the benchmarks' baseline.
 export const GET = withErrorHandler(async (request) => {
-  await limitByAddress(request);
+  await guardPublic(request);
   return NextResponse.json({ status: "ok" });
 });
