@@ -1,5 +1,6 @@
 import type { PrismaClient, User } from "@/generated/prisma/client";
 import { apiError } from "@/lib/errors";
+import { logger } from "@/lib/logger";
 import { clientKind, prisma } from "@/lib/prisma";
 import { isUniqueViolationOf, isWriteConflict } from "@/lib/prisma-errors";
 import { transactionGate } from "@/lib/transaction-gate";
@@ -40,6 +41,9 @@ class LastAdminError extends Error {}
 // PostgreSQL refuses one of two SERIALIZABLE transactions whose results depend on each other's
 // writes (a write conflict). Running the refused one again is the cure: it now sees the
 // other's change. The pause, random, keeps two retries from colliding again in step.
+// A storm of concurrent changes can still refuse every attempt. Nothing was written and nothing
+// is broken, so the client gets 409 CONFLICT, to try again, rather than a 500; the database's
+// own error goes to the log only.
 const SERIALIZATION_ATTEMPTS = 10;
 
 async function retryingConflicts<T>(transaction: () => Promise<T>): Promise<T> {
@@ -47,7 +51,13 @@ async function retryingConflicts<T>(transaction: () => Promise<T>): Promise<T> {
     try {
       return await transaction();
     } catch (error) {
-      if (!isWriteConflict(error) || attempt >= SERIALIZATION_ATTEMPTS) throw error;
+      if (!isWriteConflict(error)) throw error;
+      if (attempt >= SERIALIZATION_ATTEMPTS) {
+        logger.warn({ msg: "transaction refused as a write conflict on every attempt", attempts: attempt, err: error });
+        throw apiError("CONFLICT", "The change conflicted with another change made at the same time; try again", {
+          cause: error,
+        });
+      }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
     }
   }
