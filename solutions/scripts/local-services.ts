@@ -21,8 +21,12 @@ export type ServicesOptions = {
 
 // Below 32768: Linux hands out ports from 32768 up to any program's outgoing connections and
 // "any free port" servers, which would now and then hold a port up there when a service starts.
+// WORKBOOK_SERVICES_DIR puts the data elsewhere: a second set of services beside the project's
+// own (the unprivileged test runs its own this way), or a checkout its user cannot write to.
 export const DEFAULT_SERVICES: ServicesOptions = {
-  dataDir: path.join(PROJECT_ROOT, ".services"),
+  dataDir: process.env.WORKBOOK_SERVICES_DIR
+    ? path.resolve(process.env.WORKBOOK_SERVICES_DIR)
+    : path.join(PROJECT_ROOT, ".services"),
   postgresPort: Number(process.env.WORKBOOK_POSTGRES_PORT) || 25432,
   redisPort: Number(process.env.WORKBOOK_REDIS_PORT) || 26379,
 };

@@ -5,7 +5,8 @@ import path from "node:path";
 // and only the settings a test passes, never the ones the test runner set for itself.
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, "..", "..");
-const TSX = path.join(PROJECT_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+/** tsx's command-line entry, run with this Node: what `npx tsx` runs. */
+export const TSX = path.join(PROJECT_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 
 const RUNNER_SETTINGS =
   /^(NODE_ENV|DATABASE_URL|REDIS_.*|WORKBOOK_REQUIRE_SERVICES|AUTH_SECRET|LOG_LEVEL|RATE_LIMIT_.*|CACHE_.*|BODY_LIMIT_BYTES|TRUST_PROXY|NEXT_DIST_DIR|VITEST.*|npm_.*)$/;
