@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chownSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
@@ -135,6 +135,22 @@ describe.skipIf(!user && !required)(title, { timeout: 90_000 }, () => {
     if (await redisAnswers(redisPort)) killQuietly(redisPid, "SIGKILL");
     rmSync(folder, { recursive: true, force: true });
   }, 60_000);
+
+  // What `sudo npm run services start` leaves behind in a developer's checkout: a root-owned folder.
+  it.runIf(user?.runuser)("a data folder left by a run as root is refused, naming it and its owner", async () => {
+    mkdirSync(servicesDir());
+    try {
+      const result = await services("start");
+      expect(result).toMatchObject({ code: 1, stdout: "" });
+      expect(result.stderr).toContain(
+        `✗ ${servicesDir()} belongs to root, and you cannot use it (left by a run as root?)`,
+      );
+      expect(await postgresAnswers(postgresPort)).toBe(false);
+      expect(await redisAnswers(redisPort)).toBe(false);
+    } finally {
+      rmSync(servicesDir(), { recursive: true, force: true });
+    }
+  });
 
   it("start prints the export lines; PostgreSQL (migrated, seeded) and Redis answer, run by that user", async () => {
     const result = await services("start");

@@ -1,6 +1,16 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  chownSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -337,6 +347,40 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
 
 export type ServicesState = { postgres: string; redis: string; databaseUrl: string; redisUrl: string };
 
+/**
+ * Not as root: refuses data folders this user cannot use, which a run as root leaves behind
+ * (PostgreSQL's owned by `postgres`, the others by root), naming the folder and its owner.
+ */
+export function checkDataDirOwner({ dataDir }: ServicesOptions): void {
+  const uid = process.getuid?.();
+  if (uid === undefined || uid === 0) return;
+  const writable = (dir: string) => {
+    try {
+      accessSync(dir, constants.W_OK | constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // PostgreSQL refuses a data directory its user does not own; the others need only be writable.
+  const checks: [string, (dir: string, owner: number) => boolean][] = [
+    [dataDir, writable],
+    [path.join(dataDir, "postgresql"), (_, owner) => owner === uid],
+    [path.join(dataDir, "redis"), writable],
+  ];
+  for (const [dir, usable] of checks) {
+    if (!existsSync(dir)) continue; // Not there yet: it is created as this user.
+    const owner = statSync(dir).uid;
+    // Why: else initdb, mkdir or redis-server fail later with a bare "Permission denied".
+    if (!usable(dir, owner)) {
+      const name = spawnSync("id", ["-nu", String(owner)], { encoding: "utf8" }).stdout?.trim() || `uid ${owner}`;
+      throw new Error(
+        `${dir} belongs to ${name}, and you cannot use it (left by a run as root?): delete it (sudo rm -rf ${dir}) and start again, or keep the data elsewhere with WORKBOOK_SERVICES_DIR=<folder>.`,
+      );
+    }
+  }
+}
+
 /** Starts both services unless they already run; says for each whether it was started. */
 export async function startServices(
   options = DEFAULT_SERVICES,
@@ -346,6 +390,7 @@ export async function startServices(
   if (missing.length > 0) {
     throw new Error(`Missing ${missing.map((m) => `${m.name} (${m.install})`).join(" and ")}.`);
   }
+  checkDataDirOwner(options);
   const [postgres, redis] = [await startPostgres(options), await startRedis(options)];
   return { postgres, redis, databaseUrl: postgresUrl(options.postgresPort), redisUrl: redisUrl(options.redisPort) };
 }
