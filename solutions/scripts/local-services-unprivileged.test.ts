@@ -11,8 +11,8 @@ import { missingServices, postgresAnswers, redisAnswers } from "./local-services
 
 // `npm run services start|status|stop` as a developer runs it on their own machine: not as root.
 // Run as root (CI), the test runs the script as an unprivileged system user of its own
-// (`workbook-dev`, created once with useradd, reused after) through runuser; run as anyone else,
-// as that user. Either way on free ports, with the data in a temporary folder that user owns
+// (`workbook-dev`, created once with useradd, reused after) through runuser; run by anyone else,
+// as that same user. Either way on free ports, with the data in a temporary folder that user owns
 // (WORKBOOK_SERVICES_DIR), so a developer's own services in .services/ are left alone. Without
 // PostgreSQL or redis-server it is skipped, saying why; under WORKBOOK_REQUIRE_SERVICES=1 (CI)
 // that is a failure.
@@ -22,17 +22,26 @@ const SCRIPT = "solutions/scripts/services.ts";
 
 type RunAs = { name: string; uid: number; gid: number; runuser: boolean };
 
-const runAs = (name: string, runuser: boolean): RunAs => {
+const unprivilegedUser = (name: string): RunAs => {
   const id = (flag: string) => Number(spawnSync("id", [flag, name], { encoding: "utf8" }).stdout.trim());
-  return { name, uid: id("-u"), gid: id("-g"), runuser };
+  return { name, uid: id("-u"), gid: id("-g"), runuser: true };
 };
+function currentUser(): RunAs {
+  let name: string;
+  try {
+    name = userInfo().username;
+  } catch {
+    name = `uid ${process.getuid?.()}`; // Why: a uid with no passwd entry (a container's --user) has no name.
+  }
+  return { name, uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1, runuser: false };
+}
 const userExists = (name: string) => spawnSync("id", ["-u", name], { stdio: "ignore" }).status === 0;
 
 /** Who runs the script, or why the test cannot run here. */
 function whoRuns(): RunAs | { reason: string } {
   const missing = missingServices();
   if (missing.length > 0) return { reason: `missing ${missing.map((m) => `${m.name} (${m.install})`).join(" and ")}` };
-  if (process.getuid?.() !== 0) return runAs(userInfo().username, false);
+  if (process.getuid?.() !== 0) return currentUser();
   if (spawnSync("runuser", ["--version"], { stdio: "ignore" }).status !== 0) {
     return { reason: "the test runs as root, and without runuser (util-linux) it cannot run as another user" };
   }
@@ -57,7 +66,7 @@ function whoRuns(): RunAs | { reason: string } {
       };
     }
   }
-  return runAs(UNPRIVILEGED_USER, true);
+  return unprivilegedUser(UNPRIVILEGED_USER);
 }
 
 const who = whoRuns();
