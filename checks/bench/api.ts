@@ -7,7 +7,14 @@ import { signToken } from "../../solutions/lib/auth.ts";
 import { createPrismaClient } from "../../solutions/lib/prisma.ts";
 import { applyMigrations } from "../../prisma/migrate.ts";
 import { buildIfStale, lockDistDir, ROOT, startServer, type RunningServer } from "../../solutions/e2e/server.ts";
-import { constantRate, saturatedThroughput, pinning, pinProcesses, startBareServer } from "./pinned-load.ts";
+import {
+  constantRate,
+  type Placement,
+  pinning,
+  pinServers,
+  saturatedThroughput,
+  startBareServer,
+} from "./pinned-load.ts";
 import { explainStalls, type StallReport, stallFiles, type Window } from "./stalls.ts";
 import { cpuMs, descendants } from "./process-cpu.ts";
 import { median, round } from "./stats.ts";
@@ -27,8 +34,10 @@ export type ApiOptions = {
   rounds: number;
   warmupSeconds: number;
   connections: number;
-  /** Writes a CPU profile of the main server to .bench/profiles (see cpu-profile.cjs). */
+  /** Profiles every server and explains the half-load stalls (cpu-profile.cjs, latency-probe.cjs, stalls.ts). */
   profile: boolean;
+  /** Where a server's threads run at half load (pinned-load.ts): its main thread alone, or all on one core. */
+  placement: Placement;
   log: (line: string) => void;
 };
 
@@ -72,8 +81,8 @@ export type HalfLoadRow = {
 };
 
 export type HalfLoad = {
-  /** "pinned": servers on one core, the generator on another; "shared": no pinning possible here. */
-  generator: "pinned" | "shared";
+  /** "split": servers' main threads on one core, their other threads and the generator on another; "together": each server's threads all on one core; "shared": no pinning possible here. */
+  generator: Placement | "shared";
   rows: HalfLoadRow[];
   /** With --profile: per row, how long the server's event loop stalled and what ran meanwhile. */
   stalls?: StallReport[];
@@ -359,7 +368,7 @@ export const FLOOR_KEY = "bare";
  * pinning, that is one core's worth, not the whole machine's); then it gets half of that at a
  * constant rate from constant-rate.mjs, whose latency counts from when each request was due.
  * Half of each scenario's own capacity, not of the baseline's: an uncached read that costs twice
- * the baseline would otherwise run at full load. The same treatment of a bare node:http server
+ * the baseline would otherwise run at full load. A bare node:http server at the baseline's rate
  * gives the floor the machine and the generator set. Each latency run is warmed up at its rate,
  * then measured for rounds × duration seconds at once, so that p99 rests on thousands of requests.
  */
@@ -372,14 +381,18 @@ export async function measureHalfLoad({
   scenarios: Scenario[];
   urls: Record<string, string>;
   pids: Record<string, number[]>;
-  options: Pick<ApiOptions, "durationSeconds" | "warmupSeconds" | "rounds" | "connections" | "log">;
+  options: Pick<ApiOptions, "durationSeconds" | "warmupSeconds" | "rounds" | "connections" | "placement" | "log">;
 }): Promise<HalfLoad & { windows: Window[] }> {
   const pins = pinning();
-  const [serverCpu, loadCpu] = "unavailable" in pins ? [undefined, undefined] : [pins.serverCpu, pins.loadCpu];
+  const loadCpu = "unavailable" in pins ? undefined : pins.loadCpu;
+  const bare = await startBareServer();
   if ("unavailable" in pins) options.log(`latency at half load measured without pinning: ${pins.unavailable}`);
-  else for (const server of new Set(scenarios.map((s) => s.server))) pinProcesses(pids[server] ?? [], pins.serverCpu);
+  else {
+    for (const server of new Set(scenarios.map((s) => s.server)))
+      pinServers(pids[server] ?? [], pins, options.placement);
+    pinServers([bare.pid], pins, options.placement);
+  }
 
-  const bare = await startBareServer(serverCpu);
   const floor: Scenario = {
     key: FLOOR_KEY,
     name: "bare node:http server (the machine's floor)",
@@ -404,7 +417,10 @@ export async function measureHalfLoad({
         durationSeconds: options.durationSeconds,
         warmupSeconds: options.warmupSeconds,
       });
-      const offered = Math.max(1, Math.round(capacity.requestsPerSecond / 2));
+      // The floor is taken at the baseline's rate: half of a bare server's capacity is more than
+      // one core of generator can send evenly, and it is the baseline it is there to compare with.
+      const offered =
+        scenario === floor ? rows[0]!.offeredPerSecond : Math.max(1, Math.round(capacity.requestsPerSecond / 2));
       const started = Date.now();
       const result = await constantRate({
         ...load,
@@ -435,7 +451,7 @@ export async function measureHalfLoad({
   } finally {
     bare.stop();
   }
-  return { generator: "unavailable" in pins ? "shared" : "pinned", rows, windows };
+  return { generator: "unavailable" in pins ? "shared" : options.placement, rows, windows };
 }
 
 /** After the servers stopped: each profiled server's stall report for the rows it served. */

@@ -4,10 +4,11 @@ import { formatTable, judge, type TargetResult } from "./report.ts";
 // The printed half-load section, shared by the embedded and the PostgreSQL + Redis sections.
 
 export function halfLoadLines(halfLoad: HalfLoad): string[] {
-  const placement =
-    halfLoad.generator === "pinned"
-      ? "servers pinned to core 0, the generator to core 1"
-      : "no pinning possible: the generator shares the servers' cores";
+  const placement = {
+    split: "each server's main thread pinned to core 0; its other threads and the generator to core 1",
+    together: "each server's threads all pinned to core 0 (--placement together); the generator to core 1",
+    shared: "no pinning possible: the generator shares the servers' cores",
+  }[halfLoad.generator];
   const lines = [
     `Latency when the server keeps up: each scenario at a constant rate, half of what it answers saturated (${placement}); latency counted from when each request was due`,
     formatTable(
@@ -42,7 +43,7 @@ export function halfLoadLines(halfLoad: HalfLoad): string[] {
   if (halfLoad.stalls?.length) {
     lines.push(
       "",
-      "Where the time goes (--profile): the server's event-loop stalls over 20 ms and its GC pauses in each row's window, and what the CPU profile saw during the stalls",
+      "Where the time goes (--profile): the server's event-loop stalls over 20 ms and its GC pauses in each row's window; during the stalls, the share in which its main thread ran, waited for a core, or was blocked, how much its own other threads ran meanwhile, and what the CPU profile saw the main thread run",
       formatTable(
         [
           "scenario",
@@ -52,8 +53,11 @@ export function halfLoadLines(halfLoad: HalfLoad): string[] {
           "GC pauses",
           "GC ms",
           "longest GC ms",
-          "sampled %",
-          "during the stalls",
+          "running %",
+          "waiting for a core %",
+          "blocked %",
+          "its other threads ran %",
+          "running what",
         ],
         halfLoad.stalls.map((s) => [
           halfLoad.rows.find((r) => r.key === s.key)?.scenario ?? s.key,
@@ -63,7 +67,10 @@ export function halfLoadLines(halfLoad: HalfLoad): string[] {
           s.gcPauses,
           s.gcMs,
           s.longestGcMs,
-          s.sampledPercent,
+          s.runningPercent ?? "–",
+          s.waitingPercent ?? "–",
+          s.blockedPercent ?? "–",
+          s.otherThreadsPercent ?? "–",
           s.during
             .slice(0, 4)
             .map((d) => `${d.what} ${d.percent} %`)

@@ -4,7 +4,7 @@
 // loop over 20 ms, and on exit writes them to BENCH_LATENCY_PROBE_DIR/latency-<pid>.json, where
 // checks/bench/stalls.ts matches them to the CPU profile (cpu-profile.cjs).
 const { PerformanceObserver, constants } = require("node:perf_hooks");
-const { mkdirSync, writeFileSync } = require("node:fs");
+const { mkdirSync, readdirSync, readFileSync, writeFileSync } = require("node:fs");
 const path = require("node:path");
 
 const dir = process.env.BENCH_LATENCY_PROBE_DIR;
@@ -35,14 +35,49 @@ if (dir) {
       });
     }
   }).observe({ entryTypes: ["gc"] });
+  // The main thread's time on a core and waiting in the run queue for one, in ns (Linux; null
+  // elsewhere). Over a stall they say whether the loop was busy, or ready but denied the core
+  // (by another thread or process), or neither: blocked, e.g. waiting for GC helper threads.
+  // The server's other threads (V8's GC and compiler helpers, libuv's pool) share its core when
+  // it is pinned: their time on it says how much of a wait the server caused itself.
+  const readRunWait = (file) => readFileSync(file, "utf8").split(" ").map(Number);
+  const schedstat = () => {
+    try {
+      const [run, wait] = readRunWait("/proc/thread-self/schedstat");
+      let others = 0;
+      for (const tid of readdirSync("/proc/self/task")) {
+        if (Number(tid) === process.pid) continue;
+        try {
+          others += readRunWait(`/proc/self/task/${tid}/schedstat`)[0];
+        } catch {
+          // The thread ended between listing and reading.
+        }
+      }
+      return { run, wait, others };
+    } catch {
+      return null;
+    }
+  };
   // A timer due every 5 ms that comes back late measures how long the loop could not run it.
   let last = performance.now();
+  let lastSched = schedstat();
   setInterval(() => {
     const now = performance.now();
+    const sched = schedstat();
     const late = now - last - TICK_MS;
-    if (late > STALL_MS && stalls.length < LIMIT)
-      stalls.push({ at: Math.round(epoch(last + TICK_MS)), ms: round(late) });
+    if (late > STALL_MS && stalls.length < LIMIT) {
+      const stall = { at: Math.round(epoch(last + TICK_MS)), ms: round(late) };
+      // Shares of the whole interval since the last tick, which the stall is most of.
+      if (sched && lastSched) {
+        const interval = (now - last) * 1e6;
+        stall.runningShare = Math.round((100 * (sched.run - lastSched.run)) / interval) / 100;
+        stall.waitingShare = Math.round((100 * (sched.wait - lastSched.wait)) / interval) / 100;
+        stall.otherThreadsShare = Math.round((100 * (sched.others - lastSched.others)) / interval) / 100;
+      }
+      stalls.push(stall);
+    }
     last = now;
+    lastSched = sched;
   }, TICK_MS).unref();
   process.on("exit", () => {
     mkdirSync(dir, { recursive: true });

@@ -3,9 +3,12 @@ import os from "node:os";
 import path from "node:path";
 
 // Latency measured fairly: on a small machine a load generator that shares the server's core
-// delays the server's answers and then blames them on the server. So the servers are pinned to
-// one core and the load generator, run as its own process, to the other (taskset, Linux). Where
-// that is impossible the caller is told, and the generator runs unpinned beside the servers.
+// delays the server's answers and then blames them on the server. So each server's main thread
+// (its event loop, where every request runs) gets core 0 to itself, and the load generator, run
+// as its own process, core 1 (taskset, Linux). The servers' other threads (V8's garbage collector
+// and compiler helpers, libuv's pool) go to core 1 too: confined to the main thread's core, they
+// took it from the event loop for tens of milliseconds at a time (see README.md, "Latency at half
+// load"). Where pinning is impossible the caller is told, and everything runs unpinned.
 
 const CONSTANT_RATE = path.join(import.meta.dirname, "constant-rate.mjs");
 const BARE_SERVER = path.join(import.meta.dirname, "bare-server.mjs");
@@ -24,9 +27,23 @@ export function pinning(): Pinning | { unavailable: string } {
   return { serverCpu: 0, loadCpu: 1 };
 }
 
-/** Pins running processes (a server and what it started) to one core. */
-export function pinProcesses(pids: readonly number[], cpu: number): void {
-  for (const pid of pids) execFileSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" });
+/** "split": a server's main thread alone on its core; "together": all its threads there (as before). */
+export type Placement = "split" | "together";
+
+/**
+ * Pins running servers (a server and what it started). Split: every thread to the generator's
+ * core, then each process's main thread, whose id is the process's, to the server core.
+ * Together: every thread to the server core.
+ */
+export function pinServers(pids: readonly number[], pins: Pinning, placement: Placement): void {
+  const taskset = (...args: string[]) => execFileSync("taskset", args, { stdio: "ignore" });
+  for (const pid of pids) {
+    if (placement === "together") taskset("-a", "-p", "-c", String(pins.serverCpu), String(pid));
+    else {
+      taskset("-a", "-p", "-c", String(pins.loadCpu), String(pid));
+      taskset("-p", "-c", String(pins.serverCpu), String(pid));
+    }
+  }
 }
 
 /** `node script args…`, pinned to `cpu` when one is given; resolves with its stdout. */
@@ -85,16 +102,12 @@ export async function constantRate(load: Load & { rate: number }): Promise<Const
 }
 
 /** A bare node:http server answering a small JSON body: the floor the machine itself sets. */
-export async function startBareServer(cpu: number | undefined): Promise<{ url: string; stop: () => void }> {
-  const [command, argv] =
-    cpu === undefined
-      ? [process.execPath, [BARE_SERVER]]
-      : ["taskset", ["-c", String(cpu), process.execPath, BARE_SERVER]];
-  const child = spawn(command, argv, { stdio: ["ignore", "pipe", "inherit"] });
+export async function startBareServer(): Promise<{ url: string; pid: number; stop: () => void }> {
+  const child = spawn(process.execPath, [BARE_SERVER], { stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise<string>((resolve, reject) => {
     child.on("error", reject);
     child.on("exit", (code) => reject(new Error(`bare server exited ${code}`)));
     child.stdout.once("data", (chunk: Buffer) => resolve(chunk.toString().trim()));
   });
-  return { url, stop: () => child.kill() };
+  return { url, pid: child.pid!, stop: () => child.kill() };
 }

@@ -23,7 +23,8 @@ import { round } from "./stats.ts";
 //   npm run bench -- --runs 5            timed runs per lesson, of which the median counts (default 3)
 //   npm run bench -- --saves 5           saves timed per lesson in watch mode (default 5)
 //   npm run bench -- --only learner --lesson lesson-6,lesson-7   the learner loop of some lessons only
-//   npm run bench -- --profile           also write a CPU profile of the API server to .bench/profiles
+//   npm run bench -- --profile           also profile the API servers and explain their stalls (.bench/profiles)
+//   npm run bench -- --placement together   half-load latency with each server's threads all on one core
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const SECTIONS = ["api", "scale", "learner", "memory", "report"] as const;
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     saves: { type: "string", default: "5" },
     lesson: { type: "string" },
     profile: { type: "boolean", default: false },
+    placement: { type: "string", default: "split" },
   },
 });
 
@@ -50,6 +52,13 @@ function positive(name: string, value: string): number {
   }
   return n;
 }
+
+const PLACEMENTS = ["split", "together"] as const;
+if (!(PLACEMENTS as readonly string[]).includes(values.placement)) {
+  console.error(`--placement takes ${PLACEMENTS.join(" or ")}, got "${values.placement}"`);
+  process.exit(2);
+}
+const placement = values.placement as (typeof PLACEMENTS)[number];
 
 const only = values.only?.split(",").map((s) => s.trim()) ?? [...SECTIONS];
 const unknown = only.filter((s) => !(SECTIONS as readonly string[]).includes(s));
@@ -103,7 +112,7 @@ const results: {
 const sections: string[] = [];
 
 if (only.includes("api")) {
-  const api = await benchmarkApi({ ...settings, profile: values.profile, log });
+  const api = await benchmarkApi({ ...settings, profile: values.profile, placement, log });
   results.api = api;
   const row = (key: string) => api.rows.find((r) => r.key === key);
   const valid = (key: string) => row(key)?.unexpected === 0 && row("health")?.unexpected === 0;
@@ -175,7 +184,7 @@ if (only.includes("api")) {
 }
 
 if (only.includes("scale")) {
-  const scale = await benchmarkScale({ ...settings, profile: values.profile, log });
+  const scale = await benchmarkScale({ ...settings, profile: values.profile, placement, log });
   results.scale = scale;
   if ("skipped" in scale) {
     sections.push(`API on PostgreSQL + Redis: skipped: ${scale.skipped}`);

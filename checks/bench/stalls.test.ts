@@ -37,8 +37,8 @@ const probe = {
     { at: 1_000_500, ms: 12, kind: "major" },
   ],
   stalls: [
-    { at: 1_000_100, ms: 10 },
-    { at: 1_000_900, ms: 30 },
+    { at: 1_000_100, ms: 10, runningShare: 0.5, waitingShare: 0.3, otherThreadsShare: 0.2 },
+    { at: 1_000_900, ms: 30, runningShare: 0.1, waitingShare: 0.8, otherThreadsShare: 0.5 },
   ],
 };
 writeFileSync(path.join(dir, "latency-42.json"), JSON.stringify(probe));
@@ -63,17 +63,22 @@ describe("explainStalls", () => {
       { what: "Next.js", percent: 40 },
       { what: "Node.js internals", percent: 20 },
     ]);
-    expect(report!.sampledPercent).toBe(100);
   });
 
-  it("says when the profile saw the thread running for only part of a stall", () => {
+  it("splits the stalled time into running, waiting for a core, and blocked", () => {
+    const [both] = explainStalls(files.probe, files.profile, [{ key: "ab", fromMs: 1_000_000, toMs: 1_002_000 }]);
+    // Running 5 + 3 = 8 ms of 40, waiting 3 + 24 = 27 ms, blocked the other 5 ms; other threads 2 + 15 ms.
+    expect(both).toMatchObject({ runningPercent: 20, waitingPercent: 68, blockedPercent: 13, otherThreadsPercent: 43 });
+  });
+
+  it("names nothing run in a stall the profile has no samples of", () => {
     const [report] = explainStalls(files.probe, files.profile, [{ key: "b", fromMs: 1_000_600, toMs: 1_002_000 }]);
-    expect(report).toMatchObject({ during: [], sampledPercent: 0 });
+    expect(report!.during).toEqual([]);
   });
 
   it("reports nothing stalled in a quiet window", () => {
     const [report] = explainStalls(files.probe, files.profile, [{ key: "c", fromMs: 2_000_000, toMs: 2_001_000 }]);
-    expect(report).toMatchObject({ stalls: 0, stalledMs: 0, longestStallMs: 0, gcPauses: 0, sampledPercent: 0 });
+    expect(report).toMatchObject({ stalls: 0, stalledMs: 0, longestStallMs: 0, gcPauses: 0, runningPercent: null });
   });
 });
 

@@ -10,7 +10,11 @@ type Probe = {
   pid: number;
   clock: { epochMs: number; monotonicUs: number };
   gcPauses: { at: number; ms: number; kind: string }[];
-  stalls: { at: number; ms: number }[];
+  /**
+   * Shares (0–1) of the stall in which the main thread ran, waited in the run queue, and the
+   * server's other threads ran (Linux).
+   */
+  stalls: { at: number; ms: number; runningShare?: number; waitingShare?: number; otherThreadsShare?: number }[];
 };
 
 type CallFrame = { functionName: string; url: string; lineNumber: number };
@@ -34,8 +38,16 @@ export type StallReport = {
   gcPauses: number;
   gcMs: number;
   longestGcMs: number;
-  /** Share of the stalled time the profile saw the main thread running (the rest it waited for the core). */
-  sampledPercent: number;
+  /**
+   * Of the stalled time, the share in which the main thread ran on a core, waited for one (ready,
+   * but another thread or process had it), and neither (blocked, e.g. on GC helper threads).
+   * Null off Linux.
+   */
+  runningPercent: number | null;
+  waitingPercent: number | null;
+  blockedPercent: number | null;
+  /** The server's other threads' time on a core, as a share of the stalled time: its own part in the wait. */
+  otherThreadsPercent: number | null;
   /** What the main thread ran during the stalls, by share of its samples there. */
   during: { what: string; percent: number }[];
 };
@@ -85,12 +97,11 @@ export function explainStalls(probeFile: string, profileFile: string, windows: r
   const what = categorize(profile);
   // Sample i was taken at profile.startTime + the sum of the deltas up to i (µs, monotonic).
   const epochOf = (monotonicUs: number) => probe.clock.epochMs + (monotonicUs - probe.clock.monotonicUs) / 1000;
-  const samples: { at: number; interval: number; nodeId: number }[] = [];
+  const samples: { at: number; nodeId: number }[] = [];
   let t = profile.startTime;
   for (let i = 0; i < profile.samples.length; i += 1) {
-    const delta = profile.timeDeltas[i] ?? 0;
-    t += delta;
-    samples.push({ at: epochOf(t), interval: delta / 1000, nodeId: profile.samples[i]! });
+    t += profile.timeDeltas[i] ?? 0;
+    samples.push({ at: epochOf(t), nodeId: profile.samples[i]! });
   }
   return windows.map((window) => {
     const inWindow = <T extends { at: number }>(items: readonly T[]) =>
@@ -98,19 +109,25 @@ export function explainStalls(probeFile: string, profileFile: string, windows: r
     const stalls = inWindow(probe.stalls);
     const gc = inWindow(probe.gcPauses);
     const tally = new Map<string, number>();
-    let sampledMs = 0;
     let stalledMs = 0;
+    let runningMs = 0;
+    let waitingMs = 0;
+    let otherThreadsMs = 0;
+    const scheduled = stalls.every((s) => s.runningShare !== undefined && s.waitingShare !== undefined);
     for (const stall of stalls) {
       stalledMs += stall.ms;
+      runningMs += stall.ms * (stall.runningShare ?? 0);
+      waitingMs += stall.ms * (stall.waitingShare ?? 0);
+      otherThreadsMs += stall.ms * (stall.otherThreadsShare ?? 0);
       for (const sample of samples) {
         if (sample.at < stall.at || sample.at >= stall.at + stall.ms) continue;
-        // A long interval means the thread was not running to be sampled: count what is known.
-        sampledMs += Math.min(sample.interval, 1);
         const category = what(sample.nodeId);
         tally.set(category, (tally.get(category) ?? 0) + 1);
       }
     }
     const counted = [...tally.values()].reduce((sum, n) => sum + n, 0);
+    const percentOfStalls = (ms: number) =>
+      scheduled && stalledMs > 0 ? round(Math.min(100, (100 * ms) / stalledMs)) : null;
     return {
       key: window.key,
       seconds: round((window.toMs - window.fromMs) / 1000, 1),
@@ -120,7 +137,10 @@ export function explainStalls(probeFile: string, profileFile: string, windows: r
       gcPauses: gc.length,
       gcMs: round(gc.reduce((sum, pause) => sum + pause.ms, 0)),
       longestGcMs: round(Math.max(0, ...gc.map((pause) => pause.ms)), 1),
-      sampledPercent: stalledMs === 0 ? 0 : round(Math.min(100, (100 * sampledMs) / stalledMs)),
+      runningPercent: percentOfStalls(runningMs),
+      waitingPercent: percentOfStalls(waitingMs),
+      blockedPercent: percentOfStalls(Math.max(0, stalledMs - runningMs - waitingMs)),
+      otherThreadsPercent: percentOfStalls(otherThreadsMs),
       during: [...tally]
         .sort((a, b) => b[1] - a[1])
         .map(([category, n]) => ({ what: category, percent: round((100 * n) / counted) })),
