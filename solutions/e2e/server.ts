@@ -15,7 +15,8 @@ const NEXT = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
 const INHERITED_SETTINGS =
   /^(NODE_ENV|DATABASE_URL|REDIS_.*|AUTH_SECRET|LOG_LEVEL|RATE_LIMIT_.*|CACHE_.*|BODY_LIMIT_BYTES|TRUST_PROXY|NEXT_DIST_DIR|VITEST.*)$/;
 
-function childEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
+/** This process's environment without the settings above, as production, plus `settings`. */
+export function childEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !INHERITED_SETTINGS.test(key)));
   // A cast because Next's types declare NODE_ENV required, and `next build` checks this file too.
   return {

@@ -1,4 +1,5 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { constants } from "node:os";
 import path from "node:path";
 import { lockDistDir } from "../e2e/server";
 import { distDirName, needsBuild } from "./build-state";
@@ -27,4 +28,14 @@ if (needsBuild(APP, distDir)) {
     release();
   }
 }
-run(["start", APP, "--port", process.env.PORT ?? "3000"]);
+// Served from a child that this process outlives: a signal that stops `npm run api` (Ctrl-C,
+// `kill %1`, a process manager's SIGTERM) is passed on to `next start`, so stopping the instance
+// never leaves a server behind holding its port.
+const server = spawn(process.execPath, [next, "start", APP, "--port", process.env.PORT ?? "3000"], {
+  stdio: "inherit",
+  env,
+});
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => server.kill(signal));
+}
+server.on("exit", (code, signal) => process.exit(code ?? 128 + (signal ? constants.signals[signal] : 0)));
