@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type FixtureWorkbook, cleanEnv, createFixtureWorkbook, projectRoot } from "../testing/fixture-workbook.ts";
+import { freePort } from "../../solutions/testing/ports.ts";
 import { lanAddress } from "./room.ts";
 
 // npm run room as a trainer runs it: a real process on a real port, in a throwaway workbook.
@@ -36,14 +36,6 @@ function startRoom(
     output: () => output,
     exited: new Promise((resolve) => started.on("exit", (code: number | null) => resolve(code))),
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe("npm run room", () => {

@@ -1,13 +1,13 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TSX } from "@/testing/run-script";
 import { applyMigrations } from "../../prisma/migrate";
-import { buildIfStale, childEnv, freePort, lockDistDir, ROOT } from "./server";
+import { freePort, portIsFree } from "@/testing/ports";
+import { buildIfStale, childEnv, exited, lockDistDir, ROOT } from "./server";
 
 // `npm run api` is stopped the way a person stops it: Ctrl-C, `kill %1` after `npm run api &`
 // (as README's "Scale out" does), or a process manager's SIGTERM. The signal reaches the script;
@@ -36,23 +36,6 @@ const answersHealth = async (port: number) => {
   }
 };
 
-const portFree = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const server = net.createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-
-const exited = (child: ChildProcess, ms: number) =>
-  new Promise<boolean>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve(true);
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-
 describe("npm run api", () => {
   it.each(["SIGTERM", "SIGINT"] as const)("stops next start with it when the script gets %s", async (signal) => {
     const port = await freePort();
@@ -80,7 +63,7 @@ describe("npm run api", () => {
       expect(await exited(script, 15_000), `npm run api did not stop on ${signal}`).toBe(true);
       // Nothing is left serving on the port.
       expect(await answersHealth(port)).toBe(false);
-      expect(await portFree(port)).toBe(true);
+      expect(await portIsFree(port)).toBe(true);
     } finally {
       try {
         process.kill(-script.pid!, "SIGKILL");

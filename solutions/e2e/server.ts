@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { needsBuild } from "../scripts/build-state";
+import { freePort } from "../testing/ports";
 
 // Builds and runs the real app (`next build` / `next start`) for the end-to-end test.
 
@@ -89,14 +89,6 @@ export async function buildIfStale(distDir: string): Promise<"built" | "reused">
   return "built";
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 export type RunningServer = {
   url: string;
   /** The `next start` process. */
@@ -107,7 +99,8 @@ export type RunningServer = {
   stop: () => Promise<void>;
 };
 
-function exited(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+/** Resolves true once `child` has exited, or false after `timeoutMs`. */
+export function exited(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), timeoutMs);

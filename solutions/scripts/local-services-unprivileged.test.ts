@@ -1,11 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import net from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, servicesRequired } from "@/testing/redis-server";
+import { freePort, portIsFree } from "@/testing/ports";
+import { servicesRequired } from "@/testing/redis-server";
 import { PROJECT_ROOT, runCommand, runTsx, type ScriptResult, TSX } from "@/testing/run-script";
 import { missingServices, postgresAnswers, redisAnswers } from "./local-services";
 
@@ -104,14 +104,6 @@ const redisPid = () => pidIn(path.join(servicesDir(), "redis", "redis.pid"));
 const ownerOf = (pid: number) =>
   Number(spawnSync("ps", ["-o", "uid=", "-p", String(pid)], { encoding: "utf8" }).stdout);
 
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
-
 function exportLines(): string {
   return (
     `export DATABASE_URL=postgresql://postgres@127.0.0.1:${postgresPort}/workbook\n` +
@@ -208,8 +200,8 @@ describe.skipIf(!user && !required)(title, { timeout: 90_000 }, () => {
     expect(result.code).toBe(0);
     expect(await postgresAnswers(postgresPort)).toBe(false);
     expect(await redisAnswers(redisPort)).toBe(false);
-    expect(await canListen(postgresPort)).toBe(true);
-    expect(await canListen(redisPort)).toBe(true);
+    expect(await portIsFree(postgresPort)).toBe(true);
+    expect(await portIsFree(redisPort)).toBe(true);
     expect(await services("status")).toMatchObject({ code: 3 });
   });
 

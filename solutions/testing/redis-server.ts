@@ -6,6 +6,7 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import { describe } from "vitest";
 import { INSTALL_HINTS, redisAnswers } from "../scripts/local-services";
+import { freePort } from "./ports";
 
 // A throwaway redis-server for tests: its own free port on 127.0.0.1, its own temporary folder,
 // nothing written to disk, stopped (and its folder deleted) when the test file ends. Tests that
@@ -46,17 +47,6 @@ const running = new Set<ChildProcess>();
 process.once("exit", () => {
   for (const child of running) child.kill("SIGKILL");
 });
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 // Polls this process and the server once a second; once this process is gone (killed by a
 // time limit, a crashed worker, Ctrl-C in a watcher) it stops the server and deletes its folder.
