@@ -271,7 +271,7 @@ export async function benchmarkApi(options: ApiOptions): Promise<ApiReport> {
     const pids: Record<string, number[]> = {};
     for (const name of ["main", "uncached", "logging"] as const) {
       const before = new Set(descendants());
-      const server = await startServer({ ...settings[name]!, ...(options.profile && profileSettings(PROFILE_DIR)) });
+      const server = await startServer({ ...settings[name]!, ...profileSettings(options.profile) });
       servers[name] = server;
       urls[name] = server.url;
       pids[name] = descendants().filter((pid) => !before.has(pid));
@@ -328,17 +328,12 @@ export async function benchmarkApi(options: ApiOptions): Promise<ApiReport> {
 
     // At 50 connections, each waiting for its answer before sending again, the server is always
     // saturated and latency is mostly queueing: p50 ≈ connections ÷ throughput.
-    const halfLoadScenarios = scenarios.filter((s) => ["health", "getCached", "getUncached"].includes(s.key));
-    const { windows, ...halfLoad } = await measureHalfLoad({ scenarios: halfLoadScenarios, urls, pids, options });
-    await stopAll();
+    const halfLoad = await halfLoadThenStop({ scenarios, servers, pids, options });
     return {
       build,
       settings: Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, { ...v, AUTH_SECRET: "(random)" }])),
       rows,
-      halfLoad: {
-        ...halfLoad,
-        ...(options.profile && { stalls: stallReports(windows, halfLoadScenarios, servers, log) }),
-      },
+      halfLoad,
     };
   } finally {
     await stopAll();
@@ -347,17 +342,43 @@ export async function benchmarkApi(options: ApiOptions): Promise<ApiReport> {
   }
 }
 
-/** Server settings that make it write a CPU profile and a latency probe to `dir` on exit. */
-export function profileSettings(dir: string): Record<string, string> {
+const PROFILE_DIR = path.join(ROOT, ".bench", "profiles");
+
+/** With --profile, server settings that make it write a CPU profile and a latency probe to PROFILE_DIR on exit. */
+export function profileSettings(profile: boolean): Record<string, string> {
+  if (!profile) return {};
   const preload = (file: string) => `--require ${path.join(ROOT, "checks", "bench", file)}`;
   return {
     NODE_OPTIONS: `${preload("cpu-profile.cjs")} ${preload("latency-probe.cjs")}`,
-    BENCH_CPU_PROFILE_DIR: dir,
-    BENCH_LATENCY_PROBE_DIR: dir,
+    BENCH_CPU_PROFILE_DIR: PROFILE_DIR,
+    BENCH_LATENCY_PROBE_DIR: PROFILE_DIR,
   };
 }
 
-export const PROFILE_DIR = path.join(ROOT, ".bench", "profiles");
+const HALF_LOAD_KEYS = ["health", "getCached", "getUncached"];
+
+/**
+ * Latency at half load for the baseline and the user reads, on both the embedded and the
+ * PostgreSQL + Redis servers; then stops every server, since a profiled one writes its profile
+ * and probe on exit, and with --profile says where each row's time went.
+ */
+export async function halfLoadThenStop({
+  scenarios,
+  servers,
+  pids,
+  options,
+}: {
+  scenarios: readonly Scenario[];
+  servers: Record<string, RunningServer>;
+  pids: Record<string, number[]>;
+  options: ApiOptions;
+}): Promise<HalfLoad> {
+  const chosen = scenarios.filter((s) => HALF_LOAD_KEYS.includes(s.key));
+  const urls = Object.fromEntries(Object.entries(servers).map(([name, server]) => [name, server.url]));
+  const { windows, ...halfLoad } = await measureHalfLoad({ scenarios: chosen, urls, pids, options });
+  await Promise.all(Object.values(servers).map((server) => server.stop()));
+  return options.profile ? { ...halfLoad, stalls: stallReports(windows, chosen, servers, options.log) } : halfLoad;
+}
 
 /** The key of the half-load row measured on a bare node:http server. */
 export const FLOOR_KEY = "bare";
@@ -455,7 +476,7 @@ export async function measureHalfLoad({
 }
 
 /** After the servers stopped: each profiled server's stall report for the rows it served. */
-export function stallReports(
+function stallReports(
   windows: readonly Window[],
   scenarios: readonly Scenario[],
   servers: Record<string, RunningServer>,

@@ -23,10 +23,8 @@ import {
   DIST_DIR,
   type HalfLoad,
   type Measured,
-  measureHalfLoad,
-  PROFILE_DIR,
+  halfLoadThenStop,
   profileSettings,
-  stallReports,
   type Scenario,
   summarize,
   userScenarios,
@@ -122,7 +120,7 @@ export async function benchmarkScale(options: ApiOptions): Promise<ScaleReport> 
     const pids: Record<string, number[]> = {};
     for (const [name, env] of Object.entries(settings)) {
       const started = new Set(descendants());
-      const server = await startServer({ ...env, ...(options.profile && profileSettings(PROFILE_DIR)) });
+      const server = await startServer({ ...env, ...profileSettings(options.profile) });
       servers[name] = server;
       urls[name] = server.url;
       pids[name] = descendants().filter((pid) => !started.has(pid));
@@ -201,19 +199,8 @@ export async function benchmarkScale(options: ApiOptions): Promise<ScaleReport> 
       unexpected: two.flat().reduce((sum, r) => sum + counts(cachedScenario, r).unexpected, 0),
     };
 
-    const halfLoadScenarios = scenarios.filter((s) => ["health", "getCached", "getUncached"].includes(s.key));
-    const { windows, ...halfLoad } = await measureHalfLoad({ scenarios: halfLoadScenarios, urls, pids, options });
-    await stopAll();
-    return {
-      build,
-      rows,
-      limiter,
-      instances,
-      halfLoad: {
-        ...halfLoad,
-        ...(options.profile && { stalls: stallReports(windows, halfLoadScenarios, servers, log) }),
-      },
-    };
+    const halfLoad = await halfLoadThenStop({ scenarios, servers, pids, options });
+    return { build, rows, limiter, instances, halfLoad };
   } finally {
     await stopAll();
     release?.();
