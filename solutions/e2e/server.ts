@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { setTimeout as pause } from "node:timers/promises";
 import { needsBuild } from "../scripts/build-state";
 import { freePort } from "../testing/ports";
 
@@ -28,8 +29,6 @@ export function childEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
     ...settings,
   } as NodeJS.ProcessEnv;
 }
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function isRunning(pid: number): boolean {
   try {

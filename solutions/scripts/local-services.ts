@@ -14,6 +14,7 @@ import {
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { setTimeout as pause } from "node:timers/promises";
 
 // Local PostgreSQL and Redis for running the API scaled out: started on 127.0.0.1 on ports that
 // do not clash with a system install, their data in a git-ignored folder of the project. Used by
@@ -47,7 +48,6 @@ export const postgresUrl = (port: number, database = DATABASE_NAME) =>
   `postgresql://postgres@127.0.0.1:${port}/${database}`;
 export const redisUrl = (port: number, db = 0) => `redis://127.0.0.1:${port}/${db}`;
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const isRoot = () => process.getuid?.() === 0;
 
 function onPath(command: string): boolean {
@@ -351,7 +351,7 @@ export type ServicesState = { postgres: string; redis: string; databaseUrl: stri
  * Not as root: refuses data folders this user cannot use, which a run as root leaves behind
  * (PostgreSQL's owned by `postgres`, the others by root), naming the folder and its owner.
  */
-export function checkDataDirOwner({ dataDir }: ServicesOptions): void {
+function checkDataDirOwner({ dataDir }: ServicesOptions): void {
   const uid = process.getuid?.();
   if (uid === undefined || uid === 0) return;
   const writable = (dir: string) => {
