@@ -86,7 +86,7 @@ describeWithRedis("CoherentCache", () => {
     await a.invalidatePrefix("users:");
     expect(
       await b.get("users:id:1"),
-      "B must not serve what it cached before A's write: A must announce a new generation in Redis",
+      "B must not serve what it cached before A's write: A must write a new generation to Redis, and await it",
     ).toBeNull();
     expect(await readThrough(b, "users:id:1", () => "new name")).toBe("new name");
   });
@@ -100,7 +100,7 @@ describeWithRedis("CoherentCache", () => {
       const before = await look.get(`${prefix}users:`);
       await a.invalidatePrefix("users:");
       const after = await look.get(`${prefix}users:`);
-      expect(after, "await the write of the new generation: the API answers right after invalidatePrefix").not.toBe(
+      expect(after, "await the write of the new generation to Redis: the API answers right after invalidatePrefix").not.toBe(
         before,
       );
       expect(after).toEqual(expect.any(String));
