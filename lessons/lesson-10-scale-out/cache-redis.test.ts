@@ -100,9 +100,10 @@ describeWithRedis("CoherentCache", () => {
       const before = await look.get(`${prefix}users:`);
       await a.invalidatePrefix("users:");
       const after = await look.get(`${prefix}users:`);
-      expect(after, "await the write of the new generation to Redis: the API answers right after invalidatePrefix").not.toBe(
-        before,
-      );
+      expect(
+        after,
+        "await the write of the new generation to Redis: the API answers right after invalidatePrefix",
+      ).not.toBe(before);
       expect(after).toEqual(expect.any(String));
     } finally {
       await link.stop();
