@@ -10,8 +10,9 @@ import { freePort, portIsFree } from "@/testing/ports";
 import { buildIfStale, childEnv, exited, lockDistDir, ROOT } from "./server";
 
 // `npm run api` is stopped the way a person stops it: Ctrl-C, `kill %1` after `npm run api &`
-// (as README's "Scale out" does), or a process manager's SIGTERM. The signal reaches the script;
-// `next start` must stop with it, or it is left serving on the port with nobody to stop it.
+// (as README's "Scale out" does), `kill` with npm's pid, or a process manager's SIGTERM. Whether
+// the signal reaches npm or the script, `next start` must stop with it, or it is left serving on
+// the port with nobody to stop it.
 
 const DIST_DIR = ".next-e2e";
 const dir = mkdtempSync(path.join(tmpdir(), "serve-test-"));
@@ -36,8 +37,21 @@ const answersHealth = async (port: number) => {
   }
 };
 
+// npm passes SIGINT and SIGTERM on to the shell that runs the script, and a shell does not pass
+// them on: the script is `exec`ed so that they reach it. tsx runs the script in a child of its
+// own and passes signals on to it.
+const starts = {
+  "the script": [process.execPath, TSX, "solutions/scripts/serve.ts"],
+  npm: ["npm", "run", "-s", "api"],
+} as const;
+
 describe("npm run api", () => {
-  it.each(["SIGTERM", "SIGINT"] as const)("stops next start with it when the script gets %s", async (signal) => {
+  it.each([
+    ["SIGTERM", "the script"],
+    ["SIGINT", "the script"],
+    ["SIGTERM", "npm"],
+    ["SIGINT", "npm"],
+  ] as const)("stops next start with it on %s to %s", async (signal, target) => {
     const port = await freePort();
     const settings = {
       PORT: String(port),
@@ -46,9 +60,9 @@ describe("npm run api", () => {
       AUTH_SECRET: randomBytes(32).toString("base64url"),
       LOG_LEVEL: "error",
     };
-    // tsx runs the script in a child of its own and passes signals on to it, as npm does to tsx.
     // In a process group of its own, so that whatever is left can be stopped after the test.
-    const script = spawn(process.execPath, [TSX, "solutions/scripts/serve.ts"], {
+    const [command, ...args] = starts[target];
+    const script = spawn(command, args, {
       cwd: ROOT,
       env: childEnv(settings),
       stdio: "ignore",
@@ -60,7 +74,7 @@ describe("npm run api", () => {
       expect(await answersHealth(port), `npm run api never answered on port ${port}`).toBe(true);
 
       script.kill(signal);
-      expect(await exited(script, 15_000), `npm run api did not stop on ${signal}`).toBe(true);
+      expect(await exited(script, 15_000), `${target} did not stop on ${signal}`).toBe(true);
       // Nothing is left serving on the port.
       expect(await answersHealth(port)).toBe(false);
       expect(await portIsFree(port)).toBe(true);

@@ -30,7 +30,8 @@ if (needsBuild(APP, distDir)) {
 }
 // Served from a child that this process outlives: a signal that stops `npm run api` (Ctrl-C,
 // `kill %1`, a process manager's SIGTERM) is passed on to `next start`, so stopping the instance
-// never leaves a server behind holding its port.
+// never leaves a server behind holding its port. package.json `exec`s this script: npm passes
+// SIGINT and SIGTERM to the shell that runs a script, and the shell would not pass them on.
 const server = spawn(process.execPath, [next, "start", APP, "--port", process.env.PORT ?? "3000"], {
   stdio: "inherit",
   env,
