@@ -4,7 +4,7 @@ import { type AddressInfo, createServer } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type FixtureWorkbook, cleanEnv, createFixtureWorkbook, projectRoot } from "../testing/fixture-workbook.ts";
-import { freePort } from "../../solutions/testing/ports.ts";
+import { freePort, portIsFree } from "../../solutions/testing/ports.ts";
 import { lanAddress } from "./room.ts";
 
 // npm run room as a trainer runs it: a real process on a real port, in a throwaway workbook.
@@ -12,7 +12,12 @@ import { lanAddress } from "./room.ts";
 let workbook: FixtureWorkbook | undefined;
 let child: ChildProcess | undefined;
 afterEach(() => {
-  if (child?.exitCode === null) child.kill();
+  // Each room runs in a process group of its own: whatever a failed test left running stops here.
+  try {
+    if (child?.pid) process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // Already gone, as it should be.
+  }
   child = undefined;
   workbook?.remove();
   workbook = undefined;
@@ -21,11 +26,16 @@ afterEach(() => {
 function startRoom(
   args: string[],
   root: string,
+  through: "tsx" | "npm" = "tsx",
 ): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const tsx = path.join(projectRoot, "node_modules", ".bin", "tsx");
-  const started: ChildProcess = spawn(tsx, [path.join(projectRoot, "checks/room/room.ts"), ...args], {
+  const [command, ...rest] =
+    through === "npm" ? ["npm", "run", "-s", "room", "--"] : [tsx, path.join(projectRoot, "checks/room/room.ts")];
+  const started: ChildProcess = spawn(command!, [...rest, ...args], {
+    cwd: projectRoot,
     env: { ...cleanEnv(), WORKBOOK_ROOT: root } as unknown as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
   child = started;
   let output = "";
@@ -61,6 +71,26 @@ describe("npm run room", () => {
     expect(joined.status).toBe(201);
     room.child.kill("SIGTERM");
     expect(await room.exited).toBe(0);
+    expect(workbook.read(".workbook/room-state.json")).toContain('"name": "Ana"');
+  }, 30_000);
+
+  // npm passes SIGTERM to the shell that runs the script, which would not pass it on: package.json
+  // `exec`s the room, or killing npm's pid would leave the room serving and its state unsaved.
+  it("stops and keeps the room in a file when npm run room itself gets SIGTERM", async () => {
+    workbook = createFixtureWorkbook(undefined, { git: false });
+    const port = await freePort();
+    const room = startRoom(["--port", String(port)], workbook.root, "npm");
+    await expect.poll(room.output, { timeout: 20_000 }).toMatch(/key=/);
+    const joinUrl = /--room (\S+)/.exec(room.output())?.[1];
+    const joined = await fetch(joinUrl!, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: '{"name":"Ana"}',
+    });
+    expect(joined.status).toBe(201);
+    room.child.kill("SIGTERM");
+    await room.exited;
+    await expect.poll(() => portIsFree(port), { timeout: 10_000 }).toBe(true);
     expect(workbook.read(".workbook/room-state.json")).toContain('"name": "Ana"');
   }, 30_000);
 
