@@ -48,6 +48,10 @@ function startRoom(
   };
 }
 
+/** Joins the room as a learner's `npm start -- --room <url> --name <name>` does. */
+const join = (joinUrl: string, name: string) =>
+  fetch(joinUrl, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name }) });
+
 describe("npm run room", () => {
   it("prints a join link and the dashboard's address, and keeps the room in a file when stopped", async () => {
     workbook = createFixtureWorkbook(undefined, { git: false });
@@ -63,12 +67,7 @@ describe("npm run room", () => {
     )?.[1];
     expect(joinUrl).toBeDefined();
     expect((await fetch(dashboard!)).status).toBe(200);
-    const joined = await fetch(joinUrl!, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: '{"name":"Ana"}',
-    });
-    expect(joined.status).toBe(201);
+    expect((await join(joinUrl!, "Ana")).status).toBe(201);
     room.child.kill("SIGTERM");
     expect(await room.exited).toBe(0);
     expect(workbook.read(".workbook/room-state.json")).toContain('"name": "Ana"');
@@ -82,12 +81,7 @@ describe("npm run room", () => {
     const room = startRoom(["--port", String(port)], workbook.root, "npm");
     await expect.poll(room.output, { timeout: 20_000 }).toMatch(/key=/);
     const joinUrl = /--room (\S+)/.exec(room.output())?.[1];
-    const joined = await fetch(joinUrl!, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: '{"name":"Ana"}',
-    });
-    expect(joined.status).toBe(201);
+    expect((await join(joinUrl!, "Ana")).status).toBe(201);
     room.child.kill("SIGTERM");
     await room.exited;
     await expect.poll(() => portIsFree(port), { timeout: 10_000 }).toBe(true);
