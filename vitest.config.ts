@@ -1,6 +1,6 @@
 import path from "node:path";
 import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
-import { useReferenceSolutions } from "./checks/lib/reference-plugin.ts";
+import { useReferenceSolutions } from "./checks/authoring/reference-plugin.ts";
 
 const root = import.meta.dirname;
 

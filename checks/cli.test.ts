@@ -1,8 +1,8 @@
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { findRoot } from "./cli.ts";
-import { readState } from "./lib/state.ts";
-import { startTestRoom } from "./room/test-room.ts";
+import { readState } from "./learner/workbook/state.ts";
+import { startTestRoom } from "./trainer/room/test-room.ts";
 import { type FixtureWorkbook, cleanEnv, createFixtureWorkbook, runCli } from "./testing/fixture-workbook.ts";
 
 let workbook: FixtureWorkbook;

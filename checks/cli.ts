@@ -1,18 +1,18 @@
 import { existsSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type CommandSpec, type ParsedArgs, parseArgs } from "./lib/args.ts";
-import { type Context, type InputLike, terminalAsk } from "./lib/context.ts";
-import { type Output, type WritableLike, createOutput } from "./lib/output.ts";
-import { prestartTestHost, learnerPool } from "./lib/run-tests.ts";
-import { UserError } from "./lib/user-error.ts";
-import type { StatusListener } from "./lib/workbook.ts";
-import type { Env } from "./lib/env.ts";
-import type { RoomReporter } from "./room/client.ts";
-import { roomFile } from "./room/settings.ts";
+import { type CommandSpec, type ParsedArgs, parseArgs } from "./learner/cli/args.ts";
+import { type Context, type InputLike, terminalAsk } from "./learner/cli/context.ts";
+import { type Output, type WritableLike, createOutput } from "./learner/render/output.ts";
+import { prestartTestHost, learnerPool } from "./learner/runner/run-tests.ts";
+import { UserError } from "./learner/cli/user-error.ts";
+import type { StatusListener } from "./learner/workbook/workbook.ts";
+import type { Env } from "./learner/cli/env.ts";
+import type { RoomReporter } from "./learner/room/client.ts";
+import { roomFile } from "./learner/room/settings.ts";
 
 // The workbook CLI: `npm run <command>` → node checks/launch.mjs <command> [arguments], which runs
-// this file bundled. Each command lives in checks/commands/ and is loaded only when used, so
+// this file bundled. Each command lives in checks/learner/commands/ (verify in checks/authoring/) and is loaded only when used, so
 // `npm run hint` never pays for vitest.
 
 type Command = CommandSpec & { run: () => Promise<(ctx: Context, args: ParsedArgs) => Promise<number>> };
@@ -30,7 +30,7 @@ const commands: Command[] = [
     flags: ["json"],
     options: roomOptions,
     maxPositionals: 1,
-    run: async () => (await import("./commands/check.ts")).check,
+    run: async () => (await import("./learner/commands/check.ts")).check,
   },
   {
     name: "watch",
@@ -39,7 +39,7 @@ const commands: Command[] = [
     flags: ["poll"],
     options: roomOptions,
     maxPositionals: 1,
-    run: async () => (await import("./commands/watch.ts")).watch,
+    run: async () => (await import("./learner/watch/watch.ts")).watch,
   },
   {
     name: "hint",
@@ -48,7 +48,7 @@ const commands: Command[] = [
     flags: [],
     options: roomOptions,
     maxPositionals: 1,
-    run: async () => (await import("./commands/hint.ts")).hint,
+    run: async () => (await import("./learner/commands/hint.ts")).hint,
   },
   {
     name: "progress",
@@ -57,7 +57,7 @@ const commands: Command[] = [
     flags: [],
     options: [],
     maxPositionals: 0,
-    run: async () => (await import("./commands/progress.ts")).progress,
+    run: async () => (await import("./learner/commands/progress.ts")).progress,
   },
   {
     name: "diff",
@@ -66,7 +66,7 @@ const commands: Command[] = [
     flags: [],
     options: [],
     maxPositionals: 1,
-    run: async () => (await import("./commands/diff.ts")).diff,
+    run: async () => (await import("./learner/commands/diff.ts")).diff,
   },
   {
     name: "reset",
@@ -75,7 +75,7 @@ const commands: Command[] = [
     flags: ["yes"],
     options: roomOptions,
     maxPositionals: 1,
-    run: async () => (await import("./commands/reset.ts")).reset,
+    run: async () => (await import("./learner/commands/reset.ts")).reset,
   },
   {
     name: "solve",
@@ -84,7 +84,7 @@ const commands: Command[] = [
     flags: ["yes"],
     options: ["through", ...roomOptions],
     maxPositionals: 1,
-    run: async () => (await import("./commands/solve.ts")).solve,
+    run: async () => (await import("./learner/commands/solve.ts")).solve,
   },
   {
     name: "verify",
@@ -93,7 +93,7 @@ const commands: Command[] = [
     flags: ["json"],
     options: ["lesson"],
     maxPositionals: 0,
-    run: async () => (await import("./commands/verify.ts")).verify,
+    run: async () => (await import("./authoring/verify.ts")).verify,
   },
   {
     name: "report",
@@ -102,7 +102,7 @@ const commands: Command[] = [
     flags: ["fresh", "json"],
     options: ["out", "name"],
     maxPositionals: 0,
-    run: async () => (await import("./commands/report.ts")).report,
+    run: async () => (await import("./learner/commands/report.ts")).report,
   },
 ];
 
@@ -173,7 +173,7 @@ async function joinRoom(root: string, args: ParsedArgs, env: Env, out: Output): 
   // Outside a room nothing of the room's is even loaded, so the commands stay quick.
   if (room === undefined && name === undefined && !env.WORKBOOK_ROOM && !existsSync(path.join(root, roomFile)))
     return undefined;
-  const { connectRoom } = await import("./room/connect.ts");
+  const { connectRoom } = await import("./learner/room/connect.ts");
   return connectRoom({ root, room, name, env, say: (line) => out.line(line), warn: (line) => out.warn(line) });
 }
 

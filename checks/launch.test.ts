@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { projectRoot } from "./testing/fixture-workbook.ts";
 
-// checks/launch.mjs runs the CLI bundled, and rebuilds the bundle when a source is newer. Tried on
+// checks/launch.mjs runs the CLI bundled, and rebuilds the bundle when one of its sources is newer. Tried on
 // a copy of the launcher beside a tiny cli.ts, so that the real bundle is left alone.
 
 let dir: string | undefined;
@@ -20,6 +20,7 @@ const cli = (word: string) =>
 function launcherCopy(): {
   run: (...args: string[]) => string;
   write: (file: string, content: string, ageSeconds?: number) => void;
+  path: (file: string) => string;
 } {
   dir = mkdtempSync(path.join(tmpdir(), "workbook-launch-"));
   const checks = path.join(dir, "checks");
@@ -27,13 +28,14 @@ function launcherCopy(): {
   symlinkSync(path.join(projectRoot, "node_modules"), path.join(dir, "node_modules"), "junction");
   copyFileSync(path.join(projectRoot, "checks/launch.mjs"), path.join(checks, "launch.mjs"));
   const write = (file: string, content: string, ageSeconds = 0) => {
+    mkdirSync(path.dirname(path.join(checks, file)), { recursive: true });
     writeFileSync(path.join(checks, file), content);
     const when = new Date(Date.now() - ageSeconds * 1000);
     utimesSync(path.join(checks, file), when, when);
   };
   const run = (...args: string[]) =>
     execFileSync(process.execPath, [path.join(checks, "launch.mjs"), ...args], { encoding: "utf8" }).trim();
-  return { run, write };
+  return { run, write, path: (file) => path.join(checks, file) };
 }
 
 describe("checks/launch.mjs", () => {
@@ -54,5 +56,26 @@ describe("checks/launch.mjs", () => {
     expect(launcher.run("b")).toBe("first helped b true");
     launcher.write("lib/helper.ts", 'export const helper = (): string => "changed";\n');
     expect(launcher.run("c")).toBe("unseen changed c true");
+  });
+
+  it("does not rebuild for a newer file under checks/ that the CLI does not import", () => {
+    const launcher = launcherCopy();
+    launcher.write("cli.ts", cli("first"), 60);
+    launcher.write("lib/helper.ts", 'export const helper = (): string => "helped";\n', 60);
+    expect(launcher.run("a")).toBe("first helped a true");
+    launcher.write("cli.ts", cli("unseen"), 60);
+    launcher.write("authoring/mistakes/a-mistake.ts", "export const mistake = 1;\n");
+    launcher.write("bench/run.ts", "export const bench = 1;\n");
+    expect(launcher.run("b")).toBe("first helped b true");
+  });
+
+  it("rebuilds when a file the bundle was built from is gone", () => {
+    const launcher = launcherCopy();
+    launcher.write("cli.ts", cli("first"), 60);
+    launcher.write("lib/helper.ts", 'export const helper = (): string => "helped";\n', 60);
+    expect(launcher.run("a")).toBe("first helped a true");
+    launcher.write("cli.ts", 'export async function runCommandLine() {\n  console.log("no helper");\n}\n', 60);
+    rmSync(launcher.path("lib/helper.ts"));
+    expect(launcher.run("b")).toBe("no helper");
   });
 });

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { type Lesson, loadLessons, stubPath } from "../lib/lessons.ts";
+import { type Lesson, loadLessons, stubPath } from "../learner/workbook/lessons.ts";
 import { median, round } from "./stats.ts";
 
 // How long a learner waits, measured the way a learner runs things (through npm), against the

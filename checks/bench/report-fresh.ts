@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { loadLessons, stubPath, testPaths } from "../lib/lessons.ts";
+import { loadLessons, stubPath, testPaths } from "../learner/workbook/lessons.ts";
 import { median, round } from "./stats.ts";
 
 // `npm run report -- --fresh`, timed in two states of the checkout: as it is (lessons holding the
@@ -42,8 +42,8 @@ function timed(root: string, args: string[], env: NodeJS.ProcessEnv): { ms: numb
 }
 
 export function benchmarkReportFresh({ root, runs, log }: ReportFreshOptions): ReportFreshReport {
-  if (!existsSync(path.join(root, "checks", "commands", "report.ts")))
-    return { skipped: "checks/commands/report.ts does not exist" };
+  if (!existsSync(path.join(root, "checks", "learner", "commands", "report.ts")))
+    return { skipped: "checks/learner/commands/report.ts does not exist" };
   const { lessons } = loadLessons(root);
   if (lessons.length === 0) return { skipped: "no lessons" };
   const env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", NEXT_TELEMETRY_DISABLED: "1" };

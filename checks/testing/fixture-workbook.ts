@@ -15,7 +15,7 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { type Io, main } from "../cli.ts";
-import type { Env } from "../lib/env.ts";
+import type { Env } from "../learner/cli/env.ts";
 
 // A throwaway workbook for the CLI's tests: two tiny lessons with a vitest config shaped like the
 // project's (a stub target and a reference target), the project's node_modules linked in, and a
@@ -177,7 +177,7 @@ export function createFixtureWorkbook(
   };
   write("package.json", JSON.stringify({ name: "fixture-workbook", private: true, type: "module" }));
   write("tsconfig.json", JSON.stringify(tsconfig));
-  write("vitest.config.ts", vitestConfig(path.join(projectRoot, "checks/lib/reference-plugin.ts")));
+  write("vitest.config.ts", vitestConfig(path.join(projectRoot, "checks/authoring/reference-plugin.ts")));
   write(".gitignore", ".workbook/\nnode_modules\n");
   symlinkSync(path.join(projectRoot, "node_modules"), path.join(root, "node_modules"), "junction");
   mkdirSync(path.join(root, "lessons"), { recursive: true });

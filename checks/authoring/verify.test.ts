@@ -1,0 +1,263 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { loadLessons } from "../learner/workbook/lessons.ts";
+import {
+  type FixtureWorkbook,
+  adderLesson,
+  createFixtureWorkbook,
+  fixtureLesson,
+  limiterLesson,
+  references,
+} from "../testing/fixture-workbook.ts";
+import { testsOf } from "./verify.ts";
+
+let workbook: FixtureWorkbook;
+afterEach(() => workbook?.remove());
+
+const lastLine = (text: string) => text.trimEnd().split("\n").pop();
+
+describe("npm run verify", () => {
+  it("proves every lesson: tests fail on the stub, pass on the reference, the stub type-checks", async () => {
+    workbook = createFixtureWorkbook();
+    expect(await workbook.run(["verify"])).toEqual({
+      code: 0,
+      stderr: "",
+      stdout: [
+        "✓ lesson-1 adder: 2 tests fail on the stub and pass on the reference; the stub type-checks",
+        "✓ lesson-2 rate limiter: 2 tests fail on the stub and pass on the reference; the stub type-checks",
+        "2 passed, 0 failed",
+        "",
+      ].join("\n"),
+    });
+  });
+
+  it("verifies the committed stubs, not a learner's edits, and leaves those edits alone", async () => {
+    workbook = createFixtureWorkbook();
+    const solved = references["solutions/adder.ts"]!;
+    const broken = "export function allow(used: number, max: number): boolean {\n  return used <;\n}\n";
+    workbook.write("lessons/lesson-1-adder/adder.ts", solved);
+    workbook.write("lessons/lesson-2-rate-limiter/limiter.ts", broken);
+    const { code, stdout } = await workbook.run(["verify"]);
+    expect(code).toBe(0);
+    expect(lastLine(stdout)).toBe("2 passed, 0 failed");
+    expect(workbook.read("lessons/lesson-1-adder/adder.ts")).toBe(solved);
+    expect(workbook.read("lessons/lesson-2-rate-limiter/limiter.ts")).toBe(broken);
+    expect(workbook.exists(".workbook/backups")).toBe(false);
+  });
+
+  describe("on a workbook that breaks the invariants", () => {
+    // lesson-1: the committed stub already passes one test.
+    const halfDone = {
+      ...adderLesson,
+      files: {
+        ...adderLesson.files,
+        "adder.ts": "export function add(a: number, b: number): number {\n  return a + Math.abs(b);\n}\n",
+      },
+    };
+    // lesson-2: a test fails on the stub through a TypeError, its README has two hints, and its manifest lists hints too.
+    const crashing = {
+      ...limiterLesson,
+      manifest: { ...limiterLesson.manifest, hints: ["Compare.", "Used against max."] },
+      files: {
+        ...limiterLesson.files,
+        "limiter.test.ts": [
+          limiterLesson.files["limiter.test.ts"],
+          'it("describes its answer", () => {',
+          "  let answer: { text: string } | undefined;",
+          "  try {",
+          "    answer = { text: String(allow(1, 2)) };",
+          "  } catch {}",
+          '  expect(answer!.text).toBe("true");',
+          "});",
+          "",
+        ].join("\n"),
+        "README.md": "# Lesson 2\n\n## Hints\n\n- Compare.\n- Used against max.\n",
+      },
+    };
+    // lesson-3: the reference fails a test, and the stub has a type error.
+    const wrongReference = fixtureLesson(3, "wrong");
+    wrongReference.files["adder.test.ts"] += 'it("adds three", () => {\n  expect(add(1, 1)).toBe(3);\n});\n';
+    wrongReference.files["adder.ts"] += "export const typo: number = 'one';\n";
+
+    it("fails, naming each lesson and test that breaks one, with the summary last", async () => {
+      workbook = createFixtureWorkbook([halfDone, crashing, wrongReference]);
+      const { code, stdout } = await workbook.run(["verify"]);
+      expect(code).toBe(1);
+      const lines = stdout.trimEnd().split("\n");
+      expect(lines[0]).toBe("✗ lesson-1 adder");
+      expect(lines).toContain(
+        "    “add › adds two numbers” passes on the committed stub (lessons/lesson-1-adder/adder.test.ts)",
+      );
+      expect(lines).toContain("✗ lesson-2 rate limiter");
+      expect(lines).toContain(
+        '    lessons/lesson-2-rate-limiter/README.md has 2 hints in its "Hints" section; a lesson needs 3',
+      );
+      expect(lines).toContain(
+        '    lessons/lesson-2-rate-limiter/lesson.json lists hints: they are read from README.md\'s "Hints" section, so remove "hints" from lesson.json',
+      );
+      expect(stdout).toMatch(
+        /    “describes its answer” fails on the committed stub through TypeError at lessons\/lesson-2-rate-limiter\/limiter\.test\.ts:16:\d+ \(Cannot read properties of undefined \(reading 'text'\)\), not NotImplementedError or an assertion\n/,
+      );
+      expect(lines).toContain("✗ lesson-3 wrong");
+      expect(stdout).toMatch(
+        /    “adds three” fails with the reference at lessons\/lesson-3-wrong\/adder\.test\.ts:\d+:\d+: expected 2 to be 3/,
+      );
+      expect(stdout).toMatch(
+        /    type error in the committed stub's files at lessons\/lesson-3-wrong\/adder\.ts:6:\d+: Type 'string' is not assignable to type 'number'\./,
+      );
+      expect(lastLine(stdout)).toBe("0 passed, 3 failed");
+    });
+
+    it("--lesson verifies one lesson, and --json reports it as one object", async () => {
+      workbook = createFixtureWorkbook([adderLesson, fixtureLesson(2, "two")]);
+      workbook.write("lessons/lesson-2-two/adder.ts", halfDone.files["adder.ts"]!);
+      workbook.git("commit", "-qam", "a stub that passes a test");
+      const { code, stdout } = await workbook.run(["verify", "--lesson", "lesson-2", "--json"]);
+      expect(code).toBe(1);
+      expect(JSON.parse(stdout)).toEqual({
+        lessons: [
+          {
+            id: "lesson-2",
+            label: "lesson-2 two",
+            tests: 2,
+            mistakesCaught: 0,
+            mistakesTotal: 0,
+            passed: false,
+            problems: ["“add › adds two numbers” passes on the committed stub (lessons/lesson-2-two/adder.test.ts)"],
+          },
+        ],
+        problems: [],
+        passed: 0,
+        failed: 1,
+      });
+    });
+  });
+
+  it("fails a lesson folder without a manifest", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write("lessons/lesson-3-draft/notes.md", "to do\n");
+    const { code, stdout } = await workbook.run(["verify"]);
+    expect(code).toBe(1);
+    expect(stdout).toContain("✗ lessons/lesson-3-draft\n    has no lesson.json\n");
+    expect(lastLine(stdout)).toBe("2 passed, 1 failed");
+  });
+});
+
+describe("npm run verify with a mistake catalogue", () => {
+  const dir = "checks/authoring/mistakes/lesson-1-adder";
+  const adder = (body: string, mistake: string) =>
+    `// Mistake: ${mistake}\nexport function add(a: number, b: number): number {\n  return ${body};\n}\n`;
+  const caught = [
+    ["subtracts.ts", "a - b", "Subtracts instead of adding.", { test: "adds two numbers" }],
+    ["multiplies.ts", "a * b", "Multiplies instead of adding.", { test: "adds two numbers" }],
+    [
+      "drops-the-sign.ts",
+      "a + Math.abs(b)",
+      "Adds the size of b, whatever its sign.",
+      { test: "adds a negative number" },
+    ],
+    ["returns-b.ts", "b", "Returns b alone.", { message: "expected 3 to be 5" }],
+  ] as const;
+  function writeCatalogue(mistakes: readonly (readonly [string, string, string, Record<string, string>])[]) {
+    for (const [file, body, note] of mistakes) workbook.write(`${dir}/${file}`, adder(body, note));
+    const entries = mistakes.map(([file, , note, firstFailure]) => ({ file, stub: "adder.ts", note, firstFailure }));
+    workbook.write(`${dir}/mistakes.json`, JSON.stringify(entries, null, 2));
+  }
+
+  it("proves every mistake fails a test, first where its entry says, and --json counts them", async () => {
+    workbook = createFixtureWorkbook();
+    writeCatalogue([
+      ...caught,
+      ["returns-a.ts", "a", "Returns a alone.", { test: "adds two numbers" }],
+      ["adds-one-more.ts", "a + b + 1", "Adds one too many.", { test: "adds two numbers" }],
+    ]);
+    const { code, stdout } = await workbook.run(["verify", "--lesson", "lesson-1", "--json"]);
+    expect(JSON.parse(stdout)).toEqual({
+      lessons: [
+        {
+          id: "lesson-1",
+          label: "lesson-1 adder",
+          tests: 2,
+          mistakesCaught: 6,
+          mistakesTotal: 6,
+          passed: true,
+          problems: [],
+        },
+      ],
+      problems: [],
+      passed: 1,
+      failed: 0,
+    });
+    expect(code).toBe(0);
+    expect(workbook.read("lessons/lesson-1-adder/adder.ts"), "the stub on disk is never touched").toBe(
+      adderLesson.files["adder.ts"],
+    );
+  });
+
+  it("names each mistake that no test catches, that fails elsewhere first, or that does not type-check", async () => {
+    workbook = createFixtureWorkbook();
+    writeCatalogue([
+      ...caught.slice(0, 3),
+      [
+        "swaps-the-operands.ts",
+        "b + a",
+        "Swaps the operands, which addition does not mind.",
+        { test: "adds two numbers" },
+      ],
+      ["subtracts-too.ts", "a - b", "Subtracts instead of adding.", { test: "adds a negative number" }],
+      ["returns-text.ts", "String(a + b)", "Returns the sum as text.", { test: "adds two numbers" }],
+    ]);
+    const { code, stdout } = await workbook.run(["verify"]);
+    expect(code).toBe(1);
+    expect(stdout.trimEnd().split("\n")).toEqual([
+      "✗ lesson-1 adder (its tests catch 3 of the 6 mistakes of its catalogue)",
+      `    the mistake ${dir}/swaps-the-operands.ts (Swaps the operands, which addition does not mind.) is not caught: every test passes`,
+      `    the mistake ${dir}/subtracts-too.ts (Subtracts instead of adding.) is not caught: the first failure is “add › adds two numbers” (expected -1 to be 5 // Object.is equality), not a test named like “adds a negative number”`,
+      `    the mistake ${dir}/returns-text.ts (Returns the sum as text.) is not caught: it does not type-check at lessons/lesson-1-adder/adder.ts:3: Type 'string' is not assignable to type 'number'.`,
+      "✗ lesson-2 rate limiter",
+      "    has no mistake catalogue: add checks/authoring/mistakes/lesson-2-rate-limiter/mistakes.json with at least 6 mistakes",
+      "0 passed, 2 failed",
+    ]);
+  });
+});
+
+describe("testsOf", () => {
+  it("runs a mistake only against the lesson's test files that import its stub, else against all of them", () => {
+    const routes = {
+      folder: "lesson-1-routes",
+      manifest: {
+        ...adderLesson.manifest,
+        files: [
+          { stub: "users.ts", reference: "solutions/adder.ts" },
+          { stub: "user-by-id.ts", reference: "solutions/adder.ts" },
+        ],
+        tests: ["users.test.ts", "user-by-id.test.ts", "both.test.ts"],
+      },
+      files: {
+        "users.test.ts": 'import { GET } from "./users";\n',
+        "user-by-id.test.ts": "import { GET } from './user-by-id.ts';\n",
+        "both.test.ts": 'import { GET } from "./users";\nimport { DELETE } from "./user-by-id";\n',
+      },
+    };
+    workbook = createFixtureWorkbook([routes], { git: false });
+    const [lesson] = loadLessons(workbook.root).lessons;
+    const dir = "lessons/lesson-1-routes";
+    expect(testsOf(workbook.root, lesson!, `${dir}/users.ts`)).toEqual([`${dir}/users.test.ts`, `${dir}/both.test.ts`]);
+    expect(testsOf(workbook.root, lesson!, `${dir}/user-by-id.ts`)).toEqual([
+      `${dir}/user-by-id.test.ts`,
+      `${dir}/both.test.ts`,
+    ]);
+    expect(testsOf(workbook.root, lesson!, `${dir}/unused.ts`), "no test imports it: run them all").toHaveLength(3);
+  });
+});
+
+describe("npm run verify without a committed copy of the stubs", () => {
+  it("verifies the working copies, saying why in one line per stub", async () => {
+    workbook = createFixtureWorkbook([adderLesson], { git: false });
+    const { code, stdout, stderr } = await workbook.run(["verify"]);
+    expect(code).toBe(0);
+    expect(stderr).toBe(
+      "Warning: this folder is not a git checkout, so there is no committed copy: verifying the working copy of lessons/lesson-1-adder/adder.ts.\n",
+    );
+    expect(lastLine(stdout)).toBe("1 passed, 0 failed");
+  });
+});

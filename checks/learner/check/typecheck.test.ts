@@ -1,0 +1,101 @@
+import { readdirSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { type FixtureWorkbook, adderLesson, createFixtureWorkbook } from "../../testing/fixture-workbook.ts";
+import { parseTscOutput, typecheck } from "./typecheck.ts";
+
+describe("parseTscOutput", () => {
+  it("reads file, line, column, code and message, relative to the project root", () => {
+    const output =
+      "lessons/lesson-1-errors/errors.ts(12,5): error TS2322: Type 'string' is not assignable to type 'number'.\n";
+    expect(parseTscOutput(output, "/project")).toEqual([
+      {
+        file: "lessons/lesson-1-errors/errors.ts",
+        line: 12,
+        column: 5,
+        code: "TS2322",
+        message: "Type 'string' is not assignable to type 'number'.",
+      },
+    ]);
+  });
+
+  it("makes paths relative to the root when tsc ran elsewhere", () => {
+    const [diagnostic] = parseTscOutput(
+      "../lessons/a.ts(1,1): error TS1109: Expression expected.",
+      "/project/.workbook",
+      "/project",
+    );
+    expect(diagnostic!.file).toBe("lessons/a.ts");
+  });
+
+  it("joins indented continuation lines to the diagnostic above", () => {
+    const output = [
+      "a.ts(3,7): error TS2322: Type '{ a: string; }' is not assignable to type 'User'.",
+      "  Property 'b' is missing in type '{ a: string; }' but required in type 'User'.",
+      "b.ts(1,1): error TS1109: Expression expected.",
+    ].join("\n");
+    const diagnostics = parseTscOutput(output, "/p");
+    expect(diagnostics.map((d) => d.message)).toEqual([
+      "Type '{ a: string; }' is not assignable to type 'User'.\n  Property 'b' is missing in type '{ a: string; }' but required in type 'User'.",
+      "Expression expected.",
+    ]);
+  });
+
+  it("keeps an error about no file in particular", () => {
+    expect(parseTscOutput("error TS5083: Cannot read file 'tsconfig.json'.", "/p")).toEqual([
+      { file: "", line: 0, column: 0, code: "TS5083", message: "Cannot read file 'tsconfig.json'." },
+    ]);
+  });
+
+  it("finds nothing in clean output", () => {
+    expect(parseTscOutput("", "/p")).toEqual([]);
+  });
+});
+
+describe("typecheck (TypeScript 7 on a fixture workbook)", () => {
+  const stub = "lessons/lesson-1-adder/adder.ts";
+  const files = [stub, "lessons/lesson-1-adder/adder.test.ts"];
+  let workbook: FixtureWorkbook | undefined;
+  afterEach(() => workbook?.remove());
+
+  it("finds an error introduced after an incremental run, and sees it fixed", async () => {
+    workbook = createFixtureWorkbook([adderLesson]);
+    const root = workbook.root;
+    expect(await typecheck({ root, files, incrementalKey: "lesson-1" })).toEqual([]);
+    workbook.write(stub, "export function add(a: number, b: number): number {\n  return `${a + b}`;\n}\n");
+    expect(await typecheck({ root, files, incrementalKey: "lesson-1" })).toEqual([
+      { file: stub, line: 2, column: 3, code: "TS2322", message: "Type 'string' is not assignable to type 'number'." },
+    ]);
+    workbook.write(stub, adderLesson.files["adder.ts"]!);
+    expect(await typecheck({ root, files, incrementalKey: "lesson-1" })).toEqual([]);
+  });
+
+  it("sees a change in a file the stub imports, not only in the files it was given", async () => {
+    workbook = createFixtureWorkbook([adderLesson]);
+    const root = workbook.root;
+    workbook.write("lessons/lesson-1-adder/one.ts", "export const one: number = 1;\n");
+    workbook.write(
+      stub,
+      'import { one } from "./one";\nexport function add(a: number, b: number): number {\n  return a + b + one - 1;\n}\n',
+    );
+    expect(await typecheck({ root, files, incrementalKey: "lesson-1" })).toEqual([]);
+    workbook.write("lessons/lesson-1-adder/one.ts", "export const one: string = 1;\n");
+    expect((await typecheck({ root, files, incrementalKey: "lesson-1" })).map((d) => `${d.file}:${d.line}`)).toEqual([
+      "lessons/lesson-1-adder/adder.ts:3",
+      "lessons/lesson-1-adder/one.ts:1",
+    ]);
+  });
+
+  it("reports the same errors again when nothing changed", async () => {
+    workbook = createFixtureWorkbook([adderLesson]);
+    workbook.write(stub, "export function add(a: number, b: number): number {\n  return `${a + b}`;\n}\n");
+    const first = await typecheck({ root: workbook.root, files, incrementalKey: "lesson-1" });
+    expect(first).toHaveLength(1);
+    expect(await typecheck({ root: workbook.root, files, incrementalKey: "lesson-1" })).toEqual(first);
+  });
+
+  it("leaves no throwaway tsconfig behind", async () => {
+    workbook = createFixtureWorkbook([adderLesson]);
+    await typecheck({ root: workbook.root, files });
+    expect(readdirSync(workbook.path(".workbook/tmp"))).toEqual([]);
+  });
+});

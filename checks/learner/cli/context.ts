@@ -1,0 +1,60 @@
+import { createInterface } from "node:readline/promises";
+import type { Output } from "../render/output.ts";
+import { UserError } from "./user-error.ts";
+import type { Env } from "./env.ts";
+import { type StatusListener, Workbook } from "../workbook/workbook.ts";
+
+// What every command gets: the project root and its streams, injected so tests can run a command
+// on a temporary workbook and read what it printed.
+
+export interface InputLike extends NodeJS.EventEmitter {
+  isTTY?: boolean;
+  setRawMode?(mode: boolean): unknown;
+  resume(): unknown;
+  pause(): unknown;
+  setEncoding?(encoding: BufferEncoding): unknown;
+}
+
+export interface Context {
+  root: string;
+  out: Output;
+  env: Env;
+  stdin: InputLike;
+  now: () => Date;
+  /** Asks a yes/no question on the terminal. */
+  ask: (question: string) => Promise<boolean>;
+  /** Told how a lesson stands after every verdict, hint, solve and reset (a trainer's room). */
+  onStatus?: StatusListener;
+}
+
+export function terminalAsk(
+  stdin: NodeJS.ReadableStream,
+  stdout: NodeJS.WritableStream,
+): (question: string) => Promise<boolean> {
+  return async (question) => {
+    const readline = createInterface({ input: stdin, output: stdout });
+    try {
+      const answer = await readline.question(`${question} [y/N] `);
+      return /^y(es)?$/i.test(answer.trim());
+    } finally {
+      readline.close();
+    }
+  };
+}
+
+/** Asks before overwriting a learner's file; with no terminal to ask in, insists on --yes. */
+export async function confirm(ctx: Context, yes: boolean, question: string, retry: string): Promise<boolean> {
+  if (yes) return true;
+  if (!ctx.stdin.isTTY)
+    throw new UserError(
+      `Nothing changed: add --yes to confirm (${retry} --yes), since there is no terminal to ask in.`,
+    );
+  return ctx.ask(question);
+}
+
+/** The workbook of this command: its lessons and progress, with warnings on stderr. */
+export function openWorkbook(ctx: Context): Workbook {
+  const workbook = Workbook.open(ctx.root, { warn: (line) => ctx.out.warn(line), now: ctx.now });
+  if (ctx.onStatus) workbook.onStatus(ctx.onStatus);
+  return workbook;
+}

@@ -1,0 +1,75 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  type FixtureWorkbook,
+  cleanEnv,
+  createFixtureWorkbook,
+  projectRoot,
+  references,
+} from "../../testing/fixture-workbook.ts";
+
+// npm start in a real pseudo-terminal (util-linux `script`), as a learner runs it: keys arrive one
+// by one in raw mode, the screen is cleared for each verdict and the scrollback is left alone.
+
+let workbook: FixtureWorkbook | undefined;
+afterEach(() => {
+  workbook?.remove();
+  workbook = undefined;
+});
+
+const hasScript = process.platform === "linux" && existsSync("/usr/bin/script");
+
+function startInTerminal(root: string) {
+  const command = `${process.execPath} ${path.join(projectRoot, "checks/launch.mjs")} watch`;
+  const child = spawn("script", ["-qfec", command, "/dev/null"], {
+    cwd: root,
+    env: cleanEnv({ NO_COLOR: "1", COLUMNS: "100", LINES: "50" }) as NodeJS.ProcessEnv,
+  });
+  let output = "";
+  child.stdout.setEncoding("utf8");
+  child.stdout.on("data", (chunk: string) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  const waitFor = async (text: string, timeoutMs = 60_000) => {
+    const until = Date.now() + timeoutMs;
+    while (!output.includes(text)) {
+      if (Date.now() > until) throw new Error(`"${text}" never appeared; the terminal showed:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  return {
+    output: () => output,
+    type: (keys: string) => child.stdin.write(keys),
+    waitFor,
+    exited,
+    kill: () => child.kill("SIGKILL"),
+  };
+}
+
+describe.runIf(hasScript)("npm start in a terminal", () => {
+  it("picks a lesson from the list, shows the success banner last, and quits on q", async () => {
+    workbook = createFixtureWorkbook();
+    const terminal = startInTerminal(workbook.root);
+    try {
+      await terminal.waitFor("Watching lessons/lesson-1-adder/");
+      terminal.type("l");
+      await terminal.waitFor("Type a lesson's number and Enter to open it");
+      terminal.type("2\r");
+      await terminal.waitFor("Watching lessons/lesson-2-rate-limiter/");
+      workbook.write("lessons/lesson-2-rate-limiter/limiter.ts", references["solutions/limiter.ts"]!);
+      await terminal.waitFor("re-running lesson-2 rate limiter (limiter.ts saved)");
+      await terminal.waitFor("lesson-2 rate limiter passed");
+      await terminal.waitFor("still open");
+      expect(terminal.output().trimEnd().split(/\r?\n/).pop()).toBe(
+        "lesson-2 rate limiter passed — lesson-1 adder is still open: l, then 1 and Enter",
+      );
+      expect(terminal.output()).toContain("\u001b[H\u001b[2J");
+      expect(terminal.output()).not.toContain("\u001b[3J");
+      terminal.type("q");
+      await expect(terminal.exited).resolves.toBe(0);
+    } finally {
+      terminal.kill();
+    }
+  });
+});

@@ -1,0 +1,357 @@
+import { readFileSync } from "node:fs";
+import { PassThrough } from "node:stream";
+import { afterEach, describe, expect, it } from "vitest";
+import { type CheckResult, summarize } from "../check/check-lesson.ts";
+import type { Context } from "../cli/context.ts";
+import type { Env } from "../cli/env.ts";
+import type { Lesson } from "../workbook/lessons.ts";
+import { createOutput } from "../render/output.ts";
+import { readState } from "../workbook/state.ts";
+import {
+  type FixtureWorkbook,
+  capture,
+  cleanEnv,
+  createFixtureWorkbook,
+  fixtureLesson,
+  references,
+} from "../../testing/fixture-workbook.ts";
+import { type WatchEvent, type WatchOptions, type WatchSession, startWatch } from "./watch.ts";
+
+// Watch mode driven as a learner drives it: files saved on disk, keys typed on stdin, and what it
+// prints on stdout.
+
+let workbook: FixtureWorkbook;
+let session: WatchSession | undefined;
+afterEach(async () => {
+  session?.stop();
+  await session?.done;
+  session = undefined;
+  workbook?.remove();
+});
+
+const stub = "lessons/lesson-1-adder/adder.ts";
+const limiter = "lessons/lesson-2-rate-limiter/limiter.ts";
+const footer = "Watching lessons/lesson-1-adder/ · n next · p previous · l lessons · h hint · r re-run · q quit";
+
+/** Starts a watch session and lets a test wait for the event it expects. */
+function watchFixture(options: Partial<WatchOptions> = {}, env: Env = cleanEnv()) {
+  const stdout = capture();
+  const stdin = Object.assign(new PassThrough(), { isTTY: false });
+  const ctx: Context = {
+    root: workbook.root,
+    out: createOutput(stdout, capture(), env),
+    env,
+    stdin,
+    now: () => new Date(),
+    ask: async () => false,
+  };
+  const events: WatchEvent[] = [];
+  const waiters: { match: (event: WatchEvent) => boolean; resolve: (event: WatchEvent) => void }[] = [];
+  session = startWatch(ctx, {
+    poll: false,
+    stateIntervalMs: 50,
+    ...options,
+    onEvent(event) {
+      events.push(event);
+      for (const waiter of waiters.filter((w) => w.match(event))) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(event);
+      }
+    },
+  });
+  const next = (match: (event: WatchEvent) => boolean) =>
+    new Promise<WatchEvent>((resolve) => {
+      const seen = events.find(match);
+      if (seen) {
+        events.splice(events.indexOf(seen), 1);
+        resolve(seen);
+      } else waiters.push({ match, resolve });
+    });
+  const verdict = (lessonId: string, passed: boolean) =>
+    next((e) => e.type === "verdict" && e.lesson.id === lessonId && e.result.passed === passed) as Promise<
+      Extract<WatchEvent, { type: "verdict" }>
+    >;
+  const lines = () => stdout.text().trimEnd().split("\n");
+  return {
+    session: session!,
+    stdin,
+    output: () => stdout.text(),
+    lines,
+    lastLine: () => lines().pop(),
+    next,
+    verdict,
+    events,
+  };
+}
+
+/** A stand-in for vitest: the lesson passes once its stub contains the reference's line. */
+function fakeCheck(root: string, seen: string[][] = []) {
+  return async (lesson: Lesson, changed: string[]): Promise<CheckResult> => {
+    seen.push(changed);
+    const content = readFileSync(`${root}/${lesson.dir}/${lesson.files[0]!.stub}`, "utf8");
+    const written = /return (a \+ b|used < max);/.test(content);
+    const test = {
+      file: `${lesson.dir}/${lesson.tests[0]}`,
+      name: "works",
+      fullName: "works",
+      status: written ? ("passed" as const) : ("failed" as const),
+    };
+    return summarize(
+      lesson,
+      {
+        tests: [written ? test : { ...test, failure: { errorName: "AssertionError", message: "not yet" } }],
+        fileErrors: [],
+        logs: [],
+      },
+      [],
+    );
+  };
+}
+
+describe("npm start (watch mode) with the real test runner", () => {
+  it("says it is re-running, shows the verdict, and leaves the success as the last thing on screen", async () => {
+    workbook = createFixtureWorkbook();
+    const watch = watchFixture();
+    const first = await watch.verdict("lesson-1", false);
+    expect(first.result.total).toBe(2);
+    expect(watch.output()).toContain(
+      "lesson-1 adder · Adding two numbers\nEdit lessons/lesson-1-adder/adder.ts · read lessons/lesson-1-adder/README.md\n",
+    );
+    expect(watch.lastLine()).toBe(footer);
+    workbook.write(stub, references["solutions/adder.ts"]!);
+    await watch.next((e) => e.type === "rerunning");
+    expect(watch.lastLine()).toBe("⟳ re-running lesson-1 adder (adder.ts saved)…");
+    await watch.verdict("lesson-1", true);
+    await watch.next((e) => e.type === "passed");
+    expect(watch.lastLine()).toBe("lesson-1 adder passed — n for lesson-2 rate limiter");
+    expect(readState(workbook.root, () => {}).current).toBe("lesson-2");
+    // The next lesson waits for n: its failures never scroll the success away.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(watch.lastLine()).toBe("lesson-1 adder passed — n for lesson-2 rate limiter");
+    watch.stdin.write("n");
+    await watch.verdict("lesson-2", false);
+    expect(watch.lastLine()).toBe(
+      "Watching lessons/lesson-2-rate-limiter/ · n next · p previous · l lessons · h hint · r re-run · q quit",
+    );
+  });
+
+  it("recovers on the next save after an infinite loop stopped the tests", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write(stub, "export function add(a: number, b: number): number {\n  while (true) {}\n}\n");
+    const watch = watchFixture({}, cleanEnv({ WORKBOOK_TIMEOUT_MS: "3000" }));
+    await watch.verdict("lesson-1", false);
+    expect(watch.output()).toContain(
+      "Stopped: “add › adds two numbers” did not finish within 3 s: probably an infinite loop in lessons/lesson-1-adder/adder.ts.",
+    );
+    expect(watch.lastLine()).toBe(footer);
+    workbook.write(stub, references["solutions/adder.ts"]!);
+    await watch.verdict("lesson-1", true);
+  });
+
+  it.each([
+    [
+      "an unhandled rejection",
+      "  Promise.reject(new Error('nobody waits for me'));\n  return a + b;",
+      "An unhandled promise rejection, outside any test:",
+    ],
+    ["a huge console output", "  console.log('x'.repeat(10_000_000));\n  return a + b;", "more output not shown"],
+  ])("shows %s in brief, then recovers on the next save", async (_case, body, message) => {
+    workbook = createFixtureWorkbook();
+    workbook.write(stub, `export function add(a: number, b: number): number {\n${body}\n}\n`);
+    const watch = watchFixture();
+    await watch.next((e) => e.type === "verdict");
+    expect(watch.output()).toContain(message);
+    expect(watch.output().length).toBeLessThan(5000);
+    workbook.write(stub, "export function add(a: number, b: number): number {\n  return a + b;\n}\n// fixed\n");
+    await watch.next((e) => e.type === "verdict" && e.result.passed && e.result.logs.length === 0);
+  });
+
+  it("recovers on the next save after a test ran out of memory", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write(
+      stub,
+      "export function add(a: number, b: number): number {\n  const all: number[][] = [];\n  for (;;) all.push(new Array(1e6).fill(1));\n}\n",
+    );
+    const watch = watchFixture({}, cleanEnv({ WORKBOOK_TIMEOUT_MS: "60000" }));
+    await watch.verdict("lesson-1", false);
+    expect(watch.output()).toContain(
+      "Stopped: the tests of lessons/lesson-1-adder/adder.ts used more than 1024 MB of memory.",
+    );
+    workbook.write(stub, references["solutions/adder.ts"]!);
+    await watch.verdict("lesson-1", true);
+  });
+});
+
+describe("npm start (watch mode)", () => {
+  it("starts on the lesson named", async () => {
+    workbook = createFixtureWorkbook();
+    const watch = watchFixture({ lesson: "rate-limiter", check: fakeCheck(workbook.root) });
+    await watch.verdict("lesson-2", false);
+    expect(watch.output().split("\n")[0]).toBe("Checking lesson-2 rate limiter…");
+    expect(readState(workbook.root, () => {}).current).toBe("lesson-2");
+  });
+
+  it("switches to the lesson whose file was saved, and says so", async () => {
+    workbook = createFixtureWorkbook();
+    const watch = watchFixture({ check: fakeCheck(workbook.root) });
+    await watch.verdict("lesson-1", false);
+    workbook.write(limiter, "// started\n");
+    await expect(watch.next((e) => e.type === "switched")).resolves.toMatchObject({
+      from: { id: "lesson-1" },
+      to: { id: "lesson-2" },
+      reason: "save",
+    });
+    await watch.verdict("lesson-2", false);
+    expect(watch.output()).toContain(`You saved ${limiter}: switching to lesson-2 rate limiter.\n`);
+  });
+
+  it("follows another terminal that moves the current lesson (npm run solve)", async () => {
+    workbook = createFixtureWorkbook();
+    const watch = watchFixture({ check: fakeCheck(workbook.root) });
+    await watch.verdict("lesson-1", false);
+    await workbook.run(["solve", "lesson-1", "--yes"]);
+    await expect(watch.next((e) => e.type === "switched")).resolves.toMatchObject({
+      to: { id: "lesson-2" },
+      reason: "state",
+    });
+    await watch.verdict("lesson-2", false);
+  });
+
+  it("hears saves by polling when asked to", async () => {
+    workbook = createFixtureWorkbook();
+    const seen: string[][] = [];
+    const watch = watchFixture({ poll: true, pollIntervalMs: 20, check: fakeCheck(workbook.root, seen) });
+    await expect(watch.next((e) => e.type === "watching")).resolves.toMatchObject({ mode: "poll" });
+    await watch.verdict("lesson-1", false);
+    workbook.write(stub, references["solutions/adder.ts"]!);
+    await watch.verdict("lesson-1", true);
+    expect(seen[1]).toEqual([workbook.path(stub)]);
+  });
+
+  it("re-checks once for a burst of saves, saying once that it re-runs", async () => {
+    workbook = createFixtureWorkbook();
+    const seen: string[][] = [];
+    const watch = watchFixture({ check: fakeCheck(workbook.root, seen), debounceMs: 200 });
+    await watch.verdict("lesson-1", false);
+    workbook.write(stub, "// one\n");
+    workbook.write(stub, "// two\n");
+    workbook.write(stub, references["solutions/adder.ts"]!);
+    await watch.verdict("lesson-1", true);
+    expect(seen).toHaveLength(2);
+    expect(watch.output().match(/re-running/g)).toHaveLength(1);
+  });
+
+  it("ends the session with one message when the last lesson passes", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write(limiter, references["solutions/limiter.ts"]!);
+    await workbook.run(["solve", "lesson-2", "--yes"]);
+    const watch = watchFixture({ lesson: "1", check: fakeCheck(workbook.root) });
+    await watch.verdict("lesson-1", false);
+    workbook.write(stub, references["solutions/adder.ts"]!);
+    await expect(watch.session.done).resolves.toBe(0);
+    expect(watch.lastLine()).toBe("All 2 lessons pass. Well done! npm run report shows your summary.");
+  });
+
+  it("moves to the next and previous lesson on n and p, and says when there is none", async () => {
+    workbook = createFixtureWorkbook();
+    const watch = watchFixture({ check: fakeCheck(workbook.root) });
+    await watch.verdict("lesson-1", false);
+    watch.stdin.write("p");
+    await expect.poll(() => watch.output()).toContain("This is the first lesson: n goes on, l lists them all.");
+    watch.stdin.write("n");
+    await watch.verdict("lesson-2", false);
+    watch.stdin.write("n");
+    await expect.poll(() => watch.output()).toContain("This is the last lesson: p goes back, l lists them all.");
+    watch.stdin.write("p");
+    await watch.verdict("lesson-1", false);
+  });
+
+  it("lists the lessons on l and opens the one whose number is typed", async () => {
+    workbook = createFixtureWorkbook();
+    const watch = watchFixture({ check: fakeCheck(workbook.root) });
+    await watch.verdict("lesson-1", false);
+    watch.stdin.write("l");
+    await expect
+      .poll(() => watch.lastLine())
+      .toBe("Type a lesson's number and Enter to open it, or Enter alone to stay.");
+    expect(watch.lines()).toContain("   1 ○ lesson-1 adder         Adding two numbers ← watching");
+    expect(watch.lines()).toContain("   2 ○ lesson-2 rate limiter  Saying no politely");
+    watch.stdin.write("7\r");
+    await expect.poll(() => watch.output()).toContain("There is no lesson 7: type a number from 1 to 2, then Enter.");
+    watch.stdin.write("l2\r");
+    await watch.verdict("lesson-2", false);
+  });
+
+  it("shows the next hint on h, wrapped at word boundaries, then the footer", async () => {
+    const long =
+      "Split the work in two: first count the requests of this window, then compare the count with the limit before answering.";
+    const lesson = fixtureLesson(1, "adder");
+    workbook = createFixtureWorkbook([
+      {
+        ...lesson,
+        files: { ...lesson.files, "README.md": `# Lesson 1: adder\n\n## Hints\n\n1. ${long}\n2. b\n3. c\n` },
+      },
+    ]);
+    const watch = watchFixture({ check: fakeCheck(workbook.root) });
+    await watch.verdict("lesson-1", false);
+    watch.stdin.write("h");
+    await expect.poll(() => watch.lastLine()).toBe(footer);
+    // 100 columns when stdout is not a terminal.
+    expect(watch.output()).toContain(
+      "Hint 1 of 3 for lesson-1 adder:\n  Split the work in two: first count the requests of this window, then compare the count with the\n  limit before answering.\n",
+    );
+    expect(readState(workbook.root, () => {}).lessons["lesson-1"]?.hintsUsed).toBe(1);
+  });
+
+  it("re-runs on r", async () => {
+    workbook = createFixtureWorkbook();
+    const seen: string[][] = [];
+    const watch = watchFixture({ check: fakeCheck(workbook.root, seen) });
+    await watch.verdict("lesson-1", false);
+    watch.stdin.write("r");
+    await watch.verdict("lesson-1", false);
+    expect(seen).toEqual([[], []]);
+  });
+
+  it.each([
+    ["q", "q"],
+    ["Ctrl-C", "\u0003"],
+  ])("quits cleanly on %s", async (_name, key) => {
+    workbook = createFixtureWorkbook();
+    const watch = watchFixture({ check: fakeCheck(workbook.root) });
+    await watch.verdict("lesson-1", false);
+    watch.stdin.write(key);
+    await expect(watch.session.done).resolves.toBe(0);
+  });
+
+  it("says in one line that a check could not run, and runs again on the next save", async () => {
+    workbook = createFixtureWorkbook();
+    let calls = 0;
+    const real = fakeCheck(workbook.root);
+    const check = async (lesson: Lesson, changed: string[]) => {
+      calls += 1;
+      if (calls === 1) throw new Error("vitest could not run: the config is broken");
+      return real(lesson, changed);
+    };
+    const watch = watchFixture({ check });
+    await expect.poll(() => watch.lastLine()).toBe(footer);
+    expect(watch.lines()).toContain(
+      "The check could not run: vitest could not run: the config is broken. Save again to retry.",
+    );
+    workbook.write(stub, references["solutions/adder.ts"]!);
+    await watch.verdict("lesson-1", true);
+  });
+
+  it("says in one line what a lesson needs installed, and keeps watching", async () => {
+    const lesson = fixtureLesson(1, "adder");
+    workbook = createFixtureWorkbook([
+      { ...lesson, manifest: { ...lesson.manifest, requires: ["workbook-no-such-server"] } },
+    ]);
+    const watch = watchFixture({ check: fakeCheck(workbook.root) });
+    await expect.poll(() => watch.lastLine()).toBe(footer);
+    expect(watch.lines()).toContain(
+      "lesson-1 adder needs workbook-no-such-server, which is not installed: install workbook-no-such-server so that it is on PATH, then npm run check lesson-1",
+    );
+    expect(watch.events.some((e) => e.type === "verdict")).toBe(false);
+  });
+});

@@ -1,0 +1,318 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type BrowserContext, type Page, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadLessons } from "../../learner/workbook/lessons.ts";
+import { projectRoot } from "../../testing/fixture-workbook.ts";
+import type { LessonStatusEvent } from "../../learner/room/status.ts";
+import { type TestRoom, startTestRoom, statusFor } from "./test-room.ts";
+
+// The dashboard in a real browser: Debian's Chromium, driven by playwright-core, never a
+// downloaded browser. 20 simulated learners join and send verdicts; every change must show within
+// a second. WORKBOOK_ROOM_SCREENSHOT=<file.png> also saves pictures of the room (20 learners, and
+// 100 in <file>-100.png) for the guide.
+
+const executablePath = process.env.WORKBOOK_CHROMIUM ?? "/usr/bin/chromium";
+const available = existsSync(executablePath);
+const required = process.env.WORKBOOK_REQUIRE_SERVICES === "1";
+if (!available && !required)
+  console.warn(
+    `Skipping the dashboard's browser tests: no Chromium at ${executablePath} (apt-get install -y chromium).`,
+  );
+
+const flags = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const xssName = "<img src=x onerror=alert(1)>";
+const names = [
+  "Ana Lima",
+  "Ben Okafor",
+  "Chen Wei",
+  "Dara Singh",
+  "Eli Cohen",
+  "Fatima Zahra",
+  "Gus Berg",
+  "Hana Sato",
+  "Ivan Petrov",
+  "Jo Kim",
+  "Kwame Mensah",
+  "Lea Martin",
+  "Mo Haddad",
+  "Nora Quinn",
+  "Omar Aziz",
+  "Pia Rossi",
+  "Quinn Lee",
+  "Rosa Diaz",
+  "Sam Park",
+  xssName,
+];
+
+let room: TestRoom;
+let context: BrowserContext;
+let page: Page;
+let userDataDir: string;
+const dialogs: string[] = [];
+const consoleErrors: string[] = [];
+const learners: { id: string; secret: string; name: string }[] = [];
+
+const lessons = loadLessons(projectRoot).lessons.map(({ id, number, pattern, title }) => ({
+  id,
+  number,
+  pattern,
+  title,
+}));
+const lessonAt = (n: number) => lessons[n - 1]!.id;
+
+/** Sends a status and waits for the learner's cell to show it: the page must update within 1 s. */
+async function sendAndSee(index: number, status: Partial<LessonStatusEvent>): Promise<number> {
+  const learner = learners[index]!;
+  const full = statusFor(status);
+  const started = performance.now();
+  expect((await room.sendStatus(learner, full)).status).toBe(204);
+  const mark = full.solved ? "◆" : full.passed ? "✓" : full.passing > 0 || full.hintsUsed > 0 ? "◐" : "○";
+  const text = `${mark}${full.total > 0 ? `${full.passing}/${full.total}` : ""}${full.hintsUsed > 0 ? `h${full.hintsUsed}` : ""}`;
+  await page.waitForFunction(
+    ([id, lesson, expected]) =>
+      document.querySelector(`tr[data-learner="${id}"] td[data-lesson="${lesson}"]`)?.textContent === expected,
+    [learner.id, full.lesson, text] as const,
+    { timeout: 1000, polling: 10 },
+  );
+  return performance.now() - started;
+}
+
+describe.skipIf(!available && !required)("the room's dashboard in Chromium", () => {
+  beforeAll(async () => {
+    if (!available)
+      throw new Error(
+        `Chromium is required (WORKBOOK_REQUIRE_SERVICES=1) but missing at ${executablePath}: apt-get install -y chromium`,
+      );
+    room = await startTestRoom({ lessons, server: { joinUrl: "http://192.168.1.20:4321/join/AbC123xyz9" } });
+    userDataDir = mkdtempSync(path.join(tmpdir(), "workbook-chromium-"));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath,
+      headless: true,
+      args: flags,
+      viewport: { width: 1600, height: 900 },
+    });
+    page = await context.newPage();
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    page.on("console", (message) => {
+      if (message.type() === "error") consoleErrors.push(message.text());
+    });
+    await page.goto(room.dashboardUrl);
+    await page.waitForSelector('#connection[data-state="live"]');
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await room?.remove();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  it("shows 20 learners as they join, each within a second", async () => {
+    for (const name of names) {
+      const started = performance.now();
+      const learner = await room.join(name);
+      learners.push(learner);
+      await page.waitForSelector(`tr[data-learner="${learner.id}"]`, { timeout: 1000 });
+      expect(performance.now() - started).toBeLessThan(1000);
+    }
+    expect(await page.locator("table.learners tbody tr").count()).toBe(20);
+  });
+
+  it("shows every verdict on its cell within a second: ✓ ◐ ○, tests, hints, solved by copy", async () => {
+    const timings: number[] = [];
+    for (let i = 0; i < learners.length; i++) {
+      // Learner i has finished i % 6 lessons (the last by copying the reference when i is a multiple of 5)...
+      const done = i % 6;
+      for (let n = 1; n <= done; n++) {
+        const copied = n === done && i % 5 === 0;
+        timings.push(
+          await sendAndSee(i, {
+            event: copied ? "solve" : "check",
+            lesson: lessonAt(n),
+            passed: true,
+            solved: copied,
+            passing: 6,
+            total: 6,
+            hintsUsed: n % 3,
+            failingTest: undefined,
+            minutesOnLesson: 20,
+          }),
+        );
+      }
+      // ...and is working on the next, some tests passing, with a first failing test.
+      timings.push(
+        await sendAndSee(i, {
+          lesson: lessonAt(done + 1),
+          passing: i % 4,
+          total: 8,
+          hintsUsed: i % 3,
+          failingTest: i % 3 === 0 ? "toApiError › maps a unique-constraint error to 409" : `suite › case ${i % 3}`,
+          minutesOnLesson: 5 + i,
+        }),
+      );
+    }
+    expect(Math.max(...timings)).toBeLessThan(1000);
+    const solvedCell = page.locator(`tr[data-learner="${learners[5]!.id}"] td[data-lesson="${lessonAt(5)}"]`);
+    expect(await solvedCell.getAttribute("data-status")).toBe("solved");
+    expect(await solvedCell.getAttribute("class")).toContain("cell-solved");
+    expect(
+      await page
+        .locator(`tr[data-learner="${learners[4]!.id}"] td[data-lesson="${lessonAt(4)}"]`)
+        .getAttribute("data-status"),
+    ).toBe("passed");
+    expect(
+      await page
+        .locator(`tr[data-learner="${learners[0]!.id}"] td[data-lesson="${lessonAt(2)}"]`)
+        .getAttribute("data-status"),
+    ).toBe("not-started");
+  }, 120_000);
+
+  it("names who has been stuck longest, on which lesson and test", async () => {
+    // Learner 19 (the XSS name) has been on lesson 2 for 24 minutes: the longest; then 18, 17...
+    const stuck = page.locator("#stuck li");
+    await expect.poll(() => stuck.count()).toBe(5);
+    const first = await stuck.nth(0).textContent();
+    expect(first).toBe(`${xssName} · 2 validation · 24 min · suite › case 1`);
+    expect(await stuck.nth(1).textContent()).toBe(
+      "Sam Park · 1 errors · 23 min · toApiError › maps a unique-constraint error to 409",
+    );
+    // Finishing the lesson takes Sam off the list at once.
+    await sendAndSee(18, { lesson: lessonAt(1), passed: true, passing: 8, total: 8, failingTest: undefined });
+    await page.waitForFunction(() => !document.querySelector("#stuck")?.textContent?.includes("Sam Park"), undefined, {
+      timeout: 1000,
+    });
+  });
+
+  it("names per lesson the test failing for the most learners right now", async () => {
+    const row = (lesson: string) => page.locator(`#most-failed tr[data-lesson="${lesson}"]`);
+    // On lesson 1: learners 0, 6 and 12 are there; 0 and 6 fail the 409 test, 12 fails the same; 18 just passed.
+    expect(await row(lessonAt(1)).locator("td").allTextContents()).toEqual([
+      "1 errors",
+      "toApiError › maps a unique-constraint error to 409",
+      "3 of 3",
+    ]);
+    // Two more learners hit another test on lesson 1, and it takes the top spot within a second.
+    await sendAndSee(0, { lesson: lessonAt(1), passing: 7, total: 8, failingTest: "withErrorHandler › hides a 500" });
+    await sendAndSee(6, { lesson: lessonAt(1), passing: 7, total: 8, failingTest: "withErrorHandler › hides a 500" });
+    await expect
+      .poll(() => row(lessonAt(1)).locator("td").allTextContents(), { timeout: 1000, interval: 20 })
+      .toEqual(["1 errors", "withErrorHandler › hides a 500", "2 of 3"]);
+  });
+
+  it("shows a name full of HTML as text, running nothing", async () => {
+    const xss = learners[19]!;
+    expect(await page.locator(`tr[data-learner="${xss.id}"] td.name`).textContent()).toBe(xssName);
+    expect(await page.locator("img").count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it("changes nothing for a wrong join code or another learner's secret", async () => {
+    const before = await page.locator("#grid").innerHTML();
+    expect((await room.post("/join/not-the-code", { name: "Mallory" })).status).toBe(403);
+    expect(
+      (
+        await room.post(
+          `/learners/${learners[1]!.id}/status`,
+          statusFor({ lesson: lessonAt(9), passed: true, passing: 9, total: 9 }),
+          { Authorization: `Bearer ${learners[2]!.secret}` },
+        )
+      ).status,
+    ).toBe(403);
+    // Longer than the page ever takes to update, so a change would have shown by now.
+    await page.waitForTimeout(500);
+    expect(await page.locator("#grid").innerHTML()).toBe(before);
+    expect(await page.locator("table.learners tbody tr").count()).toBe(20);
+  });
+
+  it("fits 100 learners on one 1920×1080 screen, readable, without scrolling", async () => {
+    const crowd = await startTestRoom({ lessons });
+    const crowdPage = await context.newPage();
+    try {
+      await crowdPage.setViewportSize({ width: 1920, height: 1080 });
+      for (let i = 0; i < 100; i++) {
+        const learner = await crowd.join(`Learner ${String(i + 1).padStart(3, "0")} Longname`);
+        await crowd.sendStatus(learner, {
+          lesson: lessonAt((i % 9) + 1),
+          passing: i % 8,
+          total: 8,
+          hintsUsed: i % 3,
+          failingTest: `suite › case ${i % 4}`,
+        });
+      }
+      await crowdPage.goto(crowd.dashboardUrl);
+      await crowdPage.waitForFunction(() => document.querySelectorAll("table.learners tbody tr").length === 100);
+      const layout = await crowdPage.evaluate(() => {
+        const rows = [...document.querySelectorAll("table.learners tbody tr")].map((row) =>
+          row.getBoundingClientRect(),
+        );
+        const cell = document.querySelector("table.learners td.name")!;
+        return {
+          scrolls:
+            document.documentElement.scrollHeight > window.innerHeight ||
+            document.documentElement.scrollWidth > window.innerWidth,
+          offScreen: rows.filter((r) => r.bottom > window.innerHeight || r.right > window.innerWidth).length,
+          fontPx: Number.parseFloat(getComputedStyle(cell).fontSize),
+        };
+      });
+      expect(layout).toEqual({ scrolls: false, offScreen: 0, fontPx: expect.any(Number) });
+      expect(layout.fontPx).toBeGreaterThanOrEqual(12);
+      const screenshot = process.env.WORKBOOK_ROOM_SCREENSHOT;
+      if (screenshot)
+        await crowdPage.screenshot({ path: path.resolve(projectRoot, screenshot.replace(/\.png$/, "-100.png")) });
+    } finally {
+      await crowdPage.close();
+      await crowd.remove();
+    }
+  }, 60_000);
+
+  it("takes the trainer's key out of the address bar, and still reloads", async () => {
+    expect(new URL(page.url()).search).toBe("");
+    await page.reload();
+    await page.waitForSelector('#connection[data-state="live"]');
+    await page.waitForFunction(() => document.querySelectorAll("table.learners tbody tr").length === 20);
+  });
+
+  it("shows nothing but a message to someone without the key", async () => {
+    // A new tab: sessionStorage, where the dashboard keeps the key, is per tab.
+    const other = await context.newPage();
+    try {
+      for (const address of [`${room.origin}/`, `${room.origin}/?key=${room.store.joinCode}`]) {
+        await other.goto(address);
+        await other.waitForFunction(() =>
+          document.querySelector("#connection")?.textContent?.includes("needs the trainer's key"),
+        );
+        expect(await other.locator("table.learners tbody tr").count()).toBe(0);
+      }
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("offers the room as CSV and JSON downloads", async () => {
+    const csvHref = await page.locator("#download-csv").getAttribute("href");
+    const jsonHref = await page.locator("#download-json").getAttribute("href");
+    expect(csvHref).toBe(`/room.csv?key=${room.store.trainerKey}`);
+    const csv = await (await fetch(`${room.origin}${csvHref}`)).text();
+    expect(csv.split("\r\n")[0]).toBe(
+      "learner,lesson,title,status,solved_by_copy,passing,total,hints_used,minutes,failing_test,last_event,last_checked",
+    );
+    const json = (await (await fetch(`${room.origin}${jsonHref}`)).json()) as { learners: unknown[] };
+    expect(json.learners).toHaveLength(20);
+    const screenshot = process.env.WORKBOOK_ROOM_SCREENSHOT;
+    if (screenshot) await page.screenshot({ path: path.resolve(projectRoot, screenshot), fullPage: true });
+  });
+});

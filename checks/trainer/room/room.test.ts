@@ -1,0 +1,155 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { type FixtureWorkbook, cleanEnv, createFixtureWorkbook, projectRoot } from "../../testing/fixture-workbook.ts";
+import { freePort, portIsFree } from "../../../solutions/testing/ports.ts";
+import { lanAddress } from "./room.ts";
+
+// npm run room as a trainer runs it: a real process on a real port, in a throwaway workbook.
+
+let workbook: FixtureWorkbook | undefined;
+let child: ChildProcess | undefined;
+afterEach(() => {
+  // Each room runs in a process group of its own: whatever a failed test left running stops here.
+  try {
+    if (child?.pid) process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // Already gone, as it should be.
+  }
+  child = undefined;
+  workbook?.remove();
+  workbook = undefined;
+});
+
+function startRoom(
+  args: string[],
+  root: string,
+  through: "tsx" | "npm" = "tsx",
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const tsx = path.join(projectRoot, "node_modules", ".bin", "tsx");
+  const [command, ...rest] =
+    through === "npm"
+      ? ["npm", "run", "-s", "room", "--"]
+      : [tsx, path.join(projectRoot, "checks/trainer/room/room.ts")];
+  const started: ChildProcess = spawn(command!, [...rest, ...args], {
+    cwd: projectRoot,
+    env: { ...cleanEnv(), WORKBOOK_ROOT: root } as unknown as NodeJS.ProcessEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  child = started;
+  let output = "";
+  started.stdout!.on("data", (chunk: Buffer) => (output += chunk));
+  started.stderr!.on("data", (chunk: Buffer) => (output += chunk));
+  return {
+    child: started,
+    output: () => output,
+    exited: new Promise((resolve) => started.on("exit", (code: number | null) => resolve(code))),
+  };
+}
+
+/** Joins the room as a learner's `npm start -- --room <url> --name <name>` does. */
+const join = (joinUrl: string, name: string) =>
+  fetch(joinUrl, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name }) });
+
+describe("npm run room", () => {
+  it("prints a join link and the dashboard's address, and keeps the room in a file when stopped", async () => {
+    workbook = createFixtureWorkbook(undefined, { git: false });
+    const port = await freePort();
+    const room = startRoom(["--port", String(port)], workbook.root);
+    await expect.poll(room.output, { timeout: 20_000 }).toMatch(/key=/);
+    const host = lanAddress() ?? "localhost";
+    const joinUrl = new RegExp(
+      `npm start -- --room (http://${host.replace(/\./g, "\\.")}:${port}/join/[A-Za-z0-9_-]+) --name "Your Name"`,
+    ).exec(room.output())?.[1];
+    const dashboard = new RegExp(`  (http://${host.replace(/\./g, "\\.")}:${port}/\\?key=[A-Za-z0-9_-]+)`).exec(
+      room.output(),
+    )?.[1];
+    expect(joinUrl).toBeDefined();
+    expect((await fetch(dashboard!)).status).toBe(200);
+    expect((await join(joinUrl!, "Ana")).status).toBe(201);
+    room.child.kill("SIGTERM");
+    expect(await room.exited).toBe(0);
+    expect(workbook.read(".workbook/room-state.json")).toContain('"name": "Ana"');
+  }, 30_000);
+
+  // npm passes SIGTERM to the shell that runs the script, which would not pass it on: package.json
+  // `exec`s the room, or killing npm's pid would leave the room serving and its state unsaved.
+  it("stops and keeps the room in a file when npm run room itself gets SIGTERM", async () => {
+    workbook = createFixtureWorkbook(undefined, { git: false });
+    const port = await freePort();
+    const room = startRoom(["--port", String(port)], workbook.root, "npm");
+    await expect.poll(room.output, { timeout: 20_000 }).toMatch(/key=/);
+    const joinUrl = /--room (\S+)/.exec(room.output())?.[1];
+    expect((await join(joinUrl!, "Ana")).status).toBe(201);
+    room.child.kill("SIGTERM");
+    await room.exited;
+    await expect.poll(() => portIsFree(port), { timeout: 10_000 }).toBe(true);
+    expect(workbook.read(".workbook/room-state.json")).toContain('"name": "Ana"');
+  }, 30_000);
+
+  it.each([
+    [
+      ["--port", "http"],
+      /--port takes a whole number from 1 to 65535, got "http"\. Example: npm run room -- --port 4321/,
+    ],
+    [["--port", "70000"], /--port takes a whole number from 1 to 65535/],
+    [["--max-learners", "0"], /--max-learners takes a whole number from 1 to 10000/],
+    [["--color"], /Unknown option '--color'.*Usage: npm run room -- \[--port 4321\]/],
+  ])(
+    "refuses %j with one line and exit code 2",
+    async (args, message) => {
+      workbook = createFixtureWorkbook(undefined, { git: false });
+      const room = startRoom(args, workbook.root);
+      expect(await room.exited).toBe(2);
+      expect(room.output()).toMatch(message);
+      expect(room.output().trim().split("\n")).toHaveLength(1);
+      expect(existsSync(workbook.path(".workbook"))).toBe(false);
+    },
+    30_000,
+  );
+
+  it("refuses to open a room for a folder with no lessons", async () => {
+    workbook = createFixtureWorkbook([], { git: false });
+    const room = startRoom([], workbook.root);
+    expect(await room.exited).toBe(2);
+    expect(room.output()).toBe(
+      "No lessons found in lessons/, so there is nothing to show. Run npm run room from the workbook's folder.\n",
+    );
+  }, 30_000);
+
+  it("says which port to try when its port is taken", async () => {
+    workbook = createFixtureWorkbook(undefined, { git: false });
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const room = startRoom(["--port", String(port)], workbook.root);
+      expect(await room.exited).toBe(2);
+      expect(room.output()).toContain(`Port ${port} is already in use: run npm run room -- --port ${port + 1}`);
+    } finally {
+      taken.close();
+    }
+  }, 30_000);
+});
+
+describe("lanAddress", () => {
+  it("picks the first external IPv4 address, else none", () => {
+    const lo = { address: "127.0.0.1", family: "IPv4", internal: true } as const;
+    const v6 = { address: "fe80::1", family: "IPv6", internal: false } as const;
+    const lan = { address: "192.168.1.20", family: "IPv4", internal: false } as const;
+    const base = { netmask: "", mac: "", cidr: null };
+    expect(
+      lanAddress({
+        lo: [{ ...base, ...lo }],
+        eth0: [
+          { ...base, ...v6, scopeid: 0 },
+          { ...base, ...lan },
+        ],
+      }),
+    ).toBe("192.168.1.20");
+    expect(lanAddress({ lo: [{ ...base, ...lo }] })).toBeUndefined();
+  });
+});

@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { LessonStatusEvent } from "../../learner/room/status.ts";
+import { type LessonSummary, type RoomServerOptions, createRoomServer } from "./room-server.ts";
+import { RoomStore, type RoomStoreOptions } from "./room-store.ts";
+
+// A room on a free local port with its file in a temporary folder, for the room's own tests.
+
+export const testLessons: LessonSummary[] = [
+  { id: "lesson-1", number: 1, pattern: "errors", title: "One error class" },
+  { id: "lesson-2", number: 2, pattern: "validation", title: "Schemas" },
+  { id: "lesson-3", number: 3, pattern: "repository", title: "A repository" },
+];
+
+export interface TestRoom {
+  origin: string;
+  joinUrl: string;
+  dashboardUrl: string;
+  store: RoomStore;
+  dir: string;
+  file: string;
+  join(name: string): Promise<{ id: string; secret: string; name: string }>;
+  post(route: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  sendStatus(learner: { id: string; secret: string }, status: Partial<LessonStatusEvent>): Promise<Response>;
+  /** Stops the server (its file stays, for restart tests). */
+  stop(): Promise<void>;
+  remove(): Promise<void>;
+}
+
+export function statusFor(overrides: Partial<LessonStatusEvent> = {}): LessonStatusEvent {
+  return {
+    event: "check",
+    lesson: "lesson-1",
+    passed: false,
+    solved: false,
+    passing: 2,
+    total: 5,
+    hintsUsed: 0,
+    failingTest: "ApiError › keeps the status",
+    minutesOnLesson: 3,
+    at: "2026-11-30T10:00:00.000Z",
+    ...overrides,
+  };
+}
+
+export async function startTestRoom(
+  options: {
+    dir?: string;
+    lessons?: LessonSummary[];
+    store?: Omit<RoomStoreOptions, "file">;
+    server?: Omit<RoomServerOptions, "store" | "lessons">;
+  } = {},
+): Promise<TestRoom> {
+  const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), "workbook-room-"));
+  const file = path.join(dir, "room-state.json");
+  const store = new RoomStore({ file, saveDelayMs: 10, ...options.store });
+  const room = createRoomServer({
+    store,
+    lessons: options.lessons ?? testLessons,
+    broadcastDelayMs: 20,
+    ...options.server,
+  });
+  await new Promise<void>((resolve) => room.server.listen(0, "127.0.0.1", resolve));
+  const origin = `http://127.0.0.1:${(room.server.address() as AddressInfo).port}`;
+  const post = (route: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${origin}${route}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await room.close();
+  };
+  return {
+    origin,
+    joinUrl: `${origin}/join/${store.joinCode}`,
+    dashboardUrl: `${origin}/?key=${store.trainerKey}`,
+    store,
+    dir,
+    file,
+    post,
+    async join(name) {
+      const response = await post(`/join/${store.joinCode}`, { name });
+      if (response.status !== 201) throw new Error(`join failed: ${response.status} ${await response.text()}`);
+      return (await response.json()) as { id: string; secret: string; name: string };
+    },
+    sendStatus: (learner, status) =>
+      post(`/learners/${learner.id}/status`, statusFor(status), { Authorization: `Bearer ${learner.secret}` }),
+    stop,
+    async remove() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
