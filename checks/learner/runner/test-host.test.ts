@@ -1,6 +1,9 @@
+import { readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanEnv, createFixtureWorkbook, type FixtureWorkbook } from "../../testing/fixture-workbook.ts";
-import { type RunResult, startTestHost, type TestHost, timeoutFrom } from "./run-tests.ts";
+import { startTestHost, type TestHost, timeoutFrom } from "./test-host.ts";
+import type { RunResult } from "./vitest-results.ts";
 
 // Watch mode keeps one vitest alive while the learner moves from lesson to lesson, and no learner
 // code may take it down: each fault below ends one run with what happened, and the next run works.
@@ -49,8 +52,58 @@ describe("a long-lived test host", () => {
   });
 });
 
+describe("the test host's queue", () => {
+  it("runs requests made at once one after the other, each answered with its own tests", async () => {
+    workbook = createFixtureWorkbook();
+    host = startTestHost(workbook.root, "stub", { env: cleanEnv(), pool: "threads" });
+    const [adder, limiter] = await Promise.all([
+      host.run(["lessons/lesson-1-adder/adder.test.ts"]),
+      host.run(["lessons/lesson-2-rate-limiter/limiter.test.ts"]),
+    ]);
+    expect(new Set(adder.tests.map((t) => t.file))).toEqual(new Set(["lessons/lesson-1-adder/adder.test.ts"]));
+    expect(new Set(limiter.tests.map((t) => t.file))).toEqual(
+      new Set(["lessons/lesson-2-rate-limiter/limiter.test.ts"]),
+    );
+  });
+
+  it("refuses the runs still waiting, and any new one, once closed", async () => {
+    workbook = createFixtureWorkbook();
+    host = startTestHost(workbook.root, "stub", { env: cleanEnv() });
+    const waiting = host.run(tests);
+    host.close();
+    await expect(waiting).rejects.toThrow("the test runner was closed");
+    await expect(host.run(tests)).rejects.toThrow("the test runner was closed");
+  });
+});
+
+describe("a test host that cannot start", () => {
+  it("refuses every run, with vitest's reason, when vitest cannot start (a broken vitest.config.ts)", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write("vitest.config.ts", 'throw new Error("the config is broken");\n');
+    host = startTestHost(workbook.root, "stub", { env: cleanEnv() });
+    await expect(host.run(tests)).rejects.toThrow(/^vitest could not run: .*the config is broken/);
+    await expect(host.run(tests)).rejects.toThrow(/^vitest could not run: .*the config is broken/);
+  });
+
+  it("stops the run waiting for a host that dies while loading vitest; gives up at the third death", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write("vitest.config.ts", 'process.kill(process.pid, "SIGKILL");\n');
+    host = startTestHost(workbook.root, "stub", { env: cleanEnv() });
+    const runs = await Promise.allSettled([host.run(tests), host.run(tests), host.run(tests)]);
+    const crash = { kind: "crash", file: tests[0], detail: "the test runner stopped (SIGKILL)" };
+    expect(runs.slice(0, 2)).toEqual([
+      { status: "fulfilled", value: expect.objectContaining({ tests: [], aborted: crash }) },
+      { status: "fulfilled", value: expect.objectContaining({ tests: [], aborted: crash }) },
+    ]);
+    expect(runs[2]).toEqual({
+      status: "rejected",
+      reason: new Error("vitest could not start: the test runner stopped (SIGKILL)"),
+    });
+  });
+});
+
 describe("the test host's supervisor", () => {
-  it("stops an infinite loop in a tested function within the limit plus a second, naming the test, then runs again", async () => {
+  it("stops an infinite loop in a tested function within the limit and a second, naming the test", async () => {
     const started = Date.now();
     const { fault, fixed } = await faultThenFix(fn("  while (true) {}"), 3000);
     expect(fault.aborted).toEqual({ kind: "timeout", limitMs: 3000, file: tests[0], test: "add › adds two numbers" });
@@ -63,6 +116,27 @@ describe("the test host's supervisor", () => {
     const { fault, fixed } = await faultThenFix(`while (true) {}\n${written}`, 3000);
     expect(fault.aborted).toEqual({ kind: "timeout", limitMs: 3000, file: tests[0] });
     expect(allPassed(fixed)).toBe(true);
+  });
+
+  it("stops a run whose test host dies (learner code killing its own process), says how, then runs again", async () => {
+    const { fault, fixed } = await faultThenFix(fn('  process.kill(process.pid, "SIGKILL");\n  return a + b;'), 30_000);
+    expect(fault.aborted).toEqual({ kind: "crash", file: tests[0], detail: "the test runner stopped (SIGKILL)" });
+    expect(allPassed(fixed)).toBe(true);
+  });
+
+  it("starts a fresh host when the host dies between runs, so the next run works", async () => {
+    workbook = createFixtureWorkbook();
+    host = startTestHost(workbook.root, "stub", { env: cleanEnv(), pool: "threads" });
+    // The tested function leaves the pid of the process it runs in (the host's, in a worker thread).
+    const pidFile = workbook.path("host.pid");
+    const leavePid = `  writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));\n  return a + b;`;
+    workbook.write(stub, `import { writeFileSync } from "node:fs";\n${fn(leavePid)}`);
+    expect(allPassed(await host.run(tests, { invalidate: [stub] }))).toBe(true);
+    const pid = Number(readFileSync(pidFile, "utf8"));
+    process.kill(pid, "SIGKILL");
+    while (isAlive(pid)) await sleep(20);
+    expect(allPassed(await host.run(tests, { invalidate: [stub] }))).toBe(true);
+    expect(Number(readFileSync(pidFile, "utf8")), "a new host ran the second run").not.toBe(pid);
   });
 
   it("stops a test worker that runs out of memory and says it was memory", async () => {
@@ -100,10 +174,17 @@ describe("the test host's supervisor", () => {
   ])("reports %s as what it is, once, at the learner's line", async (_case, line, kind, message, column) => {
     workbook = createFixtureWorkbook();
     // The test waits a moment, so that the timer fires while the file's tests still run.
-    workbook.write(
-      tests[0]!,
-      'import { expect, it } from "vitest";\nimport { add } from "./adder";\nit("adds", async () => {\n  expect(add(1, 2)).toBe(3);\n  await new Promise((r) => setTimeout(r, 50));\n});\nit("adds again", () => expect(add(2, 2)).toBe(4));\n',
-    );
+    const waitingTest = [
+      'import { expect, it } from "vitest";',
+      'import { add } from "./adder";',
+      'it("adds", async () => {',
+      "  expect(add(1, 2)).toBe(3);",
+      "  await new Promise((r) => setTimeout(r, 50));",
+      "});",
+      'it("adds again", () => expect(add(2, 2)).toBe(4));',
+      "",
+    ];
+    workbook.write(tests[0]!, waitingTest.join("\n"));
     host = startTestHost(workbook.root, "stub", { env: cleanEnv(), pool: "threads" });
     workbook.write(stub, fn(`${line}\n  return a + b;`));
     const run = await host.run(tests);
@@ -112,6 +193,15 @@ describe("the test host's supervisor", () => {
     ]);
   });
 });
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe("timeoutFrom", () => {
   it.each([

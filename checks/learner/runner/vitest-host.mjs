@@ -1,65 +1,64 @@
-// Runs vitest for the workbook CLI in a plain Node process, driven over IPC by run-tests.ts.
+// @ts-check
+// Runs vitest for the workbook CLI in a plain Node process, driven over IPC by its supervisor
+// (test-host.ts), in the messages host-protocol.ts defines; its one argument is HostSettings as JSON.
 //
-// Why a separate process in plain JavaScript: the CLI runs under tsx, and importing vitest through
-// tsx's loader hooks takes several times longer than in plain Node. Why the config is loaded here
-// and flattened into one inline project: vitest would otherwise load vitest.config.ts twice (once
-// for the root, once more for the `extends: true` project), and an inline config is the one
-// place extra plugins can be added - `npm run verify` adds one that serves the committed stubs.
-// The CLI supervises this process: it kills and restarts it when learner code overruns the time
+// Why a separate process in plain JavaScript: the CLI may run under tsx, and importing vitest
+// through tsx's loader hooks takes several times longer than in plain Node. Why the config is
+// loaded here and flattened into one inline project: vitest would otherwise load vitest.config.ts
+// twice (once for the root, once more for the `extends: true` project), and an inline config is
+// the one place extra plugins can be added - `npm run verify` adds one that serves the committed
+// stubs. The supervisor kills and restarts this process when learner code overruns the time
 // limit or the memory limit, so nothing here has to survive learner code.
-//
-// argv: <root> <target: "stub" | "reference"> <pool: "threads" | "forks" | ""> <progress file>
-// in:  { type: "run", id, files: string[], invalidate?: string[], pristine?: Record<path, content> }
-// out: { type: "ready" } | { type: "test-start", id, file, name } | { type: "progress", id }
-//      | { type: "result", id, modules, unhandledErrors, logs, logsCut, runMs }
-//      | { type: "fatal", message, stack }
+
+/** @import { HostMessage, HostSettings, RunRequest } from "./host-protocol.ts" */
+/** @import { RawError, RawFrame, RawModule, RawResult } from "./host-protocol.ts" */
+/** @import { UserConsoleLog } from "vitest" */
+/** @import { Reporter, TestModule, Vitest } from "vitest/node" */
+/** @import { TestProjectInlineConfiguration } from "vitest/config" */
+/** @import { UserConfig } from "vite" */
 
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import workerThreads from "node:worker_threads";
 
-const [root, target, pool, progressFile] = process.argv.slice(2);
+/** @type {HostSettings} */
+const settings = JSON.parse(process.argv[2] ?? "{}");
 // Read by test-progress.mjs in the test workers, which inherit this environment.
-if (progressFile) process.env.WORKBOOK_PROGRESS_FILE = progressFile;
+process.env.WORKBOOK_PROGRESS_FILE = settings.progressFile;
 // Plain text diffs and messages: the CLI does its own coloring.
 process.env.NO_COLOR = "1";
 delete process.env.FORCE_COLOR;
 
-/** The heap a test worker may use, in MiB: past it the worker dies and the CLI says why. */
-const heapLimitMb = 1024;
-const reportDir = `${progressFile || path.join(tmpdir(), `workbook-${process.pid}`)}.reports`;
-// Console output kept per run: what a terminal can show, not what a runaway loop can print.
-const maxLogEntries = 200;
-const maxLogBytes = 64 * 1024;
-
+// Where a forked worker out of memory leaves Node's report on the fatal error.
+const reportDir = `${settings.progressFile}.reports`;
 const pristine = new Map();
-const logs = [];
-const logsCut = { lines: 0, bytes: 0 };
-let logBytes = 0;
+const output = createLogCollector(settings.logLimits);
+/** @type {number | undefined} */
 let currentRun;
 let outOfMemory = false;
-let vitest;
+/** @type {RunRequest[]} */
 const queue = [];
 let busy = false;
 
 process.on("disconnect", () => process.exit(0));
 process.on("exit", () => rmSync(reportDir, { recursive: true, force: true }));
-process.on("message", (message) => {
-  queue.push(message);
+process.on("message", (/** @type {RunRequest} */ request) => {
+  queue.push(request);
   void drain();
 });
 
 noteOutOfMemory();
+/** @type {Vitest} */
+let vitest;
 try {
   vitest = await createHost();
   send({ type: "ready" });
   void drain();
 } catch (error) {
-  send({ type: "fatal", message: String(error?.message ?? error), stack: error?.stack });
+  send({ type: "fatal", message: messageOf(error) });
   process.exit(1);
 }
 
@@ -70,61 +69,67 @@ async function createHost() {
   ]);
   // The target is vitest's mode: vitest.config.ts picks the lesson project that fits it.
   const loaded = await loadConfigFromFile(
-    { command: "serve", mode: target },
-    path.join(root, "vitest.config.ts"),
-    root,
+    { command: "serve", mode: settings.target },
+    path.join(settings.root, "vitest.config.ts"),
+    settings.root,
     "silent",
   );
   if (!loaded) throw new Error("vitest.config.ts was not found");
   const config = flattenProject(loaded.config, mergeConfig);
   config.plugins = [...(config.plugins ?? []), pristinePlugin(normalizePath)];
   const progressSetup = fileURLToPath(new URL("./test-progress.mjs", import.meta.url));
-  config.test = { ...config.test, setupFiles: [progressSetup, ...[config.test?.setupFiles ?? []].flat()] };
-  // A worker thread takes its heap limit from this process (started with the same limit); a
-  // forked worker needs it passed on.
-  // A forked worker out of memory leaves vitest only "Worker forks emitted error": Node's report
-  // on the fatal error, written before the worker dies, says why.
-  if (pool !== "threads") {
+  const test = { ...config.test, setupFiles: [progressSetup, ...[config.test?.setupFiles ?? []].flat()] };
+  // A worker thread takes its heap limit from this process (started with the limit); a forked
+  // worker needs it passed on. A forked worker out of memory leaves vitest only "Worker forks
+  // emitted error": Node's report on the fatal error, written before the worker dies, says why.
+  if (settings.pool !== "threads") {
     mkdirSync(reportDir, { recursive: true });
-    const limits = [`--max-old-space-size=${heapLimitMb}`, "--report-on-fatalerror", `--report-directory=${reportDir}`];
-    config.test.execArgv = [...(config.test.execArgv ?? []), ...limits];
+    const limits = [
+      `--max-old-space-size=${settings.heapLimitMb}`,
+      "--report-on-fatalerror",
+      `--report-directory=${reportDir}`,
+    ];
+    test.execArgv = [...(test.execArgv ?? []), ...limits];
   }
   const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
-
-  const collector = {
-    onUserConsoleLog: collectLog,
-    // Progress for the CLI's time limit. A test stuck in a loop never lets vitest report it
-    // started (its reports are batched on a timer), so test-progress.mjs also notes it in a file.
-    onTestCaseReady: (test) =>
-      currentRun !== undefined &&
-      send({ type: "test-start", id: currentRun, file: test.module.moduleId, name: test.fullName }),
-    onTestCaseResult: () => currentRun !== undefined && send({ type: "progress", id: currentRun }),
-  };
+  const options = { config: /** @type {const} */ (false), root: settings.root, mode: settings.target, watch: false };
+  const reporters = [progressReporter()];
   return createVitest(
     "test",
-    {
-      config: false,
-      root,
-      mode: target,
-      watch: false,
-      includeTaskLocation: true,
-      reporters: [collector],
-      ...(pool && { pool }),
-    },
-    config,
+    { ...options, reporters, ...(settings.pool && { pool: settings.pool }) },
+    { ...config, test },
     { stdout: silent, stderr: silent },
   );
 }
 
+// Progress for the supervisor's time limit, and the console output of the tests. A test stuck in
+// a loop never lets vitest report it started (its reports are batched on a timer), so
+// test-progress.mjs also notes it in a file.
+/** @returns {Reporter} */
+function progressReporter() {
+  return {
+    onUserConsoleLog: (/** @type {UserConsoleLog} */ log) => output.collect(String(log.content ?? "")),
+    onTestCaseReady(test) {
+      if (currentRun !== undefined)
+        send({ type: "test-start", id: currentRun, file: test.module.moduleId, name: test.fullName });
+    },
+    onTestCaseResult() {
+      if (currentRun !== undefined) send({ type: "progress", id: currentRun });
+    },
+  };
+}
+
 // A test thread out of memory reaches vitest only as "Worker exited unexpectedly", which then
-// stops this process: say first, on stderr, what happened, so the CLI can tell the learner.
+// stops this process: say first, on stderr, what happened, so the supervisor can tell the learner.
 function noteOutOfMemory() {
   const { Worker } = workerThreads;
   workerThreads.Worker = class extends Worker {
+    /** @param {ConstructorParameters<typeof Worker>} args */
     constructor(...args) {
       super(...args);
-      this.on("error", (error) => {
+      this.on("error", (/** @type {NodeJS.ErrnoException} */ error) => {
         if (error?.code !== "ERR_WORKER_OUT_OF_MEMORY") return;
+        outOfMemory = true;
         process.stderr.write("workbook: a test worker ran out of memory (JavaScript heap out of memory)\n");
       });
     }
@@ -133,6 +138,7 @@ function noteOutOfMemory() {
 }
 
 function forkOutOfMemory() {
+  /** @type {string[]} */
   let reports = [];
   try {
     reports = readdirSync(reportDir).filter((name) => name.endsWith(".json"));
@@ -143,52 +149,83 @@ function forkOutOfMemory() {
   return reports.length > 0;
 }
 
-function collectLog(log) {
-  const content = String(log.content ?? "");
-  const bytes = Buffer.byteLength(content);
-  const lines = content.split("\n").length - (content.endsWith("\n") ? 1 : 0);
-  if (logs.length >= maxLogEntries || logBytes >= maxLogBytes) {
-    logsCut.lines += lines;
-    logsCut.bytes += bytes;
-    return;
-  }
-  const room = maxLogBytes - logBytes;
-  if (bytes <= room) {
-    logs.push({ content, type: log.type });
-    logBytes += bytes;
-    return;
-  }
-  const kept = Buffer.from(content)
+/**
+ * Keeps console output up to the limits, and counts what it leaves out.
+ * @param {HostSettings["logLimits"]} limits
+ */
+function createLogCollector(limits) {
+  /** @type {string[]} */
+  const logs = [];
+  const cut = { lines: 0, bytes: 0 };
+  let bytes = 0;
+  const lineCount = (/** @type {string} */ text) => text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+  return {
+    /** @param {string} content */
+    collect(content) {
+      const size = Buffer.byteLength(content);
+      if (logs.length >= limits.entries || bytes >= limits.bytes) {
+        cut.lines += lineCount(content);
+        cut.bytes += size;
+        return;
+      }
+      const room = limits.bytes - bytes;
+      if (size <= room) {
+        logs.push(content);
+        bytes += size;
+        return;
+      }
+      const kept = truncate(content, room);
+      logs.push(kept);
+      bytes = limits.bytes;
+      cut.bytes += size - Buffer.byteLength(kept);
+      cut.lines += Math.max(0, lineCount(content) - kept.split("\n").length);
+    },
+    /** What this run printed, and what was cut; then a clean slate for the next run. */
+    take() {
+      const taken = { logs: logs.splice(0), logsCut: { ...cut } };
+      bytes = cut.lines = cut.bytes = 0;
+      return taken;
+    },
+  };
+}
+
+/** The first `room` bytes of `text`, without a character cut in half. */
+function truncate(/** @type {string} */ text, /** @type {number} */ room) {
+  return Buffer.from(text)
     .subarray(0, room)
     .toString()
     .replace(/\uFFFD$/, "");
-  const keptLines = kept.split("\n").length;
-  logs.push({ content: kept, type: log.type });
-  logBytes = maxLogBytes;
-  logsCut.bytes += bytes - Buffer.byteLength(kept);
-  logsCut.lines += Math.max(0, lines - keptLines);
 }
 
-// The lesson project as one inline config: the root config merged with the project that runs
-// lessons/**, as `extends: true` would.
+/**
+ * The lesson project as one inline config: the root config merged with the project that runs
+ * lessons/**, as `extends: true` would.
+ * @param {UserConfig} config
+ * @param {typeof import("vite").mergeConfig} mergeConfig
+ * @returns {UserConfig}
+ */
 function flattenProject(config, mergeConfig) {
   const { projects, ...rootTest } = config.test ?? {};
   if (!Array.isArray(projects)) return config;
-  const lessonProjects = projects.filter(
-    (p) => typeof p === "object" && [p.test?.include ?? []].flat().some((g) => String(g).startsWith("lessons")),
+  const isLessons = (/** @type {unknown} */ glob) => String(glob).startsWith("lessons");
+  const inline = /** @type {TestProjectInlineConfiguration[]} */ (
+    projects.filter((p) => typeof p === "object" && !(p instanceof Promise))
   );
-  const project = lessonProjects[0];
+  const project = inline.find((p) => [p.test?.include ?? []].flat().some(isLessons));
   if (!project) throw new Error("vitest.config.ts defines no project for lessons/**/*.test.ts");
   const { extends: _extends, ...projectConfig } = project;
   return mergeConfig({ ...config, test: rootTest }, projectConfig);
 }
 
-// Serves the committed content of stub files the learner may have edited (npm run verify).
+/**
+ * Serves the committed content of stub files the learner may have edited (npm run verify).
+ * @param {(id: string) => string} normalizePath
+ */
 function pristinePlugin(normalizePath) {
   return {
     name: "workbook:pristine-stubs",
-    enforce: "pre",
-    load(id) {
+    enforce: /** @type {const} */ ("pre"),
+    load(/** @type {string} */ id) {
       return pristine.get(normalizePath(id.replace(/\?.*$/, ""))) ?? null;
     },
   };
@@ -198,52 +235,52 @@ async function drain() {
   if (busy || !vitest) return;
   busy = true;
   try {
-    while (queue.length > 0) {
-      const message = queue.shift();
-      if (message?.type === "run") await run(message);
-    }
+    for (let request = queue.shift(); request; request = queue.shift()) if (request.type === "run") await run(request);
   } finally {
     busy = false;
   }
 }
 
-async function run({ id, files, invalidate = [], pristine: contents = {} }) {
+/** @param {RunRequest} request */
+async function run({ id, files, invalidate, pristine: contents }) {
   try {
     for (const [file, content] of Object.entries(contents)) pristine.set(file, content);
     for (const file of [...invalidate, ...Object.keys(contents)]) vitest.invalidateFile(file);
-    logs.length = 0;
-    logBytes = 0;
-    logsCut.lines = logsCut.bytes = 0;
+    output.take();
     currentRun = id;
     outOfMemory = false;
     const project = vitest.projects[0];
-    const specifications = files.map((file) => project.createSpecification(file));
+    if (!project) throw new Error("vitest has no project for the lessons");
     const wanted = new Set(files.map((file) => path.resolve(file)));
     const started = performance.now();
-    const result = await vitest.runTestSpecifications(specifications);
+    const result = await vitest.runTestSpecifications(files.map((file) => project.createSpecification(file)));
     const runMs = Math.round(performance.now() - started);
     if (outOfMemory || forkOutOfMemory())
       throw new Error("a test worker ran out of memory (JavaScript heap out of memory)");
-    send({
-      type: "result",
-      id,
+    /** @type {RawResult} */
+    const raw = {
       // A long-lived vitest keeps the modules of earlier runs in its results (watch mode moves
       // on from lesson to lesson): report only the files this run asked for.
       modules: result.testModules.filter((m) => wanted.has(path.resolve(m.moduleId))).map(serializeModule),
       unhandledErrors: result.unhandledErrors.map(serializeError),
-      logs,
-      logsCut,
+      ...output.take(),
       runMs,
-    });
+    };
+    send({ type: "result", id, ...raw });
   } catch (error) {
-    send({ type: "fatal", id, message: String(error?.message ?? error), stack: error?.stack });
+    send({ type: "fatal", id, message: messageOf(error) });
   } finally {
     currentRun = undefined;
   }
 }
 
+/**
+ * @param {TestModule} testModule
+ * @returns {RawModule}
+ */
 function serializeModule(testModule) {
   const diagnostic = testModule.diagnostic();
+  const suiteErrors = [...testModule.children.allSuites()].flatMap((suite) => suite.errors());
   return {
     file: testModule.moduleId,
     // Where the time went, for `npm run bench`'s profile: vitest's own phases, in milliseconds.
@@ -254,10 +291,7 @@ function serializeModule(testModule) {
       import: Math.round(diagnostic.collectDuration),
       tests: Math.round(diagnostic.duration),
     },
-    // A module's own errors (it failed to load) and its suites' (a beforeAll that threw).
-    errors: [...testModule.errors(), ...[...testModule.children.allSuites()].flatMap((suite) => suite.errors())].map(
-      serializeError,
-    ),
+    errors: [...testModule.errors(), ...suiteErrors].map(serializeError),
     tests: [...testModule.children.allTests()].map((test) => {
       const result = test.result();
       return {
@@ -265,31 +299,32 @@ function serializeModule(testModule) {
         fullName: test.fullName,
         state: result.state,
         errors: (result.errors ?? []).map(serializeError),
-        line: test.location?.line,
-        column: test.location?.column,
       };
     }),
   };
 }
 
+/**
+ * Only what the supervisor reads of an error, as plain data that survives IPC.
+ * @param {any} error vitest's serialized error, or anything a test threw
+ * @returns {RawError}
+ */
 function serializeError(error) {
+  const text = (/** @type {unknown} */ value) => (typeof value === "string" ? value : undefined);
   return {
-    name: error?.name,
-    // vitest's word for an error outside any test: "Unhandled Rejection", "Uncaught Exception".
-    type: typeof error?.type === "string" ? error.type : undefined,
+    name: text(error?.name),
+    type: text(error?.type),
     message: String(error?.message ?? error),
-    stacks: (error?.stacks ?? parseStack(error?.stack)).map(({ file, line, column, method }) => ({
+    stacks: (error?.stacks ?? parseStack(error?.stack)).map((/** @type {RawFrame} */ { file, line, column }) => ({
       file,
       line,
       column,
-      method,
     })),
-    expected: typeof error?.expected === "string" ? error.expected : undefined,
-    actual: typeof error?.actual === "string" ? error.actual : undefined,
-    diff: typeof error?.diff === "string" ? error.diff : undefined,
-    lesson: typeof error?.lesson === "string" ? error.lesson : undefined,
-    what: typeof error?.what === "string" ? error.what : undefined,
-    frame: typeof error?.frame === "string" ? error.frame : undefined,
+    expected: text(error?.expected),
+    actual: text(error?.actual),
+    diff: text(error?.diff),
+    lesson: text(error?.lesson),
+    what: text(error?.what),
     loc:
       error?.loc && typeof error.loc.line === "number"
         ? { file: error.loc.file ?? error.id, line: error.loc.line, column: error.loc.column }
@@ -297,18 +332,27 @@ function serializeError(error) {
   };
 }
 
-// vitest parses the stacks of errors in tests; an error outside any test has only its text.
+/**
+ * vitest parses the stacks of errors in tests; an error outside any test has only its text.
+ * @param {unknown} stack
+ * @returns {RawFrame[]}
+ */
 function parseStack(stack) {
   if (typeof stack !== "string") return [];
-  const frames = [];
-  for (const match of stack.matchAll(
-    /^\s+at (?:(.*?) \()?(?:file:\/\/)?(\/[^():]+|[A-Za-z]:[\\/][^():]+):(\d+):(\d+)\)?$/gm,
-  )) {
-    frames.push({ method: match[1] ?? "", file: match[2], line: Number(match[3]), column: Number(match[4]) });
-  }
-  return frames;
+  const frame = /^\s+at (?:.*? \()?(?:file:\/\/)?(\/[^():]+|[A-Za-z]:[\\/][^():]+):(\d+):(\d+)\)?$/gm;
+  return [...stack.matchAll(frame)].map((match) => ({
+    file: match[1] ?? "",
+    line: Number(match[2]),
+    column: Number(match[3]),
+  }));
 }
 
+/** @param {any} error */
+function messageOf(error) {
+  return String(error?.message ?? error);
+}
+
+/** @param {HostMessage} message */
 function send(message) {
-  if (process.connected) process.send(message);
+  if (process.connected) process.send?.(message);
 }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { type RawResult, toFailure, toRunResult } from "./run-tests.ts";
+import type { RawResult } from "./host-protocol.ts";
+import { toFailure, toRunResult } from "./vitest-results.ts";
 
 const root = "/project";
 const frame = (file: string, line: number, column = 3) => ({ file: `${root}/${file}`, line, column });
+const phases = { environment: 0, prepare: 1, setup: 2, import: 3, tests: 4 };
 
 describe("toFailure", () => {
   it("names the function not written yet and the stub line it is in", () => {
@@ -67,6 +69,7 @@ describe("toRunResult", () => {
     modules: [
       {
         file: `${root}/lessons/lesson-1-errors/errors.test.ts`,
+        phases,
         errors: [],
         tests: [
           { name: "maps codes", fullName: "ApiError > maps codes", state: "passed", errors: [] },
@@ -81,12 +84,15 @@ describe("toRunResult", () => {
       },
       {
         file: `${root}/lessons/lesson-2-validation/user.test.ts`,
+        phases,
         errors: [{ name: "SyntaxError", message: "Unexpected token" }],
         tests: [],
       },
     ],
     unhandledErrors: [],
-    logs: [{ content: "hello\n", type: "stdout" }],
+    logs: ["hello\n"],
+    logsCut: { lines: 3, bytes: 120 },
+    runMs: 42,
   };
 
   it("lists every test with its file relative to the root and its full name", () => {
@@ -111,7 +117,14 @@ describe("toRunResult", () => {
     ]);
   });
 
-  it("keeps what the tests printed", () => {
-    expect(toRunResult(root, raw).logs).toEqual(["hello"]);
+  it("keeps what the tests printed, and how much of it was cut", () => {
+    expect(toRunResult(root, raw)).toMatchObject({ logs: ["hello"], logsCut: { lines: 3, bytes: 120 } });
+  });
+
+  it("adds up vitest's phases over the files, beside the whole run's time", () => {
+    expect(toRunResult(root, raw).profile).toEqual({
+      runMs: 42,
+      phases: { environment: 0, prepare: 2, setup: 4, import: 6, tests: 8 },
+    });
   });
 });
