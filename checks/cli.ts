@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { type CommandSpec, type ParsedArgs, parseArgs } from "./learner/cli/args.ts";
 import { type Context, type InputLike, terminalAsk } from "./learner/cli/context.ts";
 import { type Output, type WritableLike, createOutput } from "./learner/render/output.ts";
-import { prestartTestHost, learnerPool } from "./learner/runner/run-tests.ts";
+import { type TestHost, learnerPool, startTestHost } from "./learner/runner/run-tests.ts";
 import { UserError } from "./learner/cli/user-error.ts";
 import type { StatusListener } from "./learner/workbook/workbook.ts";
 import type { Env } from "./learner/cli/env.ts";
@@ -117,6 +117,8 @@ export interface Io {
   now?: () => Date;
   ask?: (question: string) => Promise<boolean>;
   onStatus?: StatusListener;
+  /** A test host started before the command loaded, for the command to take (see openTestHost). */
+  earlyTestHost?: TestHost;
 }
 
 /** Runs one command and returns its exit code; every error becomes one line on stderr. */
@@ -138,6 +140,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const root = realpathSync(io.root);
     const room = io.onStatus || !reportsToRoom.has(command.name) ? undefined : await joinRoom(root, args, io.env, out);
     const onStatus = io.onStatus ?? room;
+    let early = io.earlyTestHost;
     const ctx: Context = {
       root,
       out,
@@ -146,6 +149,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       now: io.now ?? (() => new Date()),
       ask: io.ask ?? terminalAsk(io.stdin as NodeJS.ReadableStream, io.stdout as NodeJS.WritableStream),
       ...(onStatus && { onStatus }),
+      takeEarlyTestHost: () => {
+        const host = early;
+        early = undefined;
+        return host;
+      },
     };
     try {
       return await (await command.run())(ctx, args);
@@ -202,14 +210,17 @@ export async function runCommandLine(argv: string[], installRoot: string): Promi
   const root = realpathSync(process.env.WORKBOOK_ROOT ?? findRoot(process.cwd(), installRoot));
   const command = aliases[argv[0] ?? ""] ?? argv[0];
   // vitest's start-up then overlaps the CLI's own.
-  if (!argv.includes("--help") && (command === "check" || command === "watch"))
-    prestartTestHost(root, "stub", { pool: learnerPool });
+  const early =
+    !argv.includes("--help") && (command === "check" || command === "watch")
+      ? startTestHost(root, "stub", { pool: learnerPool })
+      : undefined;
   const code = await main(argv, {
     root,
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,
     env: process.env,
+    ...(early && { earlyTestHost: early }),
   });
   // Exit once the output is flushed (pipes are asynchronous on macOS), without waiting for a test
   // host or a file watcher left open.

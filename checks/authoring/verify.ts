@@ -29,7 +29,6 @@ import {
   type TestOutcome,
   runTests,
   startTestHost,
-  takeTestHost,
 } from "../learner/runner/run-tests.ts";
 import { type TypeDiagnostic, typecheck } from "../learner/check/typecheck.ts";
 import { UserError } from "../learner/cli/user-error.ts";
@@ -96,7 +95,7 @@ export async function verify(ctx: Context, args: ParsedArgs): Promise<number> {
   const mistakes = runnable.flatMap(
     (lesson) => catalogues.get(lesson.id)?.mistakes.map((mistake) => ({ lesson, mistake })) ?? [],
   );
-  const stubHost = runnable.length > 0 ? takeTestHost(ctx.root, "stub") : undefined;
+  const stubHost = runnable.length > 0 ? startTestHost(ctx.root, "stub") : undefined;
   // Started now, so its start-up overlaps the runs below.
   const secondHost = mistakes.length > 1 ? startTestHost(ctx.root, "stub") : undefined;
   try {

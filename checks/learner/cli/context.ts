@@ -3,6 +3,7 @@ import type { Output } from "../render/output.ts";
 import { UserError } from "./user-error.ts";
 import type { Env } from "./env.ts";
 import { type StatusListener, Workbook } from "../workbook/workbook.ts";
+import { type TestHost, learnerPool, startTestHost } from "../runner/run-tests.ts";
 
 // What every command gets: the project root and its streams, injected so tests can run a command
 // on a temporary workbook and read what it printed.
@@ -25,6 +26,11 @@ export interface Context {
   ask: (question: string) => Promise<boolean>;
   /** Told how a lesson stands after every verdict, hint, solve and reset (a trainer's room). */
   onStatus?: StatusListener;
+  /**
+   * Hands out the test host the CLI started before this command loaded (check, watch), so that
+   * vitest's start-up overlapped the CLI's own; undefined once taken. See openTestHost.
+   */
+  takeEarlyTestHost?: () => TestHost | undefined;
 }
 
 export function terminalAsk(
@@ -50,6 +56,11 @@ export async function confirm(ctx: Context, yes: boolean, question: string, retr
       `Nothing changed: add --yes to confirm (${retry} --yes), since there is no terminal to ask in.`,
     );
   return ctx.ask(question);
+}
+
+/** The test host for this command's runs: the early one if not taken yet, else a new one. The caller closes it. */
+export function openTestHost(ctx: Context): TestHost {
+  return ctx.takeEarlyTestHost?.() ?? startTestHost(ctx.root, "stub", { env: ctx.env, pool: learnerPool });
 }
 
 /** The workbook of this command: its lessons and progress, with warnings on stderr. */

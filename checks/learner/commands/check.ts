@@ -6,7 +6,7 @@ import {
   missingRequirements,
   nextAction,
 } from "../check/check-lesson.ts";
-import { type Context, openWorkbook } from "../cli/context.ts";
+import { type Context, openTestHost, openWorkbook } from "../cli/context.ts";
 import type { Lesson } from "../workbook/lessons.ts";
 import { missingRequirementsLine, renderCheck } from "../render/render-check.ts";
 import type { WorkbookState } from "../workbook/state.ts";
@@ -20,7 +20,8 @@ export async function check(ctx: Context, args: ParsedArgs): Promise<number> {
   const lesson = workbook.lesson(args.positionals[0]);
   const missing = missingRequirements(lesson, ctx.env);
   if (missing.length > 0) throw new UserError(missingRequirementsLine(lesson, missing), 2);
-  const result = await checkLesson(ctx.root, lesson, { env: ctx.env });
+  const host = openTestHost(ctx);
+  const result = await checkLesson(ctx.root, lesson, { host }).finally(() => host.close());
   const advancedTo = workbook.record(result);
   if (args.flags.has("json")) ctx.out.line(JSON.stringify(checkJson(result, workbook.lessons, workbook.state)));
   else printCheck(ctx, result, workbook.lessons, workbook.state, advancedTo);

@@ -3,7 +3,7 @@ import { readFileSync, unwatchFile, watchFile } from "node:fs";
 import path from "node:path";
 import type { ParsedArgs } from "../cli/args.ts";
 import { type CheckResult, checkLesson, lessonFiles, missingRequirements } from "../check/check-lesson.ts";
-import { type Context, openWorkbook } from "../cli/context.ts";
+import { type Context, openTestHost, openWorkbook } from "../cli/context.ts";
 import { type FileWatcher, type WatchMode, isWslWindowsDrive, watchFiles } from "./file-watcher.ts";
 import type { Lesson } from "../workbook/lessons.ts";
 import {
@@ -22,7 +22,7 @@ import {
   rerunningLine,
   switchedLine,
 } from "../render/render-check.ts";
-import { type RunResult, type TestHost, learnerPool, takeTestHost } from "../runner/run-tests.ts";
+import type { RunResult, TestHost } from "../runner/run-tests.ts";
 import { stateFile } from "../workbook/state.ts";
 import { UserError } from "../cli/user-error.ts";
 import type { Workbook } from "../workbook/workbook.ts";
@@ -111,7 +111,7 @@ class WatchLoop {
     this.#workbook = openWorkbook(ctx);
     this.#lesson = this.#workbook.lesson(options.lesson);
     if (options.lesson) this.#workbook.select(this.#lesson);
-    this.#host = options.check ? undefined : takeTestHost(ctx.root, "stub", { env: ctx.env, pool: learnerPool });
+    this.#host = options.check ? undefined : openTestHost(ctx);
     this.#check =
       options.check ??
       ((lesson, changed, onTests) => checkLesson(ctx.root, lesson, { host: this.#host!, changed, onTests }));
