@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Lesson, loadLessons, stubPath } from "../learner/workbook/lessons.ts";
@@ -7,7 +8,10 @@ import { median, round } from "./stats.ts";
 // How long a learner waits, measured the way a learner runs things (through npm), against the
 // committed stubs:
 //  - watch mode: `npm start lesson-N`, the time to its first verdict, then the time from saving
-//    the stub (a real edit, a comment appended) to the verdict, per lesson;
+//    the stub (a real edit, a comment appended) to the verdict, per lesson; and in the same
+//    minute vitest's own watch mode (`vitest --watch --mode stub <lesson folder>`) on the same
+//    saves, to its "Tests" summary line. Between saves both get the same pause: a learner reads
+//    the verdict before saving again;
 //  - the commands that run no tests (hint, progress, diff, reset, solve);
 //  - `npm run check lesson-N` beside the same lesson's tests under bare `vitest run`.
 // The learner's files and .workbook/state.json are restored afterwards.
@@ -16,12 +20,21 @@ export type LearnerOptions = {
   root: string;
   runs: number;
   saves: number;
+  /** Between a verdict and the next save, in milliseconds. */
+  pauseMs: number;
   log: (line: string) => void;
   lessons?: string[];
 };
 
 export type LessonTiming = { lesson: string; checkMs: number; vitestMs: number; ratio: number };
-export type WatchTiming = { lesson: string; firstVerdictMs: number; medianMs: number; samplesMs: number[] };
+export type SaveTimings = { firstVerdictMs: number; medianMs: number; samplesMs: number[] };
+export type WatchTiming = SaveTimings & {
+  lesson: string;
+  /** vitest's own watch mode on the same saves, in the same minute. */
+  vitest: SaveTimings;
+  /** Watch mode's median ÷ vitest's own. */
+  ratio: number;
+};
 export type CommandTiming = { command: string; medianMs: number; samplesMs: number[]; baseline?: boolean };
 export type LearnerReport =
   | { skipped: string }
@@ -29,18 +42,21 @@ export type LearnerReport =
       runs: number;
       saves: number;
       lessons: LessonTiming[];
+      pauseMs: number;
       watch: WatchTiming[] | { skipped: string };
       commands: CommandTiming[];
     };
 
-/** The save → verdict limit per lesson: the lessons with no database or HTTP layer answer faster. */
+/** The save → verdict limit per lesson: lessons 9 and 10 (route handlers, Redis) have the most to run. */
 export function watchLimitMs(lessonId: string): number {
-  return ["lesson-2", "lesson-6", "lesson-7", "lesson-8"].includes(lessonId) ? 500 : 1000;
+  return ["lesson-9", "lesson-10"].includes(lessonId) ? 500 : 300;
 }
 
 const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
 const NPX = process.platform === "win32" ? "npx.cmd" : "npx";
 const VERDICT = /^(lesson-\d+)\b.*: (?:\d+\/\d+ tests? passing|stopped before|not passing)/m;
+/** vitest's summary after each run in its watch mode: " Tests  34 failed (34)". */
+const VITEST_SUMMARY = /^ *Tests {2}.*\(\d+\)$/m;
 
 function timed(root: string, command: string, args: string[], env: NodeJS.ProcessEnv): number {
   const started = performance.now();
@@ -63,54 +79,59 @@ function preserve(root: string, files: string[]): () => void {
   };
 }
 
-async function watchLatency(root: string, lesson: Lesson, saves: number): Promise<WatchTiming> {
+/** Watch mode as a learner starts it: through npm, to its verdict lines. */
+function watchMode(root: string, lesson: Lesson, saves: number, pauseMs: number): Promise<SaveTimings> {
+  return saveTimings(root, lesson, saves, pauseMs, {
+    command: NPM,
+    args: ["start", "--silent", lesson.id],
+    answer: VERDICT,
+  });
+}
+
+/** vitest's own watch mode on the lesson's folder, to its summary lines. */
+function vitestWatchMode(root: string, lesson: Lesson, saves: number, pauseMs: number): Promise<SaveTimings> {
+  return saveTimings(root, lesson, saves, pauseMs, {
+    command: NPX,
+    args: ["vitest", "--watch", "--mode", "stub", lesson.dir],
+    answer: VITEST_SUMMARY,
+  });
+}
+
+/**
+ * Starts a watcher, times its first answer, then saves the lesson's first stub (a real edit: a
+ * comment appended, which every watcher counts as a change) `saves` times, timing each answer.
+ */
+async function saveTimings(
+  root: string,
+  lesson: Lesson,
+  saves: number,
+  pauseMs: number,
+  watcher: { command: string; args: string[]; answer: RegExp },
+): Promise<SaveTimings> {
   const started = performance.now();
-  const child = spawn(NPM, ["start", "--silent", lesson.id], {
+  const child = spawn(watcher.command, watcher.args, {
     cwd: root,
-    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+    // CI makes vitest refuse to watch; colors would split the lines matched.
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", CI: "" },
     stdio: ["pipe", "pipe", "pipe"],
     detached: process.platform !== "win32",
   });
-  let output = "";
-  let waiting: ((lesson: string) => void) | undefined;
-  child.stdout.setEncoding("utf8");
-  child.stdout.on("data", (chunk: string) => {
-    output += chunk;
-    // Every verdict is consumed as it arrives, so a late one is never taken for the next.
-    for (let match = VERDICT.exec(output); match; match = VERDICT.exec(output)) {
-      output = output.slice(match.index + match[0].length);
-      const resolve = waiting;
-      waiting = undefined;
-      resolve?.(match[1]!);
-    }
-  });
-  const nextVerdict = (timeoutMs = 120_000) =>
-    new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no verdict from watch mode within ${timeoutMs} ms:\n${output}`)),
-        timeoutMs,
-      );
-      waiting = (id) => {
-        clearTimeout(timer);
-        resolve(id);
-      };
-    });
-
+  const answers = answerStream(child.stdout, watcher.answer);
   const file = path.join(root, stubPath(lesson, lesson.files[0]!));
   const original = readFileSync(file);
   try {
-    await nextVerdict();
+    await answers.next();
     const firstVerdictMs = Math.round(performance.now() - started);
     const samples: number[] = [];
     for (let i = 1; i <= saves; i += 1) {
-      const verdict = nextVerdict();
+      await sleep(pauseMs);
+      const answer = answers.next();
       const saved = performance.now();
-      // A real edit: watch mode ignores a save that leaves the content as it was.
       writeFileSync(file, Buffer.concat([original, Buffer.from(`\n// benchmark save ${i}\n`)]));
-      await verdict;
+      await answer;
       samples.push(Math.round(performance.now() - saved));
     }
-    return { lesson: lesson.id, firstVerdictMs, medianMs: median(samples), samplesMs: samples };
+    return { firstVerdictMs, medianMs: median(samples), samplesMs: samples };
   } finally {
     writeFileSync(file, original);
     try {
@@ -120,6 +141,39 @@ async function watchLatency(root: string, lesson: Lesson, saves: number): Promis
       // Already gone.
     }
   }
+}
+
+/** Each answer a watcher prints, in turn; one that arrives late is never taken for the next. */
+function answerStream(stdout: NodeJS.ReadableStream, answer: RegExp): { next(timeoutMs?: number): Promise<void> } {
+  let output = "";
+  let pending = 0;
+  let waiting: (() => void) | undefined;
+  stdout.setEncoding("utf8");
+  stdout.on("data", (chunk: string) => {
+    output += chunk;
+    for (let match = answer.exec(output); match; match = answer.exec(output)) {
+      output = output.slice(match.index + match[0].length);
+      const resolve = waiting;
+      waiting = undefined;
+      if (resolve) resolve();
+      else pending += 1;
+    }
+  });
+  return {
+    next: (timeoutMs = 120_000) =>
+      new Promise<void>((resolve, reject) => {
+        if (pending > 0) {
+          pending -= 1;
+          resolve();
+          return;
+        }
+        const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+        waiting = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      }),
+  };
 }
 
 /** Commands that run no tests, as a learner types them; solve's changes are undone between runs. */
@@ -160,6 +214,7 @@ export async function benchmarkLearnerLoop({
   root,
   runs,
   saves,
+  pauseMs,
   log,
   lessons: only,
 }: LearnerOptions): Promise<LearnerReport> {
@@ -205,13 +260,15 @@ export async function benchmarkLearnerLoop({
 
     const watch: WatchTiming[] = [];
     for (const lesson of lessons) {
-      const timing = await watchLatency(root, lesson, saves);
+      const ours = await watchMode(root, lesson, saves, pauseMs);
+      const vitest = await vitestWatchMode(root, lesson, saves, pauseMs);
+      const timing = { lesson: lesson.id, ...ours, vitest, ratio: round(ours.medianMs / vitest.medianMs, 2) };
       watch.push(timing);
       log(
-        `watch mode on ${lesson.id}: first verdict ${timing.firstVerdictMs} ms, save → verdict ${timing.samplesMs.join(", ")} ms`,
+        `watch mode on ${lesson.id}: first verdict ${timing.firstVerdictMs} ms, save → verdict ${timing.samplesMs.join(", ")} ms; vitest's own ${vitest.samplesMs.join(", ")} ms`,
       );
     }
-    return { runs, saves, lessons: timings, watch, commands };
+    return { runs, saves, pauseMs, lessons: timings, watch, commands };
   } finally {
     restore();
   }

@@ -4,7 +4,10 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { type ApiReport, benchmarkApi } from "./api.ts";
-import { benchmarkLearnerLoop, type LearnerReport, watchLimitMs } from "./learner-loop.ts";
+import { benchmarkLearnerLoop, type LearnerReport } from "./learner-loop.ts";
+import { type LessonProfile, profileLearnerRuns } from "./learner-profile.ts";
+import { learnerLines, learnerTargets } from "./learner-report.ts";
+import { loadLessons } from "../learner/workbook/lessons.ts";
 import { benchmarkMemory, type MemoryReport } from "./memory.ts";
 import { benchmarkScale, type ScaleReport } from "./scale.ts";
 import { benchmarkReportFresh, type ReportFreshReport } from "./report-fresh.ts";
@@ -22,8 +25,10 @@ import { round } from "./stats.ts";
 //   npm run bench -- --rounds 5          rounds of all API scenarios in turn (default 3)
 //   npm run bench -- --runs 5            timed runs per lesson, of which the median counts (default 3)
 //   npm run bench -- --saves 5           saves timed per lesson in watch mode (default 5)
+//   npm run bench -- --pause 1000        milliseconds between a verdict and the next save (default 1000)
 //   npm run bench -- --only learner --lesson lesson-6,lesson-7   the learner loop of some lessons only
-//   npm run bench -- --profile           also profile the API servers and explain their stalls (.bench/profiles)
+//   npm run bench -- --profile           also profile the API servers and explain their stalls (.bench/profiles),
+//                                        and where a learner's re-run goes
 //   npm run bench -- --placement together   half-load latency with each server's threads all on one core
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
@@ -38,16 +43,17 @@ const { values } = parseArgs({
     connections: { type: "string", default: "50" },
     runs: { type: "string", default: "3" },
     saves: { type: "string", default: "5" },
+    pause: { type: "string", default: "1000" },
     lesson: { type: "string" },
     profile: { type: "boolean", default: false },
     placement: { type: "string", default: "split" },
   },
 });
 
-function positive(name: string, value: string): number {
+function positive(name: string, value: string, least = 1): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`--${name} takes a positive whole number, got "${value}"`);
+  if (!Number.isInteger(n) || n < least) {
+    console.error(`--${name} takes a whole number of at least ${least}, got "${value}"`);
     process.exit(2);
   }
   return n;
@@ -73,6 +79,7 @@ const settings = {
   connections: positive("connections", values.connections),
   runs: positive("runs", values.runs),
   saves: positive("saves", values.saves),
+  pauseMs: positive("pause", values.pause, 0),
 };
 
 const log = (line: string) => console.error(`· ${line}`);
@@ -103,6 +110,7 @@ const results: {
   api?: ApiReport;
   scale?: ScaleReport;
   learnerLoop?: LearnerReport;
+  learnerProfile?: LessonProfile[];
   memory?: MemoryReport;
   reportFresh?: ReportFreshReport;
   targets: TargetResult[];
@@ -226,57 +234,26 @@ if (only.includes("scale")) {
 
 if (only.includes("learner")) {
   log("timing the learner loop (commands, npm run check and vitest per lesson, then watch mode per lesson)…");
-  const learner = await benchmarkLearnerLoop({
-    root: ROOT,
-    runs: settings.runs,
-    saves: settings.saves,
-    log,
-    lessons: values.lesson?.split(","),
-  });
+  const lessons = values.lesson?.split(",");
+  const learner = await benchmarkLearnerLoop({ root: ROOT, ...settings, log, lessons });
   results.learnerLoop = learner;
   if ("skipped" in learner) {
     sections.push(`Learner loop: skipped: ${learner.skipped}`);
-    results.targets.push(judge("npm run check / vitest, every lesson", null, "at most", 1.2, "×", learner.skipped));
+    results.targets.push(judge("npm run check / vitest, every lesson", null, "at most", 1, "×", learner.skipped));
   } else {
-    const watch = "skipped" in learner.watch ? undefined : learner.watch;
-    sections.push(
-      [
-        `Learner loop, through npm, against the stubs (a check exits 1 there, as it should); medians of ${learner.runs} runs`,
-        formatTable(
-          ["command (no tests run)", "ms", "samples"],
-          learner.commands.map((c) => [
-            c.baseline ? c.command : `npm run ${c.command}`,
-            c.medianMs,
-            c.samplesMs.join(", "),
-          ]),
-        ),
-        "",
-        formatTable(
-          ["lesson", "npm run check ms", "vitest alone ms", "ratio"],
-          learner.lessons.map((l) => [l.lesson, l.checkMs, l.vitestMs, l.ratio]),
-        ),
-        "",
-        watch
-          ? formatTable(
-              ["watch mode", "first verdict ms", `save → verdict ms, median of ${learner.saves}`, "samples"],
-              watch.map((w) => [w.lesson, w.firstVerdictMs, w.medianMs, w.samplesMs.join(", ")]),
-            )
-          : `Watch mode: skipped: ${(learner.watch as { skipped: string }).skipped}`,
-      ].join("\n"),
-    );
-    results.targets.push(
-      ...(watch ?? []).map((w) =>
-        judge(`watch mode save → verdict, ${w.lesson}`, w.medianMs, "at most", watchLimitMs(w.lesson), "ms"),
-      ),
-      ...(watch ?? [])
-        .slice(0, 1)
-        .map((w) => judge(`first verdict after npm start (${w.lesson})`, w.firstVerdictMs, "at most", 2500, "ms")),
-      ...learner.commands
-        .filter((c) => !c.baseline)
-        .map((c) => judge(`npm run ${c.command}, wall time`, c.medianMs, "at most", 500, "ms")),
-      ...learner.lessons.map((l) => judge(`npm run check / vitest, ${l.lesson}`, l.ratio, "at most", 1.2, "×")),
-    );
+    const profile = values.profile ? await profileLearner(lessons) : undefined;
+    results.learnerProfile = profile;
+    sections.push(learnerLines(learner, profile).join("\n"));
+    results.targets.push(...learnerTargets(learner));
   }
+}
+
+/** The test host's and the type-check's share of a re-run, lesson by lesson. */
+async function profileLearner(ids: string[] | undefined): Promise<LessonProfile[]> {
+  log("profiling re-runs in the learner's test host, beside the type-check…");
+  const all = loadLessons(ROOT).lessons;
+  const lessons = ids ? all.filter((lesson) => ids.includes(lesson.id)) : all;
+  return profileLearnerRuns(ROOT, lessons, settings.saves, settings.pauseMs);
 }
 
 if (only.includes("memory")) {
