@@ -3,13 +3,14 @@ import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { afterAll } from "vitest";
 import { deleteDatabase } from "../../prisma/dev-database";
-import { applyMigrations } from "../../prisma/migrate";
+import { createTestDatabase } from "./test-database";
 
 // Runs before every test file: each file gets its own fresh SQLite database, migrated from
-// prisma/migrations exactly as the development database is, and deleted afterwards.
+// prisma/migrations exactly as the development database is (a copy of one migrated once, see
+// test-database.ts), and deleted afterwards.
 
 const file = path.join(tmpdir(), `workbook-test-${randomUUID()}.db`);
-applyMigrations(file);
+createTestDatabase(file);
 
 process.env.DATABASE_URL = `file:${file}`;
 // A shell set up for scaling out (`eval "$(npm run -s services start)"`) must not put the tests
