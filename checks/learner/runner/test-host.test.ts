@@ -112,6 +112,21 @@ describe("the test host's supervisor", () => {
     expect(Date.now() - started).toBeLessThan(60_000);
   });
 
+  it("names the test that loops when an earlier test had a longer name", async () => {
+    workbook = createFixtureWorkbook();
+    const longThenShort = [
+      'import { expect, it } from "vitest";',
+      'import { add } from "./adder";',
+      'it("adds two numbers, and takes the long way round to say so", () => expect(add(1, 2)).toBe(3));',
+      'it("loops", () => expect(add(0, 0)).toBe(0));',
+      "",
+    ];
+    workbook.write(tests[0]!, longThenShort.join("\n"));
+    workbook.write(stub, fn("  while (a === 0) {}\n  return a + b;"));
+    host = startTestHost(workbook.root, "stub", { env: cleanEnv(), pool: "threads", timeoutMs: 3000 });
+    expect((await host.run(tests)).aborted).toEqual({ kind: "timeout", limitMs: 3000, file: tests[0], test: "loops" });
+  });
+
   it("stops an infinite loop at import time, naming the file that was loading", async () => {
     const { fault, fixed } = await faultThenFix(`while (true) {}\n${written}`, 3000);
     expect(fault.aborted).toEqual({ kind: "timeout", limitMs: 3000, file: tests[0] });
