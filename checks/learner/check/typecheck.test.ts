@@ -1,7 +1,8 @@
 import { readdirSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { type FixtureWorkbook, adderLesson, createFixtureWorkbook } from "../../testing/fixture-workbook.ts";
-import { parseTscOutput, typecheck } from "./typecheck.ts";
+import { ResidentTypeChecker, flatten, lineAndColumn } from "./resident-typecheck.ts";
+import { closeTypeCheckers, parseTscOutput, typecheck } from "./typecheck.ts";
 
 describe("parseTscOutput", () => {
   it("reads file, line, column, code and message, relative to the project root", () => {
@@ -51,11 +52,98 @@ describe("parseTscOutput", () => {
   });
 });
 
+describe("the resident type-checker's rendering of a diagnostic", () => {
+  it("puts each reason of a chain on its own line, indented by its depth, as tsc prints it", () => {
+    const chain = {
+      text: "Type '{ a: string; }' is not assignable to type 'User'.",
+      messageChain: [
+        {
+          text: "Types of property 'a' are incompatible.",
+          messageChain: [{ text: "Type 'string' is not assignable to type 'number'." }],
+        },
+      ],
+    };
+    expect(flatten(chain)).toBe(
+      "Type '{ a: string; }' is not assignable to type 'User'.\n  Types of property 'a' are incompatible.\n    Type 'string' is not assignable to type 'number'.",
+    );
+  });
+
+  it("counts lines and columns from 1, columns in UTF-16 code units as tsc does", () => {
+    const text = 'const é = "😀"; const x = 1;\nlet y';
+    expect(lineAndColumn(text, text.indexOf("x"))).toEqual({ line: 1, column: 23 });
+    expect(lineAndColumn(text, text.indexOf("y"))).toEqual({ line: 2, column: 5 });
+  });
+});
+
 describe("typecheck (TypeScript 7 on a fixture workbook)", () => {
   const stub = "lessons/lesson-1-adder/adder.ts";
   const files = [stub, "lessons/lesson-1-adder/adder.test.ts"];
   let workbook: FixtureWorkbook | undefined;
-  afterEach(() => workbook?.remove());
+  afterEach(() => {
+    closeTypeCheckers();
+    workbook?.remove();
+  });
+
+  // A repeated check (incrementalKey) goes to a type-checker kept running; a single one runs tsc.
+  const repeated = (root: string, resident?: ResidentTypeChecker) =>
+    typecheck({ root, files, incrementalKey: "lesson-1", ...(resident && { resident }) });
+  const once = (root: string) => typecheck({ root, files });
+
+  it("reports, error for error, what tsc reports: types, a chain of reasons, the tests' file", async () => {
+    workbook = createFixtureWorkbook([adderLesson]);
+    workbook.write(
+      stub,
+      [
+        "type Pair = { left: number; right: number };",
+        'const loose = { left: 1, right: "2" };',
+        "const pair: Pair = loose;",
+        "export function add(a: number, b: number): number {",
+        "  return `${a + b + pair.left}`;",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    workbook.write(files[1]!, `${adderLesson.files["adder.test.ts"]}\nconst wrong: string = add(1, 2);\n`);
+    const fromTsc = await once(workbook.root);
+    expect(fromTsc.map((d) => `${d.file}:${d.line}:${d.column} ${d.code}`)).toEqual([
+      "lessons/lesson-1-adder/adder.test.ts:13:7 TS2322",
+      "lessons/lesson-1-adder/adder.ts:3:7 TS2322",
+      "lessons/lesson-1-adder/adder.ts:5:3 TS2322",
+    ]);
+    expect(fromTsc[1]!.message).toContain("\n  Types of property 'right' are incompatible.\n    ");
+    expect(await repeated(workbook.root)).toEqual(fromTsc);
+  });
+
+  it("reports only the syntax errors while there are any, as tsc does", async () => {
+    workbook = createFixtureWorkbook([adderLesson]);
+    workbook.write(
+      stub,
+      "export function add(a: number, b: number): number {\n  return a +;\n}\nconst x: string = 1;\n",
+    );
+    const fromTsc = await once(workbook.root);
+    expect(fromTsc.map((d) => d.code)).toEqual(["TS1109"]);
+    expect(await repeated(workbook.root)).toEqual(fromTsc);
+  });
+
+  it("finds a file the stub imports once it is created, after a check that missed it", async () => {
+    workbook = createFixtureWorkbook([adderLesson]);
+    workbook.write(
+      stub,
+      'import { one } from "./one";\nexport function add(a: number, b: number): number {\n  return a + b + one - 1;\n}\n',
+    );
+    expect((await repeated(workbook.root)).map((d) => d.code)).toEqual(["TS2307"]);
+    workbook.write("lessons/lesson-1-adder/one.ts", "export const one = 1;\n");
+    expect(await repeated(workbook.root)).toEqual([]);
+  });
+
+  it("checks with tsc instead when the type-checker kept running cannot start", async () => {
+    workbook = createFixtureWorkbook([adderLesson]);
+    workbook.write(stub, "export function add(a: number, b: number): number {\n  return `${a + b}`;\n}\n");
+    const broken = new ResidentTypeChecker(workbook.root, { tsgo: workbook.path("no-such-tsgo") });
+    expect(await repeated(workbook.root, broken)).toEqual([
+      { file: stub, line: 2, column: 3, code: "TS2322", message: "Type 'string' is not assignable to type 'number'." },
+    ]);
+  });
 
   it("finds an error introduced after an incremental run, and sees it fixed", async () => {
     workbook = createFixtureWorkbook([adderLesson]);

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { workbookDir } from "../workbook/state.ts";
+import { ResidentTypeChecker } from "./resident-typecheck.ts";
 
 // Type-checks just the files a lesson touches with TypeScript 7 (the native compiler: about a
 // third of a second, where tsc 5 takes over one and a half), through a throwaway tsconfig that
@@ -73,11 +74,30 @@ export interface TypecheckOptions {
   /** Maps a checked file back to the path to report, e.g. a pristine copy to the stub it stands for. */
   rename?: (file: string) => string;
   /**
-   * Names a check that will be repeated (a lesson id): its tsconfig and tsbuildinfo then stay in
-   * configDir and tsc runs in build mode, which re-checks only what changed since the last run
-   * and skips the run altogether when no file it read has changed since a clean one.
+   * Names a check that will be repeated (a lesson id): its tsconfig stays in configDir, and the
+   * check goes to a type-checker that stays up between checks (resident-typecheck.ts), which
+   * re-checks only the files a learner writes and whatever changed. Should that type-checker
+   * fail, tsc runs in build mode instead, with a tsbuildinfo beside the tsconfig.
    */
   incrementalKey?: string;
+  /** The type-checker for an incremental check, in place of the one kept for the root (tests). */
+  resident?: ResidentTypeChecker;
+}
+
+/** Type-checkers kept up for repeated checks, one per workbook; dropped when one fails. */
+const residents = new Map<string, ResidentTypeChecker>();
+/** A type-checker nobody asked anything for this long is stopped, to give its memory back. */
+const residentIdleMs = 10 * 60_000;
+const idleTimers = new Map<string, NodeJS.Timeout>();
+
+/** Stops the type-checkers kept up for repeated checks (the next check starts one again). */
+export function closeTypeCheckers(): void {
+  for (const [root, checker] of residents) {
+    checker.close();
+    clearTimeout(idleTimers.get(root));
+  }
+  residents.clear();
+  idleTimers.clear();
 }
 
 export async function typecheck({
@@ -86,6 +106,7 @@ export async function typecheck({
   configDir = `${workbookDir}/tmp`,
   rename = (file) => file,
   incrementalKey,
+  resident,
 }: TypecheckOptions): Promise<TypeDiagnostic[]> {
   const dir = path.join(root, configDir);
   mkdirSync(dir, { recursive: true });
@@ -105,6 +126,10 @@ export async function typecheck({
   });
   // Build mode counts the tsconfig as an input: rewriting it unchanged would force a rebuild.
   if (!existsSync(config) || readFileSync(config, "utf8") !== content) writeFileSync(config, content);
+  if (incrementalKey) {
+    const found = await residentCheck(root, config, files, resident);
+    if (found) return found.map((d) => ({ ...d, file: d.file && rename(d.file) }));
+  }
   try {
     const { command, args } = tscCommand(root);
     const mode = incrementalKey ? ["-b", config] : ["-p", config, "--noEmit"];
@@ -117,6 +142,42 @@ export async function typecheck({
   } finally {
     if (!incrementalKey) rmSync(config, { force: true });
   }
+}
+
+/** The check on the resident type-checker of `root`; undefined when it fails (and it is dropped). */
+async function residentCheck(
+  root: string,
+  config: string,
+  files: string[],
+  given: ResidentTypeChecker | undefined,
+): Promise<TypeDiagnostic[] | undefined> {
+  const checker = given ?? residents.get(root) ?? new ResidentTypeChecker(root);
+  if (!given) residents.set(root, checker);
+  clearTimeout(idleTimers.get(root));
+  try {
+    const found = await checker.check(
+      toPosix(config),
+      files.map((file) => toPosix(path.join(root, file))),
+    );
+    return found.map((d) => ({ ...d, file: d.file && relativeTo(root, d.file) }));
+  } catch {
+    checker.close();
+    if (residents.get(root) === checker) residents.delete(root);
+    return undefined;
+  } finally {
+    if (residents.get(root) === checker)
+      idleTimers.set(root, setTimeout(() => dropResident(root), residentIdleMs).unref());
+  }
+}
+
+function dropResident(root: string): void {
+  residents.get(root)?.close();
+  residents.delete(root);
+  idleTimers.delete(root);
+}
+
+function toPosix(file: string): string {
+  return file.split(path.sep).join("/");
 }
 
 function run(command: string, args: string[], cwd: string): Promise<{ code: number | null; output: string }> {

@@ -1,0 +1,252 @@
+import { createHash } from "node:crypto";
+import type { ChildProcess } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+import type { Diagnostic, Project, Snapshot } from "typescript7/unstable/async";
+
+// A type-checker that stays up between checks, for the checks a learner repeats (watch mode
+// re-checks on every save). Starting TypeScript 7 for one check costs 0.15 to 0.8 s, most of it
+// reading and parsing the same files again; kept running (tsgo's API server), it re-checks a
+// saved file in a few tens of milliseconds. It reports what `tsc` reports for the same tsconfig,
+// in the same order: syntax errors alone when there are any, else option, global and semantic
+// errors, for every file of the program outside node_modules.
+
+export interface ApiDiagnostic {
+  file: string;
+  line: number;
+  column: number;
+  code: string;
+  message: string;
+}
+
+/** The files of a program whose errors count: the project's own, as `tsc` with skipLibCheck checks them. */
+const isOwn = (file: string) => !file.includes("/node_modules/") && !/\.d\.[cm]?ts$/.test(file);
+/** The files a learner writes: re-checked on every check. The rest is re-checked when it changes. */
+const isLessonFile = (root: string, file: string) => file.startsWith(`${toPosix(root)}/lessons/`);
+
+type FileErrors = { syntactic: Diagnostic[]; semantic: Diagnostic[] };
+
+interface OpenProject {
+  /** Every own file's errors, from the check that last looked at it. */
+  errors: Map<string, FileErrors>;
+  /** The folders of the tsconfig's files and what was in them: a file added there joins the program. */
+  listings: Map<string, string>;
+}
+
+export class ResidentTypeChecker {
+  readonly #root: string;
+  readonly #projects = new Map<string, OpenProject>();
+  /** Each own file's content hash, as the server last read it. */
+  readonly #hashes = new Map<string, string>();
+  #server: Promise<Server> | undefined;
+  #snapshot: Snapshot | undefined;
+  /** One check at a time: a snapshot is the server's whole view. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  readonly #tsgo: string | undefined;
+
+  /** `tsgo`: the TypeScript 7 executable, when not the one installed (tests). */
+  constructor(root: string, { tsgo }: { tsgo?: string } = {}) {
+    this.#root = root;
+    this.#tsgo = tsgo;
+  }
+
+  /** The errors of the program of `config` (a tsconfig whose `files` are `rootFiles`). */
+  check(config: string, rootFiles: string[]): Promise<ApiDiagnostic[]> {
+    const next = this.#queue.then(() => this.#check(config, rootFiles));
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+
+  close(): void {
+    const server = this.#server;
+    this.#server = undefined;
+    void server?.then(({ api }) => api.close()).catch(() => {});
+  }
+
+  async #check(config: string, rootFiles: string[]): Promise<ApiDiagnostic[]> {
+    const server = await (this.#server ??= startServer(this.#root, this.#tsgo));
+    // Kept referenced only while a check waits for it: idle, it never keeps the CLI running.
+    server.ref(true);
+    try {
+      return await this.#checkOn(server.api, config, rootFiles);
+    } finally {
+      server.ref(false);
+    }
+  }
+
+  async #checkOn(api: Server["api"], config: string, rootFiles: string[]): Promise<ApiDiagnostic[]> {
+    const opened = this.#projects.get(config);
+    const { changed, created, hashes } = this.#changes(rootFiles, opened);
+    const snapshot = await api.updateSnapshot({
+      ...(!opened && { openProjects: [config] }),
+      fileChanges: { changed, created },
+    });
+    // The server keeps every snapshot until told: only the latest is ever asked about.
+    void Promise.resolve(this.#snapshot?.dispose()).catch(() => {});
+    this.#snapshot = snapshot;
+    const project = snapshot.getProject(config);
+    if (!project) throw new Error(`the type-checker did not open ${config}`);
+    const state = opened ?? { errors: new Map(), listings: new Map() };
+    this.#projects.set(config, state);
+    state.listings = listFolders(rootFiles);
+    const files = (await project.program.getSourceFileNames()).filter(isOwn);
+    // As read before the snapshot was asked for: a save meanwhile is seen by the next check.
+    for (const [file, hash] of hashes) this.#hashes.set(file, hash);
+    // The tsconfig files count as the program's: a change to one re-reads the project.
+    for (const file of [...files, config, toPosix(path.join(this.#root, "tsconfig.json"))])
+      if (!this.#hashes.has(file)) this.#hashes.set(file, hashOf(file));
+    // Reference files change only with the program's other reference files: a save of a lesson
+    // file re-checks the lesson's files, anything else re-checks everything.
+    const outsideLessons = [...changed, ...created].some((file) => !isLessonFile(this.#root, file));
+    const stale = files.filter((file) => !opened || outsideLessons || isLessonFile(this.#root, file));
+    await refresh(project, state.errors, stale, files);
+    return report(project, state.errors, files);
+  }
+
+  /** What changed on disk since the server last read it: edited files, and files new in the lesson's folders. */
+  #changes(rootFiles: string[], opened: OpenProject | undefined) {
+    const changed: string[] = [];
+    const hashes = new Map<string, string>();
+    for (const [file, hash] of this.#hashes) {
+      hashes.set(file, hashOf(file));
+      if (hashes.get(file) !== hash) changed.push(file);
+    }
+    const created: string[] = [];
+    if (opened) {
+      for (const [folder, listing] of listFolders(rootFiles)) {
+        const before = new Set((opened.listings.get(folder) ?? "").split("\n"));
+        for (const name of listing.split("\n")) if (!before.has(name)) created.push(`${folder}/${name}`);
+      }
+    }
+    return { changed, created, hashes };
+  }
+}
+
+interface Server {
+  api: import("typescript7/unstable/async").API;
+  /** Whether the server's process may keep this one running. */
+  ref(keep: boolean): void;
+}
+
+async function startServer(root: string, tsgo: string | undefined): Promise<Server> {
+  const { API } = await import("typescript7/unstable/async");
+  const api = new API({ cwd: root, ...(tsgo && { tsserverPath: tsgo }) });
+  await api.updateSnapshot();
+  // The server exits when its input closes, as this process exits.
+  const child = (api as unknown as { client?: { process?: ChildProcess } }).client?.process;
+  const handles = [child, child?.stdin, child?.stdout] as ({ ref(): unknown; unref(): unknown } | null | undefined)[];
+  return {
+    api,
+    ref(keep) {
+      for (const handle of handles) keep ? handle?.ref() : handle?.unref();
+    },
+  };
+}
+
+/** Asks the server for the errors of `stale`, and forgets files no longer in the program. */
+async function refresh(project: Project, errors: Map<string, FileErrors>, stale: string[], files: string[]) {
+  const present = new Set(files);
+  for (const file of errors.keys()) if (!present.has(file)) errors.delete(file);
+  for (const file of stale) {
+    const [syntactic, semantic] = await Promise.all([
+      project.program.getSyntacticDiagnostics(file),
+      project.program.getSemanticDiagnostics(file),
+    ]);
+    errors.set(file, { syntactic: [...syntactic], semantic: [...semantic] });
+  }
+}
+
+/** As `tsc` reports a program: its syntax errors alone, when there are any; else everything else. */
+async function report(project: Project, errors: Map<string, FileErrors>, files: string[]): Promise<ApiDiagnostic[]> {
+  const program = project.program;
+  const configErrors = [...(await program.getConfigFileParsingDiagnostics())];
+  const syntactic = files.flatMap((file) => errors.get(file)?.syntactic ?? []);
+  let found = [...configErrors, ...syntactic];
+  if (syntactic.length === 0) {
+    const [options, global] = await Promise.all([program.getProgramDiagnostics(), program.getGlobalDiagnostics()]);
+    found = [...found, ...options, ...global];
+    if (found.length === configErrors.length)
+      found = [...found, ...files.flatMap((file) => errors.get(file)?.semantic ?? [])];
+  }
+  return toDiagnostics(found);
+}
+
+const errorCategory = 1;
+
+/** In `tsc`'s order (file, position, code, message), each once, errors only. */
+function toDiagnostics(found: Diagnostic[]): ApiDiagnostic[] {
+  const sorted = found
+    .filter((d) => d.category === errorCategory)
+    .sort(
+      (a, b) =>
+        compare(a.fileName ?? "", b.fileName ?? "") ||
+        a.pos - b.pos ||
+        a.end - a.pos - (b.end - b.pos) ||
+        a.code - b.code ||
+        compare(a.text, b.text),
+    );
+  const texts = new Map<string, string>();
+  const seen = new Set<string>();
+  const diagnostics: ApiDiagnostic[] = [];
+  for (const d of sorted) {
+    const file = d.fileName ?? "";
+    if (file && !texts.has(file)) texts.set(file, readText(file));
+    const { line, column } = file ? lineAndColumn(texts.get(file)!, d.pos) : { line: 0, column: 0 };
+    const one = { file, line, column, code: `TS${d.code}`, message: flatten(d) };
+    const key = JSON.stringify(one);
+    if (!seen.has(key)) diagnostics.push(one);
+    seen.add(key);
+  }
+  return diagnostics;
+}
+
+type MessageChain = { text: string; messageChain?: readonly MessageChain[] | undefined };
+
+/** A message and the chain below it, each link on its own line indented by its depth, as `tsc` prints it. */
+export function flatten(diagnostic: MessageChain, depth = 0): string {
+  const own = depth === 0 ? diagnostic.text : `\n${"  ".repeat(depth)}${diagnostic.text}`;
+  return own + (diagnostic.messageChain ?? []).map((link) => flatten(link, depth + 1)).join("");
+}
+
+/** 1-based line and column of an offset in UTF-16 code units, as `tsc` counts them. */
+export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const lineStart = before.lastIndexOf("\n") + 1;
+  return { line: before.split("\n").length, column: offset - lineStart + 1 };
+}
+
+function listFolders(rootFiles: string[]): Map<string, string> {
+  const folders = new Map<string, string>();
+  for (const folder of new Set(rootFiles.map((file) => toPosix(path.dirname(file))))) {
+    try {
+      const names = readdirSync(folder).filter((name) => /\.[cm]?tsx?$/.test(name));
+      folders.set(folder, names.sort().join("\n"));
+    } catch {
+      folders.set(folder, "");
+    }
+  }
+  return folders;
+}
+
+function hashOf(file: string): string {
+  try {
+    return createHash("sha1").update(readFileSync(file)).digest("hex");
+  } catch {
+    return "missing";
+  }
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function toPosix(file: string): string {
+  return file.split(path.sep).join("/");
+}
