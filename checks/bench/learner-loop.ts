@@ -176,6 +176,27 @@ function answerStream(stdout: NodeJS.ReadableStream, answer: RegExp): { next(tim
   };
 }
 
+/** Per lesson, watch mode and then, in the same minute, vitest's own on the same saves. */
+async function watchTimings(
+  root: string,
+  lessons: Lesson[],
+  saves: number,
+  pauseMs: number,
+  log: (line: string) => void,
+): Promise<WatchTiming[]> {
+  const watch: WatchTiming[] = [];
+  for (const lesson of lessons) {
+    const ours = await watchMode(root, lesson, saves, pauseMs);
+    const vitest = await vitestWatchMode(root, lesson, saves, pauseMs);
+    const timing = { lesson: lesson.id, ...ours, vitest, ratio: round(ours.medianMs / vitest.medianMs, 2) };
+    watch.push(timing);
+    log(
+      `watch mode on ${lesson.id}: first verdict ${timing.firstVerdictMs} ms, save → verdict ${timing.samplesMs.join(", ")} ms; vitest's own ${vitest.samplesMs.join(", ")} ms`,
+    );
+  }
+  return watch;
+}
+
 /** Commands that run no tests, as a learner types them; solve's changes are undone between runs. */
 function commandTimings(root: string, lesson: Lesson, runs: number): CommandTiming[] {
   const env = { ...process.env, NO_COLOR: "1" };
@@ -258,16 +279,7 @@ export async function benchmarkLearnerLoop({
       log(`${lesson.id}: check ${timing.checkMs} ms, vitest ${timing.vitestMs} ms, ratio ${timing.ratio}`);
     }
 
-    const watch: WatchTiming[] = [];
-    for (const lesson of lessons) {
-      const ours = await watchMode(root, lesson, saves, pauseMs);
-      const vitest = await vitestWatchMode(root, lesson, saves, pauseMs);
-      const timing = { lesson: lesson.id, ...ours, vitest, ratio: round(ours.medianMs / vitest.medianMs, 2) };
-      watch.push(timing);
-      log(
-        `watch mode on ${lesson.id}: first verdict ${timing.firstVerdictMs} ms, save → verdict ${timing.samplesMs.join(", ")} ms; vitest's own ${vitest.samplesMs.join(", ")} ms`,
-      );
-    }
+    const watch = await watchTimings(root, lessons, saves, pauseMs, log);
     return { runs, saves, pauseMs, lessons: timings, watch, commands };
   } finally {
     restore();
