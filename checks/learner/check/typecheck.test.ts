@@ -98,7 +98,7 @@ describe("typecheck (TypeScript 7 on a fixture workbook)", () => {
         'const loose = { left: 1, right: "2" };',
         "const pair: Pair = loose;",
         "export function add(a: number, b: number): number {",
-        "  return `${a + b + pair.left}`;",
+        "  return String(a + b + pair.left);",
         "}",
         "",
       ].join("\n"),
@@ -138,7 +138,7 @@ describe("typecheck (TypeScript 7 on a fixture workbook)", () => {
 
   it("checks with tsc instead when the type-checker kept running cannot start", async () => {
     workbook = createFixtureWorkbook([adderLesson]);
-    workbook.write(stub, "export function add(a: number, b: number): number {\n  return `${a + b}`;\n}\n");
+    workbook.write(stub, "export function add(a: number, b: number): number {\n  return String(a + b);\n}\n");
     const broken = new ResidentTypeChecker(workbook.root, { tsgo: workbook.path("no-such-tsgo") });
     expect(await repeated(workbook.root, broken)).toEqual([
       { file: stub, line: 2, column: 3, code: "TS2322", message: "Type 'string' is not assignable to type 'number'." },
