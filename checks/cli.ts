@@ -2,9 +2,9 @@ import { existsSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type CommandSpec, type ParsedArgs, parseArgs } from "./learner/cli/args.ts";
-import { type Context, type InputLike, terminalAsk } from "./learner/cli/context.ts";
+import { type Context, type InputLike, learnerHostOptions, terminalAsk } from "./learner/cli/context.ts";
 import { type Output, type WritableLike, createOutput } from "./learner/render/output.ts";
-import { type TestHost, learnerPool, startTestHost } from "./learner/runner/run-tests.ts";
+import { type TestHost, startTestHost } from "./learner/runner/run-tests.ts";
 import { UserError } from "./learner/cli/user-error.ts";
 import type { StatusListener } from "./learner/workbook/workbook.ts";
 import type { Env } from "./learner/cli/env.ts";
@@ -212,7 +212,7 @@ export async function runCommandLine(argv: string[], installRoot: string): Promi
   // vitest's start-up then overlaps the CLI's own.
   const early =
     !argv.includes("--help") && (command === "check" || command === "watch")
-      ? startTestHost(root, "stub", { pool: learnerPool })
+      ? startTestHost(root, "stub", learnerHostOptions(root, process.env))
       : undefined;
   const code = await main(argv, {
     root,

@@ -1,9 +1,11 @@
+import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Output } from "../render/output.ts";
 import { UserError } from "./user-error.ts";
 import type { Env } from "./env.ts";
 import { type StatusListener, Workbook } from "../workbook/workbook.ts";
-import { type TestHost, learnerPool, startTestHost } from "../runner/run-tests.ts";
+import { type HostOptions, type TestHost, learnerPool, startTestHost } from "../runner/run-tests.ts";
+import { workbookDir } from "../workbook/state.ts";
 
 // What every command gets: the project root and its streams, injected so tests can run a command
 // on a temporary workbook and read what it printed.
@@ -60,7 +62,12 @@ export async function confirm(ctx: Context, yes: boolean, question: string, retr
 
 /** The test host for this command's runs: the early one if not taken yet, else a new one. The caller closes it. */
 export function openTestHost(ctx: Context): TestHost {
-  return ctx.takeEarlyTestHost?.() ?? startTestHost(ctx.root, "stub", { env: ctx.env, pool: learnerPool });
+  return ctx.takeEarlyTestHost?.() ?? startTestHost(ctx.root, "stub", learnerHostOptions(ctx.root, ctx.env));
+}
+
+/** How a learner's checks run their tests: in the learner's pool, which keeps what runs import in .workbook/. */
+export function learnerHostOptions(root: string, env: Env): HostOptions {
+  return { env, pool: learnerPool, warmImports: path.join(root, workbookDir, "tmp", "warm-imports.json") };
 }
 
 /** The workbook of this command: its lessons and progress, with warnings on stderr. */

@@ -9,7 +9,7 @@ import { countTests, listTests } from "../check/count-tests.ts";
 import type { Env } from "../cli/env.ts";
 import { gitUserName } from "../workbook/git.ts";
 import { type Lesson, lessonsFor, stubPath, testPaths } from "../workbook/lessons.ts";
-import { type RunResult, startTestHost, learnerPool } from "../runner/run-tests.ts";
+import { type RunResult, startTestHost } from "../runner/run-tests.ts";
 import {
   type WorkbookState,
   currentLesson,
@@ -123,7 +123,9 @@ async function checkAll(ctx: Context, lessons: Lesson[], count = true): Promise<
   const host =
     toRun.length > 0
       ? startTestHost(ctx.root, "stub", {
-          pool: learnerPool,
+          // Every lesson at once, on every core: vitest's own thread pool. (Workers started ahead,
+          // as for a learner's checks, help only the run after this one, and there is none.)
+          pool: "threads",
           env: { ...ctx.env, VITEST_MAX_WORKERS: String(freshWorkers()) },
         })
       : undefined;

@@ -8,14 +8,16 @@ export interface HostSettings {
   root: string;
   /** vitest's mode: vitest.config.ts picks the lesson project that fits it. */
   target: "stub" | "reference";
-  /** vitest's pool; undefined keeps vitest's default (forks). */
-  pool?: "threads" | "forks";
+  /** vitest's pool (warm: warm-pool.mjs); undefined keeps vitest's default (forks). */
+  pool?: "threads" | "forks" | "warm";
   /** Where test workers note, synchronously, the file loading and the test running (a ProgressNote). */
   progressFile: string;
   /** The heap a test worker may use, in MiB: past it the worker dies and the run is stopped for memory. */
   heapLimitMb: number;
   /** Console output kept per run, in entries and in bytes: what a screen can show, not what a loop can print. */
   logLimits: { entries: number; bytes: number };
+  /** For the warm pool: where what runs imported is kept, for the next session's first run to import ahead. */
+  warmImports?: string;
 }
 
 /** Supervisor → host: run these test files. */
@@ -52,6 +54,8 @@ export interface RawResult {
   logsCut: { lines: number; bytes: number };
   /** The whole run in the host, in milliseconds. */
   runMs: number;
+  /** In warm-pool.mjs: how many test files found their thread started ahead, and how many had to start one. */
+  workers?: { ready: number; started: number };
 }
 
 export interface RawModule {
@@ -110,3 +114,13 @@ export interface ProgressNote {
   /** Suite and test names joined with " › ", while a test runs. */
   test?: string;
 }
+
+/** What a warm test worker (warm-worker.mjs) is started with. */
+export interface WarmWorkerData {
+  /** Dependencies to import before the test file: what earlier runs imported from node_modules. */
+  preload: string[];
+}
+
+/** What a warm test worker says besides vitest's own messages: what its test file imported from
+ * outside the project's files, for the next workers to import ahead. */
+export type WarmWorkerNote = { __workbook__: "imports"; ids: string[] };

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanEnv, createFixtureWorkbook, type FixtureWorkbook } from "../../testing/fixture-workbook.ts";
+import { learnerPool } from "./run-tests.ts";
 import { startTestHost, type TestHost, timeoutFrom } from "./test-host.ts";
 import type { RunResult } from "./vitest-results.ts";
 
@@ -25,7 +26,7 @@ const fn = (body: string) => `export function add(a: number, b: number): number 
 /** Runs the fault, then the fixed stub on the same host: the second run must pass. */
 async function faultThenFix(content: string, timeoutMs: number): Promise<{ fault: RunResult; fixed: RunResult }> {
   workbook = createFixtureWorkbook();
-  host = startTestHost(workbook.root, "stub", { env: cleanEnv(), pool: "threads", timeoutMs });
+  host = startTestHost(workbook.root, "stub", { env: cleanEnv(), pool: learnerPool, timeoutMs });
   workbook.write(stub, content);
   const fault = await host.run(tests, { invalidate: [stub] });
   workbook.write(stub, written);
@@ -52,10 +53,25 @@ describe("a long-lived test host", () => {
   });
 });
 
+describe("a test host whose files change on disk", () => {
+  it("tests exactly the files on disk, even when the caller names none as changed", async () => {
+    workbook = createFixtureWorkbook();
+    host = startTestHost(workbook.root, "stub", { env: cleanEnv(), pool: learnerPool });
+    const adding = (sign: string) => `export function add(a: number, b: number): number {\n  return a ${sign} b;\n}\n`;
+    const statuses: string[] = [];
+    // No file is named as changed (no `invalidate`): the host must find out for itself.
+    for (const sign of ["-", "+", "-"]) {
+      workbook!.write(stub, adding(sign));
+      statuses.push((await host!.run(tests)).tests.map((t) => t.status).join(" "));
+    }
+    expect(statuses).toEqual(["failed failed", "passed passed", "failed failed"]);
+  });
+});
+
 describe("the test host's queue", () => {
   it("runs requests made at once one after the other, each answered with its own tests", async () => {
     workbook = createFixtureWorkbook();
-    host = startTestHost(workbook.root, "stub", { env: cleanEnv(), pool: "threads" });
+    host = startTestHost(workbook.root, "stub", { env: cleanEnv(), pool: learnerPool });
     const [adder, limiter] = await Promise.all([
       host.run(["lessons/lesson-1-adder/adder.test.ts"]),
       host.run(["lessons/lesson-2-rate-limiter/limiter.test.ts"]),
@@ -123,7 +139,7 @@ describe("the test host's supervisor", () => {
     ];
     workbook.write(tests[0]!, longThenShort.join("\n"));
     workbook.write(stub, fn("  while (a === 0) {}\n  return a + b;"));
-    host = startTestHost(workbook.root, "stub", { env: cleanEnv(), pool: "threads", timeoutMs: 3000 });
+    host = startTestHost(workbook.root, "stub", { env: cleanEnv(), pool: learnerPool, timeoutMs: 3000 });
     expect((await host.run(tests)).aborted).toEqual({ kind: "timeout", limitMs: 3000, file: tests[0], test: "loops" });
   });
 
@@ -141,7 +157,7 @@ describe("the test host's supervisor", () => {
 
   it("starts a fresh host when the host dies between runs, so the next run works", async () => {
     workbook = createFixtureWorkbook();
-    host = startTestHost(workbook.root, "stub", { env: cleanEnv(), pool: "threads" });
+    host = startTestHost(workbook.root, "stub", { env: cleanEnv(), pool: learnerPool });
     // The tested function leaves the pid of the process it runs in (the host's, in a worker thread).
     const pidFile = workbook.path("host.pid");
     const leavePid = `  writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));\n  return a + b;`;
@@ -200,7 +216,7 @@ describe("the test host's supervisor", () => {
       "",
     ];
     workbook.write(tests[0]!, waitingTest.join("\n"));
-    host = startTestHost(workbook.root, "stub", { env: cleanEnv(), pool: "threads" });
+    host = startTestHost(workbook.root, "stub", { env: cleanEnv(), pool: learnerPool });
     workbook.write(stub, fn(`${line}\n  return a + b;`));
     const run = await host.run(tests);
     expect(run.unhandled?.map((u) => ({ kind: u.kind, message: u.failure.message, at: u.failure.location }))).toEqual([

@@ -36,9 +36,11 @@ export interface TestHost {
 export interface HostOptions {
   env?: Env;
   /** vitest's pool; its default (forks) unless a caller has a reason, as watch mode does. */
-  pool?: "threads" | "forks";
+  pool?: "threads" | "forks" | "warm";
   /** Overrides WORKBOOK_TIMEOUT_MS. */
   timeoutMs?: number;
+  /** For the warm pool: a file for what runs imported, kept for the next session (see HostSettings). */
+  warmImports?: string;
 }
 
 /** How long learner code may go without a test finishing before the run is stopped. */
@@ -110,7 +112,7 @@ class SupervisedTestHost implements TestHost {
   constructor(
     root: string,
     target: TestTarget,
-    { env = process.env, pool, timeoutMs = timeoutFrom(env) }: HostOptions,
+    { env = process.env, pool, timeoutMs = timeoutFrom(env), warmImports }: HostOptions,
   ) {
     this.#root = root;
     this.#env = env;
@@ -122,6 +124,7 @@ class SupervisedTestHost implements TestHost {
       progressFile: path.join(tmpdir(), `workbook-progress-${process.pid}-${randomUUID()}.json`),
       heapLimitMb,
       logLimits,
+      ...(warmImports && { warmImports }),
     };
     this.#state = { name: "starting", host: this.#spawn() };
   }

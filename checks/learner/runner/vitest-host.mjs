@@ -23,6 +23,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import workerThreads from "node:worker_threads";
+import { expectedWorkerOptions, warmPool } from "./warm-pool.mjs";
 
 /** @type {HostSettings} */
 const settings = JSON.parse(process.argv[2] ?? "{}");
@@ -35,6 +36,18 @@ delete process.env.FORCE_COLOR;
 // Where a forked worker out of memory leaves Node's report on the fatal error.
 const reportDir = `${settings.progressFile}.reports`;
 const pristine = new Map();
+// The first run's test thread is started now, beside vitest's own start-up, and imports what the
+// last session's runs imported.
+const warm =
+  settings.pool === "warm"
+    ? warmPool({
+        root: settings.root,
+        heapLimitMb: settings.heapLimitMb,
+        onOutOfMemory: reportOutOfMemory,
+        ...(settings.warmImports && { importsFile: settings.warmImports }),
+        early: expectedWorkerOptions(settings.root, settings.target),
+      })
+    : undefined;
 const output = createLogCollector(settings.logLimits);
 /** @type {number | undefined} */
 let currentRun;
@@ -82,7 +95,8 @@ async function createHost() {
   // A worker thread takes its heap limit from this process (started with the limit); a forked
   // worker needs it passed on. A forked worker out of memory leaves vitest only "Worker forks
   // emitted error": Node's report on the fatal error, written before the worker dies, says why.
-  if (settings.pool !== "threads") {
+  if (warm) test.pool = warm;
+  if (settings.pool === "forks" || !settings.pool) {
     mkdirSync(reportDir, { recursive: true });
     const limits = [
       `--max-old-space-size=${settings.heapLimitMb}`,
@@ -96,7 +110,7 @@ async function createHost() {
   const reporters = [progressReporter()];
   return createVitest(
     "test",
-    { ...options, reporters, ...(settings.pool && { pool: settings.pool }) },
+    { ...options, reporters, ...(settings.pool && !warm && { pool: settings.pool }) },
     { ...config, test },
     { stdout: silent, stderr: silent },
   );
@@ -128,13 +142,17 @@ function noteOutOfMemory() {
     constructor(...args) {
       super(...args);
       this.on("error", (/** @type {NodeJS.ErrnoException} */ error) => {
-        if (error?.code !== "ERR_WORKER_OUT_OF_MEMORY") return;
-        outOfMemory = true;
-        process.stderr.write("workbook: a test worker ran out of memory (JavaScript heap out of memory)\n");
+        if (error?.code === "ERR_WORKER_OUT_OF_MEMORY") reportOutOfMemory();
       });
     }
   };
   syncBuiltinESMExports();
+}
+
+function reportOutOfMemory() {
+  if (outOfMemory) return;
+  outOfMemory = true;
+  process.stderr.write("workbook: a test worker ran out of memory (JavaScript heap out of memory)\n");
 }
 
 function forkOutOfMemory() {
@@ -245,7 +263,8 @@ async function drain() {
 async function run({ id, files, invalidate, pristine: contents }) {
   try {
     for (const [file, content] of Object.entries(contents)) pristine.set(file, content);
-    for (const file of [...invalidate, ...Object.keys(contents)]) vitest.invalidateFile(file);
+    for (const file of new Set([...invalidate, ...Object.keys(contents), ...lessonModules()]))
+      vitest.invalidateFile(file);
     output.take();
     currentRun = id;
     outOfMemory = false;
@@ -265,13 +284,30 @@ async function run({ id, files, invalidate, pristine: contents }) {
       unhandledErrors: result.unhandledErrors.map(serializeError),
       ...output.take(),
       runMs,
+      ...(warm && { workers: warm.takeCounts() }),
     };
     send({ type: "result", id, ...raw });
+    warm?.warm();
   } catch (error) {
     send({ type: "fatal", id, message: messageOf(error) });
   } finally {
     currentRun = undefined;
   }
+}
+
+/**
+ * Every lesson file vitest has transformed so far. vitest keeps what it transformed until told
+ * otherwise, and any of them may have changed since: a learner's save, or `npm run reset` or
+ * `solve` in another terminal. Transforming a lesson's few files again costs milliseconds; a
+ * run that tested an older file than the one on disk would cost the learner's trust.
+ */
+function lessonModules() {
+  const lessons = `${settings.root.split(path.sep).join("/")}/lessons/`;
+  const files = new Set(/** @type {string[]} */ ([]));
+  for (const project of vitest.projects)
+    for (const environment of Object.values(project.vite.environments))
+      for (const file of environment.moduleGraph.fileToModulesMap.keys()) if (file.startsWith(lessons)) files.add(file);
+  return files;
 }
 
 /**

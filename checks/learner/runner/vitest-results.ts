@@ -71,8 +71,11 @@ export interface RunResult {
   /** Console output left out: past a cap on lines or on bytes. */
   logsCut?: { lines: number; bytes: number };
   aborted?: Aborted;
-  /** Where a run's time went: the whole run in the test host, and vitest's phases summed over the files. */
-  profile?: { runMs: number; phases: Phases };
+  /**
+   * Where a run's time went: the whole run in the test host, and vitest's phases summed over the
+   * files; with workers started ahead (warm-pool.mjs), how many files found theirs ready.
+   */
+  profile?: { runMs: number; phases: Phases; workers?: { ready: number; started: number } };
 }
 
 export function toRunResult(root: string, raw: RawResult): RunResult {
@@ -99,7 +102,7 @@ export function toRunResult(root: string, raw: RawResult): RunResult {
     logs: raw.logs.map((log) => log.replace(/\n$/, "")),
     unhandled: toUnhandled(root, raw.unhandledErrors),
     logsCut: raw.logsCut,
-    profile: { runMs: raw.runMs, phases: sumPhases(raw.modules) },
+    profile: { runMs: raw.runMs, phases: sumPhases(raw.modules), ...(raw.workers && { workers: raw.workers }) },
   };
 }
 
