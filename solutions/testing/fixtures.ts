@@ -1,5 +1,7 @@
+import Database from "better-sqlite3";
 import { NextRequest } from "next/server";
-import { afterEach, beforeEach, vi, type MockInstance } from "vitest";
+import { afterAll, afterEach, beforeEach, vi, type MockInstance } from "vitest";
+import { databaseFile, databaseKind, databaseUrl } from "@/lib/database-url";
 import { logger, type Logger } from "@/lib/logger";
 import { signToken } from "@/lib/auth";
 import { prisma } from "@/lib/prisma";
@@ -9,9 +11,35 @@ import type { Role } from "@/schemas/user";
 
 export const BASE_URL = "http://localhost:3000";
 
+/**
+ * Empties the users table. Through Prisma that costs about a millisecond of CPU (its query
+ * compiler), which every test starting from an empty table paid; on SQLite the same statement,
+ * on a connection of this test file's own, costs microseconds.
+ */
 export async function resetUsers(): Promise<void> {
-  await prisma.user.deleteMany();
+  const url = databaseUrl();
+  if (databaseKind(url) !== "sqlite") {
+    await prisma.user.deleteMany();
+    return;
+  }
+  rawConnection(databaseFile(url)).exec(`DELETE FROM "User"`);
 }
+
+let raw: { file: string; db: Database.Database } | undefined;
+
+function rawConnection(file: string): Database.Database {
+  if (raw?.file !== file) {
+    raw?.db.close();
+    raw = { file, db: new Database(file, { fileMustExist: true }) };
+  }
+  return raw.db;
+}
+
+// Closed with the test file, before its database is deleted.
+afterAll(() => {
+  raw?.db.close();
+  raw = undefined;
+});
 
 export async function createUser(data: { name?: string; email: string; role?: Role }) {
   return prisma.user.create({
