@@ -121,6 +121,9 @@ export interface WarmWorkerData {
   preload: string[];
 }
 
-/** What a warm test worker says besides vitest's own messages: what its test file imported from
- * outside the project's files, for the next workers to import ahead. */
-export type WarmWorkerNote = { __workbook__: "imports"; ids: string[] };
+/** What a warm test worker says besides vitest's own messages. */
+export type WarmWorkerNote =
+  /** It has imported what it was to import ahead: the next one may start. */
+  | { __workbook__: "warm" }
+  /** What its test file imported from outside the project's files, for the next ones to import ahead. */
+  | { __workbook__: "imports"; ids: string[] };

@@ -81,17 +81,25 @@ export function warmPool(options) {
   };
 }
 
-/** The threads started ahead, and what they import. */
+/** @typedef {{ worker: Worker, options: Pick<PoolOptions, "env" | "execArgv">, warm: boolean }} Spare */
+
+/**
+ * The threads started ahead, and what they import. They are started one at a time, each once
+ * the one before has imported everything: a save then finds the first one ready rather than
+ * all of them half-way, and a run is never slowed by more than one thread importing beside it.
+ */
 class Spares {
   /** Dependencies earlier runs (and sessions) imported, in the order they were first seen. */
   #imported;
   #knownImports;
-  /** @type {{ worker: Worker, options: Pick<PoolOptions, "env" | "execArgv"> }[]} */
-  #ready = [];
+  /** @type {Spare[]} */
+  #spares = [];
+  /** How many threads the next run will want: as many as the last run used. */
+  #wanted = 0;
   /** @type {Pick<PoolOptions, "env" | "execArgv"> | undefined} */
   #last;
   #usedThisRun = 0;
-  /** This run's test files: how many found their thread ready, how many had to start one. */
+  /** This run's test files: how many found their thread started ahead, how many had to start one. */
   #counts = { ready: 0, started: 0 };
   #options;
 
@@ -100,11 +108,15 @@ class Spares {
     this.#options = options;
     this.#imported = new Set(readImports(options.importsFile, options.root));
     this.#knownImports = this.#imported.size;
-    if (options.early) this.#ready.push({ worker: this.#spawn(options.early), options: options.early });
+    if (options.early) {
+      this.#last = options.early;
+      this.#wanted = 1;
+      this.#topUp();
+    }
   }
 
   /**
-   * A started thread for a test file, and the options it must have been started with.
+   * A started thread for a test file (one still importing is further along than a new one).
    * @param {Pick<PoolOptions, "env" | "execArgv">} options
    */
   take(options) {
@@ -114,11 +126,12 @@ class Spares {
     // can never serve this project's files, and is stopped.
     const alike = (/** @type {Pick<PoolOptions, "env" | "execArgv">} */ spare) =>
       isDeepStrictEqual(spare.env, options.env) && isDeepStrictEqual(spare.execArgv, options.execArgv);
-    for (const spare of this.#ready.filter((one) => !alike(one.options))) {
-      this.#ready.splice(this.#ready.indexOf(spare), 1);
+    for (const spare of this.#spares.filter((one) => !alike(one.options))) {
+      this.#spares.splice(this.#spares.indexOf(spare), 1);
       void spare.worker.terminate();
     }
-    const spare = this.#ready.shift();
+    const spare = this.#spares.shift();
+    this.#wanted = Math.max(0, this.#wanted - 1);
     this.#counts[spare ? "ready" : "started"] += 1;
     return spare?.worker ?? this.#spawn(options);
   }
@@ -135,15 +148,42 @@ class Spares {
     return taken;
   }
 
-  /** Starts as many threads as the last run used, for the next run: called once a run's result is out. */
+  /** Starts, one after the other, as many threads as the last run used: called once a run's result is out. */
   warm() {
-    const wanted = Math.max(1, this.#usedThisRun);
+    this.#wanted = Math.max(1, this.#usedThisRun);
     this.#usedThisRun = 0;
     if (this.#imported.size > this.#knownImports)
       this.#knownImports = writeImports(this.#options.importsFile, this.#imported);
+    this.#topUp();
+  }
+
+  /** Starts the next thread wanted, unless one is still importing. */
+  #topUp() {
     const last = this.#last;
-    if (!last) return;
-    while (this.#ready.length < wanted) this.#ready.push({ worker: this.#spawn(last), options: last });
+    if (!last || this.#spares.length >= this.#wanted || this.#spares.some((spare) => !spare.warm)) return;
+    const spare = { worker: this.#spawn(last), options: last, warm: false };
+    this.#spares.push(spare);
+    const onNote = (/** @type {WarmWorkerNote | undefined} */ note) => {
+      if (note?.__workbook__ !== "warm") return;
+      spare.worker.off("message", onNote);
+      spare.warm = true;
+      this.#topUp();
+    };
+    spare.worker.on("message", onNote);
+    // A spare that ends before it is given a file (killed, or a dependency it imported crashed
+    // Node) is no spare: the run would wait for it forever.
+    spare.worker.once("exit", () => this.#drop(spare));
+  }
+
+  /**
+   * A spare that ended on its own: the next one is started in its place.
+   * @param {Spare} spare
+   */
+  #drop(spare) {
+    const index = this.#spares.indexOf(spare);
+    if (index === -1) return;
+    this.#spares.splice(index, 1);
+    this.#topUp();
   }
 
   /** @param {Pick<PoolOptions, "env" | "execArgv">} options */
@@ -154,12 +194,6 @@ class Spares {
     const worker = new Worker(entry, { env, execArgv, workerData, resourceLimits });
     worker.on("error", (/** @type {NodeJS.ErrnoException} */ error) => {
       if (error?.code === "ERR_WORKER_OUT_OF_MEMORY") this.#options.onOutOfMemory();
-    });
-    // A spare that ends before it is given a file (killed, or a dependency it imported crashed
-    // Node) is no spare: the run would wait for it forever.
-    worker.once("exit", () => {
-      const index = this.#ready.findIndex((spare) => spare.worker === worker);
-      if (index !== -1) this.#ready.splice(index, 1);
     });
     return worker;
   }

@@ -25,6 +25,7 @@ for (const id of preload) {
 }
 /** @param {WarmWorkerNote} note */
 const note = (note) => port.postMessage(note);
+note({ __workbook__: "warm" });
 
 init({
   post: (response) => port.postMessage(response),
