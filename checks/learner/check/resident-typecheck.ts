@@ -42,6 +42,7 @@ export class ResidentTypeChecker {
   #snapshot: Snapshot | undefined;
   /** One check at a time: a snapshot is the server's whole view. */
   #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
 
   readonly #tsgo: string | undefined;
 
@@ -51,21 +52,34 @@ export class ResidentTypeChecker {
     this.#tsgo = tsgo;
   }
 
+  /** Whether it has checked the program of `config` before: the next check costs only what changed. */
+  knows(config: string): boolean {
+    return this.#projects.has(config);
+  }
+
   /** The errors of the program of `config` (a tsconfig whose `files` are `rootFiles`). */
   check(config: string, rootFiles: string[]): Promise<ApiDiagnostic[]> {
+    if (this.#closed) return Promise.reject(new Error("the type-checker was closed"));
     const next = this.#queue.then(() => this.#check(config, rootFiles));
     this.#queue = next.catch(() => {});
     return next;
   }
 
+  /** Stops the server, once the check under way (if any) is answered. */
   close(): void {
+    this.#closed = true;
     const server = this.#server;
     this.#server = undefined;
-    void server?.then(({ api }) => api.close()).catch(() => {});
+    void this.#queue
+      .then(() => server)
+      .then((started) => started?.api.close())
+      .catch(() => {});
   }
 
   async #check(config: string, rootFiles: string[]): Promise<ApiDiagnostic[]> {
+    if (this.#closed) throw new Error("the type-checker was closed");
     const server = await (this.#server ??= startServer(this.#root, this.#tsgo));
+    if (!server.alive()) throw new Error("the type-checker stopped");
     // Kept referenced only while a check waits for it: idle, it never keeps the CLI running.
     server.ref(true);
     try {
@@ -125,6 +139,8 @@ export class ResidentTypeChecker {
 
 interface Server {
   api: import("typescript7/unstable/async").API;
+  /** False once its process has ended or can no longer be written to. */
+  alive(): boolean;
   /** Whether the server's process may keep this one running. */
   ref(keep: boolean): void;
 }
@@ -136,8 +152,18 @@ async function startServer(root: string, tsgo: string | undefined): Promise<Serv
   // The server exits when its input closes, as this process exits.
   const child = (api as unknown as { client?: { process?: ChildProcess } }).client?.process;
   const handles = [child, child?.stdin, child?.stdout] as ({ ref(): unknown; unref(): unknown } | null | undefined)[];
+  // A server that ended (it crashed, or was closed) fails the next check, which then runs tsc;
+  // writing to it must not become an error nobody handles.
+  let alive = true;
+  const ended = () => {
+    alive = false;
+  };
+  child?.once("exit", ended);
+  child?.on("error", ended);
+  child?.stdin?.on("error", ended);
   return {
     api,
+    alive: () => alive,
     ref(keep) {
       for (const handle of handles) keep ? handle?.ref() : handle?.unref();
     },

@@ -1,8 +1,10 @@
 import { readdirSync } from "node:fs";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { type FixtureWorkbook, adderLesson, createFixtureWorkbook } from "../../testing/fixture-workbook.ts";
 import { ResidentTypeChecker, flatten, lineAndColumn } from "./resident-typecheck.ts";
-import { closeTypeCheckers, parseTscOutput, typecheck } from "./typecheck.ts";
+import { type TypeDiagnostic, closeTypeCheckers, parseTscOutput, typecheck } from "./typecheck.ts";
 
 describe("parseTscOutput", () => {
   it("reads file, line, column, code and message, relative to the project root", () => {
@@ -79,15 +81,27 @@ describe("typecheck (TypeScript 7 on a fixture workbook)", () => {
   const stub = "lessons/lesson-1-adder/adder.ts";
   const files = [stub, "lessons/lesson-1-adder/adder.test.ts"];
   let workbook: FixtureWorkbook | undefined;
+  let kept: ResidentTypeChecker | undefined;
   afterEach(() => {
     closeTypeCheckers();
+    kept?.close();
     workbook?.remove();
+    kept = workbook = undefined;
   });
 
-  // A repeated check (incrementalKey) goes to a type-checker kept running; a single one runs tsc.
-  const repeated = (root: string, resident?: ResidentTypeChecker) =>
-    typecheck({ root, files, incrementalKey: "lesson-1", ...(resident && { resident }) });
+  // A repeated check (incrementalKey) goes to a type-checker kept running once it has read the
+  // lesson, which it does after the lesson's first check; that one, and a single check, run tsc.
   const once = (root: string) => typecheck({ root, files });
+  const configOf = (root: string) => path.join(root, ".workbook/tmp/tsconfig.lesson-1.json");
+  const repeated = (root: string, resident = (kept ??= new ResidentTypeChecker(root))) =>
+    typecheck({ root, files, incrementalKey: "lesson-1", resident });
+  /** The kept type-checker's answer: after a first check, and once it has read the lesson. */
+  async function fromKept(root: string): Promise<TypeDiagnostic[]> {
+    kept ??= new ResidentTypeChecker(root);
+    if (!kept.knows(configOf(root))) await repeated(root);
+    while (!kept.knows(configOf(root))) await sleep(20);
+    return repeated(root);
+  }
 
   it("reports, error for error, what tsc reports: types, a chain of reasons, the tests' file", async () => {
     workbook = createFixtureWorkbook([adderLesson]);
@@ -111,7 +125,7 @@ describe("typecheck (TypeScript 7 on a fixture workbook)", () => {
       "lessons/lesson-1-adder/adder.ts:5:3 TS2322",
     ]);
     expect(fromTsc[1]!.message).toContain("\n  Types of property 'right' are incompatible.\n    ");
-    expect(await repeated(workbook.root)).toEqual(fromTsc);
+    expect(await fromKept(workbook.root)).toEqual(fromTsc);
   });
 
   it("reports only the syntax errors while there are any, as tsc does", async () => {
@@ -122,7 +136,7 @@ describe("typecheck (TypeScript 7 on a fixture workbook)", () => {
     );
     const fromTsc = await once(workbook.root);
     expect(fromTsc.map((d) => d.code)).toEqual(["TS1109"]);
-    expect(await repeated(workbook.root)).toEqual(fromTsc);
+    expect(await fromKept(workbook.root)).toEqual(fromTsc);
   });
 
   it("finds a file the stub imports once it is created, after a check that missed it", async () => {
@@ -131,7 +145,7 @@ describe("typecheck (TypeScript 7 on a fixture workbook)", () => {
       stub,
       'import { one } from "./one";\nexport function add(a: number, b: number): number {\n  return a + b + one - 1;\n}\n',
     );
-    expect((await repeated(workbook.root)).map((d) => d.code)).toEqual(["TS2307"]);
+    expect((await fromKept(workbook.root)).map((d) => d.code)).toEqual(["TS2307"]);
     workbook.write("lessons/lesson-1-adder/one.ts", "export const one = 1;\n");
     expect(await repeated(workbook.root)).toEqual([]);
   });
@@ -139,10 +153,24 @@ describe("typecheck (TypeScript 7 on a fixture workbook)", () => {
   it("checks with tsc instead when the type-checker kept running cannot start", async () => {
     workbook = createFixtureWorkbook([adderLesson]);
     workbook.write(stub, "export function add(a: number, b: number): number {\n  return String(a + b);\n}\n");
-    const broken = new ResidentTypeChecker(workbook.root, { tsgo: workbook.path("no-such-tsgo") });
-    expect(await repeated(workbook.root, broken)).toEqual([
+    kept = new ResidentTypeChecker(workbook.root, { tsgo: workbook.path("no-such-tsgo") });
+    await repeated(workbook.root);
+    await sleep(500);
+    expect(kept.knows(configOf(workbook.root)), "it never read the lesson").toBe(false);
+    expect(await repeated(workbook.root)).toEqual([
       { file: stub, line: 2, column: 3, code: "TS2322", message: "Type 'string' is not assignable to type 'number'." },
     ]);
+  });
+
+  it("runs tsc for a lesson's first check, while the kept type-checker reads the lesson for the next", async () => {
+    workbook = createFixtureWorkbook([adderLesson]);
+    workbook.write(stub, "export function add(a: number, b: number): number {\n  return String(a + b);\n}\n");
+    kept = new ResidentTypeChecker(workbook.root);
+    const first = await repeated(workbook.root);
+    expect(kept.knows(configOf(workbook.root)), "not read before the first check answered").toBe(false);
+    expect(first.map((d) => d.code)).toEqual(["TS2322"]);
+    while (!kept.knows(configOf(workbook.root))) await sleep(20);
+    expect(await repeated(workbook.root)).toEqual(first);
   });
 
   it("finds an error introduced after an incremental run, and sees it fixed", async () => {

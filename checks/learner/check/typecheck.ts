@@ -74,13 +74,15 @@ export interface TypecheckOptions {
   /** Maps a checked file back to the path to report, e.g. a pristine copy to the stub it stands for. */
   rename?: (file: string) => string;
   /**
-   * Names a check that will be repeated (a lesson id): its tsconfig stays in configDir, and the
-   * check goes to a type-checker that stays up between checks (resident-typecheck.ts), which
-   * re-checks only the files a learner writes and whatever changed. Should that type-checker
-   * fail, tsc runs in build mode instead, with a tsbuildinfo beside the tsconfig.
+   * Names a check that will be repeated (a lesson id): its tsconfig and tsbuildinfo stay in
+   * configDir. The first such check of a lesson runs tsc in build mode, which does next to
+   * nothing when no file it read has changed since the last session; the later ones go to a
+   * type-checker kept running (resident-typecheck.ts), which reads the lesson once, meanwhile,
+   * and then re-checks only the files a learner writes and whatever changed. Should that
+   * type-checker fail, tsc runs in build mode again.
    */
   incrementalKey?: string;
-  /** The type-checker for an incremental check, in place of the one kept for the root (tests). */
+  /** The type-checker kept running for incremental checks, in place of the root's (tests). */
   resident?: ResidentTypeChecker;
 }
 
@@ -89,6 +91,8 @@ const residents = new Map<string, ResidentTypeChecker>();
 /** A type-checker nobody asked anything for this long is stopped, to give its memory back. */
 const residentIdleMs = 10 * 60_000;
 const idleTimers = new Map<string, NodeJS.Timeout>();
+/** How long after a lesson's first check the kept type-checker starts reading it. */
+const readAfterMs = 200;
 
 /** Stops the type-checkers kept up for repeated checks (the next check starts one again). */
 export function closeTypeCheckers(): void {
@@ -126,8 +130,9 @@ export async function typecheck({
   });
   // Build mode counts the tsconfig as an input: rewriting it unchanged would force a rebuild.
   if (!existsSync(config) || readFileSync(config, "utf8") !== content) writeFileSync(config, content);
-  if (incrementalKey) {
-    const found = await residentCheck(root, config, files, resident);
+  const kept = incrementalKey ? (resident ?? keptFor(root)) : undefined;
+  if (kept?.knows(toPosix(config))) {
+    const found = await residentCheck(root, config, files, kept);
     if (found) return found.map((d) => ({ ...d, file: d.file && rename(d.file) }));
   }
   try {
@@ -141,18 +146,32 @@ export async function typecheck({
     return diagnostics;
   } finally {
     if (!incrementalKey) rmSync(config, { force: true });
+    else if (kept && !kept.knows(toPosix(config))) readMeanwhile(root, kept, config, files);
   }
 }
 
-/** The check on the resident type-checker of `root`; undefined when it fails (and it is dropped). */
+/** The type-checker kept running for `root`, started when first asked for. */
+function keptFor(root: string): ResidentTypeChecker {
+  let checker = residents.get(root);
+  if (!checker) residents.set(root, (checker = new ResidentTypeChecker(root)));
+  return checker;
+}
+
+/**
+ * Has the kept type-checker read a lesson it does not know yet, a moment after this check: in
+ * watch mode that is while the learner reads the verdict; a single check's process has exited.
+ */
+function readMeanwhile(root: string, checker: ResidentTypeChecker, config: string, files: string[]): void {
+  setTimeout(() => void residentCheck(root, config, files, checker), readAfterMs).unref();
+}
+
+/** The check on a kept type-checker; undefined when it fails (and it is dropped). */
 async function residentCheck(
   root: string,
   config: string,
   files: string[],
-  given: ResidentTypeChecker | undefined,
+  checker: ResidentTypeChecker,
 ): Promise<TypeDiagnostic[] | undefined> {
-  const checker = given ?? residents.get(root) ?? new ResidentTypeChecker(root);
-  if (!given) residents.set(root, checker);
   clearTimeout(idleTimers.get(root));
   try {
     const found = await checker.check(
