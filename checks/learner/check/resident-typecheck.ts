@@ -31,6 +31,8 @@ interface OpenProject {
   errors: Map<string, FileErrors>;
   /** The folders of the tsconfig's files and what was in them: a file added there joins the program. */
   listings: Map<string, string>;
+  /** A file outside the lessons changed while another project was checked: check every file next time. */
+  outdated: boolean;
 }
 
 export class ResidentTypeChecker {
@@ -91,49 +93,54 @@ export class ResidentTypeChecker {
 
   async #checkOn(api: Server["api"], config: string, rootFiles: string[]): Promise<ApiDiagnostic[]> {
     const opened = this.#projects.get(config);
-    const { changed, created, hashes } = this.#changes(rootFiles, opened);
+    const { changed, created, deleted, hashes, listings } = this.#changes(rootFiles, opened);
     const snapshot = await api.updateSnapshot({
       ...(!opened && { openProjects: [config] }),
-      fileChanges: { changed, created },
+      fileChanges: { changed, created, deleted },
     });
     // The server keeps every snapshot until told: only the latest is ever asked about.
     void Promise.resolve(this.#snapshot?.dispose()).catch(() => {});
     this.#snapshot = snapshot;
     const project = snapshot.getProject(config);
     if (!project) throw new Error(`the type-checker did not open ${config}`);
-    const state = opened ?? { errors: new Map(), listings: new Map() };
-    this.#projects.set(config, state);
-    state.listings = listFolders(rootFiles);
     const files = (await project.program.getSourceFileNames()).filter(isOwn);
     // As read before the snapshot was asked for: a save meanwhile is seen by the next check.
     for (const [file, hash] of hashes) this.#hashes.set(file, hash);
+    for (const file of deleted) this.#hashes.delete(file);
     // The tsconfig files count as the program's: a change to one re-reads the project.
     for (const file of [...files, config, toPosix(path.join(this.#root, "tsconfig.json"))])
       if (!this.#hashes.has(file)) this.#hashes.set(file, hashOf(file));
-    // Reference files change only with the program's other reference files: a save of a lesson
-    // file re-checks the lesson's files, anything else re-checks everything.
-    const outsideLessons = [...changed, ...created].some((file) => !isLessonFile(this.#root, file));
-    const stale = files.filter((file) => !opened || outsideLessons || isLessonFile(this.#root, file));
+    // A lesson's files are re-checked every time; the rest only when something outside the
+    // lessons changed (the reference files depend on nothing a learner writes).
+    const outsideLessons = [...changed, ...created, ...deleted].some((file) => !isLessonFile(this.#root, file));
+    for (const other of this.#projects.values()) if (outsideLessons) other.outdated = true;
+    const state = opened ?? { errors: new Map(), listings, outdated: true };
+    this.#projects.set(config, state);
+    state.listings = listings;
+    const stale = files.filter((file) => state.outdated || isLessonFile(this.#root, file));
+    state.outdated = false;
     await refresh(project, state.errors, stale, files);
     return report(project, state.errors, files);
   }
 
-  /** What changed on disk since the server last read it: edited files, and files new in the lesson's folders. */
+  /** What changed on disk since the server last read it, and the lesson's folders as they are now. */
   #changes(rootFiles: string[], opened: OpenProject | undefined) {
     const changed: string[] = [];
+    const deleted: string[] = [];
     const hashes = new Map<string, string>();
     for (const [file, hash] of this.#hashes) {
-      hashes.set(file, hashOf(file));
-      if (hashes.get(file) !== hash) changed.push(file);
+      const now = hashOf(file);
+      if (now === "missing") deleted.push(file);
+      else if (now !== hash) changed.push(file);
+      hashes.set(file, now);
     }
+    const listings = listFolders(rootFiles);
     const created: string[] = [];
-    if (opened) {
-      for (const [folder, listing] of listFolders(rootFiles)) {
-        const before = new Set((opened.listings.get(folder) ?? "").split("\n"));
-        for (const name of listing.split("\n")) if (!before.has(name)) created.push(`${folder}/${name}`);
-      }
+    for (const [folder, listing] of opened ? listings : []) {
+      const before = new Set((opened?.listings.get(folder) ?? "").split("\n"));
+      for (const name of listing.split("\n")) if (name && !before.has(name)) created.push(`${folder}/${name}`);
     }
-    return { changed, created, hashes };
+    return { changed, created, deleted, hashes, listings };
   }
 }
 

@@ -1,8 +1,13 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { type FixtureWorkbook, adderLesson, createFixtureWorkbook } from "../../testing/fixture-workbook.ts";
+import {
+  type FixtureWorkbook,
+  adderLesson,
+  createFixtureWorkbook,
+  limiterLesson,
+} from "../../testing/fixture-workbook.ts";
 import { ResidentTypeChecker, flatten, lineAndColumn } from "./resident-typecheck.ts";
 import { type TypeDiagnostic, closeTypeCheckers, parseTscOutput, typecheck } from "./typecheck.ts";
 
@@ -79,6 +84,7 @@ describe("the resident type-checker's rendering of a diagnostic", () => {
 
 describe("typecheck (TypeScript 7 on a fixture workbook)", () => {
   const stub = "lessons/lesson-1-adder/adder.ts";
+  const limiter = "lessons/lesson-2-rate-limiter/limiter.ts";
   const files = [stub, "lessons/lesson-1-adder/adder.test.ts"];
   let workbook: FixtureWorkbook | undefined;
   let kept: ResidentTypeChecker | undefined;
@@ -150,6 +156,20 @@ describe("typecheck (TypeScript 7 on a fixture workbook)", () => {
     expect(await repeated(workbook.root)).toEqual([]);
   });
 
+  it("misses a file the stub imports once it is deleted, as tsc does", async () => {
+    workbook = createFixtureWorkbook([adderLesson]);
+    workbook.write("lessons/lesson-1-adder/one.ts", "export const one = 1;\n");
+    workbook.write(
+      stub,
+      'import { one } from "./one";\nexport function add(a: number, b: number): number {\n  return a + b + one - 1;\n}\n',
+    );
+    expect(await fromKept(workbook.root)).toEqual([]);
+    rmSync(workbook.path("lessons/lesson-1-adder/one.ts"));
+    const fromTsc = await once(workbook.root);
+    expect(fromTsc.map((d) => d.code)).toEqual(["TS2307"]);
+    expect(await repeated(workbook.root)).toEqual(fromTsc);
+  });
+
   it("checks with tsc instead when the type-checker kept running cannot start", async () => {
     workbook = createFixtureWorkbook([adderLesson]);
     workbook.write(stub, "export function add(a: number, b: number): number {\n  return String(a + b);\n}\n");
@@ -171,6 +191,33 @@ describe("typecheck (TypeScript 7 on a fixture workbook)", () => {
     expect(first.map((d) => d.code)).toEqual(["TS2322"]);
     while (!kept.knows(configOf(workbook.root))) await sleep(20);
     expect(await repeated(workbook.root)).toEqual(first);
+  });
+
+  it("sees a change outside the lessons, made while another lesson was checked, in every lesson's check", async () => {
+    workbook = createFixtureWorkbook([adderLesson, limiterLesson]);
+    const root = workbook.root;
+    kept = new ResidentTypeChecker(root);
+    // A reference file the stubs import, itself importing another: a change to the second breaks the first.
+    workbook.write("solutions/one.ts", "export const one: number = 1;\n");
+    workbook.write("solutions/two.ts", 'import { one } from "./one";\nexport const two: number = one + 1;\n');
+    const importing = (signature: string, body: string) =>
+      `import { two } from "../../solutions/two";\nexport function ${signature} {\n  return ${body};\n}\n`;
+    workbook.write(stub, importing("add(a: number, b: number): number", "a + b + two - 2"));
+    workbook.write(limiter, importing("allow(used: number, max: number): boolean", "used + two - 2 < max"));
+    const lessons = {
+      "lesson-1": [stub, "lessons/lesson-1-adder/adder.test.ts"],
+      "lesson-2": [limiter, "lessons/lesson-2-rate-limiter/limiter.test.ts"],
+    };
+    const check = (key: keyof typeof lessons) =>
+      typecheck({ root, files: lessons[key], incrementalKey: key, resident: kept });
+    for (const key of ["lesson-1", "lesson-2"] as const) {
+      await check(key);
+      while (!kept.knows(path.join(root, `.workbook/tmp/tsconfig.${key}.json`))) await sleep(20);
+      expect(await check(key)).toEqual([]);
+    }
+    workbook.write("solutions/one.ts", "export const one: string = '1';\n");
+    expect((await check("lesson-2")).map((d) => d.file)).toEqual(["solutions/two.ts"]);
+    expect((await check("lesson-1")).map((d) => d.file)).toEqual(["solutions/two.ts"]);
   });
 
   it("finds an error introduced after an incremental run, and sees it fixed", async () => {
