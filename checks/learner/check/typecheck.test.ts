@@ -86,6 +86,14 @@ describe("typecheck (TypeScript 7 on a fixture workbook)", () => {
   const stub = "lessons/lesson-1-adder/adder.ts";
   const limiter = "lessons/lesson-2-rate-limiter/limiter.ts";
   const files = [stub, "lessons/lesson-1-adder/adder.test.ts"];
+  /** A stub that imports `one` from a file beside it. */
+  const importsOne = [
+    'import { one } from "./one";',
+    "export function add(a: number, b: number): number {",
+    "  return a + b + one - 1;",
+    "}",
+    "",
+  ].join("\n");
   let workbook: FixtureWorkbook | undefined;
   let kept: ResidentTypeChecker | undefined;
   afterEach(() => {
@@ -147,10 +155,7 @@ describe("typecheck (TypeScript 7 on a fixture workbook)", () => {
 
   it("finds a file the stub imports once it is created, after a check that missed it", async () => {
     workbook = createFixtureWorkbook([adderLesson]);
-    workbook.write(
-      stub,
-      'import { one } from "./one";\nexport function add(a: number, b: number): number {\n  return a + b + one - 1;\n}\n',
-    );
+    workbook.write(stub, importsOne);
     expect((await fromKept(workbook.root)).map((d) => d.code)).toEqual(["TS2307"]);
     workbook.write("lessons/lesson-1-adder/one.ts", "export const one = 1;\n");
     expect(await repeated(workbook.root)).toEqual([]);
@@ -159,10 +164,7 @@ describe("typecheck (TypeScript 7 on a fixture workbook)", () => {
   it("misses a file the stub imports once it is deleted, as tsc does", async () => {
     workbook = createFixtureWorkbook([adderLesson]);
     workbook.write("lessons/lesson-1-adder/one.ts", "export const one = 1;\n");
-    workbook.write(
-      stub,
-      'import { one } from "./one";\nexport function add(a: number, b: number): number {\n  return a + b + one - 1;\n}\n',
-    );
+    workbook.write(stub, importsOne);
     expect(await fromKept(workbook.root)).toEqual([]);
     rmSync(workbook.path("lessons/lesson-1-adder/one.ts"));
     const fromTsc = await once(workbook.root);
@@ -236,10 +238,7 @@ describe("typecheck (TypeScript 7 on a fixture workbook)", () => {
     workbook = createFixtureWorkbook([adderLesson]);
     const root = workbook.root;
     workbook.write("lessons/lesson-1-adder/one.ts", "export const one: number = 1;\n");
-    workbook.write(
-      stub,
-      'import { one } from "./one";\nexport function add(a: number, b: number): number {\n  return a + b + one - 1;\n}\n',
-    );
+    workbook.write(stub, importsOne);
     expect(await typecheck({ root, files, incrementalKey: "lesson-1" })).toEqual([]);
     workbook.write("lessons/lesson-1-adder/one.ts", "export const one: string = 1;\n");
     expect((await typecheck({ root, files, incrementalKey: "lesson-1" })).map((d) => `${d.file}:${d.line}`)).toEqual([

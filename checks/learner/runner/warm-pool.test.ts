@@ -80,7 +80,7 @@ describe("a learner's runs in warm test workers", () => {
     ]);
   });
 
-  it("give the same verdict on every save to a stub that changes globals, built-ins, the environment, itself", async () => {
+  it("give the same verdict on every save to a stub changing globals, built-ins, the environment, itself", async () => {
     const { workbook, host } = start();
     workbook.write(test, firstTime("sees a world no run touched"));
     const runs: string[][] = [];
