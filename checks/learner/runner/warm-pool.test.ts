@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { type FixtureWorkbook, cleanEnv, createFixtureWorkbook } from "../../testing/fixture-workbook.ts";
 import { learnerPool } from "./run-tests.ts";
@@ -121,6 +122,8 @@ describe("a learner's runs in warm test workers", () => {
     const warmImports = workbook.path(".workbook/tmp/warm-imports.json");
     const { host } = start({ warmImports });
     await host.run([test]);
+    // Written once the run's result is out, not before: the learner waits for the result only.
+    while (!existsSync(warmImports)) await sleep(20);
     const kept: string[] = JSON.parse(readFileSync(warmImports, "utf8"));
     expect(kept.some((id) => id.includes("/vitest/"))).toBe(true);
   });
