@@ -23,6 +23,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import workerThreads from "node:worker_threads";
+import { stackFrames } from "./stack-frames.mjs";
 import { expectedWorkerOptions, warmPool } from "./warm-pool.mjs";
 
 /** @type {HostSettings} */
@@ -95,7 +96,9 @@ async function createHost() {
   // A worker thread takes its heap limit from this process (started with the limit); a forked
   // worker needs it passed on. A forked worker out of memory leaves vitest only "Worker forks
   // emitted error": Node's report on the fatal error, written before the worker dies, says why.
-  if (warm) test.pool = warm;
+  // With a runner that reads each failure's stack frames in the worker (learner-runner.mjs says why).
+  if (warm)
+    Object.assign(test, { pool: warm, runner: fileURLToPath(new URL("./learner-runner.mjs", import.meta.url)) });
   if (settings.pool === "forks" || !settings.pool) {
     mkdirSync(reportDir, { recursive: true });
     const limits = [
@@ -351,7 +354,7 @@ function serializeError(error) {
     name: text(error?.name),
     type: text(error?.type),
     message: String(error?.message ?? error),
-    stacks: (error?.stacks ?? parseStack(error?.stack)).map((/** @type {RawFrame} */ { file, line, column }) => ({
+    stacks: (error?.stacks ?? stackFrames(error?.stack)).map((/** @type {RawFrame} */ { file, line, column }) => ({
       file,
       line,
       column,
@@ -366,21 +369,6 @@ function serializeError(error) {
         ? { file: error.loc.file ?? error.id, line: error.loc.line, column: error.loc.column }
         : undefined,
   };
-}
-
-/**
- * vitest parses the stacks of errors in tests; an error outside any test has only its text.
- * @param {unknown} stack
- * @returns {RawFrame[]}
- */
-function parseStack(stack) {
-  if (typeof stack !== "string") return [];
-  const frame = /^\s+at (?:.*? \()?(?:file:\/\/)?(\/[^():]+|[A-Za-z]:[\\/][^():]+):(\d+):(\d+)\)?$/gm;
-  return [...stack.matchAll(frame)].map((match) => ({
-    file: match[1] ?? "",
-    line: Number(match[2]),
-    column: Number(match[3]),
-  }));
 }
 
 /** @param {any} error */
