@@ -33,6 +33,8 @@ interface OpenProject {
   listings: Map<string, string>;
   /** A file outside the lessons changed while another project was checked: check every file next time. */
   outdated: boolean;
+  /** The program's global errors, as of the last check that asked for them. */
+  global: Diagnostic[];
 }
 
 export class ResidentTypeChecker {
@@ -114,13 +116,18 @@ export class ResidentTypeChecker {
     // lessons changed (the reference files depend on nothing a learner writes).
     const outsideLessons = [...changed, ...created, ...deleted].some((file) => !isLessonFile(this.#root, file));
     for (const other of this.#projects.values()) if (outsideLessons) other.outdated = true;
-    const state = opened ?? { errors: new Map(), listings, outdated: true };
+    const state: OpenProject = opened ?? { errors: new Map(), listings, outdated: true, global: [] };
     this.#projects.set(config, state);
     state.listings = listings;
     const stale = files.filter((file) => state.outdated || isLessonFile(this.#root, file));
-    state.outdated = false;
     await refresh(project, state.errors, stale, files);
-    return report(project, state.errors, files);
+    // The program's global errors (a missing lib's types, say) cost a check of every file, some
+    // of Node's and the packages' types included: about a second for lesson 10. Nothing a
+    // learner writes in a lesson's module changes them, so they are asked for again only when
+    // something else did.
+    if (state.outdated) state.global = [...(await project.program.getGlobalDiagnostics())];
+    state.outdated = false;
+    return report(project, state, files);
   }
 
   /** What changed on disk since the server last read it, and the lesson's folders as they are now. */
@@ -191,14 +198,13 @@ async function refresh(project: Project, errors: Map<string, FileErrors>, stale:
 }
 
 /** As `tsc` reports a program: its syntax errors alone, when there are any; else everything else. */
-async function report(project: Project, errors: Map<string, FileErrors>, files: string[]): Promise<ApiDiagnostic[]> {
+async function report(project: Project, { errors, global }: OpenProject, files: string[]): Promise<ApiDiagnostic[]> {
   const program = project.program;
   const configErrors = [...(await program.getConfigFileParsingDiagnostics())];
   const syntactic = files.flatMap((file) => errors.get(file)?.syntactic ?? []);
   let found = [...configErrors, ...syntactic];
   if (syntactic.length === 0) {
-    const [options, global] = await Promise.all([program.getProgramDiagnostics(), program.getGlobalDiagnostics()]);
-    found = [...found, ...options, ...global];
+    found = [...found, ...(await program.getProgramDiagnostics()), ...global];
     if (found.length === configErrors.length)
       found = [...found, ...files.flatMap((file) => errors.get(file)?.semantic ?? [])];
   }

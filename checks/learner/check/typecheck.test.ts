@@ -161,6 +161,19 @@ describe("typecheck (TypeScript 7 on a fixture workbook)", () => {
     expect(await repeated(workbook.root)).toEqual([]);
   });
 
+  it("reports the program's global errors as tsc does, after a save as before", async () => {
+    workbook = createFixtureWorkbook([adderLesson]);
+    // No standard library: every global type is missing, which only the program as a whole says.
+    const tsconfig = JSON.parse(workbook.read("tsconfig.json"));
+    const { lib: _lib, ...options } = tsconfig.compilerOptions;
+    workbook.write("tsconfig.json", JSON.stringify({ ...tsconfig, compilerOptions: { ...options, noLib: true } }));
+    const fromTsc = await once(workbook.root);
+    expect(fromTsc.filter((d) => d.code === "TS2318").length).toBeGreaterThan(5);
+    expect(await fromKept(workbook.root)).toEqual(fromTsc);
+    workbook.write(stub, `${adderLesson.files["adder.ts"]}// saved\n`);
+    expect(await repeated(workbook.root)).toEqual(await once(workbook.root));
+  });
+
   it("misses a file the stub imports once it is deleted, as tsc does", async () => {
     workbook = createFixtureWorkbook([adderLesson]);
     workbook.write("lessons/lesson-1-adder/one.ts", "export const one = 1;\n");
