@@ -1,9 +1,18 @@
+import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { findRoot } from "./cli.ts";
-import { readState } from "./learner/workbook/state.ts";
+import { PassThrough } from "node:stream";
+import { findRoot, main } from "./cli.ts";
+import { readState } from "./learner/workbook/state-file.ts";
 import { startTestRoom } from "./trainer/room/test-room.ts";
-import { type FixtureWorkbook, cleanEnv, createFixtureWorkbook, runCli } from "./testing/fixture-workbook.ts";
+import {
+  type FixtureWorkbook,
+  capture,
+  cleanEnv,
+  createFixtureWorkbook,
+  projectRoot,
+  runCli,
+} from "./testing/fixture-workbook.ts";
 
 let workbook: FixtureWorkbook;
 afterEach(() => workbook?.remove());
@@ -128,13 +137,41 @@ describe("a damaged .workbook folder", () => {
   });
 });
 
+describe("the command line", () => {
+  it("ends quietly, saying nothing on stderr, when its output meets a closed pipe", async () => {
+    workbook = createFixtureWorkbook();
+    const closed = Object.assign(new Error("write EPIPE"), { code: "EPIPE" });
+    const stdout = {
+      write: () => {
+        throw closed;
+      },
+    };
+    const stderr = capture();
+    const stdin = Object.assign(new PassThrough(), { isTTY: false });
+    const code = await main(["progress"], { root: workbook.root, stdout, stderr, stdin, env: cleanEnv() });
+    expect({ code, stderr: stderr.text() }).toEqual({ code: 0, stderr: "" });
+  });
+
+  it("ends quietly when the reader of its output goes away (npm run check | head -1)", () => {
+    workbook = createFixtureWorkbook();
+    const launcher = path.join(projectRoot, "checks/launch.mjs");
+    // `true` exits at once: every line the check prints meets a closed pipe.
+    const run = spawnSync("sh", ["-c", `"${process.execPath}" "${launcher}" check lesson-1 | true`], {
+      cwd: workbook.root,
+      env: cleanEnv({ WORKBOOK_ROOT: workbook.root }) as NodeJS.ProcessEnv,
+      encoding: "utf8",
+    });
+    expect(run.stderr).toBe("");
+  });
+});
+
 describe("status listeners", () => {
   it("hear how a lesson stands after a command changes it", async () => {
     workbook = createFixtureWorkbook();
     const statuses: unknown[] = [];
     await workbook.run(["hint", "2"], { onStatus: (status) => statuses.push(status) });
     expect(statuses).toEqual([
-      expect.objectContaining({ event: "hint", lesson: "lesson-2", hintsUsed: 1, passed: false }),
+      expect.objectContaining({ event: "hint", lesson: "lesson-2", hintsUsed: 1, status: "started" }),
     ]);
   });
 });

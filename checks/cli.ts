@@ -110,6 +110,8 @@ const aliases: Record<string, string> = { start: "watch" };
 
 export interface Io {
   root: string;
+  /** The folder the command was run from: inside a lesson's folder, that lesson is the one meant. */
+  cwd?: string;
   stdout: WritableLike;
   stderr: WritableLike;
   stdin: InputLike;
@@ -146,6 +148,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       now: io.now ?? (() => new Date()),
       ask: io.ask ?? terminalAsk(io.stdin as NodeJS.ReadableStream, io.stdout as NodeJS.WritableStream),
       ...(onStatus && { onStatus }),
+      ...lessonFolderAt(root, io.cwd),
     };
     try {
       return await (await command.run())(ctx, args);
@@ -154,6 +157,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       await room?.flush();
     }
   } catch (error) {
+    // The reader of the output went away (`npm run check | head -1`): there is nobody to tell.
+    if ((error as NodeJS.ErrnoException).code === "EPIPE") return 0;
     if (error instanceof UserError) {
       out.error(error.message);
       return error.exitCode;
@@ -177,6 +182,19 @@ async function joinRoom(root: string, args: ParsedArgs, env: Env, out: Output): 
   return connectRoom({ root, room, name, env, say: (line) => out.line(line), warn: (line) => out.warn(line) });
 }
 
+/** The lesson folder `cwd` is in, when it is inside lessons/lesson-N-…/ of this workbook. */
+function lessonFolderAt(root: string, cwd: string | undefined): { lessonHere?: string } {
+  if (!cwd) return {};
+  let real: string;
+  try {
+    real = realpathSync(cwd);
+  } catch {
+    return {};
+  }
+  const [top, folder] = path.relative(root, real).split(path.sep);
+  return top === "lessons" && folder && /^lesson-\d+/.test(folder) ? { lessonHere: folder } : {};
+}
+
 /** The project root: the nearest folder up from `start` with a package.json and a lessons/ folder. */
 export function findRoot(start: string, fallback: string): string {
   for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
@@ -191,6 +209,7 @@ export function findRoot(start: string, fallback: string): string {
  */
 export async function runCommandLine(argv: string[], installRoot: string): Promise<void> {
   const fail = (error: unknown) => {
+    if ((error as NodeJS.ErrnoException | undefined)?.code === "EPIPE") process.exit(0);
     process.stderr.write(
       `The workbook CLI failed: ${error instanceof Error ? error.message : String(error)}. Run with WORKBOOK_DEBUG=1 for details.\n`,
     );
@@ -204,8 +223,15 @@ export async function runCommandLine(argv: string[], installRoot: string): Promi
   // vitest's start-up then overlaps the CLI's own.
   if (!argv.includes("--help") && (command === "check" || command === "watch"))
     prestartTestHost(root, "stub", { pool: learnerPool });
+  // A reader that stops early (`npm run check | head -1`) closes the pipe: nothing more to say.
+  for (const stream of [process.stdout, process.stderr])
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(0);
+    });
   const code = await main(argv, {
     root,
+    // npm runs scripts from the project's folder and says in INIT_CWD where it was started.
+    cwd: process.env.INIT_CWD ?? process.cwd(),
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,

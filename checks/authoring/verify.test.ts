@@ -95,14 +95,14 @@ describe("npm run verify", () => {
         '    lessons/lesson-2-rate-limiter/lesson.json lists hints: they are read from README.md\'s "Hints" section, so remove "hints" from lesson.json',
       );
       expect(stdout).toMatch(
-        /    “describes its answer” fails on the committed stub through TypeError at lessons\/lesson-2-rate-limiter\/limiter\.test\.ts:16:\d+ \(Cannot read properties of undefined \(reading 'text'\)\), not NotImplementedError or an assertion\n/,
+        / {4}“describes its answer” fails on the committed stub through TypeError at lessons\/lesson-2-rate-limiter\/limiter\.test\.ts:16:\d+ \(Cannot read properties of undefined \(reading 'text'\)\), not NotImplementedError or an assertion\n/,
       );
       expect(lines).toContain("✗ lesson-3 wrong");
       expect(stdout).toMatch(
-        /    “adds three” fails with the reference at lessons\/lesson-3-wrong\/adder\.test\.ts:\d+:\d+: expected 2 to be 3/,
+        / {4}“adds three” fails with the reference at lessons\/lesson-3-wrong\/adder\.test\.ts:\d+:\d+: expected 2 to be 3/,
       );
       expect(stdout).toMatch(
-        /    type error in the committed stub's files at lessons\/lesson-3-wrong\/adder\.ts:6:\d+: Type 'string' is not assignable to type 'number'\./,
+        / {4}type error in the committed stub's files at lessons\/lesson-3-wrong\/adder\.ts:6:\d+: Type 'string' is not assignable to type 'number'\./,
       );
       expect(lastLine(stdout)).toBe("0 passed, 3 failed");
     });
@@ -130,6 +130,15 @@ describe("npm run verify", () => {
         failed: 1,
       });
     });
+  });
+
+  it("fails a lesson whose manifest gives another number of tests than its test files hold", async () => {
+    workbook = createFixtureWorkbook([{ ...adderLesson, manifest: { ...adderLesson.manifest, testCount: 3 } }]);
+    const { code, stdout } = await workbook.run(["verify"]);
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      '✗ lesson-1 adder\n    lessons/lesson-1-adder/lesson.json says "testCount": 3, but its tests hold 2: set it to 2\n',
+    );
   });
 
   it("fails a lesson folder without a manifest", async () => {

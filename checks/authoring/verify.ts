@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { ParsedArgs } from "../learner/cli/args.ts";
-import { formatLocation, lessonFiles } from "../learner/check/check-lesson.ts";
+import { lessonFiles } from "../learner/check/check-lesson.ts";
+import { formatLocation } from "../learner/check/first-problem.ts";
 import type { Context } from "../learner/cli/context.ts";
 import {
   type Lesson,
@@ -21,7 +22,7 @@ import {
   judgeMistake,
   loadCatalogue,
 } from "./mistake-catalogue.ts";
-import { missingRequirementsLine } from "../learner/render/render-check.ts";
+import { missingRequirementsLine } from "../learner/render/requirements.ts";
 import { missingExecutables, servicesRequired } from "../learner/check/requires.ts";
 import {
   type RunResult,
@@ -110,6 +111,10 @@ export async function verify(ctx: Context, args: ParsedArgs): Promise<number> {
         const verdict = verdicts.get(lesson.id)!;
         const files = new Set(testPaths(lesson));
         verdict.tests = onReference.tests.filter((t) => files.has(t.file)).length;
+        if (lesson.testCount !== undefined && lesson.testCount !== verdict.tests)
+          verdict.problems.push(
+            `${lesson.dir}/lesson.json says "testCount": ${lesson.testCount}, but its tests hold ${verdict.tests}: set it to ${verdict.tests}`,
+          );
         verdict.problems.push(
           ...stubProblems(onStub, files),
           ...referenceProblems(onReference, files),

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { workbookDir } from "../workbook/state.ts";
+import { workbookDir } from "../workbook/workbook-dir.ts";
 
 // Type-checks just the files a lesson touches with TypeScript 7 (the native compiler: about a
 // third of a second, where tsc 5 takes over one and a half), through a throwaway tsconfig that

@@ -25,6 +25,8 @@ export interface Context {
   ask: (question: string) => Promise<boolean>;
   /** Told how a lesson stands after every verdict, hint, solve and reset (a trainer's room). */
   onStatus?: StatusListener;
+  /** The lesson folder the command was run from ("lesson-3-repository"), the lesson meant when none is named. */
+  lessonHere?: string;
 }
 
 export function terminalAsk(

@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { readState } from "../workbook/state.ts";
+import { readState } from "../workbook/state-file.ts";
 import { type FixtureWorkbook, adderLesson, cleanEnv, createFixtureWorkbook } from "../../testing/fixture-workbook.ts";
 import type { CheckJson } from "./check.ts";
 
@@ -55,6 +55,43 @@ describe("npm run check", () => {
     expect(stdout).toContain("  Edit lessons/lesson-1-adder/adder.ts\n");
     expect(stdout).toContain("lesson-1 adder: 1/2 tests passing · 0 of 2 lessons done\n");
     expect(lastLine(stdout)).toBe("Next: make “adds a negative number” pass in lessons/lesson-1-adder/adder.ts");
+  });
+
+  it("shows control, escape and direction characters from the learner's code as visible escapes", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write(
+      stub,
+      'export function add(a: number, b: number): number {\n  console.log("\\u001b[2Jwiped \\u202Eexe.txt");\n  return a - b;\n}\n',
+    );
+    workbook.write(
+      "lessons/lesson-1-adder/adder.test.ts",
+      'import { expect, it } from "vitest";\nimport { add } from "./adder";\n\nit("rejects a name that reads backwards", () => {\n  expect(add(2, 3), "expected \\"Ada\\u202Eexe.txt\\" to be rejected").toBe(5);\n});\n',
+    );
+    const { stdout } = await workbook.run(["check", "lesson-1"]);
+    expect(stdout).toContain('expected "Ada\\u202Eexe.txt" to be rejected');
+    expect(stdout).toContain("  \\x1B[2Jwiped \\u202Eexe.txt");
+    expect(stdout).not.toMatch(/[\u001b\u202e]/);
+  });
+
+  it("says the test process was ended by the learner's code, pointing at their file, not at vitest's", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write(
+      stub,
+      "(process as unknown as { reallyExit(code: number): void }).reallyExit(0);\nexport function add(a: number, b: number): number {\n  return a + b;\n}\n",
+    );
+    const { code, stdout } = await workbook.run(["check", "lesson-1"]);
+    expect(code).toBe(1);
+    expect(stdout).toContain("Stopped: the test process was ended by the code under test, before the tests finished.");
+    expect(stdout).not.toContain("node_modules");
+    expect(lastLine(stdout)).toBe(
+      "Next: remove the call that ends the process (process.exit) from lessons/lesson-1-adder/adder.ts, then npm run check lesson-1",
+    );
+  });
+
+  it("checks the lesson whose folder it was run from when no lesson is named", async () => {
+    workbook = createFixtureWorkbook();
+    const { stdout } = await workbook.run(["check"], { cwd: workbook.path("lessons/lesson-2-rate-limiter") });
+    expect(stdout).toContain("lesson-2 rate limiter: 0/2 tests passing");
   });
 
   it("shows a syntax error as the compiler's message at file:line, with no stack trace", async () => {

@@ -9,7 +9,7 @@ import { replaceLessonFiles } from "../workbook/replace-files.ts";
 
 export async function reset(ctx: Context, args: ParsedArgs): Promise<number> {
   const workbook = openWorkbook(ctx);
-  const lesson = workbook.lesson(args.positionals[0]);
+  const lesson = workbook.lesson(args.positionals[0] ?? ctx.lessonHere);
   const replacements = lesson.files.map((file) => {
     const stub = stubPath(lesson, file);
     return { file: stub, content: requireCommittedFile(ctx.root, stub) };

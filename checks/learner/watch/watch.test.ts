@@ -6,7 +6,7 @@ import type { Context } from "../cli/context.ts";
 import type { Env } from "../cli/env.ts";
 import type { Lesson } from "../workbook/lessons.ts";
 import { createOutput } from "../render/output.ts";
-import { readState } from "../workbook/state.ts";
+import { readState } from "../workbook/state-file.ts";
 import {
   type FixtureWorkbook,
   capture,
@@ -135,6 +135,19 @@ describe("npm start (watch mode) with the real test runner", () => {
     );
   });
 
+  it("runs exactly the file on disk after another terminal reset the lesson, never a copy it ran before", async () => {
+    workbook = createFixtureWorkbook();
+    await workbook.run(["solve", "lesson-2", "--yes"]);
+    const watch = watchFixture({ lesson: "lesson-2" });
+    await watch.verdict("lesson-2", true);
+    await workbook.run(["reset", "lesson-2", "--yes"]);
+    await watch.verdict("lesson-2", false);
+    workbook.write(limiter, "export function allow(used: number, max: number): boolean {\n  return used <= max;\n}\n");
+    const mine = await watch.next((e) => e.type === "verdict" && e.result.passing === 1 && e.result.total === 2);
+    expect(mine.type).toBe("verdict");
+    expect(watch.events.some((e) => e.type === "switched")).toBe(false);
+  });
+
   it("recovers on the next save after an infinite loop stopped the tests", async () => {
     workbook = createFixtureWorkbook();
     workbook.write(stub, "export function add(a: number, b: number): number {\n  while (true) {}\n}\n");
@@ -187,7 +200,11 @@ describe("npm start (watch mode)", () => {
     workbook = createFixtureWorkbook();
     const watch = watchFixture({ lesson: "rate-limiter", check: fakeCheck(workbook.root) });
     await watch.verdict("lesson-2", false);
-    expect(watch.output().split("\n")[0]).toBe("Checking lesson-2 rate limiter…");
+    expect(watch.lines().slice(0, 3)).toEqual([
+      "lesson-2 rate limiter · Saying no politely",
+      "Edit lessons/lesson-2-rate-limiter/limiter.ts · read lessons/lesson-2-rate-limiter/README.md",
+      "Checking lesson-2 rate limiter…",
+    ]);
     expect(readState(workbook.root, () => {}).current).toBe("lesson-2");
   });
 

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ensureWorkbookDir, workbookDir } from "./state.ts";
+import { ensureWorkbookDir, workbookDir } from "./workbook-dir.ts";
 
 // reset and solve never overwrite a learner's file without first copying it to
 // .workbook/backups/<lesson>/<timestamp>/<file>: one folder per operation, never reused.

@@ -1,7 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import type { Context } from "../cli/context.ts";
 import { UserError } from "../cli/user-error.ts";
 
 // The lesson list is data: every lessons/lesson-N-*/lesson.json that validates is a lesson, in
@@ -13,6 +12,8 @@ export const lessonManifestSchema = z.object({
   pattern: z.string().min(1),
   title: z.string().min(1),
   minutes: z.number().int().positive(),
+  /** How many tests the lesson's test files hold: the size of a solved lesson. npm run verify keeps it true. */
+  testCount: z.number().int().positive().optional(),
   files: z.array(z.object({ stub: z.string().min(1), reference: z.string().min(1) })).min(1),
   tests: z.array(z.string().min(1)).min(1),
   /** Executables the lesson's tests need on the PATH, e.g. ["redis-server"]. */
@@ -181,11 +182,4 @@ export function requireLessons(catalog: LessonCatalog): Lesson[] {
   if (catalog.lessons.length === 0)
     throw new UserError("No lessons found: lessons/ holds no lesson-N-*/lesson.json.", 1);
   return catalog.lessons;
-}
-
-/** The lessons, with a one-line warning for each folder that is not a valid lesson. */
-export function lessonsFor(ctx: Pick<Context, "root" | "out">): { lessons: Lesson[] } {
-  const catalog = loadLessons(ctx.root);
-  for (const problem of catalog.problems) ctx.out.warn(`skipping ${problem.dir}: ${problem.message}`);
-  return { lessons: requireLessons(catalog) };
 }

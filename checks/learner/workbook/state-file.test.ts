@@ -2,17 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Lesson } from "./lessons.ts";
-import {
-  type LessonState,
-  currentLesson,
-  emptyState,
-  lessonStatus,
-  readState,
-  stateFile,
-  updateState,
-  writeState,
-} from "./state.ts";
+import { emptyState, readState, stateFile, writeState } from "./state-file.ts";
 
 const roots: string[] = [];
 afterEach(() => {
@@ -29,8 +19,6 @@ function writeRaw(root: string, content: string): void {
   mkdirSync(path.join(root, ".workbook"), { recursive: true });
   writeFileSync(path.join(root, stateFile), content);
 }
-
-const lessons = [1, 2, 3].map((n) => ({ id: `lesson-${n}` }) as Lesson);
 
 describe("readState", () => {
   it("starts empty, without a warning, when there is no state file", () => {
@@ -60,6 +48,7 @@ describe("readState", () => {
       passed: true,
       testsPassing: 0,
       testsTotal: 0,
+      testsCounted: false,
       hintsUsed: 0,
       solved: false,
     });
@@ -75,19 +64,6 @@ describe("writeState", () => {
     expect(readdirSync(path.join(root, ".workbook"))).toEqual(["state.json"]);
   });
 
-  it("updateState changes one field and keeps the rest", () => {
-    const root = tempRoot();
-    writeState(root, { version: 1, current: "lesson-3", lessons: {} });
-    updateState(
-      root,
-      () => {},
-      (state) => {
-        state.lessons["lesson-1"] = { passed: true, testsPassing: 2, testsTotal: 2, hintsUsed: 1, solved: false };
-      },
-    );
-    expect(readState(root, () => {})).toMatchObject({ current: "lesson-3", lessons: { "lesson-1": { passed: true } } });
-  });
-
   it("survives deleting .workbook: the next read starts afresh", () => {
     const root = tempRoot();
     writeState(root, { version: 1, current: "lesson-2", lessons: {} });
@@ -97,55 +73,13 @@ describe("writeState", () => {
   });
 });
 
-describe("currentLesson", () => {
-  const passed = { passed: true, testsPassing: 1, testsTotal: 1, hintsUsed: 0, solved: false };
-
-  it("is the recorded current lesson", () => {
-    expect(currentLesson(lessons, { version: 1, current: "lesson-2", lessons: {} }).id).toBe("lesson-2");
-  });
-
-  it("is the first lesson not passed when none is recorded", () => {
-    expect(currentLesson(lessons, { version: 1, lessons: { "lesson-1": passed } }).id).toBe("lesson-2");
-  });
-
-  it("is the first lesson not passed when the recorded one no longer exists", () => {
-    expect(currentLesson(lessons, { version: 1, current: "lesson-12", lessons: {} }).id).toBe("lesson-1");
-  });
-
-  it("is the last lesson when every lesson has passed", () => {
-    expect(
-      currentLesson(lessons, { version: 1, lessons: { "lesson-1": passed, "lesson-2": passed, "lesson-3": passed } })
-        .id,
-    ).toBe("lesson-3");
-  });
-});
-
-describe("lessonStatus", () => {
-  const base: LessonState = { passed: false, testsPassing: 0, testsTotal: 0, hintsUsed: 0, solved: false };
-  it.each([
-    [{}, "not-started"],
-    [{ testsTotal: 5 }, "not-started"],
-    [{ testsPassing: 2, testsTotal: 5 }, "started"],
-    [{ hintsUsed: 1 }, "started"],
-    [{ passed: true, testsPassing: 5, testsTotal: 5 }, "passed"],
-  ])("%j is %s", (fields, status) => {
-    expect(lessonStatus({ ...base, ...fields })).toBe(status);
-  });
-});
-
 describe("a damaged .workbook folder", () => {
   it("moves aside a .workbook that is a file, keeping it, and saves progress in a new folder", () => {
     const root = tempRoot();
     writeFileSync(path.join(root, ".workbook"), "not a folder");
     const warnings: string[] = [];
     expect(readState(root, (line) => warnings.push(line))).toEqual(emptyState());
-    updateState(
-      root,
-      (line) => warnings.push(line),
-      (state) => {
-        state.current = "lesson-2";
-      },
-    );
+    writeState(root, { ...emptyState(), current: "lesson-2" }, (line) => warnings.push(line));
     expect(readState(root, () => {}).current).toBe("lesson-2");
     expect(readFileSync(path.join(root, ".workbook.corrupt"), "utf8")).toBe("not a folder");
     expect(warnings).toEqual([
