@@ -37,11 +37,12 @@ export function lessonFiles(lesson: Lesson): string[] {
   return [...lesson.files.map((file) => stubPath(lesson, file)), ...testPaths(lesson)];
 }
 
-export function assertLessonFilesExist(root: string, lesson: Lesson): void {
+function assertLessonFilesExist(root: string, lesson: Lesson): void {
   const missing = lessonFiles(lesson).filter((file) => !existsSync(path.join(root, file)));
   if (missing.length > 0) {
     throw new UserError(
-      `${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} missing: restore with npm run reset ${lesson.id}`,
+      `${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} missing: ` +
+        `restore with npm run reset ${lesson.id}`,
       1,
     );
   }
@@ -52,7 +53,7 @@ export function missingRequirements(lesson: Lesson, env: Env = process.env): str
   return missingExecutables(lesson.requires ?? [], env);
 }
 
-export interface CheckOptions {
+interface CheckOptions {
   /** A long-lived test host (watch mode); otherwise one is started for this check. */
   host?: TestHost;
   /** Files changed since the host's last run. */

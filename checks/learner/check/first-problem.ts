@@ -76,7 +76,10 @@ export function stubForTest(lesson: Lesson, testFile: string): string {
   return stubs.find((stub) => stub.replace(/\.ts$/, ".test.ts") === testFile) ?? describeStubs(lesson);
 }
 
-/** The stub a failing test points at: where NotImplementedError came from, the stub named like the test file, or all stubs. */
+/**
+ * The stub a failing test points at: where NotImplementedError came from, the stub named like the
+ * test file, or all stubs.
+ */
 export function stubToEdit(lesson: Lesson, test?: TestOutcome): string {
   const stubs = lesson.files.map((file) => stubPath(lesson, file));
   const fromError = [test?.failure?.notImplemented?.location?.file, test?.failure?.location?.file].find(

@@ -46,7 +46,7 @@ export interface CheckJson {
   next: string;
 }
 
-export function checkJson(result: CheckResult, view: WorkbookView): CheckJson {
+function checkJson(result: CheckResult, view: WorkbookView): CheckJson {
   const located = (location?: { file: string; line: number; column: number }) =>
     location ? { location: formatLocation(location) } : {};
   const tests = result.tests.map((test) => ({

@@ -87,10 +87,11 @@ export function renderVerdict(root: string, result: CheckResult, view: WorkbookV
 }
 
 /** The lesson's count as the Workbook recorded it, and how many lessons are done. */
-export function progressLine(result: CheckResult, view: WorkbookView): string {
+function progressLine(result: CheckResult, view: WorkbookView): string {
   const done = `${view.done} of ${view.lessons.length} lessons done`;
   const label = lessonLabel(result.lesson);
-  // A count of passing tests beside a run that was stopped, or that threw outside any test, would contradict the verdict.
+  // A count of passing tests beside a run that was stopped, or that threw outside any test, would
+  // contradict the verdict.
   if (result.aborted) return `${label}: stopped before the tests finished · ${done}`;
   if (!ranCleanly(result)) return `${label}: not passing, an error was thrown outside any test · ${done}`;
   const { passing, total } = view.status(result.lesson);

@@ -13,7 +13,7 @@ interface KeyBinding {
   action: KeyAction;
 }
 
-export const watchKeys: readonly KeyBinding[] = [
+const watchKeys: readonly KeyBinding[] = [
   { label: "next", keys: ["n"], action: "next" },
   { label: "previous", keys: ["p"], action: "previous" },
   { label: "lessons", keys: ["l"], action: "list" },

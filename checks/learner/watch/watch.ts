@@ -44,11 +44,7 @@ export type WatchEvent =
   | { type: "verdict"; lesson: Lesson; result: CheckResult }
   | { type: "passed"; lesson: Lesson; next?: Lesson };
 
-export type CheckFunction = (
-  lesson: Lesson,
-  changed: string[],
-  onTests: (run: RunResult) => void,
-) => Promise<CheckResult>;
+type CheckFunction = (lesson: Lesson, changed: string[], onTests: (run: RunResult) => void) => Promise<CheckResult>;
 
 export interface WatchOptions {
   poll: boolean;

@@ -35,7 +35,7 @@ const stateSchema = z.object({
 export type LessonState = z.infer<typeof lessonStateSchema>;
 export type WorkbookState = z.infer<typeof stateSchema>;
 /** A state as it may be written: fields with defaults may be left out (tests write such states). */
-export type WorkbookStateInput = z.input<typeof stateSchema>;
+type WorkbookStateInput = z.input<typeof stateSchema>;
 
 export const stateFile = `${workbookDir}/state.json`;
 
@@ -80,7 +80,8 @@ function setAside(root: string, file: string, warn: (line: string) => void): str
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "error";
     warn(
-      `${stateFile} is unreadable and could not be moved aside (${code}), so progress starts afresh; your lesson files are untouched.`,
+      `${stateFile} is unreadable and could not be moved aside (${code}), so progress starts afresh; ` +
+        "your lesson files are untouched.",
     );
   }
   return "";

@@ -39,7 +39,7 @@ export type LessonStatusEvent = LessonStatus & { event: StatusEventKind; lesson:
 export type StatusListener = (status: LessonStatusEvent) => void;
 
 /** A change another terminal made to the state; `movedTo` when it made another lesson current. */
-export type ExternalChange = { movedTo?: Lesson };
+type ExternalChange = { movedTo?: Lesson };
 
 export type HintTaken = { number: number; of: number; text: string } | { exhausted: true; of: number };
 
@@ -57,7 +57,7 @@ export interface WorkbookView {
   neighbor(lesson: Lesson, step: 1 | -1): Lesson | undefined;
 }
 
-export interface WorkbookOptions {
+interface WorkbookOptions {
   warn?: (line: string) => void;
   now?: () => Date;
 }
