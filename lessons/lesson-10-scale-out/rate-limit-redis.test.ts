@@ -83,12 +83,15 @@ describeWithRedis("RedisRateLimiter", () => {
   });
 
   it("tells a refused client when to come back: Retry-After in whole seconds, rounded up", async () => {
-    const rl = await limiter({ max: 1, windowMs: 1_500 });
+    const rl = await limiter({ max: 1, windowMs: 60_000 });
     const k = key();
     await rl.hit(k);
+    // 1.499 s left in the window when the next request arrives (a few ms less by then): rounding
+    // to the nearest second would say 1, rounding down 1; only rounding up says 2.
+    await look.pexpire(`ratelimit:${k}`, 1_499);
     const refused = await rl.hit(k);
     expect(refused.allowed).toBe(false);
-    expect(refused.retryAfterSeconds, "about 1.5 s left rounds up to 2 s").toBe(2);
+    expect(refused.retryAfterSeconds, "just under 1.5 s left rounds up to 2 s, never down to 1").toBe(2);
   });
 
   it("admits exactly max of 200 concurrent requests sent through two instances", async () => {
