@@ -81,7 +81,7 @@ export class CoherentCache implements Cache {
   // after that read must be stored under that generation, not the one current when the load
   // ends, or a write made during the load would be hidden. Bounded, and forgotten after a while
   // (a read whose load failed never sets), so it cannot grow.
-  private readonly seen = new MemoryCache({ maxEntries: 1_000 });
+  private readonly seen = new MemoryCache();
   private readonly pendingWrites = new Set<string>();
 
   constructor(options: CoherentCacheOptions) {
@@ -105,8 +105,10 @@ export class CoherentCache implements Cache {
     );
     if (generation === null) return null;
     const entry = this.local.get<Stamped<T>>(key);
-    if (entry && entry.generation === generation) return entry.data;
-    if (entry) this.local.invalidate(key);
+    if (entry) {
+      if (entry.generation === generation) return entry.data;
+      this.local.invalidate(key);
+    }
     // Several reads may miss at once: the oldest generation wins, so no load is stamped newer
     // than the data it read.
     this.seen.set(key, generation, 10_000);
@@ -183,6 +185,5 @@ export class CoherentCache implements Cache {
 
 /** "users:" for "users:id:42" and "users:list:", "" for a key without a colon. */
 function namespaceOf(key: string): string {
-  const colon = key.indexOf(":");
-  return colon === -1 ? "" : key.slice(0, colon + 1);
+  return key.slice(0, key.indexOf(":") + 1);
 }

@@ -10,8 +10,11 @@ export const ROLES = ["user", "admin"] as const;
 export const roleSchema = z.enum(ROLES, { error: "Role must be one of: user, admin" });
 export type Role = z.infer<typeof roleSchema>;
 
-// Control characters in a display name break logs and terminals and are never intended.
-const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+// Control characters in a display name break logs and terminals and are never intended. Nor
+// are the bidirectional controls, which make text display in another order than it is stored
+// ("\u202Eexe.txt" shows as "txt.exe"), line and paragraph separators, or a lone half of a
+// surrogate pair, which no encoding can store as it was sent.
+const NO_CONTROL_CHARACTERS = /^[^\p{Cc}\p{Bidi_Control}\p{Zl}\p{Zp}\p{Cs}]*$/u;
 
 export const nameSchema = z
   .string({ error: "Name must be a string" })

@@ -3,6 +3,8 @@
 
 import { config } from "@/lib/config";
 import { MemoryCache } from "@/lib/cache";
+import { CoherentCache, type Cache } from "@/lib/cache-redis";
+import { redisConnection } from "@/lib/redis";
 import { apiError } from "@/lib/errors";
 import type { AuthUser } from "@/lib/auth";
 import {
@@ -19,7 +21,9 @@ import type { CreateUserInput, ListUsersQuery, UpdateUserInput } from "@/schemas
 
 export const USERS_CACHE_PREFIX = "users:";
 
-export type UserServiceDeps = { users: UserRepository; cache: MemoryCache; ttlMs: number };
+// The cache is a MemoryCache in one process, or a CoherentCache (lib/cache-redis.ts) that several
+// instances keep correct through Redis; both are awaited, since the second one asks Redis.
+export type UserServiceDeps = { users: UserRepository; cache: Cache; ttlMs: number };
 
 function unwrap(result: GuardedResult): User {
   if (result.ok) return result.user;
@@ -33,22 +37,24 @@ function assertSelfOrAdmin(actor: AuthUser, id: bigint): void {
 
 export function createUserService({ users, cache, ttlMs }: UserServiceDeps) {
   async function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
-    const hit = cache.get<T>(key);
+    const hit = await cache.get<T>(key);
     if (hit !== null) return hit;
     const value = await load();
-    if (value !== null) cache.set(key, value, ttlMs);
+    if (value !== null) await cache.set(key, value, ttlMs);
     return value;
   }
 
   // Every write drops every cached user and page: simple, and never serves a stale list.
-  const invalidate = () => cache.invalidatePrefix(USERS_CACHE_PREFIX);
+  // Awaited before the write answers: with several instances, the others must see it first.
+  const invalidate = async () => {
+    await cache.invalidatePrefix(USERS_CACHE_PREFIX);
+  };
 
   // No actor check: authentication calls this to learn who the caller is, on every request.
   // Reading through the users cache saves a database read per request and stays safe because
   // every write in this process drops the whole `users:` prefix, so a user deleted or demoted
-  // here loses access on their very next request. With several server instances this cache,
-  // like the data cache, needs a shared store or pub/sub invalidation, or a short TTL: a write
-  // on one instance does not reach another's copy.
+  // here loses access on their very next request. With several server instances (REDIS_URL set)
+  // the CoherentCache makes that hold on every instance: each read checks Redis for writes.
   const findById = (id: bigint): Promise<User | null> =>
     cached(`${USERS_CACHE_PREFIX}id:${id}`, () => users.findById(id));
 
@@ -58,7 +64,7 @@ export function createUserService({ users, cache, ttlMs }: UserServiceDeps) {
       // creates at once) to the same 409 through the unique index.
       if (await users.findByEmail(input.email)) throw apiError("EMAIL_EXISTS", "Email already exists");
       const user = await users.create(input);
-      invalidate();
+      await invalidate();
       return user;
     },
 
@@ -84,21 +90,27 @@ export function createUserService({ users, cache, ttlMs }: UserServiceDeps) {
         const owner = await users.findByEmail(input.email);
         if (owner && owner.id !== id) throw apiError("EMAIL_EXISTS", "Email already exists");
       }
-      invalidate();
+      await invalidate();
       return unwrap(await users.update(id, input));
     },
 
     async deleteUser(id: bigint): Promise<void> {
       unwrap(await users.delete(id));
-      invalidate();
+      await invalidate();
     },
   };
 }
 
 export type UserService = ReturnType<typeof createUserService>;
 
+function usersCache(): Cache {
+  const local = new MemoryCache({ maxEntries: config().CACHE_MAX_ENTRIES });
+  const connection = redisConnection();
+  return connection ? new CoherentCache({ ...connection, local }) : local;
+}
+
 export const userService = createUserService({
   users: userRepository,
-  cache: new MemoryCache({ maxEntries: config().CACHE_MAX_ENTRIES }),
+  cache: usersCache(),
   ttlMs: config().CACHE_TTL_MS,
 });

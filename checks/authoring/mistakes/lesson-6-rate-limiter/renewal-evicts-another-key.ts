@@ -123,7 +123,7 @@ export function assertAllowed(result: RateLimitResult): void {
 
 const limiters = new Map<string, RateLimiter>();
 
-/** The seed's one-call form: one shared limiter per (max, windowMs) pair. */
+/** The textbook version's one-call form: one shared limiter per (max, windowMs) pair. */
 export function rateLimit(key: string, max: number, windowMs: number): RateLimitResult {
   const id = `${max}:${windowMs}`;
   let limiter = limiters.get(id);
