@@ -208,6 +208,12 @@ describe("parsePatch", () => {
       4,
       '"\\ No newline at end of file" follows no line of the hunk',
     ],
+    [
+      "a marker said twice",
+      `${header}@@ -1 +1 @@\n-a\n\\ No newline at end of file\n\\ No newline at end of file\n+b\n`,
+      6,
+      '"\\ No newline at end of file" follows no line of the hunk',
+    ],
     ["a hunk that changes nothing", `${header}@@ -1,2 +1,2 @@\n a\n b\n`, 3, "hunk 1 changes nothing"],
     [
       "hunks out of order",

@@ -109,6 +109,7 @@ function readHunk(lines: string[], start: number, number: number): ReadHunk {
       return { ok: false, index: start, reason: `hunk ${number} ends early: its header promises ${promised}` };
     if (line.startsWith("\\")) {
       if (!endWithoutNewline(hunk)) return { ok: false, index, reason: `"${line}" follows no line of the hunk` };
+      hunk.text.push(line);
       continue;
     }
     // An empty line is a blank context line whose leading space an editor trimmed away.
@@ -131,6 +132,7 @@ function readHunk(lines: string[], start: number, number: number): ReadHunk {
 /** Takes the line end off the hunk's last line, as "\ No newline at end of file" says; false when there is none. */
 function endWithoutNewline(hunk: PatchHunk): boolean {
   const previous = hunk.text[hunk.text.length - 1]!;
+  // The header is no line, and a marker says it once.
   if (hunk.text.length < 2 || previous.startsWith("\\")) return false;
   const kind = previous === "" ? " " : previous[0];
   const chop = (lines: string[]) => lines.push(lines.pop()!.slice(0, -1));
