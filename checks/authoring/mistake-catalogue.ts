@@ -180,8 +180,9 @@ export function editCommand(lesson: Lesson, name: string): string {
   return `\`npm run mistake -- edit ${lesson.id} ${name}\``;
 }
 
-export function saveCommand(lesson: Lesson, name: string): string {
-  return `\`npm run mistake -- save ${lesson.id} ${name}\``;
+/** With the stub when the catalogue cannot tell it: a new mistake in a lesson with several stubs. */
+export function saveCommand(lesson: Lesson, name: string, stub?: string): string {
+  return `\`npm run mistake -- save ${lesson.id} ${name}${stub === undefined ? "" : ` --stub ${stub}`}\``;
 }
 
 /** Patches the manifest does not list (a problem) and drafts not saved yet (a warning). */

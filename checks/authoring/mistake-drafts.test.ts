@@ -136,7 +136,9 @@ describe("npm run mistake -- edit and save", () => {
     };
     withCatalogue([listed("lets-one-more-in.patch", "limiter.ts")], {}, [twoStubs]);
     await workbook.run(["mistake", "edit", "lesson-1", "lets-one-more-in"]);
-    await workbook.run(["mistake", "edit", "lesson-1", "new-one", "--stub", "adder.ts"]);
+    expect((await workbook.run(["mistake", "edit", "lesson-1", "new-one", "--stub", "adder.ts"])).stdout).toContain(
+      "then `npm run mistake -- save lesson-1 new-one --stub adder.ts`.",
+    );
     expect(workbook.read(`${dir}/lets-one-more-in.ts`)).toBe(references["solutions/limiter.ts"]);
     expect(workbook.read(`${dir}/new-one.ts`)).toBe(reference);
     expect(await workbook.run(["mistake", "edit", "lesson-1", "another"])).toEqual({

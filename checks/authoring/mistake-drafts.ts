@@ -91,7 +91,8 @@ function editMistake(ctx: Context, target: Target): void {
     writeFileSync(absolute(draft), draftText(ctx, target, reference));
     ctx.out.line(`Wrote ${draft}: the mistake ${name} in full, as it stands in for ${file.stub}.`);
   }
-  ctx.out.line(`Make the one change the mistake is about, then ${saveCommand(lesson, name)}.`);
+  const stub = target.entry || lesson.files.length === 1 ? undefined : file.stub;
+  ctx.out.line(`Make the one change the mistake is about, then ${saveCommand(lesson, name, stub)}.`);
 }
 
 /**
