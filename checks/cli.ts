@@ -12,9 +12,9 @@ import type { RoomReporter } from "./learner/room/client.ts";
 import { roomFile } from "./learner/room/settings.ts";
 
 // The workbook CLI: `npm run <command>` → node checks/launch.mjs <command> [arguments], which runs
-// this file bundled. Each command lives in checks/learner/commands/ (verify in checks/authoring/) and is
-// loaded only when used, so
-// `npm run hint` never pays for vitest.
+// this file bundled. Each command lives in checks/learner/commands/ (verify and mistake, the
+// maintainers' commands, in checks/authoring/) and is loaded only when used, so `npm run hint`
+// never pays for vitest.
 
 type Command = CommandSpec & { run: () => Promise<(ctx: Context, args: ParsedArgs) => Promise<number>> };
 
@@ -95,6 +95,15 @@ const commands: Command[] = [
     options: ["lesson"],
     maxPositionals: 0,
     run: async () => (await import("./authoring/verify.ts")).verify,
+  },
+  {
+    name: "mistake",
+    script: "mistake",
+    usage: "npm run mistake -- edit|save <lesson> <name> [--stub <file>]",
+    flags: [],
+    options: ["stub"],
+    maxPositionals: 3,
+    run: async () => (await import("./authoring/mistake-drafts.ts")).mistake,
   },
   {
     name: "report",

@@ -3,21 +3,27 @@ import path from "node:path";
 import { z } from "zod";
 import type { Lesson } from "../learner/workbook/lessons.ts";
 import { stubPath } from "../learner/workbook/lessons.ts";
+import { type HunkFailure, type Patch, applyPatch, parsePatch } from "./patch.ts";
 import type { FileError, RunResult, TestOutcome } from "../learner/runner/run-tests.ts";
 import type { TypeDiagnostic } from "../learner/check/typecheck.ts";
 
-// The mistake catalogue: for each lesson, complete implementations of its stub that each make one
-// mistake learners really make. `npm run verify` serves each one in place of its stub and proves
+// The mistake catalogue: for each lesson, mistakes learners really make, each stored as a patch
+// against the reference behind the stub it stands in for: the reference plus one realistic
+// change. `npm run verify` applies each patch, serves the result in place of its stub and proves
 // the lesson's tests catch it, and that the first failure a learner would see points at the cause.
-// It lives in checks/authoring/mistakes/<lesson folder>/, out of the folders a learner edits, and no
-// learner command (hint, diff, solve) ever reads it.
+// A patch holds only its change, so the catalogue cannot silently fall behind its references: a
+// refactor elsewhere in a reference still lets the patch apply, and one under the mistake's lines
+// makes verify say which mistake to recreate. It lives in checks/authoring/mistakes/<lesson folder>/,
+// out of the folders a learner edits, and no learner command (hint, diff, solve) ever reads it.
 
 export const mistakesDir = "checks/authoring/mistakes";
 /** The fewest mistakes a lesson's catalogue may hold. */
 export const minimumMistakes = 6;
 
 export const mistakeEntrySchema = z.strictObject({
-  file: z.string().regex(/^[a-z0-9][a-z0-9-]*\.ts$/, "must be a kebab-case .ts file name in the catalogue's folder"),
+  file: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*\.patch$/, "must be a kebab-case .patch file name in the catalogue's folder"),
   stub: z.string().min(1),
   note: z.string().min(1),
   firstFailure: z.union([z.strictObject({ test: z.string().min(1) }), z.strictObject({ message: z.string().min(1) })]),
@@ -26,10 +32,13 @@ export const mistakeEntrySchema = z.strictObject({
 export type MistakeEntry = z.infer<typeof mistakeEntrySchema>;
 
 export interface Mistake extends MistakeEntry {
-  /** The mistake's file, relative to the root: "checks/authoring/mistakes/lesson-6-rate-limiter/map-never-forgets.ts". */
+  /** The mistake's patch, relative to the root, e.g. "checks/authoring/mistakes/lesson-6-rate-limiter/x.patch". */
   path: string;
   /** The stub it stands in for, relative to the root. */
   stubFile: string;
+  /** The reference its patch applies to, relative to the root. */
+  reference: string;
+  /** The stub's full text with the mistake made: the reference with the patch applied. */
   content: string;
 }
 
@@ -37,6 +46,8 @@ export interface Catalogue {
   mistakes: Mistake[];
   /** What is wrong with the catalogue itself: each one fails the lesson. */
   problems: string[];
+  /** What is worth saying but fails nothing: drafts of `npm run mistake -- edit` not saved yet. */
+  warnings: string[];
 }
 
 /** Whether this workbook keeps a mistake catalogue at all (a workbook without one has nothing to prove). */
@@ -48,56 +59,146 @@ export function catalogueDir(lesson: Lesson): string {
   return `${mistakesDir}/${lesson.folder}`;
 }
 
+export function catalogueManifest(lesson: Lesson): string {
+  return `${catalogueDir(lesson)}/mistakes.json`;
+}
+
+/** A mistake's name: its patch's file name without ".patch", as `npm run mistake` takes it. */
+export function mistakeName(file: string): string {
+  return file.replace(/\.(patch|ts)$/, "");
+}
+
+/** The draft `npm run mistake -- edit` writes: the mistake's full text, beside its patch. */
+export function draftPath(lesson: Lesson, name: string): string {
+  return `${catalogueDir(lesson)}/${name}.ts`;
+}
+
 export function loadCatalogue(root: string, lesson: Lesson): Catalogue {
-  const dir = catalogueDir(lesson);
-  const manifest = `${dir}/mistakes.json`;
+  const manifest = catalogueManifest(lesson);
   if (!existsSync(path.join(root, manifest))) {
     return {
       mistakes: [],
       problems: [`has no mistake catalogue: add ${manifest} with at least ${minimumMistakes} mistakes`],
+      warnings: [],
     };
   }
+  const read = readMistakeEntries(root, lesson);
+  if ("problem" in read) return { mistakes: [], problems: [read.problem], warnings: [] };
+  const problems: string[] = [];
+  const mistakes: Mistake[] = [];
+  const seen = new Set<string>();
+  for (const entry of read.entries) {
+    if (seen.has(entry.file)) problems.push(`${manifest} lists ${entry.file} twice`);
+    seen.add(entry.file);
+    const loaded = loadMistake(root, lesson, entry);
+    if ("problem" in loaded) problems.push(loaded.problem);
+    else mistakes.push(loaded.mistake);
+  }
+  const strays = strayFiles(root, lesson, seen);
+  problems.push(...strays.problems);
+  if (read.entries.length < minimumMistakes)
+    problems.push(`${manifest} holds ${read.entries.length} mistakes; a lesson needs at least ${minimumMistakes}`);
+  return { mistakes, problems, warnings: strays.warnings };
+}
+
+/** The entries of the lesson's mistakes.json, which must exist. */
+export function readMistakeEntries(root: string, lesson: Lesson): { entries: MistakeEntry[] } | { problem: string } {
+  const manifest = catalogueManifest(lesson);
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path.join(root, manifest), "utf8"));
   } catch (error) {
-    return { mistakes: [], problems: [`${manifest} is not valid JSON (${(error as Error).message})`] };
+    return { problem: `${manifest} is not valid JSON (${(error as Error).message})` };
   }
   const parsed = z.array(mistakeEntrySchema).safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const where = issue.path.length ? ` at ${issue.path.join(".")}` : "";
-    return { mistakes: [], problems: [`${manifest}${where}: ${issue.message}`] };
+  if (parsed.success) return { entries: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  const where = issue.path.length ? ` at ${issue.path.join(".")}` : "";
+  return { problem: `${manifest}${where}: ${issue.message}` };
+}
+
+/** One entry's mistake: its reference with its patch applied, or what stops that, and what to do. */
+function loadMistake(root: string, lesson: Lesson, entry: MistakeEntry): { mistake: Mistake } | { problem: string } {
+  const file = `${catalogueDir(lesson)}/${entry.file}`;
+  const stub = lesson.files.find((candidate) => candidate.stub === entry.stub);
+  if (!stub) {
+    const stubs = lesson.files.map((candidate) => candidate.stub).join(", ");
+    return { problem: `${file} replaces "${entry.stub}", which is not one of the lesson's stubs (${stubs})` };
   }
-  const problems: string[] = [];
-  const mistakes: Mistake[] = [];
-  const stubs = new Map(lesson.files.map((file) => [file.stub, stubPath(lesson, file)]));
-  const seen = new Set<string>();
-  for (const entry of parsed.data) {
-    const file = `${dir}/${entry.file}`;
-    if (seen.has(entry.file)) problems.push(`${manifest} lists ${entry.file} twice`);
-    seen.add(entry.file);
-    const stubFile = stubs.get(entry.stub);
-    if (!stubFile) {
-      problems.push(
-        `${file} replaces "${entry.stub}", which is not one of the lesson's stubs (${[...stubs.keys()].join(", ")})`,
-      );
-      continue;
-    }
-    if (!existsSync(path.join(root, file))) {
-      problems.push(`${file} does not exist`);
-      continue;
-    }
-    const content = readFileSync(path.join(root, file), "utf8");
-    if (!/^\s*\/\/\s*\S/.test(content)) problems.push(`${file} must start with a comment line that states its mistake`);
-    mistakes.push({ ...entry, path: file, stubFile, content });
+  const name = mistakeName(entry.file);
+  if (!existsSync(path.join(root, file)))
+    return {
+      problem: `${file} does not exist: write it with ${editCommand(lesson, name)}, then ${saveCommand(lesson, name)}`,
+    };
+  if (!existsSync(path.join(root, stub.reference)))
+    return { problem: `${file} cannot be applied: its reference ${stub.reference} does not exist` };
+  const read = (file: string) => readFileSync(path.join(root, file), "utf8");
+  const patched = patchReference(read(file), stub.reference, read(stub.reference));
+  if (!patched.ok) {
+    const recreate = `recreate it with ${editCommand(lesson, name)} (it keeps what still applies and shows the rest)`;
+    return {
+      problem: `${file} ${patched.problem}; ${recreate}, make the change again, then ${saveCommand(lesson, name)}`,
+    };
   }
-  const listed = new Set(parsed.data.map((entry) => entry.file));
-  const unlisted = readdirSync(path.join(root, dir)).filter((name) => name.endsWith(".ts") && !listed.has(name));
-  for (const name of unlisted) problems.push(`${dir}/${name} is not listed in ${manifest}`);
-  if (parsed.data.length < minimumMistakes)
-    problems.push(`${manifest} holds ${parsed.data.length} mistakes; a lesson needs at least ${minimumMistakes}`);
-  return { mistakes, problems };
+  const mistake = { ...entry, path: file, stubFile: stubPath(lesson, stub), reference: stub.reference };
+  return { mistake: { ...mistake, content: patched.text } };
+}
+
+/** The patch, read and checked to name the reference; else what is wrong, to follow the patch's name in a sentence. */
+export function readPatch(
+  patchText: string,
+  reference: string,
+): { ok: true; patch: Patch } | { ok: false; problem: string } {
+  const parsed = parsePatch(patchText);
+  if (!parsed.ok)
+    return { ok: false, problem: `cannot be read as a patch at its line ${parsed.line}: ${parsed.reason}` };
+  const named = [parsed.patch.oldFile, parsed.patch.newFile].find((name) => name !== reference);
+  if (named !== undefined) return { ok: false, problem: `patches ${named}, not its reference ${reference}` };
+  return parsed;
+}
+
+/** The reference with the patch applied; else what is wrong, to follow the patch's name in a sentence. */
+function patchReference(
+  patchText: string,
+  reference: string,
+  referenceText: string,
+): { ok: true; text: string } | { ok: false; problem: string } {
+  const read = readPatch(patchText, reference);
+  if (!read.ok) return read;
+  const applied = applyPatch(read.patch, referenceText);
+  return applied.ok ? applied : { ok: false, problem: hunkProblem(read.patch, reference, applied) };
+}
+
+export function hunkProblem(patch: Patch, reference: string, { hunk, ...failure }: HunkFailure): string {
+  const of = patch.hunks.length > 1 ? ` of ${patch.hunks.length}` : "";
+  const at = `at hunk ${hunk.number}${of} (written for line ${hunk.oldStart})`;
+  if (failure.kind === "no-match") return `no longer applies to ${reference} ${at}: the reference changed there`;
+  return `no longer applies to ${reference} ${at}: its lines now occur at lines ${failure.lines.join(", ")}`;
+}
+
+export function editCommand(lesson: Lesson, name: string): string {
+  return `\`npm run mistake -- edit ${lesson.id} ${name}\``;
+}
+
+/** With the stub when the catalogue cannot tell it: a new mistake in a lesson with several stubs. */
+export function saveCommand(lesson: Lesson, name: string, stub?: string): string {
+  return `\`npm run mistake -- save ${lesson.id} ${name}${stub === undefined ? "" : ` --stub ${stub}`}\``;
+}
+
+/** Patches the manifest does not list (a problem) and drafts not saved yet (a warning). */
+function strayFiles(root: string, lesson: Lesson, listed: Set<string>) {
+  const dir = catalogueDir(lesson);
+  const names = readdirSync(path.join(root, dir));
+  const problems = names
+    .filter((name) => name.endsWith(".patch") && !listed.has(name))
+    .map((name) => `${dir}/${name} is not listed in ${catalogueManifest(lesson)}`);
+  const warnings = names
+    .filter((name) => name.endsWith(".ts"))
+    .map((name) => {
+      const save = saveCommand(lesson, mistakeName(name));
+      return `${dir}/${name} is a draft that verify does not use: save it as its patch with ${save}, or delete it`;
+    });
+  return { problems, warnings };
 }
 
 /** What the learner sees first when a mistake stands in for the stub: as `npm run check` orders it. */

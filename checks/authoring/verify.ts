@@ -40,8 +40,9 @@ import { UserError } from "../learner/cli/user-error.ts";
 //     through an import, syntax, reference or type error;
 //  2. every test passes with the reference mapped in place of the stub;
 //  3. the committed stub and its tests type-check;
-//  4. every mistake in the lesson's catalogue (checks/authoring/mistakes/<lesson folder>/) type-checks at its
-//     stub's path, fails at least one test, and the first failure points at its cause;
+//  4. every mistake in the lesson's catalogue (checks/authoring/mistakes/<lesson folder>/) applies to its
+//     reference, type-checks at its stub's path, fails at least one test, and the first failure
+//     points at its cause;
 //  and the manifest holds together: its files exist, and the README has three hints.
 // One vitest run per mode over all lessons (both at once, beside one type-check), not one per
 // lesson; then one run per mistake, on two resident hosts that take turns through the catalogue.
@@ -77,6 +78,7 @@ export async function verify(ctx: Context, args: ParsedArgs): Promise<number> {
     hasCatalogues(ctx.root) ? lessons.map((l) => [l.id, loadCatalogue(ctx.root, l)]) : [],
   );
   for (const [id, catalogue] of catalogues) verdicts.get(id)!.problems.push(...catalogue.problems);
+  for (const warning of [...catalogues.values()].flatMap((catalogue) => catalogue.warnings)) ctx.out.warn(warning);
   const pristine = new Map<string, PristineStub[]>();
   for (const lesson of lessons) {
     const { stubs, problems } = pristineStubs(ctx.root, lesson);
