@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { ParsedArgs } from "../learner/cli/args.ts";
-import type { Context } from "../learner/cli/context.ts";
 import { UserError } from "../learner/cli/user-error.ts";
-import { type Lesson, type LessonFile, lessonsFor, resolveLesson } from "../learner/workbook/lessons.ts";
+import { type Context, openWorkbook } from "../learner/cli/context.ts";
+import type { Lesson, LessonFile } from "../learner/workbook/lessons.ts";
 import {
   type MistakeEntry,
   catalogueDir,
@@ -41,7 +41,7 @@ export async function mistake(ctx: Context, args: ParsedArgs): Promise<number> {
   const [action, lessonName, name] = args.positionals;
   if ((action !== "edit" && action !== "save") || lessonName === undefined || name === undefined)
     throw new UserError(`Say what to do with which mistake. Usage: ${mistakeUsage}`);
-  const lesson = resolveLesson(lessonsFor(ctx).lessons, lessonName);
+  const lesson = openWorkbook(ctx).lesson(lessonName);
   const target = findTarget(ctx.root, lesson, name, args.options.get("stub"));
   if (action === "edit") editMistake(ctx, target);
   else saveMistake(ctx, target);

@@ -21,7 +21,7 @@ const lessonManifestSchema = z.object({
 });
 
 type LessonManifest = z.infer<typeof lessonManifestSchema>;
-type LessonFile = LessonManifest["files"][number];
+export type LessonFile = LessonManifest["files"][number];
 
 export type Lesson = LessonManifest & {
   /** The hints of the README's "Hints" section, in order: the one place they are written. */
