@@ -278,10 +278,21 @@ describe("firstFailureOf", () => {
       code: "TS2322",
       message: "Type 'string' is not assignable to type 'boolean'.",
     };
-    const unhandled = { file: "", failure: { errorName: "ApiError", message: "Missing or invalid token" } };
-    const failing = run([outcome("limiter.test.ts", "refuses", "failed")], [unhandled]);
+    const unhandled = {
+      kind: "rejection" as const,
+      failure: { errorName: "ApiError", message: "Missing or invalid token" },
+    };
+    const failing = { ...run([outcome("limiter.test.ts", "refuses", "failed")]), unhandled: [unhandled] };
     expect(firstFailureOf(lesson, failing, [typeError])).toEqual({ kind: "type", diagnostic: typeError });
-    expect(firstFailureOf(lesson, failing, [])).toEqual({ kind: "load", error: unhandled });
+    expect(firstFailureOf(lesson, failing, [])).toEqual({ kind: "unhandled", unhandled });
+  });
+
+  it("is what npm run check shows first: a run stopped for time comes before any failing test", () => {
+    const stopped = {
+      ...run([outcome("limiter.test.ts", "refuses", "failed")]),
+      aborted: { kind: "timeout" as const, file: "" },
+    };
+    expect(firstFailureOf(lesson, stopped, [])?.kind).toBe("aborted");
   });
 
   it("finds nothing when every test passes", () => {
@@ -309,7 +320,15 @@ describe("judgeMistake", () => {
     [
       "words of an unhandled error's message",
       { message: "invalid token" },
-      { kind: "load", error: { file: "", failure: { errorName: "ApiError", message: "Missing or invalid token" } } },
+      {
+        kind: "unhandled",
+        unhandled: { kind: "rejection", failure: { errorName: "ApiError", message: "Missing or invalid token" } },
+      },
+    ],
+    [
+      "words of the message of a run stopped for time",
+      { message: "stopped (timeout)" },
+      { kind: "aborted", aborted: { kind: "timeout", file: "lessons/x.test.ts", test: "waits" } },
     ],
   ])("counts a mistake as caught when the first failure matches %s", (_, expected, first) => {
     expect(judgeMistake(mistake(expected), first)).toEqual({ caught: true });
@@ -323,6 +342,7 @@ describe("judgeMistake", () => {
       failingTest("allows a request", "expected false to be true\nmore"),
       "the first failure is “allows a request” (expected false to be true), not a test named like “refuses”",
     ],
+    ["no tests ran", { test: "refuses" }, { kind: "no-tests" }, "no tests ran, not a test named like “refuses”"],
     [
       "the message is another",
       { message: "Retry-After" },

@@ -4,7 +4,9 @@ import { z } from "zod";
 import type { Lesson } from "../learner/workbook/lessons.ts";
 import { stubPath } from "../learner/workbook/lessons.ts";
 import { type HunkFailure, type Patch, applyPatch, parsePatch } from "./patch.ts";
-import type { FileError, RunResult, TestOutcome } from "../learner/runner/run-tests.ts";
+import type { RunResult } from "../learner/runner/run-tests.ts";
+import { summarize } from "../learner/check/check-lesson.ts";
+import { type Problem, firstProblem } from "../learner/check/first-problem.ts";
 import type { TypeDiagnostic } from "../learner/check/typecheck.ts";
 
 // The mistake catalogue: for each lesson, mistakes learners really make, each stored as a patch
@@ -202,36 +204,18 @@ function strayFiles(root: string, lesson: Lesson, listed: Set<string>) {
 }
 
 /** What the learner sees first when a mistake stands in for the stub: as `npm run check` orders it. */
-export type FirstFailure =
-  | { kind: "type"; diagnostic: TypeDiagnostic }
-  | { kind: "load"; error: FileError }
-  | { kind: "test"; test: TestOutcome };
+/** The type error a mistake must not have, else the first problem a learner sees: exactly `npm run check`'s. */
+export type FirstFailure = { kind: "type"; diagnostic: TypeDiagnostic } | Problem;
 
+/**
+ * What a learner with this mistake in place sees first. A mistake must type-check where its stub
+ * sits (its first type error says why it does not); past that, the one rule `npm run check` and
+ * watch mode use, so verify proves what learners are shown.
+ */
 export function firstFailureOf(lesson: Lesson, run: RunResult, typeErrors: TypeDiagnostic[]): FirstFailure | undefined {
   const typeError = typeErrors[0];
   if (typeError) return { kind: "type", diagnostic: typeError };
-  // As `npm run check` orders them: a run stopped by its time or memory limit, a file that cannot
-  // load, then an error outside any test (an unhandled rejection), then the tests.
-  if (run.aborted) {
-    const { kind, file, test } = run.aborted;
-    return {
-      kind: "load",
-      error: {
-        file,
-        failure: { errorName: "Aborted", message: `the tests were stopped (${kind})${test ? ` at “${test}”` : ""}` },
-      },
-    };
-  }
-  const loadError = run.fileErrors[0];
-  if (loadError) return { kind: "load", error: loadError };
-  const unhandled = run.unhandled?.[0];
-  if (unhandled) return { kind: "load", error: { file: "", failure: unhandled.failure } };
-  // Test files in the manifest's order, each file's tests in the order they ran.
-  const order = lesson.tests.map((test) => `${lesson.dir}/${test}`);
-  const rank = (test: TestOutcome) => (order.indexOf(test.file) + order.length + 1) % (order.length + 1);
-  const failing = run.tests.filter((test) => test.status === "failed");
-  const first = failing.map((test, i) => ({ test, i })).sort((a, b) => rank(a.test) - rank(b.test) || a.i - b.i)[0];
-  return first && { kind: "test", test: first.test };
+  return firstProblem(summarize(lesson, run, []));
 }
 
 export type MistakeVerdict = { caught: true } | { caught: false; reason: string };
@@ -239,28 +223,52 @@ export type MistakeVerdict = { caught: true } | { caught: false; reason: string 
 /** Whether the tests caught the mistake, and caught it where its catalogue entry says the learner should look. */
 export function judgeMistake(mistake: Mistake, first: FirstFailure | undefined): MistakeVerdict {
   if (!first) return { caught: false, reason: "every test passes" };
-  if (first.kind === "type")
-    return {
-      caught: false,
-      reason: `it does not type-check at ${mistake.stubFile}:${first.diagnostic.line}: ${firstLine(first.diagnostic.message)}`,
-    };
   const expected = mistake.firstFailure;
   const wanted =
     "test" in expected ? `a test named like “${expected.test}”` : `a message containing “${expected.message}”`;
-  if (first.kind === "load") {
-    // An error outside any test (an unhandled rejection) is shown before any test: only its message can point at the cause.
-    const { file, failure } = first.error;
-    if ("message" in expected && contains(failure.message, expected.message)) return { caught: true };
-    const what = file ? `${file} cannot load` : `an error outside any test comes first (${failure.errorName})`;
-    return { caught: false, reason: `${what}: ${firstLine(failure.message.trim())}, not ${wanted}` };
+  const notCaught = (what: string) => ({ caught: false as const, reason: `${what}, not ${wanted}` });
+  switch (first.kind) {
+    case "type":
+    case "syntax": {
+      const { line, message } = first.diagnostic;
+      return { caught: false, reason: `it does not type-check at ${mistake.stubFile}:${line}: ${firstLine(message)}` };
+    }
+    case "no-tests":
+      return notCaught("no tests ran");
+    case "test": {
+      const { test } = first;
+      const message = test.failure?.message ?? "";
+      const matches = "test" in expected ? contains(test.fullName, expected.test) : contains(message, expected.message);
+      return matches
+        ? { caught: true }
+        : notCaught(`the first failure is “${test.fullName}” (${firstLine(message.trim())})`);
+    }
+    default: {
+      // Shown before any test (a stopped run, a file that cannot load, an error outside any test):
+      // only its message can point at the cause.
+      const { what, message } = shownBeforeTests(first);
+      if ("message" in expected && contains(message, expected.message)) return { caught: true };
+      return notCaught(`${what}: ${firstLine(message.trim())}`);
+    }
   }
-  const { test } = first;
-  const message = test.failure?.message ?? "";
-  const matches = "test" in expected ? contains(test.fullName, expected.test) : contains(message, expected.message);
-  if (matches) return { caught: true };
+}
+
+function shownBeforeTests(problem: Extract<Problem, { kind: "aborted" | "unhandled" | "load" }>) {
+  if (problem.kind === "aborted") {
+    const { kind, file, test } = problem.aborted;
+    return {
+      what: `${file || "the tests"} stopped`,
+      message: `the tests were stopped (${kind})${test ? ` at “${test}”` : ""}`,
+    };
+  }
+  if (problem.kind === "unhandled") {
+    const { failure } = problem.unhandled;
+    return { what: `an error outside any test comes first (${failure.errorName})`, message: failure.message };
+  }
+  const { file, failure } = problem.error;
   return {
-    caught: false,
-    reason: `the first failure is “${test.fullName}” (${firstLine(message.trim())}), not ${wanted}`,
+    what: file ? `${file} cannot load` : `an error outside any test comes first (${failure.errorName})`,
+    message: failure.message,
   };
 }
 

@@ -9,7 +9,7 @@ import {
   references,
 } from "../testing/fixture-workbook.ts";
 import { createPatch } from "./patch.ts";
-import { testsOf } from "./verify.ts";
+import { testsOf } from "./verify-catalogue.ts";
 
 let workbook: FixtureWorkbook;
 afterEach(() => workbook?.remove());

@@ -83,12 +83,11 @@ describeWithRedis("RedisRateLimiter", () => {
   });
 
   it("tells a refused client when to come back: Retry-After in whole seconds, rounded up", async () => {
-    const rl = await limiter({ max: 1, windowMs: 60_000 });
+    // A window of just under 1.5 s: at most 1.499 s are left when the next request arrives, so
+    // rounding to the nearest second says 1, as rounding down does; only rounding up says 2.
+    const rl = await limiter({ max: 1, windowMs: 1_499 });
     const k = key();
     await rl.hit(k);
-    // 1.499 s left in the window when the next request arrives (a few ms less by then): rounding
-    // to the nearest second would say 1, rounding down 1; only rounding up says 2.
-    await look.pexpire(`ratelimit:${k}`, 1_499);
     const refused = await rl.hit(k);
     expect(refused.allowed).toBe(false);
     expect(refused.retryAfterSeconds, "just under 1.5 s left rounds up to 2 s, never down to 1").toBe(2);
