@@ -370,7 +370,8 @@ function checkDataDirOwner({ dataDir }: ServicesOptions): void {
     if (!usable(dir, owner)) {
       const name = spawnSync("id", ["-nu", String(owner)], { encoding: "utf8" }).stdout?.trim() || `uid ${owner}`;
       throw new Error(
-        `${dir} belongs to ${name}, and you cannot use it (left by a run as root?): delete it (sudo rm -rf ${dir}) and start again, or keep the data elsewhere with WORKBOOK_SERVICES_DIR=<folder>.`,
+        `${dir} belongs to ${name}, and you cannot use it (left by a run as root?): delete it (sudo rm -rf ${dir}) ` +
+          "and start again, or keep the data elsewhere with WORKBOOK_SERVICES_DIR=<folder>.",
       );
     }
   }
