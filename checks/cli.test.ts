@@ -199,4 +199,21 @@ describe("findRoot", () => {
       await room.remove();
     }
   });
+
+  it("keeps a learner's failing test in the room through their hints, and shows a copied reference as ◆", async () => {
+    workbook = createFixtureWorkbook();
+    const room = await startTestRoom();
+    try {
+      await workbook.run(["check", "lesson-1", "--room", room.joinUrl, "--name", "Ana"]);
+      await workbook.run(["hint", "lesson-1"]);
+      await workbook.run(["hint", "lesson-1"]);
+      const lesson = () => room.store.list()[0]!.lessons["lesson-1"]!;
+      expect(lesson()).toMatchObject({ event: "hint", hintsUsed: 2, failingTest: "add › adds two numbers" });
+      workbook.write("lessons/lesson-1-adder/adder.ts", workbook.read("solutions/adder.ts"));
+      await workbook.run(["check", "lesson-1"]);
+      expect(lesson()).toMatchObject({ event: "check", status: "solved", solvedByCopy: true, passing: 2, total: 2 });
+    } finally {
+      await room.remove();
+    }
+  });
 });
