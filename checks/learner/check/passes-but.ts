@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type TS from "typescript";
-import { type Lesson, stubPath, testPaths } from "../workbook/lessons.ts";
+import { type Lesson, type LessonFile, stubPath, testPaths } from "../workbook/lessons.ts";
 import { type PassRule, passRules } from "./passes-but-rules.ts";
 import { declarationCounts, promiseFacts } from "./promise-facts.ts";
 
@@ -76,19 +76,24 @@ export function consoleMethodsTested(testTexts: readonly string[]): Set<string> 
 }
 
 /**
- * The notes on a lesson's files (its stubs, never its tests), most important first. Never throws:
- * a file that cannot be read or parsed simply has no notes.
+ * The notes on a lesson's files (its stubs, never its tests), most important first, each file's
+ * text given by `textOf`: the learner's file for a check, the reference for verify.
  */
+export function notesForLesson(root: string, lesson: Lesson, textOf: (file: LessonFile) => string): PassNote[] {
+  const read = (file: string) => readFileSync(path.join(root, file), "utf8");
+  const consoleExpected = consoleMethodsTested(testPaths(lesson).map(read));
+  const notes = lesson.files.flatMap((file) =>
+    notesForFile({ root, file: stubPath(lesson, file), text: textOf(file), consoleExpected }),
+  );
+  const rank = (note: PassNote) => passRules.findIndex(({ rule }) => rule === note.rule);
+  // Stable: within a rule, the files in the manifest's order and each file's lines in order.
+  return notes.sort((a, b) => rank(a) - rank(b));
+}
+
+/** The notes on the learner's files of a lesson. Never throws: a file that cannot be read has none. */
 export function passesBut(root: string, lesson: Lesson): PassNote[] {
   try {
-    const read = (file: string) => readFileSync(path.join(root, file), "utf8");
-    const consoleExpected = consoleMethodsTested(testPaths(lesson).map(read));
-    const notes = lesson.files
-      .map((file) => stubPath(lesson, file))
-      .flatMap((file) => notesForFile({ root, file, text: read(file), consoleExpected }));
-    const rank = (note: PassNote) => passRules.findIndex(({ rule }) => rule === note.rule);
-    // Stable: within a rule, the files in the manifest's order and each file's lines in order.
-    return notes.sort((a, b) => rank(a) - rank(b));
+    return notesForLesson(root, lesson, (file) => readFileSync(path.join(root, stubPath(lesson, file)), "utf8"));
   } catch {
     return [];
   }

@@ -3,6 +3,7 @@ import { type Context, openWorkbook } from "../cli/context.ts";
 import { UserError } from "../cli/user-error.ts";
 import { type CheckResult, checkLesson, missingRequirements } from "../check/check-lesson.ts";
 import { formatLocation } from "../check/first-problem.ts";
+import type { PassNote } from "../check/passes-but.ts";
 import { renderCheck } from "../render/check-screen.ts";
 import { nextAction } from "../render/next-action.ts";
 import { missingRequirementsLine } from "../render/requirements.ts";
@@ -43,6 +44,8 @@ export interface CheckJson {
   typeErrors: { file: string; line: number; column: number; code: string; message: string }[];
   /** Errors thrown outside any test, and a run stopped for time or memory. */
   problems: { kind: string; message: string; location?: string }[];
+  /** Once the lesson passes, what its tests cannot see in the learner's files; empty otherwise. */
+  passesBut: PassNote[];
   next: string;
 }
 
@@ -76,6 +79,7 @@ function checkJson(result: CheckResult, view: WorkbookView): CheckJson {
     tests: [...tests, ...fileErrors],
     typeErrors: result.typeErrors,
     problems,
+    passesBut: result.passesBut ?? [],
     next: nextAction(result, view),
   };
 }

@@ -6,6 +6,7 @@ import { type Lesson, describeStubs, lessonLabel } from "../workbook/lessons.ts"
 import type { WorkbookView } from "../workbook/workbook.ts";
 import { nextAction } from "./next-action.ts";
 import { symbols } from "./output.ts";
+import { passesButLines } from "./passes-but.ts";
 import { diagnosticSummary, explain } from "./problem.ts";
 import { formatBytes, plural, visible } from "./text.ts";
 
@@ -82,7 +83,8 @@ export function renderVerdict(root: string, result: CheckResult, view: WorkbookV
   lines.push(...renderLogs(result, c));
   const problem = firstProblem(result);
   if (problem) lines.push("", ...explain(root, result, problem, c));
-  lines.push("", progressLine(result, view), c.bold(`Next: ${nextAction(result, view)}`));
+  const notes = passesButLines(result.passesBut ?? [], c);
+  lines.push("", progressLine(result, view), ...notes, c.bold(`Next: ${nextAction(result, view)}`));
   return lines;
 }
 

@@ -245,6 +245,27 @@ describe("npm start (watch mode)", () => {
     expect(seen[1]).toEqual([workbook.path(stub)]);
   });
 
+  it("shows what the tests cannot see under a passing verdict, the success banner still last", async () => {
+    workbook = createFixtureWorkbook();
+    const note = { rule: "debugger" as const, message: "a debugger statement is left in.", location: `${stub}:2` };
+    const check = fakeCheck(workbook.root);
+    const withNote: WatchOptions["check"] = async (lesson, changed) => {
+      const result = await check(lesson, changed);
+      return result.passed ? { ...result, passesBut: [note] } : result;
+    };
+    const watch = watchFixture({ check: withNote });
+    await watch.verdict("lesson-1", false);
+    workbook.write(stub, references["solutions/adder.ts"]!);
+    await watch.verdict("lesson-1", true);
+    expect(watch.lines().slice(-5)).toEqual([
+      "Passes, but…",
+      `  ${stub}:2 a debugger statement is left in.`,
+      "Next: npm run check lesson-2",
+      footer,
+      "lesson-1 adder passed — n for lesson-2 rate limiter",
+    ]);
+  });
+
   it("re-checks once for a burst of saves, saying once that it re-runs", async () => {
     workbook = createFixtureWorkbook();
     const seen: string[][] = [];
