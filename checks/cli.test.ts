@@ -18,7 +18,7 @@ let workbook: FixtureWorkbook;
 afterEach(() => workbook?.remove());
 
 const lessonList = "Lessons: lesson-1 adder, lesson-2 rate limiter.";
-const commandList = "Commands: check, watch, hint, progress, diff, reset, solve, verify, mistake, report.";
+const commandList = "Commands: check, watch, open, hint, progress, diff, reset, solve, verify, mistake, report.";
 
 describe("the workbook CLI", () => {
   it.each([

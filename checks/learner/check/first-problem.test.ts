@@ -107,13 +107,7 @@ describe("problemLocation: where the editor opens on a check that does not pass"
     notImplemented: { lesson: "lesson-9", what: "GET", ...(location && { location }) },
   });
   const cases: [string, TestOutcome[], Partial<RunResult>, TypeDiagnostic[], ReturnType<typeof at>][] = [
-    [
-      "a failed assertion: its line in the lesson's files",
-      failing({ location: at(byId, 12) }),
-      {},
-      [],
-      at(byId, 12),
-    ],
+    ["a failed assertion: its line in the lesson's files", failing({ location: at(byId, 12) }), {}, [], at(byId, 12)],
     [
       "a test's line in the lesson's test file",
       failing({ location: at(`${routes.dir}/a.test.ts`, 30) }),
