@@ -165,6 +165,13 @@ describe("problemLocation: where the editor opens on a check that does not pass"
       at(byId, 9),
     ],
     ["no tests at all: the top of the first stub", [], {}, [], at(users, 1, 1)],
+    [
+      "a test counted as failing, not run (report --fresh): the top of its stub",
+      [{ file: `${routes.dir}/users-route.test.ts`, name: "", fullName: "", status: "failed" }],
+      {},
+      [],
+      at(users, 1, 1),
+    ],
   ];
 
   it.each(cases)("opens %s", (_case, tests, extra, typeErrors, expected) => {

@@ -122,13 +122,14 @@ export function problemLocation(result: CheckResult): SourceLocation | undefined
     at && at.line > 0 && at.file.startsWith(`${lesson.dir}/`)
       ? { file: at.file, line: at.line, column: at.column }
       : undefined;
-  const fromFailure = (failure: Failure) => inLesson(failure.location) ?? inLesson(failure.notImplemented?.location);
+  // Tests counted rather than run (report --fresh) fail without a failure to say where.
+  const fromFailure = (failure?: Failure) => inLesson(failure?.location) ?? inLesson(failure?.notImplemented?.location);
   switch (problem.kind) {
     case "syntax":
     case "type":
       return inLesson(problem.diagnostic) ?? topOf(oneStub(lesson));
     case "test":
-      return fromFailure(problem.test.failure!) ?? topOf(oneStub(lesson, stubToEdit(lesson, problem.test)));
+      return fromFailure(problem.test.failure) ?? topOf(oneStub(lesson, stubToEdit(lesson, problem.test)));
     case "load":
       return fromFailure(problem.error.failure) ?? topOf(oneStub(lesson, stubForTest(lesson, problem.error.file)));
     case "unhandled":

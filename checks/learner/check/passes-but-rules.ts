@@ -152,7 +152,7 @@ function droppedErrors(ctx: RuleContext): Finding[] {
     .map((call) => ({
       rule: "dropped-error" as const,
       node: call.arguments[0]!,
-      message: `an error is caught and dropped by an empty .catch(): ${advice}`,
+      message: `an error is caught and dropped by a .catch() that does nothing with it: ${advice}`,
     }));
   return [...emptyCatches, ...emptyHandlers];
 }

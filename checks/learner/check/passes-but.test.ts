@@ -112,6 +112,13 @@ const cases: Record<PassRule, Case[]> = {
       withCatch("  await redis.del(key).catch(() => {\n    // Best effort: the key expires anyway.\n  });"),
       2,
     ],
+    [
+      "a .catch() that only returns undefined",
+      files.redis,
+      withCatch("  await redis.del(key).catch(() => undefined);"),
+      withCatch("  await redis.del(key);"),
+      2,
+    ],
   ],
   "secret-in-code": [
     [
