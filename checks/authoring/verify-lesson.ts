@@ -6,6 +6,7 @@ import { notesForLesson } from "../learner/check/passes-but.ts";
 import { typecheck, type TypeDiagnostic } from "../learner/check/typecheck.ts";
 import type { RunResult, TestOutcome } from "../learner/runner/run-tests.ts";
 import { type Lesson, testPaths } from "../learner/workbook/lessons.ts";
+import { passNoteMessage } from "../learner/render/passes-but.ts";
 import { firstLine } from "../learner/render/text.ts";
 import { type PristineStub, createPristineMirror } from "./pristine.ts";
 
@@ -117,9 +118,8 @@ export function testCountProblems(lesson: Lesson, tests: number): string[] {
 export function referenceNoteProblems(root: string, lesson: Lesson): string[] {
   try {
     const notes = notesForLesson(root, lesson, (file) => readFileSync(path.join(root, file.reference), "utf8"));
-    return notes.map(
-      (note) => `"passes, but…" notes the reference, read at ${note.location}: ${note.message} (${note.rule})`,
-    );
+    const read = (note: (typeof notes)[number]) => `${passNoteMessage(note)} (${note.rule})`;
+    return notes.map((note) => `"passes, but…" notes the reference, read at ${note.location}: ${read(note)}`);
   } catch (error) {
     return [`"passes, but…" could not read the reference: ${firstLine((error as Error).message)}`];
   }

@@ -4,8 +4,8 @@ import { type PromiseFacts, returnsPromise } from "./promise-facts.ts";
 // The rules behind "Passes, but…": what the tests of a lesson cannot see in a learner's file, read
 // from its syntax. Each rule reports only what the syntax proves (a promise from a function
 // declared async, a catch block with nothing in it), never a guess, because a false alarm on
-// correct code teaches the wrong thing; where syntax cannot tell, a rule stays silent. Every
-// message says what was found, why it matters, and what to do, in plain words.
+// correct code teaches the wrong thing; where syntax cannot tell, a rule stays silent. A rule says
+// what it found in the learner's own terms; render/passes-but.ts words it for the learner.
 
 export type PassRule =
   | "floating-promise"
@@ -15,12 +15,23 @@ export type PassRule =
   | "debugger"
   | "console-log";
 
-export interface Finding {
-  rule: PassRule;
-  /** Where it is: its line is the one reported. */
-  node: TS.Node;
-  message: string;
-}
+/** The credentials recognized by their format wherever they stand. */
+export type CredentialFormat = "jwt" | "private-key" | "aws-access-key" | "github-token" | "stripe-key";
+
+/** What a rule found, in the learner's own terms. */
+export type PassWhat =
+  | { rule: "floating-promise"; call: string }
+  | { rule: "dropped-error"; by: "catch-block" | "catch-handler" }
+  | { rule: "secret-in-code"; name: string }
+  | { rule: "secret-in-code"; fallbackFor: string }
+  | { rule: "secret-in-code"; format: CredentialFormat }
+  /** `signature`: the function's name, when it has one. */
+  | { rule: "any-in-signature"; signature?: string }
+  | { rule: "debugger" }
+  | { rule: "console-log"; method: string };
+
+/** A finding and where it is: its node's line is the one reported. */
+export type Finding = PassWhat & { node: TS.Node };
 
 type Ts = typeof TS;
 
@@ -106,12 +117,8 @@ function floatingPromises(ctx: RuleContext): Finding[] {
   return nodesOf(ctx, ts.isExpressionStatement).flatMap((statement) => {
     const expression = skipParentheses(ts, statement.expression);
     if (!ts.isCallExpression(expression) && !ts.isNewExpression(expression)) return [];
-    const what = promiseCall(ctx, expression);
-    if (!what) return [];
-    const message =
-      `the promise from ${what} is neither awaited nor returned: the code after it does not wait for it, ` +
-      "and nothing catches its error. Put await before it (or return it).";
-    return [{ rule: "floating-promise" as const, node: statement, message }];
+    const call = promiseCall(ctx, expression);
+    return call ? [{ rule: "floating-promise" as const, call, node: statement }] : [];
   });
 }
 
@@ -138,33 +145,24 @@ function isEmptyHandler(ts: Ts, handler: TS.Expression | undefined): boolean {
 
 function droppedErrors(ctx: RuleContext): Finding[] {
   const { ts } = ctx;
-  const advice = "nothing logs it or passes it on. Rethrow it, log it, or say in a comment why it is safe to ignore.";
   const emptyCatches = nodesOf(ctx, ts.isCatchClause)
     .filter((clause) => clause.block.statements.length === 0 && !hasComment(ctx, clause.block))
-    .map((clause) => ({
-      rule: "dropped-error" as const,
-      node: clause,
-      message: `an error is caught and dropped by an empty catch block: ${advice}`,
-    }));
+    .map((clause) => ({ rule: "dropped-error" as const, by: "catch-block" as const, node: clause }));
   const emptyHandlers = nodesOf(ctx, ts.isCallExpression)
     .filter((call) => ts.isPropertyAccessExpression(call.expression) && call.expression.name.text === "catch")
     .filter((call) => isEmptyHandler(ts, call.arguments[0]) && !hasComment(ctx, call.arguments[0]!))
-    .map((call) => ({
-      rule: "dropped-error" as const,
-      node: call.arguments[0]!,
-      message: `an error is caught and dropped by a .catch() that does nothing with it: ${advice}`,
-    }));
+    .map((call) => ({ rule: "dropped-error" as const, by: "catch-handler" as const, node: call.arguments[0]! }));
   return [...emptyCatches, ...emptyHandlers];
 }
 
 // A secret written in the code --------------------------------------------------------------
 
-const credentialFormats: [RegExp, string][] = [
-  [/eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/, "a signed token (JWT)"],
-  [/-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----/, "a private key"],
-  [/\bAKIA[0-9A-Z]{16}\b/, "an AWS access key"],
-  [/\bgh[pousr]_[A-Za-z0-9]{36,}\b/, "a GitHub token"],
-  [/\b(?:sk|rk)_live_[0-9A-Za-z]{16,}\b/, "a Stripe secret key"],
+const credentialFormats: [RegExp, CredentialFormat][] = [
+  [/eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/, "jwt"],
+  [/-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----/, "private-key"],
+  [/\bAKIA[0-9A-Z]{16}\b/, "aws-access-key"],
+  [/\bgh[pousr]_[A-Za-z0-9]{36,}\b/, "github-token"],
+  [/\b(?:sk|rk)_live_[0-9A-Za-z]{16,}\b/, "stripe-key"],
 ];
 
 /** The words of a name: accessToken, ACCESS_TOKEN and access-token are all ["access", "token"]. */
@@ -212,7 +210,7 @@ function envName(ts: Ts, node: TS.Expression): string | undefined {
 }
 
 /** A secret-named variable or property given a literal, or a literal fallback for a secret from the environment. */
-function namedSecret(ctx: RuleContext, node: TS.Node): string | undefined {
+function namedSecret(ctx: RuleContext, node: TS.Node): { name: string } | { fallbackFor: string } | undefined {
   const { ts } = ctx;
   const literal = (value: TS.Expression | undefined) => {
     const text = stringValue(ts, value);
@@ -221,28 +219,27 @@ function namedSecret(ctx: RuleContext, node: TS.Node): string | undefined {
   if ((ts.isVariableDeclaration(node) || ts.isPropertyAssignment(node)) && literal(node.initializer)) {
     const name = node.name;
     const text = ts.isIdentifier(name) || ts.isStringLiteral(name) ? name.text : undefined;
-    return text && isSecretName(text) ? `the value of ${text}` : undefined;
+    return text && isSecretName(text) ? { name: text } : undefined;
   }
   if (!ts.isBinaryExpression(node) || !literal(node.right)) return undefined;
   const operator = node.operatorToken.kind;
   if (operator !== ts.SyntaxKind.QuestionQuestionToken && operator !== ts.SyntaxKind.BarBarToken) return undefined;
   const name = envName(ts, node.left);
-  return name && isSecretName(name) ? `a fallback for process.env.${name}` : undefined;
+  return name && isSecretName(name) ? { fallbackFor: name } : undefined;
 }
 
 function secretsInCode(ctx: RuleContext): Finding[] {
   const { ts } = ctx;
-  const advice = "anyone who can read the code can use it. Read it from the environment instead.";
   const findings: Finding[] = [];
   const visit = (node: TS.Node): void => {
     const named = namedSecret(ctx, node);
     if (named) {
-      findings.push({ rule: "secret-in-code", node, message: `a secret is written in the code (${named}): ${advice}` });
+      findings.push({ rule: "secret-in-code", ...named, node });
       return;
     }
     if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateLiteralToken(node)) {
-      const kind = credentialFormats.find(([format]) => format.test(node.text))?.[1];
-      if (kind) findings.push({ rule: "secret-in-code", node, message: `${kind} is written in the code: ${advice}` });
+      const format = credentialFormats.find(([pattern]) => pattern.test(node.text))?.[1];
+      if (format) findings.push({ rule: "secret-in-code", format, node });
     }
     ts.forEachChild(node, visit);
   };
@@ -263,13 +260,13 @@ function signatureOf(ts: Ts, node: TS.Node): TS.SignatureDeclaration | undefined
   return undefined;
 }
 
-function signatureName(ts: Ts, signature: TS.SignatureDeclaration): string {
+function signatureName(ts: Ts, signature: TS.SignatureDeclaration): string | undefined {
   let named: TS.Node = signature;
   if ((ts.isArrowFunction(signature) || ts.isFunctionExpression(signature)) && !signature.name) {
     named = signature.parent;
   }
   const name = (named as { name?: TS.Node }).name;
-  return name && (ts.isIdentifier(name) || ts.isPrivateIdentifier(name)) ? `${name.text}()` : "a function";
+  return name && (ts.isIdentifier(name) || ts.isPrivateIdentifier(name)) ? `${name.text}()` : undefined;
 }
 
 function anyInSignatures(ctx: RuleContext): Finding[] {
@@ -278,21 +275,15 @@ function anyInSignatures(ctx: RuleContext): Finding[] {
   return anys.flatMap((any) => {
     const signature = signatureOf(ts, any);
     if (!signature) return [];
-    const message =
-      `any in the signature of ${signatureName(ts, signature)}: what goes in or comes out there is not ` +
-      "type-checked, so a wrong call compiles. Name the type (or use unknown and narrow it).";
-    return [{ rule: "any-in-signature" as const, node: any, message }];
+    const name = signatureName(ts, signature);
+    return [{ rule: "any-in-signature" as const, ...(name && { signature: name }), node: any }];
   });
 }
 
 // Debugging left in --------------------------------------------------------------------------
 
 function debuggerStatements(ctx: RuleContext): Finding[] {
-  return nodesOf(ctx, ctx.ts.isDebuggerStatement).map((node) => ({
-    rule: "debugger" as const,
-    node,
-    message: "a debugger statement is left in: it pauses the server wherever a debugger is attached. Remove it.",
-  }));
+  return nodesOf(ctx, ctx.ts.isDebuggerStatement).map((node) => ({ rule: "debugger" as const, node }));
 }
 
 const debugOutput = new Set(["log", "debug", "info", "trace", "dir", "table"]);
@@ -305,10 +296,7 @@ function consoleCalls(ctx: RuleContext): Finding[] {
     if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.expression)) return [];
     const method = callee.name.text;
     if (callee.expression.text !== "console" || !debugOutput.has(method) || ctx.consoleExpected.has(method)) return [];
-    const message =
-      `console.${method} is left in: it prints on every call, in production too. ` +
-      "Remove it once you are done debugging.";
-    return [{ rule: "console-log" as const, node: call, message }];
+    return [{ rule: "console-log" as const, method, node: call }];
   });
 }
 

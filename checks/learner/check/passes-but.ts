@@ -3,22 +3,17 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import type TS from "typescript";
 import { type Lesson, type LessonFile, stubPath, testPaths } from "../workbook/lessons.ts";
-import { type PassRule, passRules } from "./passes-but-rules.ts";
+import { type PassWhat, passRules } from "./passes-but-rules.ts";
 import { declarationCounts, promiseFacts } from "./promise-facts.ts";
 
 // "Passes, but…": once a lesson passes, what its tests cannot see in the learner's files, read
 // by TypeScript's parser (passes-but-rules.ts says what and why). Notes never change a verdict:
 // they are advice for code that already works, and an analysis that fails gives none.
 
-export type { PassRule } from "./passes-but-rules.ts";
+export type { CredentialFormat, PassRule, PassWhat } from "./passes-but-rules.ts";
 
-export interface PassNote {
-  rule: PassRule;
-  /** What was found, why it matters and what to do, without the location. */
-  message: string;
-  /** "lessons/lesson-6-rate-limiter/rate-limit.ts:42" */
-  location: string;
-}
+/** What a rule found, and where: "lessons/lesson-6-rate-limiter/rate-limit.ts:42". render/passes-but.ts words it. */
+export type PassNote = PassWhat & { location: string };
 
 let compiler: typeof TS | undefined;
 
@@ -55,11 +50,11 @@ export function notesForFile({ root, file, text, consoleExpected = new Set() }: 
   const seen = new Set<string>();
   const notes: PassNote[] = [];
   for (const { find } of passRules) {
-    const found = find(context).map(({ rule, node, message }) => {
+    const found = find(context).map(({ node, ...what }) => {
       const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
-      return { rule, message, location: `${file}:${line}`, line };
+      return { note: { ...what, location: `${file}:${line}` } as PassNote, line };
     });
-    for (const { line: _line, ...note } of found.sort((a, b) => a.line - b.line)) {
+    for (const { note } of found.sort((a, b) => a.line - b.line)) {
       const key = `${note.rule} ${note.location}`;
       if (!seen.has(key)) notes.push(note);
       seen.add(key);

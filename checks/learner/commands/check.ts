@@ -3,9 +3,10 @@ import { type Context, openWorkbook } from "../cli/context.ts";
 import { UserError } from "../cli/user-error.ts";
 import { type CheckResult, checkLesson, missingRequirements } from "../check/check-lesson.ts";
 import { formatLocation } from "../check/first-problem.ts";
-import type { PassNote } from "../check/passes-but.ts";
+import type { PassRule } from "../check/passes-but.ts";
 import { renderCheck } from "../render/check-screen.ts";
 import { nextAction } from "../render/next-action.ts";
+import { passesButJson } from "../render/passes-but.ts";
 import { missingRequirementsLine } from "../render/requirements.ts";
 import type { Lesson } from "../workbook/lessons.ts";
 import type { WorkbookView } from "../workbook/workbook.ts";
@@ -45,7 +46,7 @@ export interface CheckJson {
   /** Errors thrown outside any test, and a run stopped for time or memory. */
   problems: { kind: string; message: string; location?: string }[];
   /** Once the lesson passes, what its tests cannot see in the learner's files; empty otherwise. */
-  passesBut: PassNote[];
+  passesBut: { rule: PassRule; message: string; location: string }[];
   next: string;
 }
 
@@ -79,7 +80,7 @@ function checkJson(result: CheckResult, view: WorkbookView): CheckJson {
     tests: [...tests, ...fileErrors],
     typeErrors: result.typeErrors,
     problems,
-    passesBut: result.passesBut ?? [],
+    passesBut: passesButJson(result.passesBut ?? []),
     next: nextAction(result, view),
   };
 }

@@ -255,7 +255,7 @@ describe("npm start (watch mode)", () => {
 
   it("shows what the tests cannot see under a passing verdict, the success banner still last", async () => {
     workbook = createFixtureWorkbook();
-    const note = { rule: "debugger" as const, message: "a debugger statement is left in.", location: `${stub}:2` };
+    const note = { rule: "debugger" as const, location: `${stub}:2` };
     const check = fakeCheck(workbook.root);
     const withNote: WatchOptions["check"] = async (lesson, changed) => {
       const result = await check(lesson, changed);
@@ -267,7 +267,7 @@ describe("npm start (watch mode)", () => {
     await watch.verdict("lesson-1", true);
     expect(watch.lines().slice(-5)).toEqual([
       "Passes, but…",
-      `  ${stub}:2 a debugger statement is left in.`,
+      `  ${stub}:2 a debugger statement is left in: it pauses the server wherever a debugger is attached. Remove it.`,
       "Next: npm run check lesson-2",
       footer,
       "lesson-1 adder passed — n for lesson-2 rate limiter",
