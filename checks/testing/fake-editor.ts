@@ -26,8 +26,9 @@ export function fakeEditor(name: string): FakeEditor {
     [
       "#!/bin/sh",
       `printf '%s\\n' "$@" > "${file("args.tmp")}" && mv "${file("args.tmp")}" "${file("args")}"`,
-      `while [ ! -e "${file("closed")}" ]; do sleep 0.02; done`,
-      `exit "$(cat "${file("closed")}")"`,
+      // It also ends when its folder is removed, so that a test that never closes it leaves nothing running.
+      `while [ -d "${dir}" ] && [ ! -e "${file("closed")}" ]; do sleep 0.02; done`,
+      `exit "$(cat "${file("closed")}" 2>/dev/null || echo 0)"`,
       "",
     ].join("\n"),
   );
@@ -44,10 +45,6 @@ export function fakeEditor(name: string): FakeEditor {
     },
     started: () => existsSync(file("args")),
     close: (code = 0) => writeFileSync(file("closed"), String(code)),
-    remove() {
-      writeFileSync(file("closed"), "0");
-      // The script reads its exit code before it is gone.
-      setTimeout(() => rmSync(dir, { recursive: true, force: true }), 500);
-    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
