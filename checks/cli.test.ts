@@ -1,14 +1,24 @@
+import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { findRoot } from "./cli.ts";
-import { readState } from "./learner/workbook/state.ts";
+import { PassThrough } from "node:stream";
+import { findRoot, main } from "./cli.ts";
+import { readState } from "./learner/workbook/state-file.ts";
 import { startTestRoom } from "./trainer/room/test-room.ts";
-import { type FixtureWorkbook, cleanEnv, createFixtureWorkbook, runCli } from "./testing/fixture-workbook.ts";
+import {
+  type FixtureWorkbook,
+  capture,
+  cleanEnv,
+  createFixtureWorkbook,
+  projectRoot,
+  runCli,
+} from "./testing/fixture-workbook.ts";
 
 let workbook: FixtureWorkbook;
 afterEach(() => workbook?.remove());
 
 const lessonList = "Lessons: lesson-1 adder, lesson-2 rate limiter.";
+const commandList = "Commands: check, watch, open, hint, progress, diff, reset, solve, verify, mistake, report.";
 
 describe("the workbook CLI", () => {
   it.each([
@@ -33,11 +43,8 @@ describe("the workbook CLI", () => {
   });
 
   it.each([
-    [
-      ["explode"],
-      'Unknown command "explode". Commands: check, watch, hint, progress, diff, reset, solve, verify, report.\n',
-    ],
-    [[], "No command given. Commands: check, watch, hint, progress, diff, reset, solve, verify, report.\n"],
+    [["explode"], `Unknown command "explode". ${commandList}\n`],
+    [[], `No command given. ${commandList}\n`],
     [
       ["check", "--fast"],
       'Unknown option --fast. Usage: npm run check [lesson] [--json] [--room <join link> --name "Ana"]\n',
@@ -128,13 +135,41 @@ describe("a damaged .workbook folder", () => {
   });
 });
 
+describe("the command line", () => {
+  it("ends quietly, saying nothing on stderr, when its output meets a closed pipe", async () => {
+    workbook = createFixtureWorkbook();
+    const closed = Object.assign(new Error("write EPIPE"), { code: "EPIPE" });
+    const stdout = {
+      write: () => {
+        throw closed;
+      },
+    };
+    const stderr = capture();
+    const stdin = Object.assign(new PassThrough(), { isTTY: false });
+    const code = await main(["progress"], { root: workbook.root, stdout, stderr, stdin, env: cleanEnv() });
+    expect({ code, stderr: stderr.text() }).toEqual({ code: 0, stderr: "" });
+  });
+
+  it("ends quietly when the reader of its output goes away (npm run check | head -1)", () => {
+    workbook = createFixtureWorkbook();
+    const launcher = path.join(projectRoot, "checks/launch.mjs");
+    // `true` exits at once: every line the check prints meets a closed pipe.
+    const run = spawnSync("sh", ["-c", `"${process.execPath}" "${launcher}" check lesson-1 | true`], {
+      cwd: workbook.root,
+      env: cleanEnv({ WORKBOOK_ROOT: workbook.root }) as NodeJS.ProcessEnv,
+      encoding: "utf8",
+    });
+    expect(run.stderr).toBe("");
+  });
+});
+
 describe("status listeners", () => {
   it("hear how a lesson stands after a command changes it", async () => {
     workbook = createFixtureWorkbook();
     const statuses: unknown[] = [];
     await workbook.run(["hint", "2"], { onStatus: (status) => statuses.push(status) });
     expect(statuses).toEqual([
-      expect.objectContaining({ event: "hint", lesson: "lesson-2", hintsUsed: 1, passed: false }),
+      expect.objectContaining({ event: "hint", lesson: "lesson-2", hintsUsed: 1, status: "started" }),
     ]);
   });
 });
@@ -160,6 +195,23 @@ describe("findRoot", () => {
       expect(ana).toMatchObject({ name: "Ana", lessons: { "lesson-2": { hintsUsed: 1 } } });
       expect(await workbook.run(["hint", "lesson-2"])).toMatchObject({ code: 0 });
       expect(room.store.list()[0]).toMatchObject({ id: ana!.id, lessons: { "lesson-2": { hintsUsed: 2 } } });
+    } finally {
+      await room.remove();
+    }
+  });
+
+  it("keeps a learner's failing test in the room through their hints, and shows a copied reference as ◆", async () => {
+    workbook = createFixtureWorkbook();
+    const room = await startTestRoom();
+    try {
+      await workbook.run(["check", "lesson-1", "--room", room.joinUrl, "--name", "Ana"]);
+      await workbook.run(["hint", "lesson-1"]);
+      await workbook.run(["hint", "lesson-1"]);
+      const lesson = () => room.store.list()[0]!.lessons["lesson-1"]!;
+      expect(lesson()).toMatchObject({ event: "hint", hintsUsed: 2, failingTest: "add › adds two numbers" });
+      workbook.write("lessons/lesson-1-adder/adder.ts", workbook.read("solutions/adder.ts"));
+      await workbook.run(["check", "lesson-1"]);
+      expect(lesson()).toMatchObject({ event: "check", status: "solved", solvedByCopy: true, passing: 2, total: 2 });
     } finally {
       await room.remove();
     }

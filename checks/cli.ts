@@ -12,8 +12,9 @@ import type { RoomReporter } from "./learner/room/client.ts";
 import { roomFile } from "./learner/room/settings.ts";
 
 // The workbook CLI: `npm run <command>` → node checks/launch.mjs <command> [arguments], which runs
-// this file bundled. Each command lives in checks/learner/commands/ (verify in checks/authoring/) and is loaded only when used, so
-// `npm run hint` never pays for vitest.
+// this file bundled. Each command lives in checks/learner/commands/ (verify and mistake, the
+// maintainers' commands, in checks/authoring/) and is loaded only when used, so `npm run hint`
+// never pays for vitest.
 
 type Command = CommandSpec & { run: () => Promise<(ctx: Context, args: ParsedArgs) => Promise<number>> };
 
@@ -40,6 +41,15 @@ const commands: Command[] = [
     options: roomOptions,
     maxPositionals: 1,
     run: async () => (await import("./learner/watch/watch.ts")).watch,
+  },
+  {
+    name: "open",
+    script: "open",
+    usage: "npm run open [lesson]",
+    flags: [],
+    options: [],
+    maxPositionals: 1,
+    run: async () => (await import("./learner/commands/open.ts")).open,
   },
   {
     name: "hint",
@@ -96,6 +106,15 @@ const commands: Command[] = [
     run: async () => (await import("./authoring/verify.ts")).verify,
   },
   {
+    name: "mistake",
+    script: "mistake",
+    usage: "npm run mistake -- edit|save <lesson> <name> [--stub <file>]",
+    flags: [],
+    options: ["stub"],
+    maxPositionals: 3,
+    run: async () => (await import("./authoring/mistake-drafts.ts")).mistake,
+  },
+  {
     name: "report",
     script: "report",
     usage: 'npm run report [--json] [--name "Ana"] [--out file] [--fresh]',
@@ -110,6 +129,8 @@ const aliases: Record<string, string> = { start: "watch" };
 
 export interface Io {
   root: string;
+  /** The folder the command was run from: inside a lesson's folder, that lesson is the one meant. */
+  cwd?: string;
   stdout: WritableLike;
   stderr: WritableLike;
   stdin: InputLike;
@@ -128,9 +149,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const [name, ...rest] = argv;
     const command = commands.find((c) => c.name === (aliases[name ?? ""] ?? name));
     if (!command) {
-      throw new UserError(
-        `${name ? `Unknown command "${name}"` : "No command given"}. Commands: ${commands.map((c) => c.name).join(", ")}.`,
-      );
+      throw new UserError(`${name ? `Unknown command "${name}"` : "No command given"}. Commands: ${commandNames()}.`);
     }
     const args = parseArgs(command, rest, io.env);
     if (args.help) {
@@ -149,6 +168,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       now: io.now ?? (() => new Date()),
       ask: io.ask ?? terminalAsk(io.stdin as NodeJS.ReadableStream, io.stdout as NodeJS.WritableStream),
       ...(onStatus && { onStatus }),
+      ...lessonFolderAt(root, io.cwd),
       takeEarlyTestHost: () => {
         const host = early;
         early = undefined;
@@ -162,13 +182,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       await room?.flush();
     }
   } catch (error) {
+    // The reader of the output went away (`npm run check | head -1`): there is nobody to tell.
+    if ((error as NodeJS.ErrnoException).code === "EPIPE") return 0;
     if (error instanceof UserError) {
       out.error(error.message);
       return error.exitCode;
     }
-    out.error(
-      `The workbook CLI failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}. Run with WORKBOOK_DEBUG=1 for details.`,
-    );
+    out.error(failedLine(error instanceof Error ? error.message.split("\n")[0]! : String(error)));
     if (io.env.WORKBOOK_DEBUG) io.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
     return 70;
   }
@@ -185,6 +205,25 @@ async function joinRoom(root: string, args: ParsedArgs, env: Env, out: Output): 
   return connectRoom({ root, room, name, env, say: (line) => out.line(line), warn: (line) => out.warn(line) });
 }
 
+const commandNames = () => commands.map((c) => c.name).join(", ");
+
+function failedLine(reason: string): string {
+  return `The workbook CLI failed: ${reason}. Run with WORKBOOK_DEBUG=1 for details.`;
+}
+
+/** The lesson folder `cwd` is in, when it is inside lessons/lesson-N-…/ of this workbook. */
+function lessonFolderAt(root: string, cwd: string | undefined): { lessonHere?: string } {
+  if (!cwd) return {};
+  let real: string;
+  try {
+    real = realpathSync(cwd);
+  } catch {
+    return {};
+  }
+  const [top, folder] = path.relative(root, real).split(path.sep);
+  return top === "lessons" && folder && /^lesson-\d+/.test(folder) ? { lessonHere: folder } : {};
+}
+
 /** The project root: the nearest folder up from `start` with a package.json and a lessons/ folder. */
 export function findRoot(start: string, fallback: string): string {
   for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
@@ -199,9 +238,8 @@ export function findRoot(start: string, fallback: string): string {
  */
 export async function runCommandLine(argv: string[], installRoot: string): Promise<void> {
   const fail = (error: unknown) => {
-    process.stderr.write(
-      `The workbook CLI failed: ${error instanceof Error ? error.message : String(error)}. Run with WORKBOOK_DEBUG=1 for details.\n`,
-    );
+    if ((error as NodeJS.ErrnoException | undefined)?.code === "EPIPE") process.exit(0);
+    process.stderr.write(`${failedLine(error instanceof Error ? error.message : String(error))}\n`);
     if (process.env.WORKBOOK_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exit(70);
   };
@@ -214,8 +252,15 @@ export async function runCommandLine(argv: string[], installRoot: string): Promi
     !argv.includes("--help") && (command === "check" || command === "watch")
       ? startTestHost(root, "stub", learnerHostOptions(root, process.env))
       : undefined;
+  // A reader that stops early (`npm run check | head -1`) closes the pipe: nothing more to say.
+  for (const stream of [process.stdout, process.stderr])
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(0);
+    });
   const code = await main(argv, {
     root,
+    // npm runs scripts from the project's folder and says in INIT_CWD where it was started.
+    cwd: process.env.INIT_CWD ?? process.cwd(),
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,

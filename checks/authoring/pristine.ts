@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symli
 import path from "node:path";
 import { committedFile } from "../learner/workbook/git.ts";
 import { type Lesson, stubPath } from "../learner/workbook/lessons.ts";
-import { workbookDir } from "../learner/workbook/state.ts";
+import { workbookDir } from "../learner/workbook/workbook-dir.ts";
 
 // The stubs as committed, for `npm run verify`, which must prove things about the untouched stubs
 // even in a checkout where a learner has been editing them, and without touching their files.

@@ -3,11 +3,12 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Env } from "../cli/env.ts";
+import { type Lesson, testPaths } from "../workbook/lessons.ts";
 
 // How many tests some test files hold, without running them: vitest's list mode only collects.
 // A few seconds, where a run of every lesson takes most of a minute.
 
-export interface ListedTest {
+interface ListedTest {
   /** Relative to the root, forward slashes. */
   file: string;
   name: string;
@@ -52,5 +53,23 @@ export async function listTests(root: string, testFiles: string[], env: Env = pr
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Each lesson's number of tests, counted without running them; empty when vitest cannot list them. */
+export async function countLessonTests(
+  ctx: { root: string; env: Env; out: { warn(line: string): void } },
+  lessons: readonly Lesson[],
+): Promise<Map<string, number>> {
+  if (lessons.length === 0) return new Map();
+  try {
+    const perFile = await countTests(ctx.root, lessons.flatMap(testPaths), ctx.env);
+    const total = (lesson: Lesson) => testPaths(lesson).reduce((sum, file) => sum + (perFile.get(file) ?? 0), 0);
+    return new Map(lessons.map((lesson) => [lesson.id, total(lesson)]));
+  } catch (error) {
+    ctx.out.warn(
+      `the tests of ${lessons.map((l) => l.id).join(", ")} could not be counted (${(error as Error).message}).`,
+    );
+    return new Map();
   }
 }

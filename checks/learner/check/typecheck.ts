@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { workbookDir } from "../workbook/state.ts";
+import { workbookDir } from "../workbook/workbook-dir.ts";
 import { ResidentTypeChecker } from "./resident-typecheck.ts";
 
 // Type-checks just the files a lesson touches with TypeScript 7 (the native compiler: about a
@@ -50,7 +50,7 @@ function relativeTo(root: string, file: string): string {
 }
 
 /** The native compiler binary when its platform package is installed; else the Node launcher. */
-export function tscCommand(root: string): { command: string; args: string[] } {
+function tscCommand(root: string): { command: string; args: string[] } {
   const exe = path.join(
     root,
     "node_modules",
@@ -64,7 +64,7 @@ export function tscCommand(root: string): { command: string; args: string[] } {
   return { command: process.execPath, args: [path.join(root, "node_modules", "typescript7", "bin", "tsc")] };
 }
 
-export interface TypecheckOptions {
+interface TypecheckOptions {
   /** The folder whose paths tsc reports relative to, and that diagnostics are made relative to. */
   root: string;
   /** Files to check, relative to the root. */

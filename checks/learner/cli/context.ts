@@ -5,7 +5,7 @@ import { UserError } from "./user-error.ts";
 import type { Env } from "./env.ts";
 import { type StatusListener, Workbook } from "../workbook/workbook.ts";
 import { type HostOptions, type TestHost, learnerPool, startTestHost } from "../runner/run-tests.ts";
-import { workbookDir } from "../workbook/state.ts";
+import { workbookDir } from "../workbook/workbook-dir.ts";
 
 // What every command gets: the project root and its streams, injected so tests can run a command
 // on a temporary workbook and read what it printed.
@@ -28,6 +28,8 @@ export interface Context {
   ask: (question: string) => Promise<boolean>;
   /** Told how a lesson stands after every verdict, hint, solve and reset (a trainer's room). */
   onStatus?: StatusListener;
+  /** The lesson folder the command was run from ("lesson-3-repository"), the lesson meant when none is named. */
+  lessonHere?: string;
   /**
    * Hands out the test host the CLI started before this command loaded (check, watch), so that
    * vitest's start-up overlapped the CLI's own; undefined once taken. See openTestHost.

@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { readState } from "../workbook/state.ts";
+import { readState } from "../workbook/state-file.ts";
 import { type FixtureWorkbook, adderLesson, cleanEnv, createFixtureWorkbook } from "../../testing/fixture-workbook.ts";
 import type { CheckJson } from "./check.ts";
 
@@ -55,6 +55,44 @@ describe("npm run check", () => {
     expect(stdout).toContain("  Edit lessons/lesson-1-adder/adder.ts\n");
     expect(stdout).toContain("lesson-1 adder: 1/2 tests passing · 0 of 2 lessons done\n");
     expect(lastLine(stdout)).toBe("Next: make “adds a negative number” pass in lessons/lesson-1-adder/adder.ts");
+  });
+
+  it("shows control, escape and direction characters from the learner's code as visible escapes", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write(
+      stub,
+      'export function add(a: number, b: number): number {\n  console.log("\\u001b[2Jwiped \\u202Eexe.txt");\n  return a - b;\n}\n',
+    );
+    workbook.write(
+      "lessons/lesson-1-adder/adder.test.ts",
+      'import { expect, it } from "vitest";\nimport { add } from "./adder";\n\nit("rejects a name that reads backwards", () => {\n  expect(add(2, 3), "expected \\"Ada\\u202Eexe.txt\\" to be rejected").toBe(5);\n});\n',
+    );
+    const { stdout } = await workbook.run(["check", "lesson-1"]);
+    expect(stdout).toContain('expected "Ada\\u202Eexe.txt" to be rejected');
+    expect(stdout).toContain("  \\x1B[2Jwiped \\u202Eexe.txt");
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape character is what must not reach the screen.
+    expect(stdout).not.toMatch(/[\u001b\u202e]/);
+  });
+
+  it("says the test process was ended by the learner's code, pointing at their file, not at vitest's", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write(
+      stub,
+      "(process as unknown as { reallyExit(code: number): void }).reallyExit(0);\nexport function add(a: number, b: number): number {\n  return a + b;\n}\n",
+    );
+    const { code, stdout } = await workbook.run(["check", "lesson-1"]);
+    expect(code).toBe(1);
+    expect(stdout).toContain("Stopped: the test process was ended by the code under test, before the tests finished.");
+    expect(stdout).not.toContain("node_modules");
+    expect(lastLine(stdout)).toBe(
+      "Next: remove the call that ends the process (process.exit) from lessons/lesson-1-adder/adder.ts, then npm run check lesson-1",
+    );
+  });
+
+  it("checks the lesson whose folder it was run from when no lesson is named", async () => {
+    workbook = createFixtureWorkbook();
+    const { stdout } = await workbook.run(["check"], { cwd: workbook.path("lessons/lesson-2-rate-limiter") });
+    expect(stdout).toContain("lesson-2 rate limiter: 0/2 tests passing");
   });
 
   it("shows a syntax error as the compiler's message at file:line, with no stack trace", async () => {
@@ -136,8 +174,53 @@ describe("npm run check", () => {
         },
       ],
       problems: [],
+      passesBut: [],
       next: "make “adds a negative number” pass in lessons/lesson-1-adder/adder.ts",
     });
+  });
+
+  it("adds what the tests cannot see under a pass, keeps exit code 0 and the next action last", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write(
+      stub,
+      'export function add(a: number, b: any): number {\n  console.log("adding", a, b);\n  return a + b;\n}\n',
+    );
+    const { code, stdout } = await workbook.run(["check", "lesson-1"]);
+    expect(code, "a note never changes the verdict").toBe(0);
+    expect(stdout).toContain(
+      [
+        "lesson-1 adder: 2/2 tests passing · 1 of 2 lessons done",
+        "Passes, but…",
+        "  lessons/lesson-1-adder/adder.ts:1 any in the signature of add(): what goes in or comes out there is not " +
+          "type-checked, so a wrong call compiles. Name the type (or use unknown and narrow it).",
+        "  lessons/lesson-1-adder/adder.ts:2 console.log is left in: it prints on every call, in production too. " +
+          "Remove it once you are done debugging.",
+      ].join("\n"),
+    );
+    expect(lastLine(stdout)).toBe("Next: npm run check lesson-2");
+  });
+
+  it("--json carries the notes of a pass as passesBut, each with its rule, message and location", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write(stub, "export function add(a: number, b: number): number {\n  debugger;\n  return a + b;\n}\n");
+    const { code, stdout } = await workbook.run(["check", "lesson-1", "--json"]);
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as CheckJson).passesBut).toEqual([
+      {
+        rule: "debugger",
+        message: "a debugger statement is left in: it pauses the server wherever a debugger is attached. Remove it.",
+        location: "lessons/lesson-1-adder/adder.ts:2",
+      },
+    ]);
+  });
+
+  it("notes nothing on a failing check, whatever the file holds", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write(stub, "export function add(a: number, b: number): number {\n  debugger;\n  return a - b;\n}\n");
+    const { code, stdout } = await workbook.run(["check", "lesson-1", "--json"]);
+    expect(code).toBe(1);
+    expect((JSON.parse(stdout) as CheckJson).passesBut).toEqual([]);
+    expect((await workbook.run(["check", "lesson-1"])).stdout).not.toContain("Passes, but");
   });
 
   it("explains an error outside any test, such as a beforeAll that throws", async () => {

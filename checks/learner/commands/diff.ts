@@ -10,7 +10,7 @@ import { UserError } from "../cli/user-error.ts";
 // (- yours, + the reference).
 
 export async function diff(ctx: Context, args: ParsedArgs): Promise<number> {
-  const lesson = openWorkbook(ctx).lesson(args.positionals[0]);
+  const lesson = openWorkbook(ctx).lesson(args.positionals[0] ?? ctx.lessonHere);
   for (const file of lesson.files) {
     const stub = stubPath(lesson, file);
     const reference = path.join(ctx.root, file.reference);

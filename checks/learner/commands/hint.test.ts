@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { readState } from "../workbook/state.ts";
+import { readState } from "../workbook/state-file.ts";
 import { type FixtureWorkbook, createFixtureWorkbook } from "../../testing/fixture-workbook.ts";
 
 let workbook: FixtureWorkbook;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { writeState } from "../workbook/state.ts";
+import { writeState } from "../workbook/state-file.ts";
 import {
   type FixtureWorkbook,
   cleanEnv,
@@ -32,6 +32,7 @@ describe("npm run progress", () => {
         "  ✓ lesson-1 adder         2/2 tests",
         "  ◐ lesson-2 rate limiter  1/2 tests · 1 hint ← current",
         "  ○ lesson-3 cache",
+        "  ✓ passed  ◆ solved by copying the reference  ◐ started  ○ not started",
         "Next: npm run check lesson-2 (or npm start to work on it in watch mode)",
         "",
       ].join("\n"),
@@ -42,6 +43,14 @@ describe("npm run progress", () => {
     workbook = three();
     await workbook.run(["hint", "lesson-3"]);
     expect((await workbook.run(["progress"])).stdout).toContain("  ◐ lesson-3 cache         1 hint");
+  });
+
+  it("shows a solved lesson as ◆ with its every test passing, as report and the room do", async () => {
+    workbook = three();
+    await workbook.run(["solve", "lesson-2", "--yes"]);
+    expect((await workbook.run(["progress"])).stdout).toContain(
+      "  ◆ lesson-2 rate limiter  2/2 tests · solved by copying the reference\n",
+    );
   });
 
   it("says what to do when every lesson is done", async () => {
@@ -57,8 +66,10 @@ describe("npm run progress", () => {
   it("colors the marks when FORCE_COLOR is set, even into a pipe", async () => {
     workbook = three();
     await workbook.run(["solve", "lesson-1", "--yes"]);
+    await workbook.run(["hint", "lesson-2"]);
     const { stdout } = await workbook.run(["progress"], { env: cleanEnv({ FORCE_COLOR: "1" }) });
-    expect(stdout).toContain("\u001b[32m✓\u001b[39m");
+    expect(stdout).toContain("\u001b[35m◆\u001b[39m");
+    expect(stdout).toContain("\u001b[33m◐\u001b[39m");
   });
 
   it("prints no color on a terminal when NO_COLOR is set", async () => {

@@ -1,7 +1,7 @@
 import { userInfo } from "node:os";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { saveMembership } from "../room/settings.ts";
-import { writeState } from "../workbook/state.ts";
+import { writeState } from "../workbook/state-file.ts";
 import { type FixtureWorkbook, cleanEnv, createFixtureWorkbook } from "../../testing/fixture-workbook.ts";
 
 let workbook: FixtureWorkbook;
@@ -98,6 +98,7 @@ describe("npm run report", () => {
           tests: "checked",
           hintsUsed: 1,
           minutes: null,
+          failingTest: null,
           startedAt: null,
           passedAt: null,
           lastChecked: "2026-11-26T13:05:00.000Z",
@@ -113,6 +114,7 @@ describe("npm run report", () => {
           tests: "checked",
           hintsUsed: 3,
           minutes: null,
+          failingTest: null,
           startedAt: null,
           passedAt: null,
           lastChecked: "2026-11-26T14:10:00.000Z",
@@ -224,7 +226,7 @@ describe("npm run report", () => {
     await workbook.run(["solve", "lesson-2", "--yes"]);
     // The recorded 1/2 is from before the copy; the lesson's tests are counted, not run.
     expect((await workbook.run(["report"], { now })).stdout).toContain(
-      "| lesson-2 | rate limiter | ✓ solved (reference copied in) | 2/2 (counted) | 3 | 0 | 2026-11-26 14:10 UTC |",
+      "| lesson-2 | rate limiter | ◆ solved (reference copied in) | 2/2 (counted) | 3 | – | 2026-11-26 14:10 UTC |",
     );
     expect(JSON.parse((await workbook.run(["report", "--json"], { now })).stdout).lessons[1]).toMatchObject({
       status: "solved",
@@ -237,10 +239,12 @@ describe("npm run report", () => {
 
   it("says 'not checked' for a solved lesson whose tests cannot be counted", async () => {
     workbook = recorded();
-    await workbook.run(["solve", "lesson-2", "--yes"]);
+    writeState(workbook.root, { version: 1, lessons: { "lesson-2": { hintsUsed: 3 } } });
     workbook.write("lessons/lesson-2-rate-limiter/limiter.test.ts", "this is not TypeScript {");
+    const solved = await workbook.run(["solve", "lesson-2", "--yes"]);
+    expect(solved.stderr).toContain("Warning: the tests of lesson-2 could not be counted");
     const { stdout } = await workbook.run(["report"], { now });
-    expect(stdout).toContain("| lesson-2 | rate limiter | ✓ solved (reference copied in) | not checked | 3 |");
+    expect(stdout).toContain("| lesson-2 | rate limiter | ◆ solved (reference copied in) | not checked | 3 |");
     expect(stdout).toContain("- Not checked: lesson-2 (npm run report -- --fresh counts them)");
   });
 
@@ -252,7 +256,7 @@ describe("npm run report", () => {
       expect(code).toBe(0);
       expect(stdout).toContain("| lesson-1 | adder | ◐ started | 0/2 | 1 | – | 2026-11-26 14:30 UTC |");
       expect(stdout).toContain(
-        "| lesson-2 | rate limiter | ✓ solved (reference copied in) | 2/2 | 3 | 0 | 2026-11-26 14:30 UTC |",
+        "| lesson-2 | rate limiter | ◆ solved (reference copied in) | 2/2 | 3 | – | 2026-11-26 14:30 UTC |",
       );
       expect(stdout).toContain(
         "- Results: re-run just now (lesson-1, lesson-2 hold the committed stub or the reference unchanged: their tests were counted, and npm run verify proves how they end)",
@@ -278,6 +282,24 @@ describe("npm run report", () => {
       expect(
         JSON.parse(stdout).lessons.map((l: { passing: number; total: number }) => `${l.passing}/${l.total}`),
       ).toEqual(["0/2", "2/2"]);
+    });
+
+    it("forgets when a lesson passed once it no longer passes, as every check does", async () => {
+      workbook = recorded();
+      const state = JSON.parse(workbook.read(".workbook/state.json"));
+      state.lessons["lesson-1"].startedAt = "2026-11-26T12:40:00.000Z";
+      state.lessons["lesson-1"].passedAt = "2026-11-26T13:05:00.000Z";
+      workbook.write(".workbook/state.json", JSON.stringify(state));
+      // lesson-1 holds the committed stub: it fails every test.
+      const report = JSON.parse((await workbook.run(["report", "--fresh", "--json"], { now })).stdout);
+      expect(report.lessons[0]).toMatchObject({
+        status: "started",
+        passing: 0,
+        total: 2,
+        passedAt: null,
+        minutes: 110,
+      });
+      expect(JSON.parse(workbook.read(".workbook/state.json")).lessons["lesson-1"].passedAt).toBeUndefined();
     });
 
     it("runs the tests of lessons the learner changed", async () => {

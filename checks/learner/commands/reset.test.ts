@@ -1,7 +1,7 @@
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { chmodSync, readdirSync, rmSync, symlinkSync } from "node:fs";
-import { readState, writeState } from "../workbook/state.ts";
+import { readState, writeState } from "../workbook/state-file.ts";
 import { type FixtureWorkbook, adderLesson, createFixtureWorkbook } from "../../testing/fixture-workbook.ts";
 
 let workbook: FixtureWorkbook;

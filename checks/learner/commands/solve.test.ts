@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { readState } from "../workbook/state.ts";
+import { readState } from "../workbook/state-file.ts";
 import {
   type FixtureWorkbook,
   cleanEnv,

@@ -4,16 +4,18 @@ import type { ParsedArgs } from "../cli/args.ts";
 import { type Context, openWorkbook } from "../cli/context.ts";
 import { type Lesson, describeStubs, stubPath } from "../workbook/lessons.ts";
 import { replaceLessonFiles } from "../workbook/replace-files.ts";
+import { countLessonTests as countTests } from "../check/count-tests.ts";
 import { UserError } from "../cli/user-error.ts";
 
 // npm run solve [lesson] [--through lesson-N] [--yes]: copy the reference solution over the
 // stub(s), after backing up the learner's version. --through catches a learner up: it solves
-// lessons 1..N and makes N+1 the current lesson.
+// lessons 1..N and makes N+1 the current lesson. A solved lesson passes every one of its tests
+// (npm run verify proves it of the reference), so their number is counted, not run.
 
 export async function solve(ctx: Context, args: ParsedArgs): Promise<number> {
   const workbook = openWorkbook(ctx);
   const through = args.options.get("through");
-  const named = args.positionals[0];
+  const named = args.positionals[0] ?? (through ? undefined : ctx.lessonHere);
   if (through && named)
     throw new UserError(
       `Give a lesson or --through, not both: npm run solve ${named}, or npm run solve --through ${through}.`,
@@ -38,7 +40,11 @@ export async function solve(ctx: Context, args: ParsedArgs): Promise<number> {
       );
   }
   const last = targets[targets.length - 1]!;
-  const current = workbook.markSolved(targets, { through: Boolean(through) });
+  const totals = await countTests(
+    ctx,
+    targets.filter((lesson) => workbook.status(lesson).total === null),
+  );
+  const current = workbook.markSolved(targets, { through: Boolean(through), totals });
   const next = targets.some((lesson) => lesson.id === current.id)
     ? `npm run check ${last.id}`
     : `npm run check ${current.id}`;

@@ -60,3 +60,37 @@ describe("the width text is wrapped to", () => {
     expect(createOutput({ write: () => true, columns }, { write: () => true }, {}).columns).toBe(width);
   });
 });
+
+describe("a narrow terminal", () => {
+  it("wraps a long line at word boundaries, never mid-word", () => {
+    let stdout = "";
+    const out = createOutput(
+      { isTTY: true, columns: 60, write: (chunk: string) => (stdout += chunk) },
+      { write: () => true },
+      {
+        NO_COLOR: "1",
+      },
+    );
+    out.line(
+      "Next: make “allows the first max requests in a window and refuses the next” pass in lessons/lesson-6-rate-limiter/rate-limit.ts",
+    );
+    const lines = stdout.trimEnd().split("\n");
+    expect(lines).toEqual([
+      "Next: make “allows the first max requests in a window and",
+      "  refuses the next” pass in",
+      "  lessons/lesson-6-rate-limiter/rate-limit.ts",
+    ]);
+  });
+
+  it("leaves lines alone in a pipe, for tools to read", () => {
+    let stdout = "";
+    const out = createOutput(
+      { isTTY: false, columns: 60, write: (chunk: string) => (stdout += chunk) },
+      { write: () => true },
+      {},
+    );
+    const long = "word ".repeat(30).trim();
+    out.line(long);
+    expect(stdout).toBe(`${long}\n`);
+  });
+});

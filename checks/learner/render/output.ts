@@ -1,8 +1,10 @@
 import { Chalk, type ChalkInstance } from "chalk";
 import type { Env } from "../cli/env.ts";
+import { wrapLine } from "./text.ts";
 
 // Everything the CLI prints goes through one Output so color follows one rule: off when stdout is
 // not a terminal or NO_COLOR is set, on when FORCE_COLOR says so (FORCE_COLOR=0 turns it off).
+// On a terminal, lines wider than it are wrapped at word boundaries, never mid-word.
 
 export interface WritableLike {
   write(chunk: string): unknown;
@@ -24,9 +26,9 @@ export interface Output {
   warn(text: string): void;
 }
 
-export const symbols = { pass: "✓", fail: "✗", started: "◐", notStarted: "○", current: "← current" } as const;
+export const symbols = { pass: "✓", fail: "✗" } as const;
 
-export type ColorLevel = 0 | 1 | 2 | 3;
+type ColorLevel = 0 | 1 | 2 | 3;
 
 export function colorLevel(env: Env, isTTY: boolean): ColorLevel {
   const force = env.FORCE_COLOR;
@@ -50,7 +52,11 @@ export function createOutput(stdout: WritableLike, stderr: WritableLike, env: En
     get columns() {
       return Math.max(40, stdout.columns || 100);
     },
-    line: (text = "") => void stdout.write(`${text}\n`),
+    line(text = "") {
+      const width = Math.max(40, stdout.columns || 0);
+      const lines = isTTY && stdout.columns ? text.split("\n").flatMap((line) => wrapLine(line, width)) : [text];
+      stdout.write(`${lines.join("\n")}\n`);
+    },
     write: (text) => void stdout.write(text),
     error: (text) => void stderr.write(`${c.red(text)}\n`),
     warn: (text) => void stderr.write(`${c.yellow(`Warning: ${text}`)}\n`),

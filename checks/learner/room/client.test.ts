@@ -156,11 +156,15 @@ describe("createRoomReporter", () => {
       "event",
       "failingTest",
       "hintsUsed",
+      "lastChecked",
       "lesson",
-      "minutesOnLesson",
-      "passed",
+      "minutes",
+      "passedAt",
       "passing",
-      "solved",
+      "solvedByCopy",
+      "startedAt",
+      "status",
+      "tests",
       "total",
     ]);
   });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { lessonStatusFields, withStatusRules } from "../workbook/lesson-status.ts";
 import type { LessonStatusEvent } from "./status.ts";
 
 // The room's wire format, checked on arrival: everything a learner's machine sends is untrusted.
@@ -23,25 +24,17 @@ export const joinRequestSchema = z.object({ name: learnerNameSchema });
 
 export const joinResponseSchema = z.object({ id: z.string().min(1), secret: z.string().min(1), name: z.string() });
 
-const count = z.number().int().min(0).max(100_000);
-
-export const statusSchema = z
-  .object({
+/** A status as the learner's workbook derived it (the Workbook's status event), checked on arrival. */
+export const statusSchema = withStatusRules(
+  lessonStatusFields.extend({
     event: z.enum(["check", "watch", "solve", "reset", "hint"]),
     lesson: z.string().regex(/^lesson-\d{1,4}$/, 'must look like "lesson-3"'),
-    passed: z.boolean(),
-    solved: z.boolean(),
-    passing: count,
-    total: count,
-    hintsUsed: count,
-    failingTest: z
-      .string()
-      .transform((name) => cleanName(name).slice(0, maxTestNameLength))
-      .optional(),
-    minutesOnLesson: z.number().min(0).max(1_000_000),
     at: z.iso.datetime({ offset: true }),
-  })
-  .refine((status) => status.passing <= status.total, { message: "passing cannot exceed total", path: ["passing"] });
+  }),
+).transform((status) => ({
+  ...status,
+  failingTest: status.failingTest === null ? null : cleanName(status.failingTest).slice(0, maxTestNameLength) || null,
+}));
 
 export type StatusPayload = z.infer<typeof statusSchema>;
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { Env } from "../cli/env.ts";
-import { workbookDir } from "../workbook/state.ts";
+import { workbookDir } from "../workbook/workbook-dir.ts";
 import { UserError } from "../cli/user-error.ts";
 import type { RoomMembership } from "./client.ts";
 import { cleanName, joinResponseSchema, maxNameLength } from "./protocol.ts";

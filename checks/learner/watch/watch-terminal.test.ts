@@ -2,6 +2,8 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { Env } from "../cli/env.ts";
+import { fakeEditor } from "../../testing/fake-editor.ts";
 import {
   type FixtureWorkbook,
   cleanEnv,
@@ -21,19 +23,20 @@ afterEach(() => {
 
 const hasScript = process.platform === "linux" && existsSync("/usr/bin/script");
 
-function startInTerminal(root: string) {
-  const command = `${process.execPath} ${path.join(projectRoot, "checks/launch.mjs")} watch`;
+function startInTerminal(root: string, lesson = "", env: Env = {}) {
+  const command = `${process.execPath} ${path.join(projectRoot, "checks/launch.mjs")} watch ${lesson}`.trimEnd();
   const child = spawn("script", ["-qfec", command, "/dev/null"], {
     cwd: root,
-    env: cleanEnv({ NO_COLOR: "1", COLUMNS: "100", LINES: "50" }) as NodeJS.ProcessEnv,
+    env: cleanEnv({ NO_COLOR: "1", COLUMNS: "100", LINES: "50", VISUAL: undefined, ...env }) as NodeJS.ProcessEnv,
   });
   let output = "";
   child.stdout.setEncoding("utf8");
   child.stdout.on("data", (chunk: string) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-  const waitFor = async (text: string, timeoutMs = 60_000) => {
+  /** Waits until `text` has appeared `times` times in all. */
+  const waitFor = async (text: string, timeoutMs = 60_000, times = 1) => {
     const until = Date.now() + timeoutMs;
-    while (!output.includes(text)) {
+    while (output.split(text).length - 1 < times) {
       if (Date.now() > until) throw new Error(`"${text}" never appeared; the terminal showed:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -66,6 +69,55 @@ describe.runIf(hasScript)("npm start in a terminal", () => {
       );
       expect(terminal.output()).toContain("\u001b[H\u001b[2J");
       expect(terminal.output()).not.toContain("\u001b[3J");
+      terminal.type("q");
+      await expect(terminal.exited).resolves.toBe(0);
+    } finally {
+      terminal.kill();
+    }
+  });
+
+  it("hands the terminal to a terminal editor on e, and takes it back when the editor exits", async () => {
+    workbook = createFixtureWorkbook();
+    const editor = fakeEditor("vim");
+    const terminal = startInTerminal(workbook.root, "", { EDITOR: editor.command });
+    try {
+      await terminal.waitFor("Not written yet: add");
+      terminal.type("e");
+      expect(await editor.args()).toEqual(["+4", workbook.path("lessons/lesson-1-adder/adder.ts")]);
+      const times = (text: string) => terminal.output().split(text).length - 1;
+      const [clears, verdicts] = [times("\u001b[2J"), times("Not written yet: add")];
+      editor.close();
+      // The whole screen again, keys read again.
+      await terminal.waitFor("\u001b[2J", 10_000, clears + 1);
+      await terminal.waitFor("Not written yet: add", 10_000, verdicts + 1);
+      terminal.type("q");
+      await expect(terminal.exited).resolves.toBe(0);
+    } finally {
+      editor.remove();
+      terminal.kill();
+    }
+  });
+
+  it("tests exactly what is on disk after another terminal resets the lesson, and says it was reset", async () => {
+    workbook = createFixtureWorkbook();
+    const limiter = "lessons/lesson-2-rate-limiter/limiter.ts";
+    await workbook.run(["solve", "lesson-2", "--yes"]);
+    const terminal = startInTerminal(workbook.root, "lesson-2");
+    try {
+      await terminal.waitFor("lesson-2 rate limiter passed");
+      // Another terminal puts the stub back: watch mode says so, stays, and runs the stub.
+      expect((await workbook.run(["reset", "lesson-2", "--yes"])).code).toBe(0);
+      await terminal.waitFor(`${limiter} is the original stub again (npm run reset).`);
+      await terminal.waitFor("Not written yet: allow");
+      // The learner then saves their own version, which fails one test: that is what must run.
+      workbook.write(
+        limiter,
+        "export function allow(used: number, max: number): boolean {\n  return used <= max;\n}\n",
+      );
+      await terminal.waitFor("lesson-2 rate limiter: 1/2 tests passing");
+      expect(terminal.output()).toContain("First failure: refuses a request at the limit");
+      expect(terminal.output()).not.toContain("switching to");
+      expect(terminal.output()).not.toContain("You saved");
       terminal.type("q");
       await expect(terminal.exited).resolves.toBe(0);
     } finally {

@@ -1,38 +1,44 @@
 import { createHash } from "node:crypto";
-import { readFileSync, unwatchFile, watchFile } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { ParsedArgs } from "../cli/args.ts";
-import { type CheckResult, checkLesson, lessonFiles, missingRequirements } from "../check/check-lesson.ts";
 import { type Context, openTestHost, openWorkbook } from "../cli/context.ts";
-import { type FileWatcher, type WatchMode, isWslWindowsDrive, watchFiles } from "./file-watcher.ts";
-import type { Lesson } from "../workbook/lessons.ts";
+import { UserError } from "../cli/user-error.ts";
+import { type CheckResult, checkLesson, lessonFiles, missingRequirements } from "../check/check-lesson.ts";
+import { editLocation } from "../check/first-problem.ts";
+import { type EditorCommand, chooseEditor } from "../editor/editor-command.ts";
+import { type EditorOutcome, runEditor } from "../editor/launch-editor.ts";
+import { editorFailedLine, needsTerminalLine, noEditorLine, openingLine } from "../render/editor-lines.ts";
+import { renderVerdict } from "../render/check-screen.ts";
+import { hintLines } from "../render/hints.ts";
+import { lessonListLines } from "../render/progress.ts";
+import { missingRequirementsLine } from "../render/requirements.ts";
 import {
   allDoneLine,
-  checkingLine,
+  couldNotRunLine,
   edgeLine,
-  footerLine,
-  hintLines,
-  lessonListLines,
-  missingRequirementsLine,
+  followedLine,
   passedBanner,
   pickedUnknownLine,
-  renderLessonHeader,
-  renderTests,
-  renderVerdict,
   rerunningLine,
+  rewrittenLine,
   switchedLine,
-} from "../render/render-check.ts";
-import type { RunResult, TestHost } from "../runner/run-tests.ts";
-import { stateFile } from "../workbook/state.ts";
-import { UserError } from "../cli/user-error.ts";
-import type { Workbook } from "../workbook/workbook.ts";
+} from "../render/watch-lines.ts";
+import type { RunResult, SourceLocation, TestHost } from "../runner/run-tests.ts";
+import { sameCode } from "../workbook/copied.ts";
+import { committedFile } from "../workbook/git.ts";
+import type { Lesson } from "../workbook/lessons.ts";
+import type { CheckTrigger, Workbook } from "../workbook/workbook.ts";
+import { type FileWatcher, type WatchMode, isWslWindowsDrive, watchFiles } from "./file-watcher.ts";
+import { type KeyAction, actionOf } from "./keys.ts";
+import { type Screen, ScreenWriter, emptyScreen } from "./screen.ts";
 
-// npm start [lesson]: the workbook. Checks a lesson, re-checks on every save of any lesson's files
-// (switching to the lesson saved), and answers keys: n/p next and previous lesson, l the list,
-// h a hint, r re-run, q quit. It is an event loop over the Workbook: saves, keys, the state file
-// changed by another terminal, and test results. One supervised test host stays up the whole
-// session, so a re-run costs only the test run itself, and learner code that loops or eats memory
-// costs one message, never the session.
+// npm start [lesson]: the workbook. One event loop, as rustlings' watch mode is: every input (a
+// save, a key, the state file changed by another terminal, a run's tests or verdict) is handled in
+// one place, changes the screen's data, and one render() draws it. One supervised test host stays
+// up the whole session, so a re-run costs only the test run itself, and learner code that loops or
+// eats memory costs one message, never the session. Every run re-reads every file of the lesson
+// from disk, whoever changed it.
 
 export type WatchEvent =
   | { type: "watching"; lesson: Lesson; mode: WatchMode }
@@ -40,13 +46,10 @@ export type WatchEvent =
   | { type: "switched"; from: Lesson; to: Lesson; reason: "save" | "key" | "state" }
   | { type: "tests"; lesson: Lesson; run: RunResult }
   | { type: "verdict"; lesson: Lesson; result: CheckResult }
-  | { type: "passed"; lesson: Lesson; next?: Lesson };
+  | { type: "passed"; lesson: Lesson; next?: Lesson }
+  | { type: "edited"; editor: string; outcome: EditorOutcome };
 
-export type CheckFunction = (
-  lesson: Lesson,
-  changed: string[],
-  onTests: (run: RunResult) => void,
-) => Promise<CheckResult>;
+type CheckFunction = (lesson: Lesson, changed: string[], onTests: (run: RunResult) => void) => Promise<CheckResult>;
 
 export interface WatchOptions {
   poll: boolean;
@@ -69,6 +72,16 @@ export interface WatchSession {
   stop(): void;
 }
 
+type Input =
+  | { type: "save"; file: string }
+  | { type: "key"; key: string }
+  | { type: "state"; movedTo?: Lesson }
+  | { type: "tests"; lesson: Lesson; run: RunResult }
+  | { type: "verdict"; lesson: Lesson; result: CheckResult }
+  | { type: "failed"; lesson: Lesson; error: unknown }
+  | { type: "missing"; lesson: Lesson; missing: string[] }
+  | { type: "edited"; editor: EditorCommand; location: SourceLocation; outcome: EditorOutcome };
+
 export async function watch(ctx: Context, args: ParsedArgs): Promise<number> {
   const poll = args.flags.has("poll") || ctx.env.WORKBOOK_POLL === "1";
   return startWatch(ctx, { poll, lesson: args.positionals[0], handleSignals: true }).done;
@@ -84,24 +97,34 @@ class WatchLoop {
   readonly done: Promise<number>;
   #finish!: (code: number) => void;
   readonly #workbook: Workbook;
-  #lesson: Lesson;
   readonly #host: TestHost | undefined;
   readonly #check: CheckFunction;
-  readonly #poll: boolean;
-  #watcher: FileWatcher | undefined;
-  /** Every lesson file and its content's hash: only a real change of content counts as a save. */
-  readonly #fingerprints = new Map<string, string>();
-  readonly #owner = new Map<string, Lesson>();
-  readonly #changed = new Set<string>();
-  #timer: NodeJS.Timeout | undefined;
+  readonly #writer: ScreenWriter;
+  #lesson: Lesson;
+  #screen: Screen;
+  /** Files saved since the last run started, and why the next run runs. */
+  readonly #saved = new Set<string>();
+  #trigger: CheckTrigger = "open";
   #running = false;
   #again = false;
-  #announced = false;
+  /** The running check has shown its tests already: its verdict completes the same screen. */
+  #testsShown = false;
+  #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   /** Digits typed after l, until Enter. */
   #picking: string | undefined;
-  readonly #raw: boolean;
-  #unsubscribe: (() => void) | undefined;
+  #watcher: FileWatcher | undefined;
+  #unwatchState: (() => void) | undefined;
+  /** Every lesson file's content hash, so only a real change of content counts as a save. */
+  readonly #fingerprints = new Map<string, string>();
+  readonly #owner = new Map<string, Lesson>();
+  readonly #committed = new Map<string, string | undefined>();
+  /** The current lesson's latest verdict: where e opens the editor. */
+  #last: CheckResult | undefined;
+  /** A terminal editor has the terminal: nothing is drawn and no key is read until it exits. */
+  #editing = false;
+  /** The session ended (every lesson passed) while the editor had the terminal: end once it is back. */
+  #stopWhenEdited = false;
 
   constructor(
     private readonly ctx: Context,
@@ -114,26 +137,26 @@ class WatchLoop {
     this.#host = options.check ? undefined : openTestHost(ctx);
     this.#check =
       options.check ??
-      ((lesson, changed, onTests) => checkLesson(ctx.root, lesson, { host: this.#host!, changed, onTests }));
-    this.#poll = options.poll || isWslWindowsDrive(ctx.root);
-    this.#raw = ctx.stdin.isTTY === true && typeof ctx.stdin.setRawMode === "function";
-  }
-
-  get #out() {
-    return this.ctx.out;
+      ((lesson, saved, onTests) =>
+        checkLesson(ctx.root, lesson, { host: this.#host!, changed: [...saved, ...lessonFiles(lesson)], onTests }));
+    this.#writer = new ScreenWriter(ctx.out);
+    this.#screen = emptyScreen(this.#lesson, 0);
   }
 
   start(): void {
-    this.#out.line(checkingLine(this.#lesson, this.#out.c));
-    if (this.#raw) this.ctx.stdin.setRawMode!(true);
-    this.ctx.stdin.setEncoding?.("utf8");
-    this.ctx.stdin.on("data", this.#onKeys);
-    this.ctx.stdin.resume();
+    const { stdin } = this.ctx;
+    if (stdin.isTTY && stdin.setRawMode) stdin.setRawMode(true);
+    stdin.setEncoding?.("utf8");
+    stdin.on("data", this.#onData);
+    stdin.resume();
     if (this.options.handleSignals) process.on("SIGINT", this.#onSignal);
     this.#watchLessons();
-    watchFile(this.#statePath, { interval: this.options.stateIntervalMs ?? 500 }, this.#onStateFile);
-    this.#unsubscribe = this.#workbook.onExternalChange(this.#onExternalChange);
-    void this.#run();
+    this.#unwatchState = this.#workbook.watch(
+      (change) => this.#handle({ type: "state", ...change }),
+      this.options.stateIntervalMs,
+    );
+    this.#render();
+    this.#requestRun("open");
   }
 
   stop(code = 0): void {
@@ -141,25 +164,88 @@ class WatchLoop {
     this.#stopped = true;
     clearTimeout(this.#timer);
     this.#watcher?.close();
-    unwatchFile(this.#statePath, this.#onStateFile);
-    this.#unsubscribe?.();
+    this.#unwatchState?.();
     this.#host?.close();
-    this.ctx.stdin.off("data", this.#onKeys);
-    if (this.#raw) this.ctx.stdin.setRawMode!(false);
-    this.ctx.stdin.pause();
+    const { stdin } = this.ctx;
+    stdin.off("data", this.#onData);
+    if (stdin.isTTY && stdin.setRawMode) stdin.setRawMode(false);
+    stdin.pause();
     if (this.options.handleSignals) process.off("SIGINT", this.#onSignal);
     this.#finish(code);
   }
 
-  get #statePath(): string {
-    return path.join(this.ctx.root, stateFile);
+  /** The one place every input is handled. */
+  #handle(input: Input): void {
+    if (this.#stopped) return;
+    switch (input.type) {
+      case "save":
+        this.#onSave(input.file);
+        return;
+      case "key":
+        this.#onKey(input.key);
+        return;
+      case "state":
+        this.#onStateChange(input.movedTo);
+        return;
+      case "tests":
+        if (input.lesson.id !== this.#lesson.id) return;
+        this.#testsShown = true;
+        this.#screen = this.#newRunScreen(input.run);
+        this.#render();
+        this.#emit({ type: "tests", lesson: input.lesson, run: input.run });
+        return;
+      case "verdict":
+        this.#onVerdict(input.lesson, input.result);
+        return;
+      case "failed":
+        this.#onFailed(input.lesson, input.error);
+        return;
+      case "edited":
+        this.#onEdited(input.editor, input.location, input.outcome);
+        return;
+      case "missing":
+        if (input.lesson.id !== this.#lesson.id) return;
+        this.#screen.panel = [missingRequirementsLine(input.lesson, input.missing)];
+        this.#screen.last = undefined;
+        this.#render();
+        return;
+    }
+  }
+
+  #render(): void {
+    if (!this.#editing) this.#writer.render(this.#screen);
+  }
+
+  /** A new run's screen: its tests, the notices kept, "re-running" kept only while another run waits. */
+  #newRunScreen(tests: Screen["tests"]): Screen {
+    const screen = this.#screen;
+    const last = this.#again ? screen.last : undefined;
+    return { ...screen, generation: screen.generation + 1, tests, verdict: [], panel: [], last };
+  }
+
+  #notice(line: string): void {
+    // The latest few: a burst of resets in another terminal must not push the lesson off screen.
+    this.#screen.notices = [...this.#screen.notices, line].slice(-3);
   }
 
   #emit(event: WatchEvent): void {
     this.options.onEvent?.(event);
   }
 
-  // Saves -------------------------------------------------------------------------------------
+  get #c() {
+    return this.ctx.out.c;
+  }
+
+  readonly #onData = (data: Buffer | string): void => {
+    for (const key of String(data)) this.#handle({ type: "key", key });
+  };
+
+  // Ctrl-C inside a terminal editor is the editor's.
+  readonly #onSignal = (): void => {
+    if (!this.#editing) this.stop();
+  };
+
+  // Saves ------------------------------------------------------------------------------------
 
   /** Watches every lesson's files, so that saving another lesson's file switches to it. */
   #watchLessons(): void {
@@ -169,102 +255,167 @@ class WatchLoop {
         this.#fingerprints.set(file, fingerprint(file));
       }
     }
-    this.#watcher = watchFiles([...this.#owner.keys()], (file) => this.#onSave(file), {
-      poll: this.#poll,
+    this.#watcher = watchFiles([...this.#owner.keys()], (file) => this.#handle({ type: "save", file }), {
+      poll: this.options.poll || isWslWindowsDrive(this.ctx.root),
       intervalMs: this.options.pollIntervalMs,
-      onFallback: (reason) => this.#out.warn(`file events do not work here (${reason}); watching by polling instead.`),
+      onFallback: (reason) =>
+        this.ctx.out.warn(`file events do not work here (${reason}); watching by polling instead.`),
     });
     this.#emit({ type: "watching", lesson: this.#lesson, mode: this.#watcher.mode });
   }
 
   #onSave(file: string): void {
     const print = fingerprint(file);
-    if (this.#stopped || print === this.#fingerprints.get(file)) return;
+    if (print === this.#fingerprints.get(file)) return;
     this.#fingerprints.set(file, print);
-    const owner = this.#owner.get(file);
-    if (owner && owner.id !== this.#lesson.id) {
-      this.#switchTo(owner, "save", path.relative(this.ctx.root, file).split(path.sep).join("/"));
+    const owner = this.#owner.get(file)!;
+    const relative = path.relative(this.ctx.root, file).split(path.sep).join("/");
+    const rewritten = this.#rewrittenTo(owner, relative);
+    const notice = rewritten && rewrittenLine(relative, rewritten, this.#c);
+    if (owner.id !== this.#lesson.id) {
+      // A reset or a solve of another lesson is news, not the learner moving to that lesson.
+      if (!notice) {
+        this.#switchTo(owner, "save", switchedLine(owner, relative, this.#c));
+        return;
+      }
+      this.#notice(notice);
+      this.#render();
       return;
     }
-    this.#changed.add(file);
+    if (notice) this.#notice(notice);
+    this.#saved.add(file);
     // Said at once, so the verdict on screen is never taken for the answer to this save.
-    if (!this.#announced) {
-      this.#announced = true;
-      this.#out.line(rerunningLine(this.#lesson, [...this.#changed], this.#out.c));
-      this.#emit({ type: "rerunning", lesson: this.#lesson });
-    }
-    this.#schedule();
+    this.#screen.last = rerunningLine(this.#lesson, [...this.#saved], this.#c);
+    this.#render();
+    this.#emit({ type: "rerunning", lesson: this.#lesson });
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#requestRun("save"), this.options.debounceMs ?? 50);
   }
 
-  #schedule(): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.#run(), this.options.debounceMs ?? 50);
+  /** "stub" or "reference" when a lesson file now holds exactly that, else undefined (the learner's own). */
+  #rewrittenTo(lesson: Lesson, file: string): "stub" | "reference" | undefined {
+    let content: string;
+    try {
+      content = readFileSync(path.join(this.ctx.root, file), "utf8");
+    } catch {
+      return undefined;
+    }
+    if (!this.#committed.has(file)) {
+      const committed = committedFile(this.ctx.root, file);
+      this.#committed.set(file, committed.found ? committed.content.toString("utf8") : undefined);
+    }
+    if (content === this.#committed.get(file)) return "stub";
+    const reference = lesson.files.find((f) => `${lesson.dir}/${f.stub}` === file)?.reference;
+    try {
+      if (reference && sameCode(content, readFileSync(path.join(this.ctx.root, reference), "utf8"))) return "reference";
+    } catch {
+      // No reference to compare with: the learner's own.
+    }
+    return undefined;
   }
 
   // The state file, changed by another terminal (solve, reset, check) ------------------------
 
-  readonly #onStateFile = (): void => {
-    if (!this.#stopped) this.#workbook.reload();
-  };
+  #onStateChange(movedTo: Lesson | undefined): void {
+    // Another terminal moved the current lesson (npm run solve --through, a failing check): follow it.
+    if (movedTo && movedTo.id !== this.#lesson.id) this.#switchTo(movedTo, "state", followedLine(movedTo, this.#c));
+    else this.#render();
+  }
 
-  // Seen by the poll above, or by the Workbook itself just before it records something: after
-  // the current event is handled, follow the other terminal to the lesson it made current.
-  readonly #onExternalChange = (): void => {
-    setImmediate(() => {
-      const current = this.#workbook.lesson();
-      if (!this.#stopped && current.id !== this.#lesson.id) this.#switchTo(current, "state");
-    });
-  };
-
-  // Keys --------------------------------------------------------------------------------------
-
-  readonly #onKeys = (data: Buffer | string): void => {
-    for (const key of String(data)) {
-      if (this.#stopped) return;
-      if (this.#picking !== undefined && this.#pick(key)) continue;
-      this.#onKey(key);
-    }
-  };
+  // Keys -------------------------------------------------------------------------------------
 
   #onKey(key: string): void {
-    const { c } = this.#out;
-    switch (key) {
-      case "q":
-      case "\u0003":
-      case "\u0004":
+    if (this.#picking !== undefined && this.#pick(key)) return;
+    const action = actionOf(key);
+    if (action) this.#act(action);
+  }
+
+  #act(action: KeyAction): void {
+    switch (action) {
+      case "quit":
         this.stop();
         return;
-      case "n":
-      case "p": {
-        const step = key === "n" ? 1 : -1;
-        const to = this.#workbook.neighbor(this.#lesson, step);
+      case "next":
+      case "previous": {
+        const step = action === "next" ? 1 : -1;
+        const to = this.#workbook.view().neighbor(this.#lesson, step);
         if (to) {
           this.#switchTo(to, "key");
           return;
         }
-        this.#out.line(edgeLine(step));
-        this.#footer();
+        this.#showPanel([edgeLine(step)]);
         return;
       }
-      case "l":
+      case "list":
         this.#picking = "";
-        for (const line of lessonListLines(this.#workbook.lessons, this.#workbook.state, this.#lesson, c))
-          this.#out.line(line);
+        this.#screen.picking = true;
+        this.#showPanel(lessonListLines(this.#workbook.view(), this.#lesson, this.#c));
         return;
-      case "h": {
+      case "hint": {
         const taken = this.#workbook.takeHint(this.#lesson);
-        for (const line of hintLines(this.#lesson, taken, c, { watching: true, width: this.#out.columns }))
-          this.#out.line(line);
-        this.#footer();
+        this.#showPanel(hintLines(this.#lesson, taken, this.#c, { watching: true, width: this.ctx.out.columns }));
         return;
       }
-      case "r":
-        this.#announced = true;
-        this.#out.line(rerunningLine(this.#lesson, [], c));
+      case "edit":
+        this.#edit();
+        return;
+      case "rerun":
+        this.#screen.last = rerunningLine(this.#lesson, [], this.#c);
+        this.#render();
         this.#emit({ type: "rerunning", lesson: this.#lesson });
-        void this.#run();
+        this.#requestRun("save");
         return;
     }
+  }
+
+  #showPanel(lines: string[]): void {
+    this.#screen.panel = lines;
+    this.#render();
+  }
+
+  // The editor ---------------------------------------------------------------------------------
+
+  /** e: the learner's editor at the first problem. A terminal editor gets the terminal until it exits. */
+  #edit(): void {
+    const location = editLocation(this.#lesson, this.#last);
+    const editor = chooseEditor(this.ctx.root, location, this.ctx.env);
+    const { stdin, out } = this.ctx;
+    if (!editor || (editor.terminal && !(stdin.isTTY && out.isTTY))) {
+      // No editor, or one that needs a terminal this is not: the learner gets the file and line.
+      this.#showPanel([editor ? needsTerminalLine(editor, location, this.#c) : noEditorLine(location, this.#c)]);
+      return;
+    }
+    this.#showPanel([openingLine(editor, location, this.#c)]);
+    if (editor.terminal) this.#handOver();
+    void runEditor(editor, this.ctx.root, this.ctx.env).then((outcome) =>
+      this.#handle({ type: "edited", editor, location, outcome }),
+    );
+  }
+
+  /** Leaves the terminal to an editor: keys unread, raw mode off, nothing drawn. */
+  #handOver(): void {
+    const { stdin } = this.ctx;
+    this.#editing = true;
+    stdin.off("data", this.#onData);
+    if (stdin.isTTY && stdin.setRawMode) stdin.setRawMode(false);
+    stdin.pause();
+  }
+
+  #onEdited(editor: EditorCommand, location: SourceLocation, outcome: EditorOutcome): void {
+    if (editor.terminal) {
+      // Takes the terminal back, and redraws all of it: the editor drew over the screen.
+      const { stdin } = this.ctx;
+      this.#editing = false;
+      if (stdin.isTTY && stdin.setRawMode) stdin.setRawMode(true);
+      stdin.on("data", this.#onData);
+      stdin.resume();
+      this.#writer.forget();
+      this.#screen.panel = [];
+    }
+    if (!outcome.ok) this.#screen.panel = [editorFailedLine(editor, outcome, location, this.#c)];
+    this.#render();
+    this.#emit({ type: "edited", editor: editor.name, outcome });
+    if (this.#stopWhenEdited) this.stop();
   }
 
   /** A key typed after l: digits build a lesson number, Enter opens it. False: not for the list. */
@@ -273,140 +424,115 @@ class WatchLoop {
       this.#picking += key;
       return true;
     }
-    if (key !== "\r" && key !== "\n") {
-      this.#picking = undefined;
-      return key === "\u001b";
-    }
     const typed = this.#picking!;
     this.#picking = undefined;
-    if (typed === "") {
-      this.#footer();
-      return true;
+    this.#screen.picking = false;
+    if (key !== "\r" && key !== "\n") {
+      this.#showPanel([]);
+      return key === "\u001b";
     }
-    const to = this.#workbook.lessons.find((lesson) => lesson.number === Number(typed));
-    if (!to) {
-      this.#out.line(pickedUnknownLine(typed, this.#workbook.lessons));
-      this.#footer();
-    } else if (to.id === this.#lesson.id) {
-      this.#footer();
-    } else {
-      this.#switchTo(to, "key");
-    }
+    const to = typed === "" ? this.#lesson : this.#workbook.lessons.find((lesson) => lesson.number === Number(typed));
+    if (!to) this.#showPanel([pickedUnknownLine(typed, this.#workbook.lessons)]);
+    else if (to.id === this.#lesson.id) this.#showPanel([]);
+    else this.#switchTo(to, "key");
     return true;
   }
 
-  readonly #onSignal = (): void => this.stop();
+  // Lessons and runs -------------------------------------------------------------------------
 
-  // Lessons and runs --------------------------------------------------------------------------
-
-  #switchTo(to: Lesson, reason: "save" | "key" | "state", saved?: string): void {
+  #switchTo(to: Lesson, reason: "save" | "key" | "state", notice?: string): void {
     const from = this.#lesson;
     this.#lesson = to;
-    this.#changed.clear();
+    this.#last = undefined;
+    this.#saved.clear();
     if (reason !== "state") this.#workbook.select(to);
+    this.#screen = emptyScreen(to, this.#screen.generation + 1, notice ? [notice] : []);
+    this.#render();
     this.#emit({ type: "switched", from, to, reason });
-    this.#clearScreen();
-    if (saved) this.#out.line(switchedLine(to, saved, this.#out.c));
-    for (const line of renderLessonHeader(to, this.#out.c)) this.#out.line(line);
-    this.#out.line(checkingLine(to, this.#out.c));
-    void this.#run();
+    this.#requestRun(reason === "save" ? "save" : "open");
   }
 
-  /** Runs checks one at a time; a save during a run asks for one more run after it. */
-  async #run(): Promise<void> {
+  /** Runs checks one at a time; a request during a run asks for one more run after it. */
+  #requestRun(trigger: CheckTrigger): void {
     clearTimeout(this.#timer);
+    if (trigger === "save") this.#trigger = "save";
     if (this.#running) {
       this.#again = true;
       return;
     }
+    void this.#runUntilSettled();
+  }
+
+  async #runUntilSettled(): Promise<void> {
     this.#running = true;
     try {
       do {
         this.#again = false;
-        this.#announced = false;
-        const files = [...this.#changed];
-        this.#changed.clear();
-        try {
-          await this.#checkOnce(this.#lesson, files);
-        } catch (error) {
-          // Whatever went wrong, the session goes on: the next save or r tries again.
-          if (this.#stopped) return;
-          this.#out.line(this.#out.c.red(couldNotRunLine(error)));
-          if (this.ctx.env.WORKBOOK_DEBUG && error instanceof Error) this.#out.error(error.stack ?? "");
-          this.#footer();
-        }
+        const lesson = this.#lesson;
+        const saved = [...this.#saved];
+        this.#saved.clear();
+        await this.#checkOnce(lesson, saved);
       } while (this.#again && !this.#stopped);
     } finally {
       this.#running = false;
     }
   }
 
-  async #checkOnce(lesson: Lesson, files: string[]): Promise<void> {
-    const { out } = this;
+  async #checkOnce(lesson: Lesson, saved: string[]): Promise<void> {
     const missing = missingRequirements(lesson, this.ctx.env);
     if (missing.length > 0) {
-      out.line(missingRequirementsLine(lesson, missing));
-      return this.#footer();
+      this.#handle({ type: "missing", lesson, missing });
+      return;
     }
-    let result: CheckResult;
-    let testsShown = false;
-    const current = () => !this.#stopped && this.#lesson.id === lesson.id;
+    this.#testsShown = false;
     try {
-      result = await this.#check(lesson, files, (run) => {
-        if (!current()) return;
-        this.#printTests(lesson, run);
-        testsShown = true;
-        this.#emit({ type: "tests", lesson, run });
-      });
+      const result = await this.#check(lesson, saved, (run) => this.#handle({ type: "tests", lesson, run }));
+      this.#handle({ type: "verdict", lesson, result });
     } catch (error) {
-      if (!current()) return;
-      if (error instanceof UserError) out.line(out.c.red(error.message));
-      else out.line(out.c.red(couldNotRunLine(error)));
-      if (!(error instanceof UserError) && this.ctx.env.WORKBOOK_DEBUG && error instanceof Error)
-        out.error(error.stack ?? "");
-      return this.#footer();
+      this.#handle({ type: "failed", lesson, error });
     }
+  }
+
+  #onVerdict(lesson: Lesson, result: CheckResult): void {
     // Switched to another lesson meanwhile: this verdict is no longer the one on screen.
-    if (!current()) return;
-    if (!testsShown) this.#printTests(lesson, result);
-    this.#workbook.record(result, { event: "watch" });
-    for (const line of renderVerdict(this.ctx.root, result, this.#workbook.lessons, this.#workbook.state, out.c))
-      out.line(line);
-    this.#emit({ type: "verdict", lesson, result });
-    if (!result.passed) return this.#footer();
-    if (this.#workbook.allDone()) {
-      out.line(allDoneLine(this.#workbook.lessons, out.c));
-      this.#emit({ type: "passed", lesson });
-      return this.stop();
+    if (lesson.id !== this.#lesson.id) return;
+    const trigger = this.#trigger;
+    this.#trigger = "open";
+    this.#workbook.record(result, trigger);
+    this.#last = result;
+    const view = this.#workbook.view();
+    if (!this.#testsShown) this.#screen = this.#newRunScreen(result);
+    const pending = this.#again ? this.#screen.last : undefined;
+    this.#screen = {
+      ...this.#screen,
+      verdict: renderVerdict(this.ctx.root, result, view, this.#c),
+      panel: [],
+      last: pending,
+    };
+    if (result.passed && !pending) {
+      this.#screen.last = view.allDone
+        ? allDoneLine(view.lessons, this.#c)
+        : passedBanner(lesson, view.neighbor(lesson, 1), view.following(lesson), this.#c);
     }
-    // The success stays the last thing on screen: the next lesson waits for n.
-    const next = this.#workbook.neighbor(lesson, 1);
-    this.#footer();
-    out.line(passedBanner(lesson, next, this.#workbook.following(lesson), out.c));
-    this.#emit({ type: "passed", lesson, ...(next && { next }) });
+    this.#render();
+    this.#emit({ type: "verdict", lesson, result });
+    if (!result.passed || pending) return;
+    this.#emit({ type: "passed", lesson, ...(view.neighbor(lesson, 1) && { next: view.neighbor(lesson, 1) }) });
+    if (!view.allDone) return;
+    if (this.#editing) this.#stopWhenEdited = true;
+    else this.stop();
   }
 
-  get out() {
-    return this.ctx.out;
+  #onFailed(lesson: Lesson, error: unknown): void {
+    if (lesson.id !== this.#lesson.id) return;
+    // Whatever went wrong, the session goes on: the next save or r tries again.
+    const line = error instanceof UserError ? error.message : couldNotRunLine(error);
+    this.#screen.panel = [this.#c.red(line)];
+    this.#screen.last = undefined;
+    this.#render();
+    if (!(error instanceof UserError) && this.ctx.env.WORKBOOK_DEBUG && error instanceof Error)
+      this.ctx.out.error(error.stack ?? "");
   }
-
-  #printTests(lesson: Lesson, run: Pick<CheckResult, "tests" | "fileErrors">): void {
-    this.#clearScreen();
-    for (const line of renderTests(lesson, run, this.#out.c)) this.#out.line(line);
-  }
-
-  // Clears the screen for the new verdict, leaving the terminal's scrollback alone.
-  #clearScreen(): void {
-    if (this.#out.isTTY) this.#out.write("\u001b[H\u001b[2J");
-  }
-
-  #footer(): void {
-    this.#out.line(footerLine(this.#lesson, this.#out.c));
-  }
-}
-
-function couldNotRunLine(error: unknown): string {
-  return `The check could not run: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}. Save again to retry.`;
 }
 
 function fingerprint(file: string): string {

@@ -1,25 +1,26 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import type { Context } from "../cli/context.ts";
 import { UserError } from "../cli/user-error.ts";
 
 // The lesson list is data: every lessons/lesson-N-*/lesson.json that validates is a lesson, in
 // the order of N. A folder whose manifest is missing or wrong is reported, never fatal, so one
 // half-written lesson cannot stop a learner working on the others.
 
-export const lessonManifestSchema = z.object({
+const lessonManifestSchema = z.object({
   id: z.string().regex(/^lesson-\d+$/, 'must look like "lesson-3"'),
   pattern: z.string().min(1),
   title: z.string().min(1),
   minutes: z.number().int().positive(),
+  /** How many tests the lesson's test files hold: the size of a solved lesson. npm run verify keeps it true. */
+  testCount: z.number().int().positive().optional(),
   files: z.array(z.object({ stub: z.string().min(1), reference: z.string().min(1) })).min(1),
   tests: z.array(z.string().min(1)).min(1),
   /** Executables the lesson's tests need on the PATH, e.g. ["redis-server"]. */
   requires: z.array(z.string().regex(/^[\w.+-]+$/, "must name an executable, e.g. redis-server")).optional(),
 });
 
-export type LessonManifest = z.infer<typeof lessonManifestSchema>;
+type LessonManifest = z.infer<typeof lessonManifestSchema>;
 export type LessonFile = LessonManifest["files"][number];
 
 export type Lesson = LessonManifest & {
@@ -37,7 +38,7 @@ export interface LessonProblem {
   message: string;
 }
 
-export interface LessonCatalog {
+interface LessonCatalog {
   lessons: Lesson[];
   problems: LessonProblem[];
 }
@@ -94,7 +95,7 @@ function loadLesson(root: string, folder: string): { lesson: Lesson } | { proble
  * (or, in a plain README, one list item per hint). The README is where a learner reads a hint in
  * context, so it is the hints' one source; `npm run hint` shows the same text, one at a time.
  */
-export function readmeHints(root: string, folder: string): string[] {
+function readmeHints(root: string, folder: string): string[] {
   const readme = path.join(root, "lessons", folder, "README.md");
   if (!existsSync(readme)) return [];
   return parseHints(readFileSync(readme, "utf8"));
@@ -172,7 +173,7 @@ export function resolveLesson(lessons: Lesson[], name: string): Lesson {
   throw new UserError(`Unknown lesson "${name}". ${listLessons(lessons)}`);
 }
 
-export function listLessons(lessons: Lesson[]): string {
+function listLessons(lessons: Lesson[]): string {
   if (lessons.length === 0) return "There are no lessons in lessons/ yet.";
   return `Lessons: ${lessons.map(lessonLabel).join(", ")}.`;
 }
@@ -181,11 +182,4 @@ export function requireLessons(catalog: LessonCatalog): Lesson[] {
   if (catalog.lessons.length === 0)
     throw new UserError("No lessons found: lessons/ holds no lesson-N-*/lesson.json.", 1);
   return catalog.lessons;
-}
-
-/** The lessons, with a one-line warning for each folder that is not a valid lesson. */
-export function lessonsFor(ctx: Pick<Context, "root" | "out">): { lessons: Lesson[] } {
-  const catalog = loadLessons(ctx.root);
-  for (const problem of catalog.problems) ctx.out.warn(`skipping ${problem.dir}: ${problem.message}`);
-  return { lessons: requireLessons(catalog) };
 }

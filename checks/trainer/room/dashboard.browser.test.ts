@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadLessons } from "../../learner/workbook/lessons.ts";
 import { projectRoot } from "../../testing/fixture-workbook.ts";
 import type { LessonStatusEvent } from "../../learner/room/status.ts";
+import { statusMarks } from "../../learner/workbook/lesson-status.ts";
 import { type TestRoom, startTestRoom, statusFor } from "./test-room.ts";
 
 // The dashboard in a real browser: Debian's Chromium, driven by playwright-core, never a
@@ -77,8 +78,9 @@ async function sendAndSee(index: number, status: Partial<LessonStatusEvent>): Pr
   const full = statusFor(status);
   const started = performance.now();
   expect((await room.sendStatus(learner, full)).status).toBe(204);
-  const mark = full.solved ? "◆" : full.passed ? "✓" : full.passing > 0 || full.hintsUsed > 0 ? "◐" : "○";
-  const text = `${mark}${full.total > 0 ? `${full.passing}/${full.total}` : ""}${full.hintsUsed > 0 ? `h${full.hintsUsed}` : ""}`;
+  const mark = statusMarks[full.status];
+  const counts = full.total !== null ? `${full.passing}/${full.total}` : "";
+  const text = `${mark}${counts}${full.hintsUsed > 0 ? `h${full.hintsUsed}` : ""}`;
   await page.waitForFunction(
     ([id, lesson, expected]) =>
       document.querySelector(`tr[data-learner="${id}"] td[data-lesson="${lesson}"]`)?.textContent === expected,
@@ -142,13 +144,13 @@ describe.skipIf(!available && !required)("the room's dashboard in Chromium", () 
           await sendAndSee(i, {
             event: copied ? "solve" : "check",
             lesson: lessonAt(n),
-            passed: true,
-            solved: copied,
+            status: copied ? "solved" : "passed",
+            solvedByCopy: copied,
             passing: 6,
             total: 6,
             hintsUsed: n % 3,
-            failingTest: undefined,
-            minutesOnLesson: 20,
+            failingTest: null,
+            minutes: 20,
           }),
         );
       }
@@ -160,7 +162,7 @@ describe.skipIf(!available && !required)("the room's dashboard in Chromium", () 
           total: 8,
           hintsUsed: i % 3,
           failingTest: i % 3 === 0 ? "toApiError › maps a unique-constraint error to 409" : `suite › case ${i % 3}`,
-          minutesOnLesson: 5 + i,
+          minutes: 5 + i,
         }),
       );
     }
@@ -190,7 +192,7 @@ describe.skipIf(!available && !required)("the room's dashboard in Chromium", () 
       "Sam Park · 1 errors · 23 min · toApiError › maps a unique-constraint error to 409",
     );
     // Finishing the lesson takes Sam off the list at once.
-    await sendAndSee(18, { lesson: lessonAt(1), passed: true, passing: 8, total: 8, failingTest: undefined });
+    await sendAndSee(18, { lesson: lessonAt(1), status: "passed", passing: 8, total: 8, failingTest: null });
     await page.waitForFunction(() => !document.querySelector("#stuck")?.textContent?.includes("Sam Park"), undefined, {
       timeout: 1000,
     });
@@ -227,7 +229,7 @@ describe.skipIf(!available && !required)("the room's dashboard in Chromium", () 
       (
         await room.post(
           `/learners/${learners[1]!.id}/status`,
-          statusFor({ lesson: lessonAt(9), passed: true, passing: 9, total: 9 }),
+          statusFor({ lesson: lessonAt(9), status: "passed", passing: 9, total: 9 }),
           { Authorization: `Bearer ${learners[2]!.secret}` },
         )
       ).status,

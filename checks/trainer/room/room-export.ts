@@ -1,18 +1,27 @@
-import type { LessonSummary } from "./room-server.ts";
-import type { PublicLearner } from "./room-store.ts";
+import { deriveStatus } from "../../learner/workbook/lesson-status.ts";
+import type { LessonSummary } from "./room-lessons.ts";
+import type { LessonEntry, PublicLearner } from "./room-store.ts";
 
-// The whole room as a download: JSON for tools, CSV for a spreadsheet. One CSV row per learner
-// and lesson they have reported on.
+// The whole room as a download: JSON for tools, CSV for a spreadsheet. Every status is the one the
+// learner's workbook derived (the room computes none of its own); a lesson never reported is
+// "not-started", as the workbook derives a lesson it never touched.
 
-export type LessonStatusName = "passed" | "solved" | "started" | "not-started";
+const neverReported = deriveStatus(undefined, new Date(0));
 
-export function lessonStatusName(
-  entry: { passed: boolean; solved: boolean; passing: number; hintsUsed: number } | undefined,
-): LessonStatusName {
-  if (!entry) return "not-started";
-  if (entry.solved) return "solved";
-  if (entry.passed) return "passed";
-  return entry.passing > 0 || entry.hintsUsed > 0 ? "started" : "not-started";
+/** A learner's lesson as the exports show it. */
+function exported(entry: LessonEntry | undefined) {
+  const status = entry ?? neverReported;
+  return {
+    status: status.status,
+    solvedByCopy: status.solvedByCopy,
+    passing: status.passing,
+    total: status.total,
+    hintsUsed: status.hintsUsed,
+    minutes: status.minutes,
+    failingTest: status.failingTest,
+    lastEvent: entry?.event ?? null,
+    lastChecked: entry ? (status.lastChecked ?? entry.at) : null,
+  };
 }
 
 export function roomJson(learners: PublicLearner[], lessons: LessonSummary[], now: Date): string {
@@ -24,25 +33,7 @@ export function roomJson(learners: PublicLearner[], lessons: LessonSummary[], no
       joinedAt: learner.joinedAt,
       lastSeen: learner.lastSeen,
       currentLesson: learner.current ?? null,
-      lessons: Object.fromEntries(
-        lessons.map(({ id }) => {
-          const entry = learner.lessons[id];
-          return [
-            id,
-            {
-              status: lessonStatusName(entry),
-              solvedByCopy: entry?.solved ?? false,
-              passing: entry?.passing ?? 0,
-              total: entry?.total ?? 0,
-              hintsUsed: entry?.hintsUsed ?? 0,
-              minutes: entry ? Math.round(entry.minutesOnLesson) : null,
-              failingTest: entry?.failingTest ?? null,
-              lastEvent: entry?.event ?? null,
-              lastChecked: entry?.at ?? null,
-            },
-          ];
-        }),
-      ),
+      lessons: Object.fromEntries(lessons.map(({ id }) => [id, exported(learner.lessons[id])])),
     })),
   };
   return `${JSON.stringify(body, null, 2)}\n`;
@@ -65,24 +56,16 @@ const csvHeader = [
 
 export function roomCsv(learners: PublicLearner[], lessons: LessonSummary[]): string {
   const rows = [csvHeader];
+  const text = (value: number | string | boolean | null) => (value === null ? "" : String(value));
   for (const learner of learners) {
     for (const lesson of lessons) {
-      const entry = learner.lessons[lesson.id];
-      if (!entry) continue;
-      rows.push([
-        learner.name,
-        lesson.id,
-        lesson.title,
-        lessonStatusName(entry),
-        String(entry.solved),
-        String(entry.passing),
-        String(entry.total),
-        String(entry.hintsUsed),
-        String(Math.round(entry.minutesOnLesson)),
-        entry.failingTest ?? "",
-        entry.event,
-        entry.at,
-      ]);
+      if (!learner.lessons[lesson.id]) continue;
+      const e = exported(learner.lessons[lesson.id]);
+      rows.push(
+        [learner.name, lesson.id, lesson.title, e.status, e.solvedByCopy, e.passing, e.total, e.hintsUsed, e.minutes]
+          .concat([e.failingTest, e.lastEvent, e.lastChecked])
+          .map(text),
+      );
     }
   }
   return `${rows.map((row) => row.map(csvCell).join(",")).join("\r\n")}\r\n`;

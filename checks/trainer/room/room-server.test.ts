@@ -207,7 +207,7 @@ describe("the trainer's pages", () => {
   it("offers the room as JSON and CSV downloads, without secrets", async () => {
     room = await startTestRoom({ server: { now: () => new Date("2026-11-30T12:00:00Z") } });
     const ana = await room.join("Ana");
-    await room.sendStatus(ana, { passed: true, passing: 5, total: 5, failingTest: undefined });
+    await room.sendStatus(ana, { status: "passed", passing: 5, total: 5, failingTest: null });
     const json = await fetch(`${room.origin}/room.json?key=${room.store.trainerKey}`);
     expect(json.headers.get("content-disposition")).toBe('attachment; filename="room-2026-11-30.json"');
     const text = await json.text();

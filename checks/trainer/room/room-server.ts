@@ -4,19 +4,13 @@ import { fileURLToPath } from "node:url";
 import type { z } from "zod";
 import { describeIssue, joinRequestSchema, renameRequestSchema, statusSchema } from "../../learner/room/protocol.ts";
 import { roomCsv, roomJson } from "./room-export.ts";
+import type { LessonSummary } from "./room-lessons.ts";
 import { type PublicLearner, RoomFullError, type RoomStore, sameSecret } from "./room-store.ts";
 import { summarizeRoom } from "./room-summary.ts";
 
 // The room's HTTP server (node:http, no framework). Learners join with the join code and then
 // speak only for themselves, with the secret the join gave them; the dashboard, its live feed and
 // the downloads need the trainer's key. Every answer is small JSON or a fixed file.
-
-export interface LessonSummary {
-  id: string;
-  number: number;
-  pattern: string;
-  title: string;
-}
 
 export interface RoomServerOptions {
   store: RoomStore;

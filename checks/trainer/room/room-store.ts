@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import path from "node:path";
 import { z } from "zod";
 import type { StatusPayload } from "../../learner/room/protocol.ts";
+import { type StatusName, lessonStatusFields } from "../../learner/workbook/lesson-status.ts";
 
 // Everything the room knows: its join code, the trainer's key, and per learner the last status of
 // each lesson. Bounded (a cap on learners, one entry per known lesson each) and kept in a JSON file
@@ -10,22 +11,58 @@ import type { StatusPayload } from "../../learner/room/protocol.ts";
 
 export const defaultMaxLearners = 500;
 
-const lessonEntrySchema = z.object({
+/** A learner's lesson as their workbook last derived it, and when the room heard it. */
+const lessonEntrySchema = lessonStatusFields.extend({
   event: z.enum(["check", "watch", "solve", "reset", "hint"]),
-  passed: z.boolean(),
-  solved: z.boolean(),
-  passing: z.number(),
-  total: z.number(),
-  hintsUsed: z.number(),
-  failingTest: z.string().optional(),
-  minutesOnLesson: z.number(),
-  /** The learner's clock: when the verdict was given. */
+  /** The learner's clock: when the status was derived. */
   at: z.string(),
   /** The room's clock: when the status arrived. */
   receivedAt: z.string(),
 });
 
-const learnerSchema = z.object({
+// Rooms saved before statuses were derived by the learner's workbook kept raw counters: read them
+// as the workbook would derive them now.
+const v1EntrySchema = z
+  .object({
+    event: z.enum(["check", "watch", "solve", "reset", "hint"]),
+    passed: z.boolean(),
+    solved: z.boolean(),
+    passing: z.number().int().min(0),
+    total: z.number().int().min(0),
+    hintsUsed: z.number().int().min(0),
+    failingTest: z.string().optional(),
+    minutesOnLesson: z.number().min(0),
+    at: z.string(),
+    receivedAt: z.string(),
+  })
+  .transform((v1): z.infer<typeof lessonEntrySchema> => {
+    const status: StatusName = v1.passed
+      ? v1.solved
+        ? "solved"
+        : "passed"
+      : v1.passing > 0 || v1.hintsUsed > 0
+        ? "started"
+        : "not-started";
+    const known = v1.total > 0;
+    return {
+      event: v1.event,
+      status,
+      solvedByCopy: v1.solved,
+      passing: known ? Math.min(v1.passing, v1.total) : null,
+      total: known ? v1.total : null,
+      tests: known ? "checked" : "not-checked",
+      hintsUsed: v1.hintsUsed,
+      minutes: Math.floor(v1.minutesOnLesson),
+      failingTest: v1.passed ? null : (v1.failingTest ?? null),
+      startedAt: null,
+      passedAt: null,
+      lastChecked: v1.at,
+      at: v1.at,
+      receivedAt: v1.receivedAt,
+    };
+  });
+
+const learnerFields = {
   id: z.string(),
   /** A hash of the learner's secret: the file alone is not enough to speak for a learner. */
   secretHash: z.string(),
@@ -34,15 +71,20 @@ const learnerSchema = z.object({
   lastSeen: z.string(),
   /** The lesson of the latest status: where the learner is now. */
   current: z.string().optional(),
-  lessons: z.record(z.string(), lessonEntrySchema),
-});
+};
+const learnerSchema = z.object({ ...learnerFields, lessons: z.record(z.string(), lessonEntrySchema) });
 
-const roomFileSchema = z.object({
-  version: z.literal(1),
-  joinCode: z.string().min(8),
-  trainerKey: z.string().min(16),
-  learners: z.array(learnerSchema),
-});
+const roomFields = { joinCode: z.string().min(8), trainerKey: z.string().min(16) };
+const roomFileSchema = z.union([
+  z.object({ version: z.literal(2), ...roomFields, learners: z.array(learnerSchema) }),
+  z
+    .object({
+      version: z.literal(1),
+      ...roomFields,
+      learners: z.array(z.object({ ...learnerFields, lessons: z.record(z.string(), v1EntrySchema) })),
+    })
+    .transform((v1) => ({ ...v1, version: 2 as const })),
+]);
 
 export type LessonEntry = z.infer<typeof lessonEntrySchema>;
 export type Learner = z.infer<typeof learnerSchema>;
@@ -178,7 +220,7 @@ export class RoomStore {
   private saveNow(): void {
     if (!this.file) return;
     const content: RoomFile = {
-      version: 1,
+      version: 2,
       joinCode: this.joinCode,
       trainerKey: this.trainerKey,
       learners: [...this.learners.values()],

@@ -4,12 +4,17 @@ import { summarizeRoom } from "./room-summary.ts";
 
 const entry = (overrides: Partial<LessonEntry> = {}): LessonEntry => ({
   event: "check",
-  passed: false,
-  solved: false,
+  status: "started",
+  solvedByCopy: false,
   passing: 1,
   total: 4,
+  tests: "checked",
   hintsUsed: 0,
-  minutesOnLesson: 10,
+  minutes: 10,
+  failingTest: null,
+  startedAt: null,
+  passedAt: null,
+  lastChecked: "2026-11-30T10:00:00.000Z",
   at: "2026-11-30T10:00:00.000Z",
   receivedAt: "2026-11-30T10:00:00.000Z",
   ...overrides,
@@ -27,12 +32,14 @@ const learner = (name: string, current: string | undefined, lessons: Record<stri
 describe("summarizeRoom", () => {
   it("lists who has been stuck longest on their current lesson, and on which test", () => {
     const { stuck } = summarizeRoom([
-      learner("Ana", "lesson-2", { "lesson-2": entry({ minutesOnLesson: 5, failingTest: "validates email" }) }),
-      learner("Ben", "lesson-1", { "lesson-1": entry({ minutesOnLesson: 25, failingTest: "maps P2002" }) }),
+      learner("Ana", "lesson-2", { "lesson-2": entry({ minutes: 5, failingTest: "validates email" }) }),
+      learner("Ben", "lesson-1", { "lesson-1": entry({ minutes: 25, failingTest: "maps P2002" }) }),
       // Reported 20 minutes ago after 10 minutes on the lesson: 30 minutes by now, the longest.
-      learner("Cy", "lesson-1", { "lesson-1": entry({ minutesOnLesson: 10, receivedAt: "2026-11-30T09:40:00.000Z" }) }),
-      learner("Dee", "lesson-1", { "lesson-1": entry({ passed: true, minutesOnLesson: 90 }) }),
-      learner("Eve", "lesson-1", { "lesson-1": entry({ solved: true, minutesOnLesson: 90 }) }),
+      learner("Cy", "lesson-1", { "lesson-1": entry({ minutes: 10, receivedAt: "2026-11-30T09:40:00.000Z" }) }),
+      learner("Dee", "lesson-1", { "lesson-1": entry({ status: "passed", minutes: 90 }) }),
+      learner("Eve", "lesson-1", { "lesson-1": entry({ status: "solved", solvedByCopy: true, minutes: 90 }) }),
+      // Only opened by watch mode, never worked on: not stuck, however long ago.
+      learner("Gus", "lesson-1", { "lesson-1": entry({ status: "not-started", minutes: null }) }),
       learner("Flo", undefined, {}),
     ]);
     expect(stuck).toEqual([
@@ -44,13 +51,14 @@ describe("summarizeRoom", () => {
 
   it("shows at most five stuck learners", () => {
     const learners = Array.from({ length: 8 }, (_, i) =>
-      learner(`L${i}`, "lesson-1", { "lesson-1": entry({ minutesOnLesson: i }) }),
+      learner(`L${i}`, "lesson-1", { "lesson-1": entry({ minutes: i }) }),
     );
     expect(summarizeRoom(learners).stuck.map((s) => s.name)).toEqual(["L7", "L6", "L5", "L4", "L3"]);
   });
 
-  it("names per lesson the test failing for the most learners right now", () => {
+  it("names per lesson the test failing for the most learners right now, on their current lesson only", () => {
     const { mostFailed } = summarizeRoom([
+      // Ana's lesson 1 is behind her: only her current lesson counts.
       learner("Ana", "lesson-2", {
         "lesson-1": entry({ failingTest: "b test" }),
         "lesson-2": entry({ failingTest: "z test" }),
@@ -58,16 +66,14 @@ describe("summarizeRoom", () => {
       learner("Ben", "lesson-1", { "lesson-1": entry({ failingTest: "a test" }) }),
       learner("Cy", "lesson-1", { "lesson-1": entry({ failingTest: "b test" }) }),
       learner("Dee", "lesson-1", { "lesson-1": entry({ failingTest: "a test" }) }),
-      // Passed or solved lessons no longer count, whatever their last failing test was.
-      learner("Eve", "lesson-1", {
-        "lesson-1": entry({ passed: true, failingTest: "c test" }),
-        "lesson-2": entry({ solved: true, failingTest: "y" }),
-      }),
-      learner("Flo", "lesson-1", { "lesson-1": entry({ failingTest: undefined }) }),
+      // A passed lesson no longer counts, nor one only opened, whatever their failing test was.
+      learner("Eve", "lesson-1", { "lesson-1": entry({ status: "passed", failingTest: "c test" }) }),
+      learner("Gus", "lesson-1", { "lesson-1": entry({ status: "not-started", failingTest: "b test" }) }),
+      learner("Flo", "lesson-1", { "lesson-1": entry({ failingTest: null }) }),
     ]);
     // A tie goes to the name first in alphabetical order, so the panel does not flicker.
     expect(mostFailed).toEqual({
-      "lesson-1": { test: "a test", learners: 2, failing: 5 },
+      "lesson-1": { test: "a test", learners: 2, failing: 4 },
       "lesson-2": { test: "z test", learners: 1, failing: 1 },
     });
   });

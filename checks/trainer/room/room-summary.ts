@@ -1,7 +1,9 @@
 import type { PublicLearner } from "./room-store.ts";
 
 // What the trainer looks for first: who has been stuck longest, and per lesson the test that
-// fails for the most learners right now (where the room as a whole is stuck).
+// fails for the most learners right now (where the room as a whole is stuck). Only each learner's
+// current lesson counts, and only once they have started on it: a lesson a learner merely opened,
+// or left behind, says nothing about where they are stuck.
 
 export interface StuckLearner {
   id: string;
@@ -31,8 +33,8 @@ export function summarizeRoom(learners: PublicLearner[]): RoomSummary {
   const stuck: StuckLearner[] = [];
   for (const learner of learners) {
     const entry = learner.current ? learner.lessons[learner.current] : undefined;
-    if (!learner.current || !entry || entry.passed || entry.solved) continue;
-    const since = new Date(Date.parse(entry.receivedAt) - entry.minutesOnLesson * 60_000).toISOString();
+    if (!learner.current || entry?.status !== "started") continue;
+    const since = new Date(Date.parse(entry.receivedAt) - (entry.minutes ?? 0) * 60_000).toISOString();
     stuck.push({
       id: learner.id,
       name: learner.name,
@@ -45,8 +47,9 @@ export function summarizeRoom(learners: PublicLearner[]): RoomSummary {
 
   const counts = new Map<string, { failing: number; tests: Map<string, number> }>();
   for (const learner of learners) {
-    for (const [lesson, entry] of Object.entries(learner.lessons)) {
-      if (entry.passed || entry.solved) continue;
+    const lesson = learner.current;
+    const entry = lesson ? learner.lessons[lesson] : undefined;
+    if (lesson && entry?.status === "started") {
       const lessonCounts = counts.get(lesson) ?? { failing: 0, tests: new Map<string, number>() };
       counts.set(lesson, lessonCounts);
       lessonCounts.failing++;

@@ -4,8 +4,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { loadLessons } from "../../learner/workbook/lessons.ts";
-import { workbookDir } from "../../learner/workbook/state.ts";
-import { type LessonSummary, createRoomServer } from "./room-server.ts";
+import { workbookDir } from "../../learner/workbook/workbook-dir.ts";
+import { lessonSummaries } from "./room-lessons.ts";
+import { createRoomServer } from "./room-server.ts";
 import { RoomStore, defaultMaxLearners } from "./room-store.ts";
 
 // npm run room [-- --port 4321] [--max-learners 500]: the trainer's live view of the room. Prints
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   for (const problem of problems) process.stderr.write(`Warning: skipping ${problem.dir}: ${problem.message}\n`);
   if (lessons.length === 0)
     fail("No lessons found in lessons/, so there is nothing to show. Run npm run room from the workbook's folder.");
-  const summaries: LessonSummary[] = lessons.map(({ id, number, pattern, title }) => ({ id, number, pattern, title }));
+  const summaries = lessonSummaries(lessons);
 
   const store = new RoomStore({
     file: path.join(root, roomStateFile),

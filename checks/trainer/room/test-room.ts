@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { LessonStatusEvent } from "../../learner/room/status.ts";
-import { type LessonSummary, type RoomServerOptions, createRoomServer } from "./room-server.ts";
+import type { LessonSummary } from "./room-lessons.ts";
+import { type RoomServerOptions, createRoomServer } from "./room-server.ts";
 import { RoomStore, type RoomStoreOptions } from "./room-store.ts";
 
 // A room on a free local port with its file in a temporary folder, for the room's own tests.
@@ -33,13 +34,17 @@ export function statusFor(overrides: Partial<LessonStatusEvent> = {}): LessonSta
   return {
     event: "check",
     lesson: "lesson-1",
-    passed: false,
-    solved: false,
+    status: "started",
+    solvedByCopy: false,
     passing: 2,
     total: 5,
+    tests: "checked",
     hintsUsed: 0,
     failingTest: "ApiError › keeps the status",
-    minutesOnLesson: 3,
+    minutes: 3,
+    startedAt: "2026-11-30T09:57:00.000Z",
+    passedAt: null,
+    lastChecked: "2026-11-30T10:00:00.000Z",
     at: "2026-11-30T10:00:00.000Z",
     ...overrides,
   };

@@ -1,6 +1,5 @@
 // The room's dashboard. Every piece of text a learner sent (names, test names) reaches the page
 // through textContent or an attribute, never as HTML; the page's CSP forbids inline script anyway.
-"use strict";
 
 // The key leaves the address bar as soon as the page has it, so a projected dashboard does not
 // show it to the room; the tab keeps it for a reload.
@@ -23,11 +22,9 @@ function el(tag, className, text) {
   return node;
 }
 
+// Each status is the one the learner's workbook derived; a lesson never reported is not started.
 function statusOf(entry) {
-  if (!entry) return "not-started";
-  if (entry.solved) return "solved";
-  if (entry.passed) return "passed";
-  return entry.passing > 0 || entry.hintsUsed > 0 ? "started" : "not-started";
+  return entry ? entry.status : "not-started";
 }
 
 const marks = { passed: "✓", solved: "◆", started: "◐", "not-started": "○" };
@@ -106,11 +103,12 @@ function learnerRow(learner, stuck) {
     cell.dataset.lesson = lesson.id;
     cell.dataset.status = status;
     cell.append(el("span", "mark", marks[status]));
-    if (entry && entry.total > 0) cell.append(el("span", "counts", `${entry.passing}/${entry.total}`));
+    if (entry && entry.total !== null) cell.append(el("span", "counts", `${entry.passing}/${entry.total}`));
     if (entry && entry.hintsUsed > 0) cell.append(el("span", "hints", `h${entry.hintsUsed}`));
     const details = [`${lesson.id}: ${status === "solved" ? "solved by copying the reference" : status}`];
-    if (entry) details.push(`${entry.hintsUsed} hints`, `${Math.round(entry.minutesOnLesson)} min`);
-    if (entry?.failingTest && !entry.passed) details.push(`failing: ${entry.failingTest}`);
+    if (entry)
+      details.push(`${entry.hintsUsed} hints`, entry.minutes === null ? "not started" : `${entry.minutes} min`);
+    if (entry?.failingTest) details.push(`failing: ${entry.failingTest}`);
     cell.title = details.join(" · ");
     row.append(cell);
   }
