@@ -23,7 +23,9 @@ const subtracts = reference.replace("a + b", "a - b");
 const listed = (file: string, stub = "adder.ts") => ({
   file,
   stub,
+  title: "subtracts",
   note: "Subtracts instead of adding.",
+  learnerNote: "Your add seems to subtract. Look at the operator in add.",
   firstFailure: { test: "adds two numbers" },
 });
 
@@ -74,8 +76,10 @@ describe("npm run mistake -- edit and save", () => {
     workbook.write(`${dir}/multiplies.ts`, reference.replace("a + b", "a * b"));
     expect((await workbook.run(["mistake", "save", "lesson-1", "multiplies"])).stdout.split("\n")).toEqual([
       `Wrote ${dir}/multiplies.patch (2 changed lines) and deleted the draft.`,
-      `List it in ${dir}/mistakes.json, with what it gets wrong and where a learner sees it first:`,
-      '  {"file":"multiplies.patch","stub":"adder.ts","note":"…","firstFailure":{"test":"…"}}',
+      `List it in ${dir}/mistakes.json: a title for the room, what it gets wrong, ` +
+        "what a learner reads (to them), and where they see it first:",
+      '  {"file":"multiplies.patch","stub":"adder.ts","title":"…","note":"…",' +
+        '"learnerNote":"…","firstFailure":{"test":"…"}}',
       "Next: npm run verify -- --lesson lesson-1",
       "",
     ]);

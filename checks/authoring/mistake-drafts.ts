@@ -134,8 +134,14 @@ function saveMistake(ctx: Context, target: Target): void {
     .filter((line) => line.startsWith("-") || line.startsWith("+")).length;
   ctx.out.line(`Wrote ${patch} (${changed} changed lines) and deleted the draft.`);
   if (!entry) {
-    const listing = { file: `${name}.patch`, stub: file.stub, note: "…", firstFailure: { test: "…" } };
-    ctx.out.line(`List it in ${catalogueManifest(lesson)}, with what it gets wrong and where a learner sees it first:`);
+    const listing = {
+      ...{ file: `${name}.patch`, stub: file.stub, title: "…", note: "…" },
+      ...{ learnerNote: "…", firstFailure: { test: "…" } },
+    };
+    ctx.out.line(
+      `List it in ${catalogueManifest(lesson)}: a title for the room, what it gets wrong, ` +
+        "what a learner reads (to them), and where they see it first:",
+    );
     ctx.out.line(`  ${JSON.stringify(listing)}`);
   }
   ctx.out.line(`Next: npm run verify -- --lesson ${lesson.id}`);

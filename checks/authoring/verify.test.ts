@@ -170,7 +170,10 @@ describe("npm run verify with a mistake catalogue", () => {
   function writeCatalogue(mistakes: readonly (readonly [string, string, string, Record<string, string>])[]) {
     for (const [file, body] of mistakes)
       workbook.write(`${dir}/${file}`, createPatch("solutions/adder.ts", reference, adder(body)));
-    const entries = mistakes.map(([file, , note, firstFailure]) => ({ file, stub: "adder.ts", note, firstFailure }));
+    const entries = mistakes.map(([file, , note, firstFailure]) => ({
+      ...{ file, stub: "adder.ts", title: file.replace(".patch", "").replaceAll("-", " "), note },
+      ...{ learnerNote: `Your add seems wrong: ${note}`, firstFailure },
+    }));
     workbook.write(`${dir}/mistakes.json`, JSON.stringify(entries, null, 2));
   }
 
