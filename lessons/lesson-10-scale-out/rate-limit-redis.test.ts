@@ -93,6 +93,17 @@ describeWithRedis("RedisRateLimiter", () => {
     expect(refused.retryAfterSeconds, "just under 1.5 s left rounds up to 2 s, never down to 1").toBe(2);
   });
 
+  it("never rounds Retry-After down: just under 2 s left is 2 s, not 1", async () => {
+    // A window of just under 2 s: unless the two requests are half a second apart, more than
+    // 1.5 s are left, so rounding to the nearest second says 2 as rounding up does; rounding down says 1.
+    const rl = await limiter({ max: 1, windowMs: 1_999 });
+    const k = key();
+    await rl.hit(k);
+    const refused = await rl.hit(k);
+    expect(refused.allowed).toBe(false);
+    expect(refused.retryAfterSeconds, "just under 2 s left is 2 s: rounding down says 1").toBe(2);
+  });
+
   it("admits exactly max of 200 concurrent requests sent through two instances", async () => {
     const [a, b] = [await limiter({ max: 100, windowMs: 60_000 }), await limiter({ max: 100, windowMs: 60_000 })];
     const k = key();
