@@ -90,8 +90,8 @@ const commands: Command[] = [
   {
     name: "verify",
     script: "verify",
-    usage: "npm run verify [--lesson lesson-N] [--json]",
-    flags: ["json"],
+    usage: "npm run verify [--lesson lesson-N] [--json] [--record]",
+    flags: ["json", "record"],
     options: ["lesson"],
     maxPositionals: 0,
     run: async () => (await import("./authoring/verify.ts")).verify,

@@ -199,7 +199,7 @@ export function readPatch(
 }
 
 /** The reference with the patch applied; else what is wrong, to follow the patch's name in a sentence. */
-function patchReference(
+export function patchReference(
   patchText: string,
   reference: string,
   referenceText: string,

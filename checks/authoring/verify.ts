@@ -20,7 +20,9 @@ import {
 } from "../learner/workbook/lessons.ts";
 import { type Catalogue, hasCatalogues, loadCatalogue } from "./mistake-catalogue.ts";
 import { type PristineStub, pristineStubs } from "./pristine.ts";
-import { type CatalogueJob, runCatalogue } from "./verify-catalogue.ts";
+import { type Variant, loadVariants } from "./variants.ts";
+import { type CatalogueJob, rerunStandIns, runCatalogue, runStandIns } from "./verify-catalogue.ts";
+import { type DiagnosisVerdict, proveDiagnosis, recordingRuns } from "./verify-diagnosis.ts";
 import {
   manifestProblems,
   referenceProblems,
@@ -37,6 +39,9 @@ import {
 //  4. every mistake in the lesson's catalogue (checks/authoring/mistakes/<lesson folder>/) applies
 //     to its reference, type-checks at its stub's path, fails at least one test, and the first
 //     problem a learner sees (by check's own rule) points at its cause;
+//  5. the check of each mistake is diagnosed as that mistake, the stub's and the reference's as
+//     nothing, and the signatures recorded for the learner's CLI are up to date (--record writes
+//     them); each variant of a mistake is diagnosed as it or as nothing, never as another;
 //  and the manifest holds together: its files exist, its testCount is true, the README has three hints.
 // One vitest run per mode over all lessons (both at once, beside one type-check), not one per
 // lesson; then one run per mistake, on two resident hosts that take turns through the catalogue.
@@ -47,6 +52,8 @@ interface LessonVerdict {
   tests: number;
   mistakesCaught: number;
   mistakesTotal: number;
+  /** How the diagnosis fares on the catalogue and its variants, for a lesson with a catalogue. */
+  diagnosis?: Omit<DiagnosisVerdict, "problems">;
   problems: string[];
 }
 
@@ -57,6 +64,9 @@ interface Plan {
   runnable: Lesson[];
   stubs: PristineStub[];
   mistakes: CatalogueJob[];
+  variants: { lesson: Lesson; mistake: Variant }[];
+  /** The committed stubs' run and the references', once proveLessons has made them. */
+  runs?: { stub: RunResult; reference: RunResult };
 }
 
 export async function verify(ctx: Context, args: ParsedArgs): Promise<number> {
@@ -71,7 +81,8 @@ export async function verify(ctx: Context, args: ParsedArgs): Promise<number> {
   const globalProblems: string[] = [];
   try {
     if (stubHost) globalProblems.push(...(await proveLessons(ctx.root, plan, stubHost)));
-    if (stubHost && plan.mistakes.length > 0) await proveCatalogue(ctx.root, plan, [stubHost, secondHost]);
+    if (stubHost && plan.mistakes.length > 0)
+      await proveCatalogue(ctx.root, plan, [stubHost, secondHost], args.flags.has("record"));
   } finally {
     stubHost?.close();
     secondHost?.close();
@@ -79,7 +90,7 @@ export async function verify(ctx: Context, args: ParsedArgs): Promise<number> {
   const broken = brokenFolders.map((p) => verdictOf(p.dir, p.dir, [p.message]));
   const results = [...plan.verdicts.values(), ...broken];
   for (const line of skipped) ctx.out.warn(`skipped ${line}`);
-  return report(ctx, args.flags.has("json"), { results, globalProblems, skipped });
+  return report(ctx, args.flags, { results, globalProblems, skipped });
 }
 
 function verdictOf(id: string, label: string, problems: string[]): LessonVerdict {
@@ -93,6 +104,11 @@ function planVerification(ctx: Context, lessons: Lesson[]): Plan {
     hasCatalogues(ctx.root) ? lessons.map((l) => [l.id, loadCatalogue(ctx.root, l)]) : [],
   );
   for (const [id, catalogue] of catalogues) verdicts.get(id)!.problems.push(...catalogue.problems);
+  const variants = lessons.flatMap((lesson) => {
+    const loaded = loadVariants(ctx.root, lesson, catalogues.get(lesson.id)?.mistakes ?? []);
+    verdicts.get(lesson.id)!.problems.push(...loaded.problems);
+    return loaded.variants.map((variant) => ({ lesson, mistake: variant }));
+  });
   for (const warning of [...catalogues.values()].flatMap((catalogue) => catalogue.warnings)) ctx.out.warn(warning);
   const pristine = new Map<string, PristineStub[]>();
   for (const lesson of lessons) {
@@ -111,7 +127,9 @@ function planVerification(ctx: Context, lessons: Lesson[]): Plan {
   const mistakes = runnable.flatMap(
     (lesson) => catalogues.get(lesson.id)?.mistakes.map((mistake) => ({ lesson, mistake })) ?? [],
   );
-  return { verdicts, runnable, stubs: runnable.flatMap((lesson) => pristine.get(lesson.id)!), mistakes };
+  const stubs = runnable.flatMap((lesson) => pristine.get(lesson.id)!);
+  const runnableVariants = variants.filter(({ lesson }) => runnable.includes(lesson));
+  return { verdicts, runnable, stubs, mistakes, variants: runnableVariants };
 }
 
 /** The committed stubs and the references, each run once over every lesson, beside one type-check. */
@@ -122,6 +140,7 @@ async function proveLessons(root: string, plan: Plan, stubHost: TestHost): Promi
     runTests(root, "reference", tests),
     typecheckPristine(root, plan.runnable, plan.stubs),
   ]);
+  plan.runs = { stub: onStub, reference: onReference };
   for (const lesson of plan.runnable) {
     const verdict = plan.verdicts.get(lesson.id)!;
     const files = new Set(testPaths(lesson));
@@ -153,17 +172,41 @@ function problemsOutsideLessons(lessons: Lesson[], typeErrors: TypeDiagnostic[],
   ];
 }
 
-async function proveCatalogue(root: string, plan: Plan, hosts: (TestHost | undefined)[]): Promise<void> {
-  const results = await runCatalogue(
-    root,
-    plan.mistakes,
-    hosts.filter((host) => host !== undefined),
-  );
+async function proveCatalogue(
+  root: string,
+  plan: Plan,
+  hosts: (TestHost | undefined)[],
+  record: boolean,
+): Promise<void> {
+  const running = hosts.filter((host) => host !== undefined);
+  const results = await runCatalogue(root, plan.mistakes, running);
   for (const { lesson, mistake, verdict } of results) {
     const lessonVerdict = plan.verdicts.get(lesson.id)!;
     lessonVerdict.mistakesTotal++;
     if (verdict.caught) lessonVerdict.mistakesCaught++;
     else lessonVerdict.problems.push(`the mistake ${mistake.path} (${mistake.note}) is not caught: ${verdict.reason}`);
+  }
+  const variants = await runStandIns(root, plan.variants, running);
+  const caught = results.filter((result) => result.verdict.caught);
+  // Recording runs each mistake more than once, to see which tests a racing mistake fails only at times.
+  const reruns = record ? await rerunStandIns(root, caught, running, recordingRuns - 1) : [];
+  const signing = caught.map((result, i) => ({ ...result, runs: [result.run, ...reruns.map((runs) => runs[i]!)] }));
+  for (const lesson of plan.runnable.filter((l) => plan.mistakes.some((job) => job.lesson === l))) {
+    const mine = <T extends { lesson: Lesson }>(jobs: T[]) => jobs.filter((job) => job.lesson === lesson);
+    const proved = proveDiagnosis(
+      root,
+      lesson,
+      {
+        mistakes: mine(signing),
+        catalogued: mine(results).map((result) => result.mistake),
+        variants: mine(variants).map(({ mistake: variant, ...run }) => ({ variant, ...run })),
+        ...plan.runs!,
+      },
+      record,
+    );
+    const { problems, ...diagnosis } = proved;
+    plan.verdicts.get(lesson.id)!.diagnosis = diagnosis;
+    plan.verdicts.get(lesson.id)!.problems.push(...problems);
   }
 }
 
@@ -200,17 +243,18 @@ function withRequirements(ctx: Context, selected: { lessons: Lesson[]; brokenFol
 
 function report(
   ctx: Context,
-  json: boolean,
+  flags: ReadonlySet<string>,
   { results, globalProblems, skipped }: { results: LessonVerdict[]; globalProblems: string[]; skipped: string[] },
 ): number {
   const failed = results.filter((v) => v.problems.length > 0).length + (globalProblems.length > 0 ? 1 : 0);
   const passed = results.filter((v) => v.problems.length === 0).length;
-  if (json) {
+  if (flags.has("json")) {
     const lessons = results.map((v) => ({ ...v, passed: v.problems.length === 0 }));
     const body = { lessons, problems: globalProblems, passed, failed };
     ctx.out.line(JSON.stringify(skipped.length > 0 ? { ...body, skipped } : body));
   } else {
     printVerdicts(ctx, results, globalProblems);
+    for (const line of diagnosisLine(results, flags.has("record"))) ctx.out.line(line);
     ctx.out.line(`${passed} passed, ${failed} failed`);
   }
   return failed === 0 ? 0 : 1;
@@ -234,4 +278,23 @@ function printVerdicts(ctx: Context, verdicts: LessonVerdict[], globalProblems: 
     ctx.out.line(`${c.red(symbols.fail)} outside the lessons`);
     for (const problem of globalProblems) ctx.out.line(`    ${problem}`);
   }
+}
+
+/** The diagnosis over every lesson proved: mistakes diagnosed as themselves, and how the variants fared. */
+function diagnosisLine(verdicts: LessonVerdict[], recorded: boolean): string[] {
+  const proved = verdicts.filter((v) => v.diagnosis !== undefined);
+  if (proved.length === 0) return [];
+  const sum = (count: (v: LessonVerdict) => number) => proved.reduce((total, v) => total + count(v), 0);
+  const { right, none, wrong } = {
+    right: sum((v) => v.diagnosis!.variants.right),
+    none: sum((v) => v.diagnosis!.variants.none),
+    wrong: sum((v) => v.diagnosis!.variants.wrong),
+  };
+  const mistakes = `${sum((v) => v.diagnosis!.mistakesDiagnosed)} of ${sum((v) => v.mistakesTotal)}`;
+  const variants =
+    right + none + wrong > 0
+      ? `; of ${right + none + wrong} variants, ${right} right, ${none} none, ${wrong} wrong`
+      : "";
+  const record = recorded ? "; signatures recorded" : "";
+  return [`diagnosis: ${mistakes} catalogued mistakes diagnosed as themselves${variants}${record}`];
 }

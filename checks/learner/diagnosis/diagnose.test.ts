@@ -32,9 +32,10 @@ function mistake(name: string, first: string, failing: string[], extra: Partial<
     stub: "limiter.ts",
     title: name.replaceAll("-", " "),
     note: `You seem to have made ${name}.`,
+    source: "fedcba9876543210",
     signature: {
       files: [file],
-      first: { kind: "test", file, test: first, error: "AssertionError" },
+      first: [{ kind: "test", file, test: first, error: "AssertionError" }],
       failing: { [file]: failing },
     },
     ...extra,
@@ -130,9 +131,32 @@ describe("diagnose", () => {
     expect(diagnose(checkResult(lesson, tests, extra, typeErrors), catalogue)).toBeNull();
   });
 
+  it("leaves out a test that went either way while the mistake was recorded (a mistake that races)", () => {
+    const racing = mistake("announce-not-awaited", "allows max", ["allows max"], {});
+    racing.signature.sometimes = { [file]: ["refuses the next"] };
+    const catalogueWith = known(lesson, [racing, negative]);
+    expect(diagnose(checkResult(lesson, run({ "allows max": {} })), catalogueWith)?.mistake).toBe(
+      "announce-not-awaited",
+    );
+    const both = run({ "allows max": {}, "refuses the next": {} });
+    expect(diagnose(checkResult(lesson, both), catalogueWith)?.mistake).toBe("announce-not-awaited");
+    const more = run({ "allows max": {}, "refuses the next": {}, "counts remaining": {} });
+    expect(diagnose(checkResult(lesson, more), catalogueWith), "a test it never failed").toBeNull();
+  });
+
+  it("takes any of the first failures a racing mistake was seen to show", () => {
+    const racing = mistake("announce-not-awaited", "allows max", [], {});
+    racing.signature.first.push({ kind: "test", file, test: "refuses the next", error: "AssertionError" });
+    racing.signature.sometimes = { [file]: ["allows max", "refuses the next"] };
+    const catalogueWith = known(lesson, [racing]);
+    for (const first of ["allows max", "refuses the next"])
+      expect(diagnose(checkResult(lesson, run({ [first]: {} })), catalogueWith)?.mistake).toBe("announce-not-awaited");
+    expect(diagnose(checkResult(lesson, run({ "counts remaining": {} })), catalogueWith)).toBeNull();
+  });
+
   it("diagnoses a mistake whose first problem is an error outside any test, by that error", () => {
     const unhandledFirst = mistake("guard-not-awaited", "", ["refuses the next"], {});
-    unhandledFirst.signature.first = { kind: "unhandled", error: "ApiError", message: "Missing or invalid token" };
+    unhandledFirst.signature.first = [{ kind: "unhandled", error: "ApiError", message: "Missing or invalid token" }];
     const rejection = (message: string) => ({
       unhandled: [{ kind: "rejection" as const, failure: { errorName: "ApiError", message } }],
     });
@@ -159,7 +183,7 @@ describe("diagnose, in a lesson with two stubs", () => {
     failure ? failedTest(routes, name, failure, testFile) : passedTest(routes, name, testFile);
   const signature = (first: string, failing: Record<string, string[]>, files: string[]) => ({
     files,
-    first: { kind: "test" as const, file: files[0]!, test: first, error: "AssertionError" },
+    first: [{ kind: "test" as const, file: files[0]!, test: first, error: "AssertionError" }],
     failing,
   });
   // A mistake in users.ts fails a list test and a rate-limit test of both.test.ts.
@@ -261,7 +285,7 @@ describe("signatureOf", () => {
     const other = failedTest(lesson, "elsewhere", {}, "other.test.ts");
     expect(signatureOf(checkResult(lesson, [...tests, other]), [file, "quiet.test.ts"])).toEqual({
       files: [file, "quiet.test.ts"],
-      first: { kind: "test", file, test: "refuses the next", error: "AssertionError" },
+      first: [{ kind: "test", file, test: "refuses the next", error: "AssertionError" }],
       failing: { [file]: ["counts remaining", "refuses the next"] },
     });
   });
@@ -271,7 +295,7 @@ describe("signatureOf", () => {
       { kind: "rejection" as const, failure: { errorName: "ApiError", message: "Missing token\n  at x" } },
     ];
     expect(signatureOf(checkResult(lesson, run({ "allows max": {} }), { unhandled }), [file])).toMatchObject({
-      first: { kind: "unhandled", error: "ApiError", message: "Missing token" },
+      first: [{ kind: "unhandled", error: "ApiError", message: "Missing token" }],
     });
   });
 

@@ -42,9 +42,10 @@ const knownFor = (key: string): KnownMistakes => ({
       stub: "limiter.ts",
       title: "allow while used <= max",
       note: "Your limiter seems to let one request too many through.",
+      source: "fedcba9876543210",
       signature: {
         files: ["limiter.test.ts"],
-        first: { kind: "test", file: "limiter.test.ts", test: "refuses the next", error: "AssertionError" },
+        first: [{ kind: "test", file: "limiter.test.ts", test: "refuses the next", error: "AssertionError" }],
         failing: { "limiter.test.ts": ["refuses the next"] },
       },
     },

@@ -25,9 +25,15 @@ const firstSchema = z.discriminatedUnion("kind", [
 export const signatureSchema = z.strictObject({
   /** The test files compared: those that import the mistake's stub (the others cannot reach it). */
   files: z.array(testFile).min(1),
-  first: firstSchema,
+  /** What a learner sees first: one of these (a mistake that races may show one or another). */
+  first: z.array(firstSchema).min(1),
   /** Per test file, the full names of its failing tests, sorted; a file where none fails is left out. */
   failing: z.record(testFile, z.array(z.string().min(1)).min(1)),
+  /**
+   * Tests seen both failing and passing under the mistake (one that races, such as a promise not
+   * awaited): how they fare says nothing, so they are left out of the comparison.
+   */
+  sometimes: z.record(testFile, z.array(z.string().min(1)).min(1)).optional(),
 });
 
 const knownMistakeSchema = z.strictObject({
@@ -39,6 +45,11 @@ const knownMistakeSchema = z.strictObject({
   title: z.string().min(1),
   /** What the learner reads: spoken to them, where to look. */
   note: z.string().min(1),
+  /**
+   * A digest of the mistake's code when it was recorded: a new recording adds to what an earlier
+   * one saw (tests that go either way) only while this and the lesson's tests are the same.
+   */
+  source: z.string().regex(/^[0-9a-f]{16}$/),
   signature: signatureSchema,
 });
 
