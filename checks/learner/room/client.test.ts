@@ -140,7 +140,7 @@ describe("createRoomReporter", () => {
     expect(room!.store.get(rejoined[0]!.id)?.lessons["lesson-1"]?.passing).toBe(4);
   });
 
-  it("sends counters and a test name only, never code", async () => {
+  it("sends counters, a test name and a diagnosed mistake's title only, never code", async () => {
     const membership = await member();
     const bodies: unknown[] = [];
     const report = createRoomReporter(membership, {
@@ -153,6 +153,7 @@ describe("createRoomReporter", () => {
     await report.flush();
     expect(Object.keys(bodies[0] as object).sort()).toEqual([
       "at",
+      "diagnosis",
       "event",
       "failingTest",
       "hintsUsed",

@@ -34,7 +34,16 @@ export const statusSchema = withStatusRules(
 ).transform((status) => ({
   ...status,
   failingTest: status.failingTest === null ? null : cleanName(status.failingTest).slice(0, maxTestNameLength) || null,
+  diagnosis: cleanDiagnosis(status.diagnosis),
 }));
+
+/** A diagnosis's title made one tidy line, as a name is; one left with no title is no diagnosis. */
+function cleanDiagnosis(diagnosis: StatusDiagnosis): StatusDiagnosis {
+  const title = diagnosis && cleanName(diagnosis.title);
+  return diagnosis && title ? { mistake: diagnosis.mistake, title } : null;
+}
+
+type StatusDiagnosis = z.infer<typeof lessonStatusFields>["diagnosis"];
 
 export type StatusPayload = z.infer<typeof statusSchema>;
 

@@ -19,6 +19,8 @@ const lessonStateSchema = z.object({
   solved: z.boolean().default(false),
   /** The first failing test of the last check, while the lesson does not pass. */
   failingTest: z.string().optional(),
+  /** The known mistake the last check's failure looked like (learner/diagnosis/), if any. */
+  diagnosis: z.object({ mistake: z.string(), title: z.string() }).optional(),
   checkedAt: z.string().optional(),
   /** When the learner first worked on the lesson (a save, a check, a hint): its minutes count from here. */
   startedAt: z.string().optional(),

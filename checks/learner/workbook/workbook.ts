@@ -164,6 +164,7 @@ export class Workbook {
         // Its count comes from counting (or an earlier run), its passing from verify: not from a run.
         Object.assign(entry, { passed: true, solved: true, testsCounted: true });
         delete entry.failingTest;
+        delete entry.diagnosis;
         const total = options.totals?.get(lesson.id);
         if (total) entry.testsTotal = total;
       }
@@ -191,6 +192,7 @@ export class Workbook {
       Object.assign(entry, { passed: false, testsPassing: 0, solved: false, testsCounted: false });
       delete entry.passedAt;
       delete entry.failingTest;
+      delete entry.diagnosis;
     });
     this.#emit("reset", lesson);
   }
@@ -301,6 +303,9 @@ function recordResult(entry: LessonState, result: CheckResult, now: Date): void 
   // Tests counted rather than run have no names: the failing test recorded before still stands.
   if (result.passed || !failing) delete entry.failingTest;
   else if (failing.fullName) entry.failingTest = failing.fullName;
+  // Only this check's failure is diagnosed: one that looks like no known mistake clears the last.
+  if (result.diagnosis) entry.diagnosis = { mistake: result.diagnosis.mistake, title: result.diagnosis.title };
+  else delete entry.diagnosis;
 }
 
 /** A read-only view of lessons and their statuses (a lesson without one has never been touched). */

@@ -13,6 +13,7 @@ const base: LessonEntry = {
   hintsUsed: 0,
   minutes: 7,
   failingTest: null,
+  diagnosis: null,
   startedAt: "2026-11-30T09:53:00.000Z",
   passedAt: null,
   lastChecked: "2026-11-30T10:00:00.000Z",

@@ -136,6 +136,16 @@ describe("a learner's status", () => {
     ["a negative count", { hintsUsed: -1 }, /"hintsUsed"/],
     ["an unknown event", { event: "explode" as never }, /"event"/],
     ["a time that is not ISO", { at: "yesterday" }, /"at"/],
+    [
+      "a diagnosis whose mistake is not a mistake's name",
+      { diagnosis: { mistake: "../etc", title: "x" } },
+      /"diagnosis.mistake" must be a mistake's kebab-case name/,
+    ],
+    [
+      "a diagnosis with a title of 81 characters",
+      { diagnosis: { mistake: "x", title: "y".repeat(81) } },
+      /"diagnosis.title"/,
+    ],
   ])("is refused with 400 for %s", async (_, status, message) => {
     room = await startTestRoom();
     const ana = await room.join("Ana");
@@ -150,6 +160,21 @@ describe("a learner's status", () => {
     const ana = await room.join("Ana");
     await room.sendStatus(ana, { failingTest: `a\nb${"x".repeat(400)}` });
     expect(room.store.get(ana.id)?.lessons["lesson-1"]?.failingTest).toBe(`a b${"x".repeat(297)}`);
+  });
+
+  it("keeps a diagnosis's title to one line, takes one without a title as none, and a status without one too", async () => {
+    room = await startTestRoom();
+    const ana = await room.join("Ana");
+    const stored = () => room!.store.get(ana.id)?.lessons["lesson-1"]?.diagnosis;
+    await room.sendStatus(ana, { diagnosis: { mistake: "count-below-max", title: "allow while\ncount\u202e < max" } });
+    expect(stored()).toEqual({ mistake: "count-below-max", title: "allow while count < max" });
+    await room.sendStatus(ana, { diagnosis: { mistake: "count-below-max", title: "\u200b\n" } });
+    expect(stored()).toBeNull();
+    // A learner's workbook older than diagnoses sends none.
+    const { diagnosis: _, ...older } = statusFor();
+    const answer = await room.post(`/learners/${ana.id}/status`, older, { Authorization: `Bearer ${ana.secret}` });
+    expect(answer.ok).toBe(true);
+    expect(stored()).toBeNull();
   });
 
   it("renames a learner, with their secret only", async () => {

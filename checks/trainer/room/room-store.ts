@@ -54,6 +54,7 @@ const v1EntrySchema = z
       hintsUsed: v1.hintsUsed,
       minutes: Math.floor(v1.minutesOnLesson),
       failingTest: v1.passed ? null : (v1.failingTest ?? null),
+      diagnosis: null,
       startedAt: null,
       passedAt: null,
       lastChecked: v1.at,

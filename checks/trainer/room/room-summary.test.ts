@@ -12,6 +12,7 @@ const entry = (overrides: Partial<LessonEntry> = {}): LessonEntry => ({
   hintsUsed: 0,
   minutes: 10,
   failingTest: null,
+  diagnosis: null,
   startedAt: null,
   passedAt: null,
   lastChecked: "2026-11-30T10:00:00.000Z",

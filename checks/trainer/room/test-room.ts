@@ -41,6 +41,7 @@ export function statusFor(overrides: Partial<LessonStatusEvent> = {}): LessonSta
     tests: "checked",
     hintsUsed: 0,
     failingTest: "ApiError › keeps the status",
+    diagnosis: null,
     minutes: 3,
     startedAt: "2026-11-30T09:57:00.000Z",
     passedAt: null,
