@@ -43,6 +43,8 @@ export interface CheckJson {
   typeErrors: { file: string; line: number; column: number; code: string; message: string }[];
   /** Errors thrown outside any test, and a run stopped for time or memory. */
   problems: { kind: string; message: string; location?: string }[];
+  /** The known mistake the failure looks like (its name and the note for the learner), or null. */
+  diagnosis: { mistake: string; note: string } | null;
   next: string;
 }
 
@@ -76,6 +78,7 @@ function checkJson(result: CheckResult, view: WorkbookView): CheckJson {
     tests: [...tests, ...fileErrors],
     typeErrors: result.typeErrors,
     problems,
+    diagnosis: result.diagnosis && { mistake: result.diagnosis.mistake, note: result.diagnosis.note },
     next: nextAction(result, view),
   };
 }
