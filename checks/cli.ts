@@ -99,9 +99,9 @@ const commands: Command[] = [
   {
     name: "mistake",
     script: "mistake",
-    usage: "npm run mistake -- edit|save <lesson> <name> [--stub <file>]",
+    usage: "npm run mistake -- edit|save <lesson> <name> [--stub <file>] [--variant-of <mistake>]",
     flags: [],
-    options: ["stub"],
+    options: ["stub", "variant-of"],
     maxPositionals: 3,
     run: async () => (await import("./authoring/mistake-drafts.ts")).mistake,
   },

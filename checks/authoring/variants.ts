@@ -44,7 +44,7 @@ export function loadVariants(root: string, lesson: Lesson, mistakes: Mistake[]) 
   const dir = variantsDir(lesson);
   const manifest = `${dir}/variants.json`;
   if (!existsSync(path.join(root, manifest))) return { variants: [], problems: [] };
-  const read = readEntries(root, manifest);
+  const read = readVariantEntries(root, manifest);
   if ("problem" in read) return { variants: [], problems: [read.problem] };
   const variants: Variant[] = [];
   const problems: string[] = [];
@@ -68,7 +68,7 @@ export function loadVariants(root: string, lesson: Lesson, mistakes: Mistake[]) 
   return { variants, problems };
 }
 
-function readEntries(root: string, manifest: string): { entries: VariantEntry[] } | { problem: string } {
+export function readVariantEntries(root: string, manifest: string): { entries: VariantEntry[] } | { problem: string } {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path.join(root, manifest), "utf8"));
