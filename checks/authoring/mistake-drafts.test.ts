@@ -246,7 +246,8 @@ describe("npm run mistake -- edit and save", () => {
     const saved = await workbook.run(["mistake", "save", "lesson-1", "adds-the-negation", "--variant-of", "subtracts"]);
     expect(saved.stdout.split("\n")).toEqual([
       `Wrote ${variants}/adds-the-negation.patch (2 changed lines) and deleted the draft.`,
-      `List it in ${variants}/variants.json: the mistake it is a version of, and how it differs from the catalogued one:`,
+      `List it in ${variants}/variants.json: ` +
+        "the mistake it is a version of, and how it differs from the catalogued one:",
       '  {"file":"adds-the-negation.patch","of":"subtracts","how":"…"}',
       "Next: npm run verify -- --lesson lesson-1",
       "",

@@ -12,11 +12,11 @@ import {
   knownMistakesSchema,
   testsKey,
 } from "../learner/diagnosis/known-mistakes.ts";
-import type { RunResult } from "../learner/runner/run-tests.ts";
+import type { RunResult, TestHost } from "../learner/runner/run-tests.ts";
 import { type Lesson, testPaths } from "../learner/workbook/lessons.ts";
-import { type Mistake, mistakeName } from "./mistake-catalogue.ts";
+import { type Mistake, type MistakeVerdict, mistakeName } from "./mistake-catalogue.ts";
 import type { Variant } from "./variants.ts";
-import { testsOf } from "./verify-catalogue.ts";
+import { rerunStandIns, runStandIns, testsOf } from "./verify-catalogue.ts";
 
 // What verify proves of the diagnosis, lesson by lesson, from runs it makes anyway. The signatures
 // recorded for the learner's CLI (checks/learner/diagnosis/known-mistakes/) are the ones a learner
@@ -54,6 +54,54 @@ export interface DiagnosisRuns {
   /** The committed stubs' run, and the references', over this lesson's tests at least. */
   stub: RunResult;
   reference: RunResult;
+}
+
+/** What verify knows once it has run the catalogue: each mistake's run and whether its tests catch it. */
+export interface Proving {
+  results: { lesson: Lesson; mistake: Mistake; run: RunResult; verdict: MistakeVerdict }[];
+  variants: { lesson: Lesson; mistake: Variant }[];
+  runs: { stub: RunResult; reference: RunResult };
+  hosts: TestHost[];
+  /** --record: run each mistake again and write the signatures first. */
+  record: boolean;
+}
+
+/** Runs the variants (and, recording, each caught mistake twice more), then proves each lesson's diagnosis. */
+export async function proveDiagnoses(root: string, proving: Proving): Promise<Map<string, DiagnosisVerdict>> {
+  const { results, hosts, record } = proving;
+  const variants = await runStandIns(root, proving.variants, hosts);
+  const caught = results.filter((result) => result.verdict.caught);
+  // Recording runs each mistake more than once, to see which tests a racing mistake fails only at times.
+  const reruns = record ? await rerunStandIns(root, caught, hosts, recordingRuns - 1) : [];
+  const signing = caught.map((result, i) => ({ ...result, runs: [result.run, ...reruns.map((runs) => runs[i]!)] }));
+  const verdicts = new Map<string, DiagnosisVerdict>();
+  for (const lesson of [...new Set(results.map((result) => result.lesson))]) {
+    const mine = <T extends { lesson: Lesson }>(jobs: T[]) => jobs.filter((job) => job.lesson === lesson);
+    const runs: DiagnosisRuns = {
+      mistakes: mine(signing),
+      catalogued: mine(results).map((result) => result.mistake),
+      variants: mine(variants).map(({ mistake: variant, ...run }) => ({ variant, ...run })),
+      ...proving.runs,
+    };
+    verdicts.set(lesson.id, proveDiagnosis(root, lesson, runs, record));
+  }
+  return verdicts;
+}
+
+/** The diagnosis over every lesson proved, in one line: mistakes diagnosed as themselves, and the variants. */
+export function diagnosisLines(verdicts: { mistakesTotal: number; diagnosis?: Omit<DiagnosisVerdict, "problems"> }[]) {
+  const proved = verdicts.flatMap((v) => (v.diagnosis ? [{ total: v.mistakesTotal, ...v.diagnosis }] : []));
+  if (proved.length === 0) return [];
+  const sum = (count: (v: (typeof proved)[number]) => number) => proved.reduce((total, v) => total + count(v), 0);
+  const [right, none, wrong] = [
+    sum((v) => v.variants.right),
+    sum((v) => v.variants.none),
+    sum((v) => v.variants.wrong),
+  ];
+  const mistakes = `${sum((v) => v.mistakesDiagnosed)} of ${sum((v) => v.total)}`;
+  const variants = right + none + wrong;
+  const measured = variants > 0 ? `; of ${variants} variants, ${right} right, ${none} none, ${wrong} wrong` : "";
+  return [`diagnosis: ${mistakes} catalogued mistakes diagnosed as themselves${measured}`];
 }
 
 export function proveDiagnosis(root: string, lesson: Lesson, runs: DiagnosisRuns, record: boolean): DiagnosisVerdict {

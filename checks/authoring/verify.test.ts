@@ -241,7 +241,7 @@ describe("npm run verify with a mistake catalogue", () => {
     writeCatalogue(told);
     const recorded = await workbook.run(["verify", "--record"]);
     expect(recorded.stdout.trimEnd().split("\n").slice(-2)).toEqual([
-      "diagnosis: 6 of 6 catalogued mistakes diagnosed as themselves; signatures recorded",
+      "diagnosis: 6 of 6 catalogued mistakes diagnosed as themselves",
       "1 passed, 0 failed",
     ]);
     const known = JSON.parse(workbook.read(knownFile));
@@ -279,7 +279,8 @@ describe("npm run verify with a mistake catalogue", () => {
     const stale = await workbook.run(["verify"]);
     expect(stale.code).toBe(1);
     expect(stale.stdout.trimEnd().split("\n").slice(1, -2)).toEqual([
-      `    ${knownFile} is out of date (the lesson's tests changed since; doubles-a's stub, title or note changed): ${again}`,
+      `    ${knownFile} is out of date ` +
+        `(the lesson's tests changed since; doubles-a's stub, title or note changed): ${again}`,
       `    the mistake ${dir}/multiplies.patch is not diagnosed as itself (it is taken for adds-one-more): ` +
         `it now fails “adds two twos”; ${again}`,
     ]);

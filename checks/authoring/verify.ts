@@ -21,8 +21,8 @@ import {
 import { type Catalogue, hasCatalogues, loadCatalogue } from "./mistake-catalogue.ts";
 import { type PristineStub, pristineStubs } from "./pristine.ts";
 import { type Variant, loadVariants } from "./variants.ts";
-import { type CatalogueJob, rerunStandIns, runCatalogue, runStandIns } from "./verify-catalogue.ts";
-import { type DiagnosisVerdict, proveDiagnosis, recordingRuns } from "./verify-diagnosis.ts";
+import { type CatalogueJob, runCatalogue } from "./verify-catalogue.ts";
+import { type DiagnosisVerdict, diagnosisLines, proveDiagnoses } from "./verify-diagnosis.ts";
 import {
   manifestProblems,
   referenceProblems,
@@ -90,7 +90,7 @@ export async function verify(ctx: Context, args: ParsedArgs): Promise<number> {
   const broken = brokenFolders.map((p) => verdictOf(p.dir, p.dir, [p.message]));
   const results = [...plan.verdicts.values(), ...broken];
   for (const line of skipped) ctx.out.warn(`skipped ${line}`);
-  return report(ctx, args.flags, { results, globalProblems, skipped });
+  return report(ctx, args.flags.has("json"), { results, globalProblems, skipped });
 }
 
 function verdictOf(id: string, label: string, problems: string[]): LessonVerdict {
@@ -186,27 +186,10 @@ async function proveCatalogue(
     if (verdict.caught) lessonVerdict.mistakesCaught++;
     else lessonVerdict.problems.push(`the mistake ${mistake.path} (${mistake.note}) is not caught: ${verdict.reason}`);
   }
-  const variants = await runStandIns(root, plan.variants, running);
-  const caught = results.filter((result) => result.verdict.caught);
-  // Recording runs each mistake more than once, to see which tests a racing mistake fails only at times.
-  const reruns = record ? await rerunStandIns(root, caught, running, recordingRuns - 1) : [];
-  const signing = caught.map((result, i) => ({ ...result, runs: [result.run, ...reruns.map((runs) => runs[i]!)] }));
-  for (const lesson of plan.runnable.filter((l) => plan.mistakes.some((job) => job.lesson === l))) {
-    const mine = <T extends { lesson: Lesson }>(jobs: T[]) => jobs.filter((job) => job.lesson === lesson);
-    const proved = proveDiagnosis(
-      root,
-      lesson,
-      {
-        mistakes: mine(signing),
-        catalogued: mine(results).map((result) => result.mistake),
-        variants: mine(variants).map(({ mistake: variant, ...run }) => ({ variant, ...run })),
-        ...plan.runs!,
-      },
-      record,
-    );
-    const { problems, ...diagnosis } = proved;
-    plan.verdicts.get(lesson.id)!.diagnosis = diagnosis;
-    plan.verdicts.get(lesson.id)!.problems.push(...problems);
+  const proving = { results, variants: plan.variants, runs: plan.runs!, hosts: running, record };
+  for (const [id, { problems, ...diagnosis }] of await proveDiagnoses(root, proving)) {
+    plan.verdicts.get(id)!.diagnosis = diagnosis;
+    plan.verdicts.get(id)!.problems.push(...problems);
   }
 }
 
@@ -243,18 +226,18 @@ function withRequirements(ctx: Context, selected: { lessons: Lesson[]; brokenFol
 
 function report(
   ctx: Context,
-  flags: ReadonlySet<string>,
+  json: boolean,
   { results, globalProblems, skipped }: { results: LessonVerdict[]; globalProblems: string[]; skipped: string[] },
 ): number {
   const failed = results.filter((v) => v.problems.length > 0).length + (globalProblems.length > 0 ? 1 : 0);
   const passed = results.filter((v) => v.problems.length === 0).length;
-  if (flags.has("json")) {
+  if (json) {
     const lessons = results.map((v) => ({ ...v, passed: v.problems.length === 0 }));
     const body = { lessons, problems: globalProblems, passed, failed };
     ctx.out.line(JSON.stringify(skipped.length > 0 ? { ...body, skipped } : body));
   } else {
     printVerdicts(ctx, results, globalProblems);
-    for (const line of diagnosisLine(results, flags.has("record"))) ctx.out.line(line);
+    for (const line of diagnosisLines(results)) ctx.out.line(line);
     ctx.out.line(`${passed} passed, ${failed} failed`);
   }
   return failed === 0 ? 0 : 1;
@@ -278,23 +261,4 @@ function printVerdicts(ctx: Context, verdicts: LessonVerdict[], globalProblems: 
     ctx.out.line(`${c.red(symbols.fail)} outside the lessons`);
     for (const problem of globalProblems) ctx.out.line(`    ${problem}`);
   }
-}
-
-/** The diagnosis over every lesson proved: mistakes diagnosed as themselves, and how the variants fared. */
-function diagnosisLine(verdicts: LessonVerdict[], recorded: boolean): string[] {
-  const proved = verdicts.filter((v) => v.diagnosis !== undefined);
-  if (proved.length === 0) return [];
-  const sum = (count: (v: LessonVerdict) => number) => proved.reduce((total, v) => total + count(v), 0);
-  const { right, none, wrong } = {
-    right: sum((v) => v.diagnosis!.variants.right),
-    none: sum((v) => v.diagnosis!.variants.none),
-    wrong: sum((v) => v.diagnosis!.variants.wrong),
-  };
-  const mistakes = `${sum((v) => v.diagnosis!.mistakesDiagnosed)} of ${sum((v) => v.mistakesTotal)}`;
-  const variants =
-    right + none + wrong > 0
-      ? `; of ${right + none + wrong} variants, ${right} right, ${none} none, ${wrong} wrong`
-      : "";
-  const record = recorded ? "; signatures recorded" : "";
-  return [`diagnosis: ${mistakes} catalogued mistakes diagnosed as themselves${variants}${record}`];
 }

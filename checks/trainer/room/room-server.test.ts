@@ -162,7 +162,7 @@ describe("a learner's status", () => {
     expect(room.store.get(ana.id)?.lessons["lesson-1"]?.failingTest).toBe(`a b${"x".repeat(297)}`);
   });
 
-  it("keeps a diagnosis's title to one line, takes one without a title as none, and a status without one too", async () => {
+  it("keeps a diagnosis's title to one line, and takes one without a title, or none sent, as none", async () => {
     room = await startTestRoom();
     const ana = await room.join("Ana");
     const stored = () => room!.store.get(ana.id)?.lessons["lesson-1"]?.diagnosis;
