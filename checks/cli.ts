@@ -43,6 +43,15 @@ const commands: Command[] = [
     run: async () => (await import("./learner/watch/watch.ts")).watch,
   },
   {
+    name: "open",
+    script: "open",
+    usage: "npm run open [lesson]",
+    flags: [],
+    options: [],
+    maxPositionals: 1,
+    run: async () => (await import("./learner/commands/open.ts")).open,
+  },
+  {
     name: "hint",
     script: "hint",
     usage: "npm run hint [lesson]",

@@ -2,14 +2,17 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { lessonFiles } from "../learner/check/check-lesson.ts";
 import { formatLocation } from "../learner/check/first-problem.ts";
+import { notesForLesson } from "../learner/check/passes-but.ts";
 import { typecheck, type TypeDiagnostic } from "../learner/check/typecheck.ts";
 import type { RunResult, TestOutcome } from "../learner/runner/run-tests.ts";
 import { type Lesson, testPaths } from "../learner/workbook/lessons.ts";
+import { passNoteMessage } from "../learner/render/passes-but.ts";
 import { firstLine } from "../learner/render/text.ts";
 import { type PristineStub, createPristineMirror } from "./pristine.ts";
 
 // What verify proves of each lesson itself: its manifest holds together, every test fails on the
-// committed stub for the right reason, every test passes on the reference, the stub type-checks.
+// committed stub for the right reason, every test passes on the reference, the stub type-checks,
+// and "passes, but…" has nothing to say about the reference.
 
 const allowedOnStub = new Set(["NotImplementedError", "AssertionError"]);
 
@@ -106,4 +109,18 @@ export function testCountProblems(lesson: Lesson, tests: number): string[] {
   return [
     `${lesson.dir}/lesson.json says "testCount": ${lesson.testCount}, but its tests hold ${tests}: set it to ${tests}`,
   ];
+}
+
+/**
+ * "Passes, but…" notes on the reference, read at its stub's path as a learner's copy would be:
+ * there must be none, or every learner who writes the lesson as the reference does would be told off.
+ */
+export function referenceNoteProblems(root: string, lesson: Lesson): string[] {
+  try {
+    const notes = notesForLesson(root, lesson, (file) => readFileSync(path.join(root, file.reference), "utf8"));
+    const read = (note: (typeof notes)[number]) => `${passNoteMessage(note)} (${note.rule})`;
+    return notes.map((note) => `"passes, but…" notes the reference, read at ${note.location}: ${read(note)}`);
+  } catch (error) {
+    return [`"passes, but…" could not read the reference: ${firstLine((error as Error).message)}`];
+  }
 }

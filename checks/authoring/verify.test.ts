@@ -143,6 +143,21 @@ describe("npm run verify", () => {
     );
   });
 
+  it("fails a lesson whose reference “passes, but…” would note, naming the rule and the line", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write(
+      "solutions/adder.ts",
+      "export function add(a: number, b: number): number {\n  debugger;\n  return a + b;\n}\n",
+    );
+    const { code, stdout } = await workbook.run(["verify", "--lesson", "lesson-1"]);
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      "✗ lesson-1 adder\n" +
+        '    "passes, but…" notes the reference, read at lessons/lesson-1-adder/adder.ts:2: a debugger statement is ' +
+        "left in: it pauses the server wherever a debugger is attached. Remove it. (debugger)\n",
+    );
+  });
+
   it("fails a lesson folder without a manifest", async () => {
     workbook = createFixtureWorkbook();
     workbook.write("lessons/lesson-3-draft/notes.md", "to do\n");

@@ -25,6 +25,7 @@ import { type CatalogueJob, runCatalogue } from "./verify-catalogue.ts";
 import { type DiagnosisVerdict, diagnosisLines, proveDiagnoses } from "./verify-diagnosis.ts";
 import {
   manifestProblems,
+  referenceNoteProblems,
   referenceProblems,
   stubProblems,
   testCountProblems,
@@ -35,7 +36,7 @@ import {
 //  1. every test fails on the committed stub, through NotImplementedError or an assertion, never
 //     through an import, syntax, reference or type error;
 //  2. every test passes with the reference mapped in place of the stub;
-//  3. the committed stub and its tests type-check;
+//  3. the committed stub and its tests type-check, and "passes, but…" finds nothing to note in the reference;
 //  4. every mistake in the lesson's catalogue (checks/authoring/mistakes/<lesson folder>/) applies
 //     to its reference, type-checks at its stub's path, fails at least one test, and the first
 //     problem a learner sees (by check's own rule) points at its cause;
@@ -149,6 +150,7 @@ async function proveLessons(root: string, plan: Plan, stubHost: TestHost): Promi
       ...testCountProblems(lesson, verdict.tests),
       ...stubProblems(onStub, files),
       ...referenceProblems(onReference, files),
+      ...referenceNoteProblems(root, lesson),
       ...typeErrors
         .filter((d) => d.file.startsWith(`${lesson.dir}/`))
         .map((d) => `type error in the committed stub's files at ${formatLocation(d)}: ${firstLine(d.message)}`),

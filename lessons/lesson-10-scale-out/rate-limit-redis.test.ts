@@ -167,6 +167,19 @@ describeWithRedis("RedisRateLimiter", () => {
     expect(ttl, "a counter without an expiry would refuse this key for ever").toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(10_000);
   });
+
+  it("tells a client refused late in a window what is left of it, not a whole window", async () => {
+    const rl = await limiter({ max: 1, windowMs: 60_000 });
+    const k = key();
+    // A window another instance started 30 s ago: its counter has 30 s left to live.
+    await look.set(`ratelimit:${k}`, "1", "PX", 30_000);
+    const refused = await rl.hit(k);
+    expect(refused.allowed).toBe(false);
+    expect(refused.retryAfterSeconds, "Retry-After is the counter's PTTL in seconds, not the window's length").toBe(30);
+    expect(refused.resetAt, "resetAt is when the counter expires: now + its PTTL").toBeLessThanOrEqual(
+      Date.now() + 30_000,
+    );
+  });
 });
 
 describeWithRedis("RedisRateLimiter when Redis is unavailable", () => {

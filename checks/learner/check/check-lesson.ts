@@ -6,6 +6,7 @@ import { type Lesson, stubPath, testPaths } from "../workbook/lessons.ts";
 import { type RunResult, type TestHost, runTests, learnerPool } from "../runner/run-tests.ts";
 import { diagnoseCheck } from "../diagnosis/diagnose.ts";
 import { type TypeDiagnostic, typecheck } from "./typecheck.ts";
+import { passesBut } from "./passes-but.ts";
 import { missingExecutables } from "./requires.ts";
 import { UserError } from "../cli/user-error.ts";
 
@@ -55,12 +56,16 @@ export async function checkLesson(root: string, lesson: Lesson, options: CheckOp
     options.onTests?.(run);
     return run;
   });
-  const [run, typeErrors] = await Promise.all([
+  // Read while the type-check runs, and only when every test passed: notes are for code that works.
+  const noting = testing.then((run) => (summarize(lesson, run, []).passed ? passesBut(root, lesson) : []));
+  const [run, typeErrors, notes] = await Promise.all([
     testing,
     typecheck({ root, files: lessonFiles(lesson), incrementalKey: lesson.id }),
+    noting,
   ]);
   const result = summarize(lesson, run, typeErrors);
-  return { ...result, diagnosis: diagnoseCheck(root, result) };
+  // A passing check may have notes on what its tests cannot see; a failing one, a diagnosis.
+  return result.passed ? { ...result, passesBut: notes } : { ...result, diagnosis: diagnoseCheck(root, result) };
 }
 
 export function summarize(lesson: Lesson, run: RunResult, typeErrors: TypeDiagnostic[]): CheckResult {

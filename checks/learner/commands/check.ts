@@ -3,8 +3,10 @@ import { type Context, openWorkbook } from "../cli/context.ts";
 import { UserError } from "../cli/user-error.ts";
 import { type CheckResult, checkLesson, missingRequirements } from "../check/check-lesson.ts";
 import { formatLocation } from "../check/first-problem.ts";
+import type { PassRule } from "../check/passes-but.ts";
 import { renderCheck } from "../render/check-screen.ts";
 import { nextAction } from "../render/next-action.ts";
+import { passesButJson } from "../render/passes-but.ts";
 import { missingRequirementsLine } from "../render/requirements.ts";
 import type { Lesson } from "../workbook/lessons.ts";
 import type { WorkbookView } from "../workbook/workbook.ts";
@@ -45,6 +47,8 @@ export interface CheckJson {
   problems: { kind: string; message: string; location?: string }[];
   /** The known mistake the failure looks like (its name and the note for the learner), or null. */
   diagnosis: { mistake: string; note: string } | null;
+  /** Once the lesson passes, what its tests cannot see in the learner's files; empty otherwise. */
+  passesBut: { rule: PassRule; message: string; location: string }[];
   next: string;
 }
 
@@ -79,6 +83,7 @@ function checkJson(result: CheckResult, view: WorkbookView): CheckJson {
     typeErrors: result.typeErrors,
     problems,
     diagnosis: result.diagnosis && { mistake: result.diagnosis.mistake, note: result.diagnosis.note },
+    passesBut: passesButJson(result.passesBut ?? []),
     next: nextAction(result, view),
   };
 }

@@ -7,6 +7,7 @@ import type { WorkbookView } from "../workbook/workbook.ts";
 import { diagnosisLines } from "./diagnosis.ts";
 import { nextAction } from "./next-action.ts";
 import { symbols } from "./output.ts";
+import { passesButLines } from "./passes-but.ts";
 import { diagnosticSummary, explain } from "./problem.ts";
 import { formatBytes, plural, visible } from "./text.ts";
 
@@ -83,7 +84,8 @@ export function renderVerdict(root: string, result: CheckResult, view: WorkbookV
   lines.push(...renderLogs(result, c));
   const problem = firstProblem(result);
   if (problem) lines.push("", ...explain(root, result, problem, c), ...diagnosisLines(result, c));
-  lines.push("", progressLine(result, view), c.bold(`Next: ${nextAction(result, view)}`));
+  const notes = passesButLines(result.passesBut ?? [], c);
+  lines.push("", progressLine(result, view), ...notes, c.bold(`Next: ${nextAction(result, view)}`));
   return lines;
 }
 

@@ -21,6 +21,10 @@ const lessonStateSchema = z.object({
   failingTest: z.string().optional(),
   /** The known mistake the last check's failure looked like (learner/diagnosis/), if any. */
   diagnosis: z.object({ mistake: z.string(), title: z.string() }).optional(),
+  /** Where the last check's first problem is (what `npm run open` opens), while the lesson does not pass. */
+  failingAt: z
+    .object({ file: z.string().min(1), line: z.number().int().min(1), column: z.number().int().min(0) })
+    .optional(),
   checkedAt: z.string().optional(),
   /** When the learner first worked on the lesson (a save, a check, a hint): its minutes count from here. */
   startedAt: z.string().optional(),

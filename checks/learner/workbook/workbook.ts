@@ -1,7 +1,8 @@
 import { unwatchFile, watchFile } from "node:fs";
 import path from "node:path";
 import type { CheckResult } from "../check/check-lesson.ts";
-import { firstFailingTest, firstProblem } from "../check/first-problem.ts";
+import { firstFailingTest, firstProblem, problemLocation } from "../check/first-problem.ts";
+import type { SourceLocation } from "../runner/run-tests.ts";
 import { holdsReference } from "./copied.ts";
 import { type Lesson, type LessonProblem, loadLessons, requireLessons, resolveLesson } from "./lessons.ts";
 import { type LessonStatus, deriveStatus, isDone } from "./lesson-status.ts";
@@ -101,6 +102,12 @@ export class Workbook {
     return deriveStatus(this.#state.lessons[lesson.id], this.#now());
   }
 
+  /** Where the last check of a lesson that does not pass found its first problem; none when unknown. */
+  lastProblemAt(lesson: Lesson): SourceLocation | undefined {
+    const at = this.#state.lessons[lesson.id]?.failingAt;
+    return at && { ...at };
+  }
+
   /** The workbook as it stands now, for renderers. */
   view(): WorkbookView {
     const statuses = new Map(this.lessons.map((lesson) => [lesson.id, this.status(lesson)]));
@@ -165,6 +172,7 @@ export class Workbook {
         Object.assign(entry, { passed: true, solved: true, testsCounted: true });
         delete entry.failingTest;
         delete entry.diagnosis;
+        delete entry.failingAt;
         const total = options.totals?.get(lesson.id);
         if (total) entry.testsTotal = total;
       }
@@ -193,6 +201,7 @@ export class Workbook {
       delete entry.passedAt;
       delete entry.failingTest;
       delete entry.diagnosis;
+      delete entry.failingAt;
     });
     this.#emit("reset", lesson);
   }
@@ -306,6 +315,9 @@ function recordResult(entry: LessonState, result: CheckResult, now: Date): void 
   // Only this check's failure is diagnosed: one that looks like no known mistake clears the last.
   if (result.diagnosis) entry.diagnosis = { mistake: result.diagnosis.mistake, title: result.diagnosis.title };
   else delete entry.diagnosis;
+  const at = problemLocation(result);
+  if (at) entry.failingAt = { ...at, line: Math.max(1, at.line) };
+  else delete entry.failingAt;
 }
 
 /** A read-only view of lessons and their statuses (a lesson without one has never been touched). */
