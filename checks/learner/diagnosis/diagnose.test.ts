@@ -142,6 +142,8 @@ describe("diagnose", () => {
     expect(diagnose(checkResult(lesson, both), catalogueWith)?.mistake).toBe("announce-not-awaited");
     const more = run({ "allows max": {}, "refuses the next": {}, "counts remaining": {} });
     expect(diagnose(checkResult(lesson, more), catalogueWith), "a test it never failed").toBeNull();
+    const halfWritten = run({ "allows max": {}, "refuses the next": unwritten(lesson, "limiter.ts") });
+    expect(diagnose(checkResult(lesson, halfWritten), catalogueWith), "not written yet, even there").toBeNull();
   });
 
   it("takes any of the first failures a racing mistake was seen to show", () => {

@@ -79,15 +79,15 @@ function failsAlike(mistake: KnownMistake, result: CheckResult): boolean {
   for (const test of result.tests) {
     const file = fileName(test.file);
     if (!files.includes(file)) continue;
-    // Seen both ways under this mistake: it tells nothing either way.
-    if (sometimes[file]?.includes(test.fullName)) continue;
     const expectedToFail = expected.has(`${file}\0${test.fullName}`);
     const unwritten = test.status === "failed" ? test.failure?.notImplemented : undefined;
-    if (unwritten) {
-      // Another stub not written yet hides how this test would fare; this stub not written rules it out.
-      if (!otherStubs.includes(unwritten.location?.file ?? "")) return false;
-    } else if ((test.status === "failed") !== expectedToFail) return false;
+    // Code of this stub not written yet rules the mistake out: a half-written stub fails anyhow.
+    if (unwritten && !otherStubs.includes(unwritten.location?.file ?? "")) return false;
     if (expectedToFail) accounted++;
+    // Another stub not written yet hides how this test would fare; one seen both ways under this
+    // mistake tells nothing either way.
+    if (unwritten || sometimes[file]?.includes(test.fullName)) continue;
+    if ((test.status === "failed") !== expectedToFail) return false;
   }
   // A test the mistake fails that did not run at all is a difference too.
   return accounted === expected.size;
