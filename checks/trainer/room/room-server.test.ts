@@ -1,10 +1,23 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
+import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { type TestRoom, startTestRoom, statusFor } from "./test-room.ts";
 
 let room: TestRoom;
 afterEach(async () => room?.remove());
+
+/** Sends `text` as it is on a socket of its own and answers the response's status line. */
+function rawRequest(origin: string, text: string): Promise<string> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    let answer = "";
+    const socket = connect(Number(port), hostname, () => socket.write(text));
+    socket.on("data", (chunk) => (answer += chunk));
+    socket.on("error", reject);
+    socket.on("close", () => resolve(answer.split("\r\n")[0] ?? ""));
+  });
+}
 
 async function error(response: Response): Promise<{ status: number; error: string }> {
   return { status: response.status, error: ((await response.json()) as { error: string }).error };
@@ -175,6 +188,19 @@ describe("a learner's status", () => {
       error: "Use POST here.",
     });
     expect(await error(await fetch(`${room.origin}/nowhere`))).toEqual({ status: 404, error: "Nothing at /nowhere." });
+  });
+});
+
+describe("a request the room cannot read", () => {
+  it.each([
+    ["an absolute address with an unclosed IPv6 bracket", "GET http://[::1 HTTP/1.1"],
+    ["an absolute address with a bad port", "GET http://room:99999/ HTTP/1.1"],
+  ])("is answered 400 for %s, and the room carries on", async (_, line) => {
+    room = await startTestRoom();
+    expect(await rawRequest(room.origin, `${line}\r\nHost: room\r\nConnection: close\r\n\r\n`)).toBe(
+      "HTTP/1.1 400 Bad Request",
+    );
+    expect((await fetch(`${room.origin}/`)).status).toBe(200);
   });
 });
 

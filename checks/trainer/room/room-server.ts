@@ -118,7 +118,7 @@ export function createRoomServer({
   };
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? "/", "http://room.invalid");
+    const url = requestUrl(request.url);
     const method = request.method ?? "GET";
     const route = url.pathname;
 
@@ -252,6 +252,15 @@ export function createRoomServer({
         server.closeAllConnections();
       }),
   };
+}
+
+/** The request's address; one that cannot be read (`GET http://[::1 HTTP/1.1`) is the client's mistake. */
+function requestUrl(raw: string | undefined): URL {
+  try {
+    return new URL(raw ?? "/", "http://room.invalid");
+  } catch {
+    throw new HttpError(400, "The request's address cannot be read.");
+  }
 }
 
 /** A malformed %-escape is simply a wrong code, not a server error. */
