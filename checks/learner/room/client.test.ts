@@ -123,8 +123,10 @@ describe("createRoomReporter", () => {
   });
 
   it("joins again under the same name when the room has forgotten the learner, and says so", async () => {
-    const membership = await member();
-    const forgotten = { ...membership, id: "forgotten-id" };
+    // A membership from before the room was restarted without its file: nobody in it has that id or name.
+    room = await startTestRoom();
+    const membership = { joinUrl: room.joinUrl, id: "forgotten-id", secret: "from-before", name: "Ana" };
+    const forgotten = membership;
     const rejoined: RoomMembership[] = [];
     const report = createRoomReporter(forgotten, { onRejoin: (m) => rejoined.push(m) });
     report(statusFor({ passing: 4 }));

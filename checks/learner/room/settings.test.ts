@@ -144,6 +144,11 @@ describe("resolveRoomSettings", () => {
       /--name needs a name/,
     ],
     [
+      "a name that shows as blank",
+      { room: "http://127.0.0.1:4321/join/abcdefgh", name: "\u3164\u2800" },
+      /--name needs a name people can see, with at least one letter, digit or symbol, like --name "Ana"/,
+    ],
+    [
       "a name over 60 characters",
       { room: "http://127.0.0.1:4321/join/abcdefgh", name: "x".repeat(61) },
       /at most 60 characters/,

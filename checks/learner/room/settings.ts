@@ -5,7 +5,7 @@ import type { Env } from "../cli/env.ts";
 import { workbookDir } from "../workbook/workbook-dir.ts";
 import { UserError } from "../cli/user-error.ts";
 import type { RoomMembership } from "./client.ts";
-import { cleanName, joinResponseSchema, maxNameLength } from "./protocol.ts";
+import { cleanName, joinResponseSchema, maxNameLength, showsSomething } from "./protocol.ts";
 import { writeAtomically } from "../../trainer/room/room-store.ts";
 
 // Which room a learner reports to, and under what name: from --room/--name, else WORKBOOK_ROOM/
@@ -80,7 +80,10 @@ export function parseJoinUrl(raw: string): string {
 
 function checkName(raw: string): string {
   const name = cleanName(raw);
-  if (!name) throw new UserError('--name needs a name, like --name "Ana".');
+  if (!showsSomething(name))
+    throw new UserError(
+      '--name needs a name people can see, with at least one letter, digit or symbol, like --name "Ana".',
+    );
   if (name.length > maxNameLength)
     throw new UserError(
       `--name takes at most ${maxNameLength} characters; "${name.slice(0, 20)}…" has ${name.length}. Use a shorter name.`,

@@ -37,7 +37,7 @@ describe("joining the room", () => {
     ["a wrong join code", "/join/not-the-code", { name: "Ana" }, 403, /Wrong join code/],
     ["a join code with a broken %-escape", "/join/%E0%A4%A", { name: "Ana" }, 403, /Wrong join code/],
     ["no name", "CODE", {}, 400, /"name"/],
-    ["an empty name", "CODE", { name: "   " }, 400, /a name is needed/],
+    ["an empty name", "CODE", { name: "   " }, 400, /"name" must show at least one letter, digit or symbol/],
     ["a name over 60 characters", "CODE", { name: "x".repeat(61) }, 400, /at most 60/],
     ["a body that is not JSON", "CODE", "{name:", 400, /not valid JSON/],
   ])("refuses %s and adds no one", async (_, route, body, status, message) => {
@@ -47,6 +47,56 @@ describe("joining the room", () => {
     expect(answer.status).toBe(status);
     expect(answer.error).toMatch(message);
     expect(room.store.size).toBe(0);
+  });
+
+  // Each shows as blank: a row the trainer could neither read nor tell apart from another.
+  it.each([
+    ["a Hangul filler", "\u3164"],
+    ["a blank Braille pattern", "\u2800"],
+    ["a soft hyphen", "\u00ad"],
+    ["an Arabic letter mark", "\u061c"],
+    ["a word joiner", "\u2060"],
+    ["a byte order mark", "\ufeff"],
+    ["tag characters", "\u{e0041}\u{e006e}\u{e0061}"],
+    ["a halfwidth Hangul filler and an ideographic space", "\uffa0\u3000"],
+    ["combining marks alone", "\u0301\u0308"],
+    ["a zero-width space between fillers", "\u3164\u200b\u3164"],
+  ])("refuses a name of %s: a name must show something", async (_, name) => {
+    room = await startTestRoom();
+    const answer = await error(await room.post(`/join/${room.store.joinCode}`, { name }));
+    expect(answer).toEqual({
+      status: 400,
+      error: 'Invalid request: "name" must show at least one letter, digit or symbol.',
+    });
+    expect(room.store.size).toBe(0);
+  });
+
+  it.each([
+    ["a name in another script", "李雷", "李雷"],
+    ["an accent written as a combining mark", "Jose\u0301", "Jos\u00e9"],
+    ["a soft hyphen inside a name, which is dropped", "An\u00adna", "Anna"],
+    ["an emoji", "Ana 🚀", "Ana 🚀"],
+  ])("accepts %s", async (_, name, shown) => {
+    room = await startTestRoom();
+    const joined = await room.join(name);
+    expect(joined.name).toBe(shown);
+    expect(room.store.get(joined.id)?.name).toBe(shown);
+  });
+
+  it.each([
+    ["the same name", "Ana", "Ana"],
+    ["the same name in other capitals", "ANA", "ANA"],
+    ["the same name in full-width letters", "\uff21\uff4e\uff41", "\uff21\uff4e\uff41"],
+    ["the same name with an invisible character inside", "A\u2060na", "Ana"],
+    ["the same name with spaces around", "  Ana ", "Ana"],
+  ])("tells a second learner that %s is taken", async (_, name, shown) => {
+    room = await startTestRoom();
+    await room.join("Ana");
+    expect(await error(await room.post(`/join/${room.store.joinCode}`, { name }))).toEqual({
+      status: 409,
+      error: `The name "${shown}" is taken in this room: add your surname or an initial, like --name "${shown} B."`,
+    });
+    expect(room.store.size).toBe(1);
   });
 
   it("refuses a body that is not sent as JSON with 415", async () => {
@@ -178,6 +228,29 @@ describe("a learner's status", () => {
     expect(room.store.get(ana.id)?.name).toBe("Ana");
     expect((await rename(ana.secret)).status).toBe(204);
     expect(room.store.get(ana.id)?.name).toBe("Ana L.");
+  });
+
+  it("refuses to rename a learner to a name another learner has, but lets them change their own", async () => {
+    room = await startTestRoom();
+    const ana = await room.join("Ana");
+    const ben = await room.join("Ben");
+    const rename = (who: { id: string; secret: string }, name: string) =>
+      fetch(`${room.origin}/learners/${who.id}/name`, {
+        method: "PUT",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${who.secret}` },
+        body: JSON.stringify({ name }),
+      });
+    expect(await error(await rename(ben, "ana"))).toEqual({
+      status: 409,
+      error: 'The name "ana" is taken in this room: add your surname or an initial, like --name "ana B."',
+    });
+    expect(room.store.get(ben.id)?.name).toBe("Ben");
+    expect((await rename(ana, "ANA")).status).toBe(204);
+    expect(room.store.get(ana.id)?.name).toBe("ANA");
+    // Once Ana goes by another name, hers is free again.
+    expect((await rename(ana, "Ana Lima")).status).toBe(204);
+    expect((await rename(ben, "Ana")).status).toBe(204);
+    expect(room.store.get(ben.id)?.name).toBe("Ana");
   });
 
   it("answers 405 to the wrong method and 404 to an unknown path", async () => {

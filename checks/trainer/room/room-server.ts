@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { describeIssue, joinRequestSchema, renameRequestSchema, statusSchema } from "../../learner/room/protocol.ts";
 import { roomCsv, roomJson } from "./room-export.ts";
 import type { LessonSummary } from "./room-lessons.ts";
-import { type PublicLearner, RoomFullError, type RoomStore, sameSecret } from "./room-store.ts";
+import { NameTakenError, type PublicLearner, RoomFullError, type RoomStore, sameSecret } from "./room-store.ts";
 import { summarizeRoom } from "./room-summary.ts";
 
 // The room's HTTP server (node:http, no framework). Learners join with the join code and then
@@ -188,6 +188,7 @@ export function createRoomServer({
       } catch (error) {
         if (error instanceof RoomFullError)
           throw new HttpError(503, `${error.message} Ask the trainer to start a second room.`);
+        if (error instanceof NameTakenError) throw new HttpError(409, error.message);
         throw error;
       }
       markChanged(joined.id);
@@ -207,7 +208,12 @@ export function createRoomServer({
       if (!learner) throw new HttpError(403, "Wrong secret for this learner: a learner can only update their own row.");
       const body = await readJson(request, maxBodyBytes);
       if (what === "name") {
-        store.rename(learner, parse(renameRequestSchema, body).name);
+        try {
+          store.rename(learner, parse(renameRequestSchema, body).name);
+        } catch (error) {
+          if (error instanceof NameTakenError) throw new HttpError(409, error.message);
+          throw error;
+        }
       } else {
         const status = parse(statusSchema, body);
         if (!knownLessons.has(status.lesson))

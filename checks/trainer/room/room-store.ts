@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import type { StatusPayload } from "../../learner/room/protocol.ts";
+import { type StatusPayload, nameKey } from "../../learner/room/protocol.ts";
 import { type StatusName, lessonStatusFields } from "../../learner/workbook/lesson-status.ts";
 
 // Everything the room knows: its join code, the trainer's key, and per learner the last status of
@@ -95,6 +95,13 @@ export type PublicLearner = Omit<Learner, "secretHash">;
 
 export class RoomFullError extends Error {}
 
+/** Two learners under one name could not be told apart on the dashboard or in the exports. */
+export class NameTakenError extends Error {
+  constructor(readonly name: string) {
+    super(`The name "${name}" is taken in this room: add your surname or an initial, like --name "${name} B."`);
+  }
+}
+
 export interface RoomStoreOptions {
   /** The JSON file the room is kept in; none keeps it in memory only. */
   file?: string;
@@ -120,6 +127,8 @@ export class RoomStore {
   readonly trainerKey: string;
   readonly maxLearners: number;
   private readonly learners = new Map<string, Learner>();
+  /** Each name's key (nameKey) and the learner who has it. */
+  private readonly names = new Map<string, string>();
   private readonly file?: string;
   private readonly now: () => Date;
   private readonly saveDelayMs: number;
@@ -142,7 +151,10 @@ export class RoomStore {
     const saved = file ? loadRoomFile(file, warn) : undefined;
     this.joinCode = saved?.joinCode ?? token(9);
     this.trainerKey = saved?.trainerKey ?? token(18);
-    for (const learner of saved?.learners ?? []) this.learners.set(learner.id, learner);
+    for (const learner of saved?.learners ?? []) {
+      this.learners.set(learner.id, learner);
+      if (!this.names.has(nameKey(learner.name))) this.names.set(nameKey(learner.name), learner.id);
+    }
     // A new room is written at once, so its join code survives a restart before anyone joins.
     if (!saved) this.saveNow();
   }
@@ -154,7 +166,9 @@ export class RoomStore {
   join(name: string): { id: string; secret: string; name: string } {
     if (this.learners.size >= this.maxLearners)
       throw new RoomFullError(`The room is full (${this.maxLearners} learners).`);
+    if (this.names.has(nameKey(name))) throw new NameTakenError(name);
     const id = token(9);
+    this.names.set(nameKey(name), id);
     const secret = token(24);
     const at = this.now().toISOString();
     this.learners.set(id, { id, secretHash: hash(secret), name, joinedAt: at, lastSeen: at, lessons: {} });
@@ -174,6 +188,10 @@ export class RoomStore {
   }
 
   rename(learner: Learner, name: string): void {
+    const holder = this.names.get(nameKey(name));
+    if (holder !== undefined && holder !== learner.id) throw new NameTakenError(name);
+    if (this.names.get(nameKey(learner.name)) === learner.id) this.names.delete(nameKey(learner.name));
+    this.names.set(nameKey(name), learner.id);
     learner.name = name;
     learner.lastSeen = this.now().toISOString();
     this.scheduleSave();
