@@ -3,10 +3,10 @@ import path from "node:path";
 import { z } from "zod";
 import type { Env } from "../cli/env.ts";
 import { workbookDir } from "../workbook/workbook-dir.ts";
+import { writeAtomically } from "../workbook/write-atomically.ts";
 import { UserError } from "../cli/user-error.ts";
 import type { RoomMembership } from "./client.ts";
 import { cleanName, joinResponseSchema, maxNameLength, showsSomething } from "./protocol.ts";
-import { writeAtomically } from "../../trainer/room/room-store.ts";
 
 // Which room a learner reports to, and under what name: from --room/--name, else WORKBOOK_ROOM/
 // WORKBOOK_NAME, else what .workbook/room.json remembers from the last join, so that a learner

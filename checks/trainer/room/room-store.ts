@@ -1,9 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { type StatusPayload, nameKey } from "../../learner/room/protocol.ts";
 import { type StatusName, lessonStatusFields } from "../../learner/workbook/lesson-status.ts";
+import { writeAtomically } from "../../learner/workbook/write-atomically.ts";
 
 // Everything the room knows: its join code, the trainer's key, and per learner the last status of
 // each lesson. Bounded (a cap on learners, one entry per known lesson each) and kept in a JSON file
@@ -257,14 +258,6 @@ export class RoomStore {
       this.saveFailed = true;
     }
   }
-}
-
-/** Temp file + rename: a crash mid-write leaves the old file whole. */
-export function writeAtomically(file: string, content: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`;
-  writeFileSync(temp, content, { mode: 0o600 });
-  renameSync(temp, file);
 }
 
 function loadRoomFile(file: string, warn: (line: string) => void): RoomFile | undefined {
