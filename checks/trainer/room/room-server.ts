@@ -248,15 +248,15 @@ export function createRoomServer({
 
   return {
     server,
-    close: () =>
-      new Promise((resolve) => {
-        if (broadcastTimer) clearTimeout(broadcastTimer);
-        for (const dashboard of dashboards) dashboard.end();
-        dashboards.clear();
-        store.flush();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: async () => {
+      if (broadcastTimer) clearTimeout(broadcastTimer);
+      for (const dashboard of dashboards) dashboard.end();
+      dashboards.clear();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await store.close();
+      await closed;
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -26,13 +26,13 @@ afterEach(() => {
 function startRoom(
   args: string[],
   root: string,
-  through: "tsx" | "npm" = "tsx",
+  through: "node" | "npm" = "node",
 ): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const tsx = path.join(projectRoot, "node_modules", ".bin", "tsx");
   const [command, ...rest] =
     through === "npm"
       ? ["npm", "run", "-s", "room", "--"]
-      : [tsx, path.join(projectRoot, "checks/trainer/room/room.ts")];
+      : // One process, the room itself (tsx's own command would run it in a child of its own).
+        [process.execPath, "--import", "tsx", path.join(projectRoot, "checks/trainer/room/room.ts")];
   const started: ChildProcess = spawn(command!, [...rest, ...args], {
     cwd: projectRoot,
     env: { ...cleanEnv(), WORKBOOK_ROOT: root } as unknown as NodeJS.ProcessEnv,
@@ -49,6 +49,12 @@ function startRoom(
     exited: new Promise((resolve) => started.on("exit", (code: number | null) => resolve(code))),
   };
 }
+
+/** The names the room's file holds. */
+const savedNames = (workbook: FixtureWorkbook) =>
+  (JSON.parse(workbook.read(".workbook/room-state.json")) as { learners: { name: string }[] }).learners.map(
+    (learner) => learner.name,
+  );
 
 /** Joins the room as a learner's `npm start -- --room <url> --name <name>` does. */
 const join = (joinUrl: string, name: string) =>
@@ -72,7 +78,7 @@ describe("npm run room", () => {
     expect((await join(joinUrl!, "Ana")).status).toBe(201);
     room.child.kill("SIGTERM");
     expect(await room.exited).toBe(0);
-    expect(workbook.read(".workbook/room-state.json")).toContain('"name": "Ana"');
+    expect(savedNames(workbook)).toEqual(["Ana"]);
   }, 30_000);
 
   // npm passes SIGTERM to the shell that runs the script, which would not pass it on: package.json
@@ -87,8 +93,57 @@ describe("npm run room", () => {
     room.child.kill("SIGTERM");
     await room.exited;
     await expect.poll(() => portIsFree(port), { timeout: 10_000 }).toBe(true);
-    expect(workbook.read(".workbook/room-state.json")).toContain('"name": "Ana"');
+    expect(savedNames(workbook)).toEqual(["Ana"]);
   }, 30_000);
+
+  it("stops on Ctrl+C (SIGINT) and keeps the room in a file", async () => {
+    workbook = createFixtureWorkbook(undefined, { git: false });
+    const room = startRoom(["--port", String(await freePort())], workbook.root);
+    await expect.poll(room.output, { timeout: 20_000 }).toMatch(/key=/);
+    expect((await join(/--room (\S+)/.exec(room.output())![1]!, "Ana")).status).toBe(201);
+    room.child.kill("SIGINT");
+    expect(await room.exited).toBe(0);
+    expect(savedNames(workbook)).toEqual(["Ana"]);
+  }, 30_000);
+
+  it("keeps the last whole file when killed between two writes, and starts from it", async () => {
+    workbook = createFixtureWorkbook(undefined, { git: false });
+    const port = await freePort();
+    const first = startRoom(["--port", String(port)], workbook.root);
+    await expect.poll(first.output, { timeout: 20_000 }).toMatch(/key=/);
+    const joinUrl = /--room (\S+)/.exec(first.output())![1]!;
+    expect((await join(joinUrl, "Ana")).status).toBe(201);
+    await expect.poll(() => savedNames(workbook!), { timeout: 5_000 }).toEqual(["Ana"]);
+    first.child.kill("SIGKILL");
+    await first.exited;
+
+    const again = startRoom(["--port", String(port)], workbook.root);
+    await expect.poll(again.output, { timeout: 20_000 }).toMatch(/key=/);
+    expect(again.output()).toContain("(1 learners kept from before)");
+    expect(/--room (\S+)/.exec(again.output())![1]).toBe(joinUrl);
+    expect(readdirSync(workbook.path(".workbook")).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  }, 40_000);
+
+  it("refuses a second room in the same folder with one line, and the first room loses no one", async () => {
+    workbook = createFixtureWorkbook(undefined, { git: false });
+    const port = await freePort();
+    const first = startRoom(["--port", String(port)], workbook.root);
+    await expect.poll(first.output, { timeout: 20_000 }).toMatch(/key=/);
+    const joinUrl = /--room (\S+)/.exec(first.output())![1]!;
+    expect((await join(joinUrl, "Ana")).status).toBe(201);
+
+    const second = startRoom(["--port", String(await freePort())], workbook.root);
+    expect(await second.exited).toBe(2);
+    expect(second.output()).toMatch(
+      new RegExp(
+        `^Another room \\(port ${port}, process ${first.child.pid}\\) is open on .*room-state\\.json: one folder holds one room\\. .*\n$`,
+      ),
+    );
+    expect((await join(joinUrl, "Ben")).status).toBe(201);
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    expect(savedNames(workbook)).toEqual(["Ana", "Ben"]);
+  }, 40_000);
 
   it.each([
     [

@@ -7,7 +7,7 @@ import { loadLessons } from "../../learner/workbook/lessons.ts";
 import { workbookDir } from "../../learner/workbook/workbook-dir.ts";
 import { lessonSummaries } from "./room-lessons.ts";
 import { createRoomServer } from "./room-server.ts";
-import { RoomStore, defaultMaxLearners } from "./room-store.ts";
+import { RoomInUseError, RoomStore, defaultMaxLearners } from "./room-store.ts";
 
 // npm run room [-- --port 4321] [--max-learners 500]: the trainer's live view of the room. Prints
 // the join link for learners and the dashboard's address (with the trainer's key) for the trainer.
@@ -41,6 +41,20 @@ function whole(name: string, value: string | undefined, fallback: number, min: n
   return n;
 }
 
+function openStore(file: string, maxLearners: number, port: number): RoomStore {
+  try {
+    return new RoomStore({
+      file,
+      maxLearners,
+      warn: (line) => process.stderr.write(`Warning: ${line}\n`),
+      lockDetails: { port },
+    });
+  } catch (error) {
+    if (error instanceof RoomInUseError) fail(error.message);
+    throw error;
+  }
+}
+
 async function main(): Promise<void> {
   let values: { port?: string; "max-learners"?: string };
   try {
@@ -59,11 +73,7 @@ async function main(): Promise<void> {
     fail("No lessons found in lessons/, so there is nothing to show. Run npm run room from the workbook's folder.");
   const summaries = lessonSummaries(lessons);
 
-  const store = new RoomStore({
-    file: path.join(root, roomStateFile),
-    maxLearners,
-    warn: (line) => process.stderr.write(`Warning: ${line}\n`),
-  });
+  const store = openStore(path.join(root, roomStateFile), maxLearners, port);
   const host = lanAddress() ?? "localhost";
   const base = `http://${host}:${port}`;
   const joinUrl = `${base}/join/${store.joinCode}`;
