@@ -79,6 +79,10 @@ const roomFileSchema = z.object({
   version: z.union([z.literal(1), z.literal(2)]),
   joinCode: z.string().min(8),
   trainerKey: z.string().min(16),
+  /** Whether new learners may join (the trainer closes and opens it from the dashboard). */
+  joining: z.boolean().default(true),
+  /** Learners the trainer removed: told so, rather than let back in by their workbook's next status. */
+  removed: z.array(z.string()).default([]),
   learners: z.array(z.unknown()),
 });
 
@@ -88,12 +92,15 @@ export type Learner = z.infer<typeof learnerSchema>;
 export interface SavedRoom {
   joinCode: string;
   trainerKey: string;
+  joining: boolean;
+  removed: string[];
   learners: Learner[];
 }
 
 /** The room as a file: the learners one per line, so that a person can read it and a change reads as one line. */
 export function roomFileChunks(room: Omit<SavedRoom, "learners">, learnerLines: readonly string[]): string[] {
-  const head = JSON.stringify({ version: 2, joinCode: room.joinCode, trainerKey: room.trainerKey });
+  const { joinCode, trainerKey, joining, removed } = room;
+  const head = JSON.stringify({ version: 2, joinCode, trainerKey, joining, removed });
   const chunks = [`${head.slice(0, -1)},"learners":[\n`];
   // A few hundred learners per write: the event loop is never held by one big string.
   for (let i = 0; i < learnerLines.length; i += 256) {
@@ -144,7 +151,8 @@ export function loadRoomFile(file: string, warn: (line: string) => void, now: Da
     else unreadable.push({ learner, problem: describeIssue(parsed.error) });
   }
   if (unreadable.length > 0) setAside(file, unreadable, warn, now);
-  return { joinCode: room.joinCode, trainerKey: room.trainerKey, learners };
+  const { joinCode, trainerKey, joining, removed } = room;
+  return { joinCode, trainerKey, joining, removed, learners };
 }
 
 /** Keeps unreadable learners in a file of their own and names them, so the trainer can see who and why. */

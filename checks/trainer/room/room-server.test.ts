@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { type TestRoom, startTestRoom, statusFor } from "./test-room.ts";
+import { type TestRoom, openFeed, requestFrom, startTestRoom, statusFor } from "./test-room.ts";
 
 let room: TestRoom;
 afterEach(async () => room?.remove());
@@ -135,15 +135,39 @@ describe("joining the room", () => {
     expect(room.store.size).toBe(0);
   });
 
-  it("turns joins away with a clear error once the room is full", async () => {
-    room = await startTestRoom({ store: { maxLearners: 2 } });
+  it("turns joins away once the room is full, saying what the trainer can do about it", async () => {
+    const warnings: string[] = [];
+    room = await startTestRoom({ store: { maxLearners: 2 }, server: { warn: (line) => warnings.push(line) } });
     await room.join("Ana");
     await room.join("Ben");
-    expect(await error(await room.post(`/join/${room.store.joinCode}`, { name: "Cy" }))).toEqual({
-      status: 503,
-      error: "The room is full (2 learners). Ask the trainer to start a second room.",
-    });
+    for (const name of ["Cy", "Di"]) {
+      expect(await error(await room.post(`/join/${room.store.joinCode}`, { name }))).toEqual({
+        status: 503,
+        error:
+          "The room is full (2 learners). Ask the trainer to remove learners who have left (from the dashboard), or to restart the room with a higher --max-learners.",
+      });
+    }
     expect(room.store.size).toBe(2);
+    // Once, not once per learner turned away.
+    expect(warnings).toEqual([
+      "The room is full (2 learners) and turned a learner away: remove learners who have left from the dashboard, or restart with npm run room -- --max-learners 4.",
+    ]);
+  });
+
+  it("limits joins per address, saying when to try again, while another address still joins", async () => {
+    room = await startTestRoom({ server: { joinBurst: 3, joinsPerMinute: 6 } });
+    const from = (address: string, name: string) =>
+      requestFrom(address, `${room.joinUrl}`, { method: "POST", body: JSON.stringify({ name }) });
+    const flood = await Promise.all(Array.from({ length: 10 }, (_, i) => from("127.0.0.2", `Bot ${i}`)));
+    expect(flood.filter((answer) => answer.status === 201)).toHaveLength(3);
+    const refused = flood.filter((answer) => answer.status === 429);
+    expect(refused).toHaveLength(7);
+    expect(refused[0]).toMatchObject({
+      headers: { "retry-after": "10" },
+      body: { error: "Too many joins from your address: try again in 10 s." },
+    });
+    expect((await from("127.0.0.1", "Ana")).status).toBe(201);
+    expect(room.store.size).toBe(4);
   });
 
   it("explains the join link to someone who opens it in a browser", async () => {
@@ -320,27 +344,44 @@ describe("the trainer's pages", () => {
     );
   });
 
-  it("streams a snapshot, then each change, to the dashboard", async () => {
+  it("streams a snapshot, then only what changed, to the dashboard", async () => {
     room = await startTestRoom();
+    // A first dashboard sees the joins go out, so that nothing is pending when the second opens.
+    const first = await openFeed(room);
     const ana = await room.join("Ana");
-    const controller = new AbortController();
-    const response = await fetch(`${room.origin}/events?key=${room.store.trainerKey}`, { signal: controller.signal });
-    expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
-    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let text = "";
-    const until = async (pattern: RegExp) => {
-      while (!pattern.test(text)) text += (await reader.read()).value ?? "";
-    };
-    await until(/event: snapshot\ndata: .*\n\n/);
-    expect(text).toContain('"name":"Ana"');
-    await room.sendStatus(ana, { lesson: "lesson-3", passing: 1, total: 4 });
-    // The join itself may come first as an update of its own.
-    await until(/event: update\ndata: .*"current":"lesson-3".*\n\n/);
-    const update = JSON.parse(/event: update\ndata: (.*"current":"lesson-3".*)\n\n/.exec(text)![1]!);
-    expect(update.learners).toEqual([expect.objectContaining({ name: "Ana", current: "lesson-3" })]);
-    expect(update.summary.stuck).toEqual([expect.objectContaining({ name: "Ana", lesson: "lesson-3" })]);
-    expect(JSON.stringify(update)).not.toContain(ana.secret);
-    controller.abort();
+    const ben = await room.join("Ben");
+    await first.next("changes", (data) => data.room?.learners === 2);
+    first.close();
+    const feed = await openFeed(room);
+    const snapshot = await feed.next("snapshot");
+    expect(snapshot).toMatchObject({
+      room: { joinUrl: null, joining: true, learners: 2, maxLearners: 500 },
+      lessons: [{ id: "lesson-1" }, { id: "lesson-2" }, { id: "lesson-3" }],
+      learners: [
+        { id: ana.id, name: "Ana", lessons: {} },
+        { name: "Ben", lessons: {} },
+      ],
+    });
+    await room.sendStatus(ana, { lesson: "lesson-3", passing: 1, total: 4, hintsUsed: 2, failingTest: "it › works" });
+    const changes = await feed.next("changes", (data) => JSON.stringify(data).includes("lesson-3"));
+    // Ana alone, as a cell shows her: no secret, no times, nothing empty.
+    expect(changes.learners).toEqual([
+      {
+        id: ana.id,
+        name: "Ana",
+        current: "lesson-3",
+        lessons: {
+          "lesson-3": { status: "started", passing: 1, total: 4, hintsUsed: 2, minutes: 3, failingTest: "it › works" },
+        },
+      },
+    ]);
+    expect(changes.removed).toEqual([]);
+    expect(changes.summary?.stuck).toEqual([expect.objectContaining({ name: "Ana", lesson: "lesson-3" })]);
+    expect(JSON.stringify(changes)).not.toContain(ana.secret);
+    // Ben passing a lesson moves no one's place in the summary, so it is not sent again.
+    await room.sendStatus(ben, { status: "passed", passing: 5, total: 5, failingTest: null });
+    expect(await feed.next("changes")).not.toHaveProperty("summary");
+    feed.close();
   });
 
   it("limits how many dashboards are open at once", async () => {
@@ -354,6 +395,134 @@ describe("the trainer's pages", () => {
       error: "At most 1 dashboards can be open at once: close one and reload.",
     });
     controller.abort();
+  });
+});
+
+describe("the trainer's key", () => {
+  it("becomes an HttpOnly, SameSite=Strict cookie when the dashboard opens, and leaves the address", async () => {
+    room = await startTestRoom();
+    const response = await fetch(room.dashboardUrl, { redirect: "manual" });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe("/");
+    expect(response.headers.get("set-cookie")).toMatch(
+      new RegExp(`^room-key-[0-9a-f]{12}=${room.store.trainerKey}; Path=/; HttpOnly; SameSite=Strict$`),
+    );
+  });
+
+  it.each([
+    ["the cookie", "cookie", 200],
+    ["?key= in the address, as a script sends it", "query", 200],
+    ["a cookie with a wrong key", "wrong cookie", 403],
+    ["another room's cookie", "other room", 403],
+  ])("opens the feed and the downloads with %s", async (_, how, status) => {
+    room = await startTestRoom();
+    const cookie = (await fetch(room.dashboardUrl, { redirect: "manual" })).headers.get("set-cookie")!.split(";")[0]!;
+    const [name] = cookie.split("=");
+    const headers: Record<string, string> =
+      how === "cookie"
+        ? { Cookie: `other=1; ${cookie}` }
+        : how === "wrong cookie"
+          ? { Cookie: `${name}=${room.store.joinCode}` }
+          : how === "other room"
+            ? { Cookie: `room-key-000000000000=${room.store.trainerKey}` }
+            : {};
+    const query = how === "query" ? `?key=${room.store.trainerKey}` : "";
+    for (const route of ["/room.json", "/room.csv"])
+      expect((await fetch(`${room.origin}${route}${query}`, { headers })).status).toBe(status);
+    const controller = new AbortController();
+    const feed = await fetch(`${room.origin}/events${query}`, { headers, signal: controller.signal });
+    expect(feed.status).toBe(status);
+    controller.abort();
+  });
+
+  it("serves the page to a wrong key, setting no cookie", async () => {
+    room = await startTestRoom();
+    const response = await fetch(`${room.origin}/?key=${room.store.joinCode}`, { redirect: "manual" });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("set-cookie")).toBeNull();
+  });
+});
+
+describe("the trainer's controls", () => {
+  const asTrainer = (route: string, method: string, body?: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${room.origin}${route}?key=${room.store.trainerKey}`, {
+      method,
+      headers: { "Content-Type": "application/json", ...headers },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+
+  it("removes a learner: their workbook is told so, their name is free, and the dashboard hears it", async () => {
+    room = await startTestRoom();
+    const ana = await room.join("Ana");
+    const feed = await openFeed(room);
+    await feed.next("snapshot");
+    expect((await asTrainer(`/learners/${ana.id}`, "DELETE")).status).toBe(204);
+    expect(room.store.size).toBe(0);
+    expect(await feed.next("changes", (data) => data.removed.length > 0)).toMatchObject({
+      removed: [ana.id],
+      room: { learners: 0 },
+    });
+    feed.close();
+    expect(await error(await room.sendStatus(ana, {}))).toEqual({
+      status: 410,
+      error:
+        'The trainer removed you from this room. To join again: npm start -- --room <join link> --name "Your Name"',
+    });
+    expect((await room.post(`/join/${room.store.joinCode}`, { name: "Ana" })).status).toBe(201);
+  });
+
+  it("closes the room to new learners and opens it again, while those in it carry on", async () => {
+    room = await startTestRoom();
+    const ana = await room.join("Ana");
+    expect((await asTrainer("/joining", "PUT", { open: false })).status).toBe(204);
+    expect(await error(await room.post(`/join/${room.store.joinCode}`, { name: "Ben" }))).toEqual({
+      status: 403,
+      error: "The trainer has closed joining for now: ask them to open it, then run the same command again.",
+    });
+    expect((await room.sendStatus(ana, {})).status).toBe(204);
+    expect((await asTrainer("/joining", "PUT", { open: true })).status).toBe(204);
+    expect((await room.post(`/join/${room.store.joinCode}`, { name: "Ben" })).status).toBe(201);
+  });
+
+  it.each([
+    ["without the key", "DELETE", "/learners/ID", {}, false, 403, /needs the trainer's key/],
+    [
+      "from another site's page",
+      "DELETE",
+      "/learners/ID",
+      { Origin: "http://evil.example" },
+      true,
+      403,
+      /own dashboard/,
+    ],
+    ["for a learner not in the room", "DELETE", "/learners/nobody", {}, true, 404, /No learner with that id/],
+    ["without the key", "PUT", "/joining", {}, false, 403, /needs the trainer's key/],
+    ["from another site's page", "PUT", "/joining", { Origin: "http://evil.example" }, true, 403, /own dashboard/],
+    ["with a body that says nothing", "PUT", "/joining", {}, true, 400, /"open"/],
+  ])("refuses a change %s (%s %s)", async (_, method, route, headers, withKey, status, message) => {
+    room = await startTestRoom();
+    const ana = await room.join("Ana");
+    const address = `${room.origin}${route.replace("ID", ana.id)}${withKey ? `?key=${room.store.trainerKey}` : ""}`;
+    const response = await fetch(address, {
+      method,
+      headers: { "Content-Type": "application/json", ...headers },
+      ...(method === "PUT" && { body: "{}" }),
+    });
+    const answer = await error(response);
+    expect(answer.status).toBe(status);
+    expect(answer.error).toMatch(message);
+    expect([room.store.size, room.store.joining]).toEqual([1, true]);
+  });
+
+  it("keeps removed learners out and joining closed across a restart", async () => {
+    room = await startTestRoom();
+    const ana = await room.join("Ana");
+    await asTrainer(`/learners/${ana.id}`, "DELETE");
+    await asTrainer("/joining", "PUT", { open: false });
+    await room.stop();
+    room = await startTestRoom({ dir: room.dir });
+    expect((await room.sendStatus(ana, {})).status).toBe(410);
+    expect((await room.post(`/join/${room.store.joinCode}`, { name: "Ben" })).status).toBe(403);
   });
 });
 

@@ -26,6 +26,12 @@ export type PublicLearner = Omit<Learner, "secretHash">;
 
 export class RoomFullError extends Error {}
 
+export class JoiningClosedError extends Error {
+  constructor() {
+    super("The trainer has closed joining for now: ask them to open it, then run the same command again.");
+  }
+}
+
 /** Two learners under one name could not be told apart on the dashboard or in the exports. */
 export class NameTakenError extends Error {
   constructor(readonly name: string) {
@@ -45,6 +51,9 @@ export interface RoomStoreOptions {
   lockDetails?: Record<string, unknown>;
 }
 
+/** Removed learners remembered, so that a removed learner's workbook is told so and stops. */
+const maxRemembered = 10_000;
+
 const token = (bytes: number) => randomBytes(bytes).toString("base64url");
 const hash = (secret: string) => createHash("sha256").update(secret).digest("hex");
 
@@ -59,6 +68,9 @@ export class RoomStore {
   readonly joinCode: string;
   readonly trainerKey: string;
   readonly maxLearners: number;
+  private joiningOpen: boolean;
+  /** Ids of learners the trainer removed, newest last, at most maxRemembered of them. */
+  private readonly removedIds: Set<string>;
   private readonly learners = new Map<string, Learner>();
   /** Each name's key (nameKey) and the learner who has it. */
   private readonly names = new Map<string, string>();
@@ -90,6 +102,8 @@ export class RoomStore {
     const saved = file ? loadRoomFile(file, warn, now()) : undefined;
     this.joinCode = saved?.joinCode ?? token(9);
     this.trainerKey = saved?.trainerKey ?? token(18);
+    this.joiningOpen = saved?.joining ?? true;
+    this.removedIds = new Set(saved?.removed);
     for (const learner of saved?.learners ?? []) this.add(learner);
     // A new room is written at once, so its join code survives a restart before anyone joins.
     if (file && !saved) this.saveNow(file);
@@ -99,7 +113,18 @@ export class RoomStore {
     return this.learners.size;
   }
 
+  get joining(): boolean {
+    return this.joiningOpen;
+  }
+
+  /** Opens or closes the room to new learners; those in it carry on either way. */
+  setJoining(open: boolean): void {
+    this.joiningOpen = open;
+    if (this.file) this.saver.request();
+  }
+
   join(name: string): { id: string; secret: string; name: string } {
+    if (!this.joiningOpen) throw new JoiningClosedError();
     if (this.learners.size >= this.maxLearners)
       throw new RoomFullError(`The room is full (${this.maxLearners} learners).`);
     if (this.names.has(nameKey(name))) throw new NameTakenError(name);
@@ -122,6 +147,23 @@ export class RoomStore {
     return this.learners.has(id);
   }
 
+  /** Whether the trainer removed this learner (rather than the room never having known them). */
+  wasRemoved(id: string): boolean {
+    return this.removedIds.has(id);
+  }
+
+  /** Takes a learner out of the room; their name is free again. False when there was no such learner. */
+  remove(id: string): boolean {
+    const learner = this.learners.get(id);
+    if (!learner) return false;
+    this.learners.delete(id);
+    if (this.names.get(nameKey(learner.name)) === id) this.names.delete(nameKey(learner.name));
+    this.removedIds.add(id);
+    if (this.removedIds.size > maxRemembered) this.removedIds.delete(this.removedIds.values().next().value!);
+    this.touch(id);
+    return true;
+  }
+
   rename(learner: Learner, name: string): void {
     const holder = this.names.get(nameKey(name));
     if (holder !== undefined && holder !== learner.id) throw new NameTakenError(name);
@@ -139,6 +181,11 @@ export class RoomStore {
     learner.current = lesson;
     learner.lastSeen = receivedAt;
     this.touch(learner.id);
+  }
+
+  /** Every learner as stored, without copying, for a pass that picks fields: never send one as it is (its hash). */
+  each(): IterableIterator<Learner> {
+    return this.learners.values();
   }
 
   list(): PublicLearner[] {
@@ -186,7 +233,12 @@ export class RoomStore {
   }
 
   private room(): Omit<SavedRoom, "learners"> {
-    return { joinCode: this.joinCode, trainerKey: this.trainerKey };
+    return {
+      joinCode: this.joinCode,
+      trainerKey: this.trainerKey,
+      joining: this.joiningOpen,
+      removed: [...this.removedIds],
+    };
   }
 
   private saveNow(file: string): void {

@@ -29,34 +29,32 @@ export interface RoomSummary {
 
 const stuckShown = 5;
 
-export function summarizeRoom(learners: PublicLearner[]): RoomSummary {
+/** What the summary reads of a learner. */
+type SummarizedLearner = Pick<PublicLearner, "id" | "name" | "current" | "lessons">;
+
+export function summarizeRoom(learners: Iterable<SummarizedLearner>): RoomSummary {
   const stuck: StuckLearner[] = [];
+  const counts = new Map<string, { failing: number; tests: Map<string, number> }>();
+  // One pass: the room may hand over an iterator, and a big room is cheaper walked once.
   for (const learner of learners) {
-    const entry = learner.current ? learner.lessons[learner.current] : undefined;
-    if (!learner.current || entry?.status !== "started") continue;
+    const lesson = learner.current;
+    const entry = lesson ? learner.lessons[lesson] : undefined;
+    if (!lesson || entry?.status !== "started") continue;
     const since = new Date(Date.parse(entry.receivedAt) - (entry.minutes ?? 0) * 60_000).toISOString();
     stuck.push({
       id: learner.id,
       name: learner.name,
-      lesson: learner.current,
+      lesson,
       since,
       ...(entry.failingTest && { failingTest: entry.failingTest }),
     });
+    const lessonCounts = counts.get(lesson) ?? { failing: 0, tests: new Map<string, number>() };
+    counts.set(lesson, lessonCounts);
+    lessonCounts.failing++;
+    if (entry.failingTest)
+      lessonCounts.tests.set(entry.failingTest, (lessonCounts.tests.get(entry.failingTest) ?? 0) + 1);
   }
   stuck.sort((a, b) => a.since.localeCompare(b.since) || a.name.localeCompare(b.name));
-
-  const counts = new Map<string, { failing: number; tests: Map<string, number> }>();
-  for (const learner of learners) {
-    const lesson = learner.current;
-    const entry = lesson ? learner.lessons[lesson] : undefined;
-    if (lesson && entry?.status === "started") {
-      const lessonCounts = counts.get(lesson) ?? { failing: 0, tests: new Map<string, number>() };
-      counts.set(lesson, lessonCounts);
-      lessonCounts.failing++;
-      if (entry.failingTest)
-        lessonCounts.tests.set(entry.failingTest, (lessonCounts.tests.get(entry.failingTest) ?? 0) + 1);
-    }
-  }
   const mostFailed: Record<string, MostFailed> = {};
   for (const [lesson, { failing, tests }] of counts) {
     // Most learners first; among equals, the name in alphabetical order, so the page does not flicker.

@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
-import { type AddressInfo, createServer } from "node:net";
+import { type AddressInfo, type Socket, connect, createServer } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type FixtureWorkbook, cleanEnv, createFixtureWorkbook, projectRoot } from "../../testing/fixture-workbook.ts";
 import { freePort, portIsFree } from "../../../solutions/testing/ports.ts";
 import { lanAddress } from "./room.ts";
+import { requestFrom } from "./test-room.ts";
 
 // npm run room as a trainer runs it: a real process on a real port, in a throwaway workbook.
 
@@ -188,6 +189,100 @@ describe("npm run room", () => {
       taken.close();
     }
   }, 30_000);
+});
+
+/** The room's join code and trainer's key, as npm run room printed them. */
+function printed(output: string): { code: string; key: string } {
+  return { code: /\/join\/([A-Za-z0-9_-]+)/.exec(output)![1]!, key: /\?key=([A-Za-z0-9_-]+)/.exec(output)![1]! };
+}
+
+/** `count` connections from `localAddress` that never send a byte; `closed()` counts those the room closed. */
+async function silentConnections(port: number, localAddress: string, count: number) {
+  const sockets: Socket[] = [];
+  let closed = 0;
+  for (let started = 0; started < count; started += 100) {
+    const batch = Array.from({ length: Math.min(100, count - started) }, () => {
+      const socket = connect({ host: "127.0.0.1", port, localAddress });
+      sockets.push(socket);
+      socket.on("error", () => {});
+      socket.on("close", () => closed++);
+      return new Promise((resolve) => {
+        socket.once("connect", resolve);
+        socket.once("close", resolve);
+      });
+    });
+    await Promise.all(batch);
+  }
+  return {
+    closed: () => closed,
+    destroy: () => {
+      for (const socket of sockets) socket.destroy();
+    },
+  };
+}
+
+describe("npm run room on a hostile network", () => {
+  it("answers a learner and the dashboard under 3,000 silent connections from one address, then closes them all", async () => {
+    workbook = createFixtureWorkbook(undefined, { git: false });
+    const port = await freePort();
+    const room = startRoom(["--port", String(port)], workbook.root, "npm");
+    await expect.poll(room.output, { timeout: 20_000 }).toMatch(/key=/);
+    const { code, key } = printed(room.output());
+    const origin = `http://127.0.0.1:${port}`;
+    const siege = await silentConnections(port, "127.0.0.2", 3_000);
+    try {
+      const joined = await requestFrom("127.0.0.1", `${origin}/join/${code}`, {
+        method: "POST",
+        body: JSON.stringify({ name: "Ana" }),
+      });
+      expect(joined.status).toBe(201);
+      expect((await requestFrom("127.0.0.1", `${origin}/`)).status).toBe(200);
+      const json = await requestFrom("127.0.0.1", `${origin}/room.json?key=${key}`);
+      expect(json.body).toMatchObject({ learners: [{ name: "Ana" }] });
+      await expect.poll(siege.closed, { timeout: 35_000, interval: 500 }).toBe(3_000);
+    } finally {
+      siege.destroy();
+    }
+  }, 90_000);
+
+  it("turns a join flood from one address away, and the trainer closes joining and removes a learner", async () => {
+    workbook = createFixtureWorkbook(undefined, { git: false });
+    const port = await freePort();
+    const room = startRoom(["--port", String(port)], workbook.root, "npm");
+    await expect.poll(room.output, { timeout: 20_000 }).toMatch(/key=/);
+    const { code, key } = printed(room.output());
+    const origin = `http://127.0.0.1:${port}`;
+    const joinFrom = (address: string, name: string) =>
+      requestFrom(address, `${origin}/join/${code}`, { method: "POST", body: JSON.stringify({ name }) });
+
+    // All at once: past the address's connection limit, the room closes the connection unanswered.
+    const flood = await Promise.allSettled(Array.from({ length: 470 }, (_, i) => joinFrom("127.0.0.2", `Bot ${i}`)));
+    const answers = flood.map((result) => (result.status === "fulfilled" ? result.value.status : "closed"));
+    const admitted = flood.flatMap((result) =>
+      result.status === "fulfilled" && result.value.status === 201 ? [result.value] : [],
+    );
+    expect(admitted).toHaveLength(20);
+    expect(answers.filter((answer) => ![201, 429, "closed"].includes(answer))).toEqual([]);
+    expect((await joinFrom("127.0.0.1", "Ana")).status).toBe(201);
+
+    const trainer = (method: string, route: string, body?: unknown) =>
+      requestFrom("127.0.0.1", `${origin}${route}?key=${key}`, {
+        method,
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+    expect((await trainer("PUT", "/joining", { open: false })).status).toBe(204);
+    expect(await joinFrom("127.0.0.3", "Ben")).toMatchObject({
+      status: 403,
+      body: { error: expect.stringMatching(/^The trainer has closed joining/) },
+    });
+    const bot = admitted[0]!.body as { id: string };
+    expect((await trainer("DELETE", `/learners/${bot.id}`)).status).toBe(204);
+    const names = ((await trainer("GET", "/room.json")).body as { learners: { name: string }[] }).learners.map(
+      (learner) => learner.name,
+    );
+    expect(names).toHaveLength(20);
+    expect(names).toContain("Ana");
+  }, 60_000);
 });
 
 describe("lanAddress", () => {

@@ -77,7 +77,12 @@ async function main(): Promise<void> {
   const host = lanAddress() ?? "localhost";
   const base = `http://${host}:${port}`;
   const joinUrl = `${base}/join/${store.joinCode}`;
-  const room = createRoomServer({ store, lessons: summaries, joinUrl });
+  const room = createRoomServer({
+    store,
+    lessons: summaries,
+    joinUrl,
+    warn: (line) => process.stderr.write(`Warning: ${line}\n`),
+  });
   room.server.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EADDRINUSE") fail(`Port ${port} is already in use: run npm run room -- --port ${port + 1}`);
     if (error.code === "EACCES") fail(`Port ${port} needs special rights: run npm run room -- --port 4321`);

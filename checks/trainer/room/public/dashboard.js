@@ -1,19 +1,26 @@
 // The room's dashboard. Every piece of text a learner sent (names, test names) reaches the page
 // through textContent or an attribute, never as HTML; the page's CSP forbids inline script anyway.
+//
+// One state, changed only by apply() (a snapshot, or the changes since the last message), and one
+// render() that redraws what changed: each panel has its own function, and the grid redraws only
+// the rows of learners who changed unless someone joined, left or was renamed (then the order, and
+// so the layout, changes). The key never reaches this script: the room keeps it in an HttpOnly
+// cookie, which the browser sends with every request to the room.
 
-// The key leaves the address bar as soon as the page has it, so a projected dashboard does not
-// show it to the room; the tab keeps it for a reload.
-const key = new URLSearchParams(location.search).get("key") ?? sessionStorage.getItem("room-key") ?? "";
-if (key) sessionStorage.setItem("room-key", key);
-if (location.search) history.replaceState(null, "", "/");
 const state = {
   lessons: [],
   learners: new Map(),
   summary: { stuck: [], mostFailed: {} },
-  joinUrl: null,
+  room: { joinUrl: null, joining: true, learners: 0, maxLearners: 0 },
   clockOffsetMs: 0,
+  managing: false,
 };
+
+/** What apply() changed and render() must redraw. */
+const dirty = { layout: true, rows: new Set(), panels: true, header: true };
 let renderQueued = false;
+/** Each learner's row in the grid, by id. */
+const rows = new Map();
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -22,12 +29,12 @@ function el(tag, className, text) {
   return node;
 }
 
+const marks = { passed: "✓", solved: "◆", started: "◐", "not-started": "○" };
+
 // Each status is the one the learner's workbook derived; a lesson never reported is not started.
 function statusOf(entry) {
   return entry ? entry.status : "not-started";
 }
-
-const marks = { passed: "✓", solved: "◆", started: "◐", "not-started": "○" };
 
 function minutesSince(iso) {
   return Math.max(0, Math.floor((Date.now() + state.clockOffsetMs - Date.parse(iso)) / 60000));
@@ -38,81 +45,51 @@ function lessonLabel(id) {
   return lesson ? `${lesson.number} ${lesson.pattern}` : id;
 }
 
-function sortedLearners() {
-  return [...state.learners.values()].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+// ---- state ----
+
+function apply(kind, data) {
+  state.clockOffsetMs = Date.parse(data.now) - Date.now();
+  if (kind === "snapshot") {
+    state.lessons = data.lessons;
+    state.learners = new Map(data.learners.map((learner) => [learner.id, learner]));
+    dirty.layout = true;
+  }
+  for (const learner of kind === "changes" ? data.learners : []) {
+    const before = state.learners.get(learner.id);
+    state.learners.set(learner.id, learner);
+    if (!before || before.name !== learner.name) dirty.layout = true;
+    else dirty.rows.add(learner.id);
+  }
+  for (const id of data.removed ?? []) {
+    if (state.learners.delete(id)) dirty.layout = true;
+  }
+  if (data.room) {
+    state.room = data.room;
+    dirty.header = true;
+  }
+  if (data.summary) state.summary = data.summary;
+  // The summary line counts every learner, and a changed learner may leave or join the stuck list.
+  dirty.panels = true;
+  queueRender();
 }
 
-function columnsFor(count) {
-  const wide = window.innerWidth >= 1200;
-  if (count <= 20) return 1;
-  if (count <= 60 || !wide) return 2;
-  return 3;
-}
+// ---- rendering, one function per part of the page ----
 
-function renderGrid() {
-  const grid = document.getElementById("grid");
-  const learners = sortedLearners();
-  const columns = columnsFor(learners.length);
-  const perColumn = Math.max(1, Math.ceil(learners.length / columns));
-  document.body.classList.toggle("dense", columns >= 2);
-  document.body.classList.toggle("very-dense", columns >= 3);
-  // Rows share the height left on the screen, so 100 learners fit without scrolling.
-  const top = grid.getBoundingClientRect().top + window.scrollY;
-  const rowPx = Math.min(44, Math.max(15, Math.floor((window.innerHeight - top - 48) / (perColumn + 1))));
-  document.documentElement.style.setProperty("--row", `${rowPx}px`);
-  grid.style.gridTemplateColumns = `repeat(${columns}, 1fr)`;
-  const stuckIds = new Set(state.summary.stuck.map((s) => s.id));
-  const tables = [];
-  for (let c = 0; c < columns; c++) {
-    const table = el("table", "learners");
-    const head = el("tr");
-    head.append(el("th", "name", "Learner"));
-    for (const lesson of state.lessons) {
-      const th = el("th", "", String(lesson.number));
-      th.title = `${lesson.id} ${lesson.pattern}: ${lesson.title}`;
-      head.append(th);
-    }
-    const thead = el("thead");
-    thead.append(head);
-    const tbody = el("tbody");
-    for (const learner of learners.slice(c * perColumn, (c + 1) * perColumn))
-      tbody.append(learnerRow(learner, stuckIds.has(learner.id)));
-    table.append(thead, tbody);
-    tables.push(table);
-  }
-  grid.replaceChildren(...tables);
-  // Borders, the legend and the header's wrapping are easier measured than predicted: shrink the
-  // rows by what still overflows, once.
-  const overflow = document.documentElement.scrollHeight - window.innerHeight;
-  if (overflow > 0 && rowPx > 15) {
-    const smaller = Math.max(15, rowPx - Math.ceil(overflow / (perColumn + 1)));
-    document.documentElement.style.setProperty("--row", `${smaller}px`);
-  }
-}
-
-function learnerRow(learner, stuck) {
-  const row = el("tr", stuck ? "current-stuck" : "");
-  row.dataset.learner = learner.id;
-  const name = el("td", "name", learner.name);
-  name.title = learner.name;
-  row.append(name);
-  for (const lesson of state.lessons) {
-    const entry = learner.lessons[lesson.id];
-    const status = statusOf(entry);
-    const cell = el("td", `cell-${status}${learner.current === lesson.id ? " here" : ""}`);
-    cell.dataset.lesson = lesson.id;
-    cell.dataset.status = status;
-    cell.append(el("span", "mark", marks[status]));
-    if (entry && entry.total !== null) cell.append(el("span", "counts", `${entry.passing}/${entry.total}`));
-    if (entry && entry.hintsUsed > 0) cell.append(el("span", "hints", `h${entry.hintsUsed}`));
-    const details = [`${lesson.id}: ${status === "solved" ? "solved by copying the reference" : status}`];
-    if (entry)
-      details.push(`${entry.hintsUsed} hints`, entry.minutes === null ? "not started" : `${entry.minutes} min`);
-    if (entry?.failingTest) details.push(`failing: ${entry.failingTest}`);
-    cell.title = details.join(" · ");
-    row.append(cell);
-  }
-  return row;
+function renderHeader() {
+  const { joinUrl, joining, learners, maxLearners } = state.room;
+  document.getElementById("join").textContent = joinUrl
+    ? `Join: npm start -- --room ${joinUrl} --name "Your Name"`
+    : "";
+  document.body.classList.toggle("joining-closed", !joining);
+  const status = document.getElementById("joining-status");
+  status.textContent = joining
+    ? `${learners} of ${maxLearners} learners${learners >= maxLearners ? ": the room is full" : ""}`
+    : `Joining is closed · ${learners} learners`;
+  status.dataset.state = !joining ? "closed" : learners >= maxLearners ? "full" : "open";
+  const toggle = document.getElementById("toggle-joining");
+  toggle.textContent = joining ? "Close joining" : "Open joining";
+  toggle.hidden = false;
+  document.getElementById("manage").hidden = false;
 }
 
 function renderStuck() {
@@ -133,7 +110,7 @@ function renderStuck() {
 
 function renderMostFailed() {
   const body = document.getElementById("most-failed");
-  const rows = state.lessons
+  const lines = state.lessons
     .filter((lesson) => state.summary.mostFailed[lesson.id])
     .map((lesson) => {
       const top = state.summary.mostFailed[lesson.id];
@@ -146,29 +123,144 @@ function renderMostFailed() {
       );
       return row;
     });
-  if (rows.length === 0) {
+  if (lines.length === 0) {
     const row = el("tr");
     row.append(el("td", "empty", "No failing tests reported yet."));
-    rows.push(row);
+    lines.push(row);
   }
-  body.replaceChildren(...rows);
+  body.replaceChildren(...lines);
 }
 
 function renderSummary() {
-  const learners = [...state.learners.values()];
-  const done = state.lessons.map(
-    (lesson) => learners.filter((l) => ["passed", "solved"].includes(statusOf(l.lessons[lesson.id]))).length,
-  );
+  const done = state.lessons.map(() => 0);
+  for (const learner of state.learners.values()) {
+    state.lessons.forEach((lesson, i) => {
+      const status = statusOf(learner.lessons[lesson.id]);
+      if (status === "passed" || status === "solved") done[i]++;
+    });
+  }
   const perLesson = state.lessons.map((lesson, i) => `${lesson.number}: ${done[i]}`).join("  ");
-  document.getElementById("summary").textContent = `${learners.length} learners · done per lesson  ${perLesson}`;
+  document.getElementById("summary").textContent = `${state.learners.size} learners · done per lesson  ${perLesson}`;
+}
+
+function learnerCell(learner, lesson) {
+  const entry = learner.lessons[lesson.id];
+  const status = statusOf(entry);
+  const cell = el("td", `cell-${status}${learner.current === lesson.id ? " here" : ""}`);
+  cell.dataset.lesson = lesson.id;
+  cell.dataset.status = status;
+  cell.append(el("span", "mark", marks[status]));
+  if (entry?.total !== undefined) cell.append(el("span", "counts", `${entry.passing}/${entry.total}`));
+  if (entry?.hintsUsed) cell.append(el("span", "hints", `h${entry.hintsUsed}`));
+  const details = [`${lesson.id}: ${status === "solved" ? "solved by copying the reference" : status}`];
+  if (entry)
+    details.push(`${entry.hintsUsed ?? 0} hints`, entry.minutes === undefined ? "not started" : `${entry.minutes} min`);
+  if (entry?.failingTest) details.push(`failing: ${entry.failingTest}`);
+  cell.title = details.join(" · ");
+  return cell;
+}
+
+function learnerRow(learner, stuck) {
+  const row = el("tr", stuck ? "current-stuck" : "");
+  row.dataset.learner = learner.id;
+  const name = el("td", "name", learner.name);
+  name.title = learner.name;
+  // Shown only while the trainer is removing learners, so a projected grid has no buttons to hit.
+  const actions = el("td", "actions");
+  const remove = el("button", "remove", "✕");
+  remove.type = "button";
+  remove.title = `Remove ${learner.name}`;
+  remove.setAttribute("aria-label", `Remove ${learner.name}`);
+  remove.addEventListener("click", () => removeLearner(learner.id));
+  actions.append(remove);
+  row.append(actions, name, ...state.lessons.map((lesson) => learnerCell(learner, lesson)));
+  return row;
+}
+
+function columnsFor(count) {
+  const wide = window.innerWidth >= 1200;
+  if (count <= 20) return 1;
+  if (count <= 60 || !wide) return 2;
+  return 3;
+}
+
+function gridTable(learners, stuckIds) {
+  const table = el("table", "learners");
+  const head = el("tr");
+  head.append(el("th", "actions"), el("th", "name", "Learner"));
+  for (const lesson of state.lessons) {
+    const th = el("th", "", String(lesson.number));
+    th.title = `${lesson.id} ${lesson.pattern}: ${lesson.title}`;
+    head.append(th);
+  }
+  const thead = el("thead");
+  thead.append(head);
+  const tbody = el("tbody");
+  for (const learner of learners) {
+    const row = learnerRow(learner, stuckIds.has(learner.id));
+    rows.set(learner.id, row);
+    tbody.append(row);
+  }
+  table.append(thead, tbody);
+  return table;
+}
+
+/** The whole grid: columns and row height chosen so that 100 learners fit one screen. */
+function renderGrid() {
+  const grid = document.getElementById("grid");
+  const learners = [...state.learners.values()].sort(
+    (a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id),
+  );
+  const columns = columnsFor(learners.length);
+  const perColumn = Math.max(1, Math.ceil(learners.length / columns));
+  document.body.classList.toggle("dense", columns >= 2);
+  document.body.classList.toggle("very-dense", columns >= 3);
+  // Rows share the height left on the screen, so 100 learners fit without scrolling.
+  const top = grid.getBoundingClientRect().top + window.scrollY;
+  const rowPx = Math.min(44, Math.max(15, Math.floor((window.innerHeight - top - 48) / (perColumn + 1))));
+  document.documentElement.style.setProperty("--row", `${rowPx}px`);
+  grid.style.gridTemplateColumns = `repeat(${columns}, 1fr)`;
+  const stuckIds = new Set(state.summary.stuck.map((s) => s.id));
+  rows.clear();
+  const tables = [];
+  for (let c = 0; c < columns; c++)
+    tables.push(gridTable(learners.slice(c * perColumn, (c + 1) * perColumn), stuckIds));
+  grid.replaceChildren(...tables);
+  // Borders, the legend and the header's wrapping are easier measured than predicted: shrink the
+  // rows by what still overflows, once.
+  const overflow = document.documentElement.scrollHeight - window.innerHeight;
+  if (overflow > 0 && rowPx > 15) {
+    const smaller = Math.max(15, rowPx - Math.ceil(overflow / (perColumn + 1)));
+    document.documentElement.style.setProperty("--row", `${smaller}px`);
+  }
+}
+
+/** Only the rows of learners who changed, in place; and who is marked stuck. */
+function renderRows(ids) {
+  const stuckIds = new Set(state.summary.stuck.map((s) => s.id));
+  for (const id of ids) {
+    const row = rows.get(id);
+    const learner = state.learners.get(id);
+    if (!row || !learner) continue;
+    const fresh = learnerRow(learner, stuckIds.has(id));
+    row.replaceWith(fresh);
+    rows.set(id, fresh);
+  }
+  for (const [id, row] of rows) row.classList.toggle("current-stuck", stuckIds.has(id));
 }
 
 function render() {
   renderQueued = false;
-  renderStuck();
-  renderMostFailed();
-  renderSummary();
-  renderGrid();
+  if (dirty.header) renderHeader();
+  if (dirty.panels) {
+    renderStuck();
+    renderMostFailed();
+    renderSummary();
+  }
+  if (dirty.layout) renderGrid();
+  else renderRows(dirty.rows);
+  dirty.layout = dirty.header = dirty.panels = false;
+  dirty.rows.clear();
 }
 
 function queueRender() {
@@ -177,10 +269,55 @@ function queueRender() {
   requestAnimationFrame(render);
 }
 
+// ---- the trainer's controls ----
+
+async function change(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: { "Content-Type": "application/json" },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  if (!response.ok) {
+    const answer = await response.json().catch(() => ({}));
+    setConnection(answer.error ?? `The room answered ${response.status}.`, "lost");
+  }
+}
+
+function removeLearner(id) {
+  const learner = state.learners.get(id);
+  if (!learner) return;
+  const sure = window.confirm(
+    `Remove ${learner.name} from the room? Their workbook stops reporting here; they can join again with the join link.`,
+  );
+  if (sure) void change("DELETE", `/learners/${encodeURIComponent(id)}`);
+}
+
+function wireControls() {
+  document.getElementById("toggle-joining").addEventListener("click", () => {
+    void change("PUT", "/joining", { open: !state.room.joining });
+  });
+  document.getElementById("manage").addEventListener("click", (event) => {
+    state.managing = !state.managing;
+    document.body.classList.toggle("managing", state.managing);
+    event.currentTarget.textContent = state.managing ? "Done removing" : "Remove learners…";
+  });
+}
+
+// ---- the live feed ----
+
 function setConnection(text, stateName) {
   const node = document.getElementById("connection");
   node.textContent = text;
   node.dataset.state = stateName;
+}
+
+async function keyAccepted() {
+  try {
+    const response = await fetch("/room.json", { method: "HEAD" });
+    return response.status !== 403;
+  } catch {
+    return true;
+  }
 }
 
 async function start() {
@@ -188,48 +325,21 @@ async function start() {
     setConnection("This page needs the trainer's key: open the dashboard link that npm run room printed.", "lost");
     return;
   }
-  for (const [id, type] of [
-    ["download-csv", "csv"],
-    ["download-json", "json"],
-  ]) {
-    document.getElementById(id).href = `/room.${type}?key=${encodeURIComponent(key)}`;
-  }
-  const events = new EventSource(`/events?key=${encodeURIComponent(key)}`);
+  wireControls();
+  const events = new EventSource("/events");
   events.addEventListener("open", () => setConnection("live", "live"));
   events.addEventListener("error", () => setConnection("connection lost: reconnecting…", "lost"));
   events.addEventListener("snapshot", (event) => {
-    const data = JSON.parse(event.data);
-    state.lessons = data.lessons;
-    state.joinUrl = data.joinUrl;
-    state.learners = new Map(data.learners.map((l) => [l.id, l]));
-    state.summary = data.summary;
-    state.clockOffsetMs = Date.parse(data.now) - Date.now();
-    document.getElementById("join").textContent = data.joinUrl
-      ? `Join: npm start -- --room ${data.joinUrl} --name "Your Name"`
-      : "";
+    apply("snapshot", JSON.parse(event.data));
     setConnection("live", "live");
-    queueRender();
   });
-  events.addEventListener("update", (event) => {
-    const data = JSON.parse(event.data);
-    for (const learner of data.learners) state.learners.set(learner.id, learner);
-    state.summary = data.summary;
-    state.clockOffsetMs = Date.parse(data.now) - Date.now();
-    queueRender();
-  });
+  events.addEventListener("changes", (event) => apply("changes", JSON.parse(event.data)));
   // Minutes stuck keep counting between updates.
   setInterval(renderStuck, 20000);
-  window.addEventListener("resize", queueRender);
-}
-
-async function keyAccepted() {
-  if (!key) return false;
-  try {
-    const response = await fetch(`/room.json?key=${encodeURIComponent(key)}`, { method: "HEAD" });
-    return response.status !== 403;
-  } catch {
-    return true;
-  }
+  window.addEventListener("resize", () => {
+    dirty.layout = true;
+    queueRender();
+  });
 }
 
 void start();
