@@ -122,6 +122,27 @@ describe("createRoomReporter", () => {
     expect(room!.store.get(membership.id)?.lessons).toEqual({});
   });
 
+  it("stops sending, and never joins again by itself, once the trainer removed the learner", async () => {
+    const membership = await member();
+    room!.store.remove(membership.id);
+    const calls: string[] = [];
+    const removed: RoomMembership[] = [];
+    const report = createRoomReporter(membership, {
+      fetch: (url, init) => {
+        calls.push(String(url));
+        return fetch(url, init);
+      },
+      onRemoved: (m) => removed.push(m),
+    });
+    report(statusFor());
+    await report.flush();
+    report(statusFor({ lesson: "lesson-2" }));
+    await report.flush();
+    expect(calls).toEqual([`${room!.origin}/learners/${membership.id}/status`]);
+    expect(removed).toEqual([membership]);
+    expect(room!.store.size).toBe(0);
+  });
+
   it("joins again under the same name when the room has forgotten the learner, and says so", async () => {
     // A membership from before the room was restarted without its file: nobody in it has that id or name.
     room = await startTestRoom();

@@ -90,6 +90,19 @@ describe("resolveRoomSettings", () => {
     expect(room.store.get(again!.id)?.name).toBe("Ana L.");
   });
 
+  it("forgets the room when the trainer removed the learner, and says so, instead of renaming", async () => {
+    workbook();
+    room = await startTestRoom();
+    const joined = await resolve({ room: room.joinUrl, name: "Ana" }).result;
+    room.store.remove(joined!.id);
+    const { result, warned } = resolve({ name: "Ana Lima" });
+    expect(await result).toBeUndefined();
+    expect(warned).toEqual([
+      'The trainer removed you from this room. To join again: npm start -- --room <join link> --name "Your Name"',
+    ]);
+    expect(existsSync(path.join(root, roomFile))).toBe(false);
+  });
+
   it("moves to another room when given another join link", async () => {
     workbook();
     room = await startTestRoom();
