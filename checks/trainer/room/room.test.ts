@@ -82,20 +82,30 @@ describe("npm run room", () => {
     expect(savedNames(workbook)).toEqual(["Ana"]);
   }, 30_000);
 
-  // npm passes SIGTERM to the shell that runs the script, which would not pass it on: package.json
-  // `exec`s the room, or killing npm's pid would leave the room serving and its state unsaved.
-  it("stops and keeps the room in a file when npm run room itself gets SIGTERM", async () => {
-    workbook = createFixtureWorkbook(undefined, { git: false });
-    const port = await freePort();
-    const room = startRoom(["--port", String(port)], workbook.root, "npm");
-    await expect.poll(room.output, { timeout: 20_000 }).toMatch(/key=/);
-    const joinUrl = /--room (\S+)/.exec(room.output())?.[1];
-    expect((await join(joinUrl!, "Ana")).status).toBe(201);
-    room.child.kill("SIGTERM");
-    await room.exited;
-    await expect.poll(() => portIsFree(port), { timeout: 10_000 }).toBe(true);
-    expect(savedNames(workbook)).toEqual(["Ana"]);
-  }, 30_000);
+  // npm passes SIGTERM to the shell it runs the script in, and sh would not pass it on: the room
+  // stops when that shell goes (solutions/scripts/signals.ts), or killing npm's pid would leave it
+  // serving, its state unsaved. Ctrl-C and a closed terminal signal the whole job at once.
+  it.each([
+    ["SIGTERM", "npm alone, as a process manager or kill <pid> does"],
+    ["SIGINT", "the whole job, as Ctrl-C in its terminal does"],
+    ["SIGHUP", "the whole job, as closing its terminal does"],
+  ] as const)(
+    "stops on %s to %s, and keeps the room in a file",
+    async (signal, to) => {
+      workbook = createFixtureWorkbook(undefined, { git: false });
+      const port = await freePort();
+      const room = startRoom(["--port", String(port)], workbook.root, "npm");
+      await expect.poll(room.output, { timeout: 20_000 }).toMatch(/key=/);
+      const joinUrl = /--room (\S+)/.exec(room.output())?.[1];
+      expect((await join(joinUrl!, "Ana")).status).toBe(201);
+      if (to.startsWith("npm alone")) room.child.kill(signal);
+      else process.kill(-room.child.pid!, signal);
+      await room.exited;
+      await expect.poll(() => portIsFree(port), { timeout: 10_000 }).toBe(true);
+      expect(savedNames(workbook)).toEqual(["Ana"]);
+    },
+    30_000,
+  );
 
   it("stops on Ctrl+C (SIGINT) and keeps the room in a file", async () => {
     workbook = createFixtureWorkbook(undefined, { git: false });

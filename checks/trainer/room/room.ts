@@ -3,6 +3,7 @@ import { networkInterfaces } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { stopSignals, whenParentGoes } from "../../../solutions/scripts/signals.ts";
 import { loadLessons } from "../../learner/workbook/lessons.ts";
 import { workbookDir } from "../../learner/workbook/workbook-dir.ts";
 import { lessonSummaries } from "./room-lessons.ts";
@@ -107,11 +108,15 @@ async function main(): Promise<void> {
       ].join("\n"),
     );
   });
+  let stopping = false;
   const stop = () => {
+    if (stopping) return;
+    stopping = true;
     void room.close().then(() => process.exit(0));
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  for (const signal of stopSignals) process.on(signal, stop);
+  // npm passes SIGTERM to the shell it runs the room in, and sh does not pass it on (signals.ts).
+  whenParentGoes(stop);
 }
 
 if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))) await main();
