@@ -32,21 +32,57 @@ export interface DashboardFeed {
   close(): void;
 }
 
-export function createDashboardFeed(options: DashboardFeedOptions): DashboardFeed {
-  const { store, now, delayMs, maxDashboards, maxBacklogBytes = 16 * 2 ** 20, heartbeatMs = 15_000 } = options;
-  const dashboards = new Set<ServerResponse>();
-  const changed = new Set<string>();
-  // What the last message said, so that the next says only what moved.
+/** The room's settings as the dashboard shows them. */
+function settingsOf(store: RoomStore, joinUrl: string | undefined): RoomSettingsView {
+  return { joinUrl: joinUrl ?? null, joining: store.joining, learners: store.size, maxLearners: store.maxLearners };
+}
+
+function snapshotMessage(options: DashboardFeedOptions): string {
+  const { store } = options;
+  const snapshot: Snapshot = {
+    now: options.now().toISOString(),
+    room: settingsOf(store, options.joinUrl),
+    lessons: options.lessons,
+    learners: [...store.each()].map(learnerView),
+    summary: summarizeRoom(store.each()),
+  };
+  return `retry: 2000\n\nevent: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`;
+}
+
+/** Builds each changes message from the learners that changed, and what the last message said. */
+function changesWriter(options: DashboardFeedOptions) {
   let lastSummary = "";
   let lastSettings = "";
-  let timer: NodeJS.Timeout | undefined;
+  return {
+    /** The next message repeats the settings and summary, whatever the last one said. */
+    repeatAll() {
+      lastSummary = lastSettings = "";
+    },
+    message(changed: Iterable<string>): string {
+      const { store } = options;
+      const changes: Changes = { now: options.now().toISOString(), learners: [], removed: [] };
+      for (const id of changed) {
+        const learner = store.get(id);
+        if (learner) changes.learners.push(learnerView(learner));
+        else changes.removed.push(id);
+      }
+      const room = settingsOf(store, options.joinUrl);
+      if (JSON.stringify(room) !== lastSettings) changes.room = room;
+      lastSettings = JSON.stringify(room);
+      const summary = summarizeRoom(store.each());
+      if (JSON.stringify(summary) !== lastSummary) changes.summary = summary;
+      lastSummary = JSON.stringify(summary);
+      return `event: changes\ndata: ${JSON.stringify(changes)}\n\n`;
+    },
+  };
+}
 
-  const settings = (): RoomSettingsView => ({
-    joinUrl: options.joinUrl ?? null,
-    joining: store.joining,
-    learners: store.size,
-    maxLearners: store.maxLearners,
-  });
+export function createDashboardFeed(options: DashboardFeedOptions): DashboardFeed {
+  const { maxDashboards, maxBacklogBytes = 16 * 2 ** 20, heartbeatMs = 15_000 } = options;
+  const dashboards = new Set<ServerResponse>();
+  const changed = new Set<string>();
+  const writer = changesWriter(options);
+  let timer: NodeJS.Timeout | undefined;
 
   const send = (response: ServerResponse, message: string) => {
     if (response.writableLength > maxBacklogBytes) {
@@ -55,28 +91,14 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
     }
     response.write(message);
   };
-
   const broadcast = () => {
     timer = undefined;
-    const changes: Changes = { now: now().toISOString(), learners: [], removed: [] };
-    for (const id of changed) {
-      const learner = store.get(id);
-      if (learner) changes.learners.push(learnerView(learner));
-      else changes.removed.push(id);
-    }
+    const message = writer.message(changed);
     changed.clear();
-    const room = settings();
-    if (JSON.stringify(room) !== lastSettings) changes.room = room;
-    lastSettings = JSON.stringify(room);
-    const summary = summarizeRoom(store.each());
-    if (JSON.stringify(summary) !== lastSummary) changes.summary = summary;
-    lastSummary = JSON.stringify(summary);
-    const message = `event: changes\ndata: ${JSON.stringify(changes)}\n\n`;
     for (const dashboard of dashboards) send(dashboard, message);
   };
-
   const schedule = () => {
-    timer ??= setTimeout(broadcast, delayMs);
+    timer ??= setTimeout(broadcast, options.delayMs);
   };
 
   return {
@@ -88,17 +110,9 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
         "Content-Type": "text/event-stream; charset=utf-8",
         Connection: "keep-alive",
       });
-      const snapshot: Snapshot = {
-        now: now().toISOString(),
-        room: settings(),
-        lessons: options.lessons,
-        learners: [...store.each()].map(learnerView),
-        summary: summarizeRoom(store.each()),
-      };
-      response.write(`retry: 2000\n\nevent: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
+      response.write(snapshotMessage(options));
       dashboards.add(response);
-      // The next message repeats the settings and summary, whatever the last one said.
-      lastSummary = lastSettings = "";
+      writer.repeatAll();
       const heartbeat = setInterval(() => send(response, ": still here\n\n"), heartbeatMs);
       request.on("close", () => {
         clearInterval(heartbeat);

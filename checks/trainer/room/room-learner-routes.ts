@@ -49,32 +49,8 @@ export function learnerRoutes(options: LearnerRoutesOptions): Route[] {
     replyJson(response, 201, joined);
   };
 
-  // Someone opened the join link in a browser: say what it is for.
-  const explainJoin = ({ response, params }: RequestContext) => {
-    const known = sameSecret(safeDecode(params[0]!), store.joinCode);
-    const text = known
-      ? `This is the room's join link. In the workbook, run:\n\n  npm start -- --room ${options.joinUrl ?? "<this URL>"} --name "Your Name"\n`
-      : "This join link is not this room's. Ask the trainer for the link npm run room printed.\n";
-    reply(response, known ? 200 : 403, "text/plain; charset=utf-8", text);
-  };
-
-  const learner = ({ request, params }: RequestContext): Learner => {
-    const id = params[0]!;
-    if (store.wasRemoved(id))
-      throw new HttpError(
-        410,
-        `The trainer removed you from this room. To join again: npm start -- --room ${options.joinUrl ?? "<join link>"} --name "Your Name"`,
-      );
-    if (!store.has(id))
-      throw new HttpError(
-        404,
-        "This room does not know you (it may have been restarted without its file): join again.",
-      );
-    const secret = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1] ?? "";
-    const found = store.authenticate(id, secret);
-    if (!found) throw new HttpError(403, "Wrong secret for this learner: a learner can only update their own row.");
-    return found;
-  };
+  const explainJoin = (context: RequestContext) => explainJoinLink(store, context, options.joinUrl);
+  const learner = (context: RequestContext) => authenticated(store, context, options.joinUrl);
 
   const status = async (context: RequestContext) => {
     const who = learner(context);
@@ -99,6 +75,31 @@ export function learnerRoutes(options: LearnerRoutesOptions): Route[] {
     { path: /^\/learners\/([A-Za-z0-9_-]{1,64})\/status$/, methods: { POST: status } },
     { path: /^\/learners\/([A-Za-z0-9_-]{1,64})\/name$/, methods: { PUT: rename } },
   ];
+}
+
+/** Someone opened the join link in a browser: say what it is for. */
+function explainJoinLink(store: RoomStore, { response, params }: RequestContext, joinUrl: string | undefined): void {
+  const known = sameSecret(safeDecode(params[0]!), store.joinCode);
+  const text = known
+    ? `This is the room's join link. In the workbook, run:\n\n  npm start -- --room ${joinUrl ?? "<this URL>"} --name "Your Name"\n`
+    : "This join link is not this room's. Ask the trainer for the link npm run room printed.\n";
+  reply(response, known ? 200 : 403, "text/plain; charset=utf-8", text);
+}
+
+/** The learner whose row this path names, if the request holds their secret. */
+function authenticated(store: RoomStore, { request, params }: RequestContext, joinUrl: string | undefined): Learner {
+  const id = params[0]!;
+  if (store.wasRemoved(id))
+    throw new HttpError(
+      410,
+      `The trainer removed you from this room. To join again: npm start -- --room ${joinUrl ?? "<join link>"} --name "Your Name"`,
+    );
+  if (!store.has(id))
+    throw new HttpError(404, "This room does not know you (it may have been restarted without its file): join again.");
+  const secret = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1] ?? "";
+  const found = store.authenticate(id, secret);
+  if (!found) throw new HttpError(403, "Wrong secret for this learner: a learner can only update their own row.");
+  return found;
 }
 
 /** The room's refusals, as the learner's workbook hears them. */

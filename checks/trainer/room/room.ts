@@ -56,6 +56,25 @@ function openStore(file: string, maxLearners: number, port: number): RoomStore {
   }
 }
 
+/** What the trainer reads once the room is open: the join line for the projector, the dashboard for them. */
+function banner(store: RoomStore, port: number, host: string, joinUrl: string): string {
+  const resumed = store.size > 0 ? ` (${store.size} learners kept from before)` : "";
+  return [
+    `Room open on port ${port}${resumed}.`,
+    "",
+    "Learners join with (show this on the projector):",
+    `  npm start -- --room ${joinUrl} --name "Your Name"`,
+    "",
+    "Your dashboard (keep this link to yourself; it holds your key):",
+    `  http://${host}:${port}/?key=${store.trainerKey}`,
+    "",
+    host === "localhost"
+      ? "No network address found, so only this machine can join: connect to the room's network and restart."
+      : "Learners must be on the same network. Stop the room with Ctrl+C; it picks up where it was when restarted.",
+    "",
+  ].join("\n");
+}
+
 async function main(): Promise<void> {
   let values: { port?: string; "max-learners"?: string };
   try {
@@ -76,8 +95,7 @@ async function main(): Promise<void> {
 
   const store = openStore(path.join(root, roomStateFile), maxLearners, port);
   const host = lanAddress() ?? "localhost";
-  const base = `http://${host}:${port}`;
-  const joinUrl = `${base}/join/${store.joinCode}`;
+  const joinUrl = `http://${host}:${port}/join/${store.joinCode}`;
   const room = createRoomServer({
     store,
     lessons: summaries,
@@ -89,25 +107,7 @@ async function main(): Promise<void> {
     if (error.code === "EACCES") fail(`Port ${port} needs special rights: run npm run room -- --port 4321`);
     fail(`The room could not start: ${error.message}`);
   });
-  room.server.listen(port, () => {
-    const resumed = store.size > 0 ? ` (${store.size} learners kept from before)` : "";
-    process.stdout.write(
-      [
-        `Room open on port ${port}${resumed}.`,
-        "",
-        "Learners join with (show this on the projector):",
-        `  npm start -- --room ${joinUrl} --name "Your Name"`,
-        "",
-        "Your dashboard (keep this link to yourself; it holds your key):",
-        `  ${base}/?key=${store.trainerKey}`,
-        "",
-        host === "localhost"
-          ? "No network address found, so only this machine can join: connect to the room's network and restart."
-          : "Learners must be on the same network. Stop the room with Ctrl+C; it picks up where it was when restarted.",
-        "",
-      ].join("\n"),
-    );
-  });
+  room.server.listen(port, () => process.stdout.write(banner(store, port, host, joinUrl)));
   let stopping = false;
   const stop = () => {
     if (stopping) return;
