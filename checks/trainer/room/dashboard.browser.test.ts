@@ -221,6 +221,14 @@ describe.skipIf(!available && !required)("the room's dashboard in Chromium", () 
       .toEqual(["1 errors", "withErrorHandler › hides a 500", "2 of 3"]);
   });
 
+  it("shows a cell's details when it is hovered: status, hints, minutes and the failing test", async () => {
+    const cell = page.locator(`tr[data-learner="${learners[3]!.id}"] td[data-lesson="${lessonAt(4)}"]`);
+    await cell.hover();
+    expect(await cell.getAttribute("title")).toBe(
+      "lesson-4: started · 0 hints · 8 min · failing: toApiError › maps a unique-constraint error to 409",
+    );
+  });
+
   it("shows a name full of HTML as text, running nothing", async () => {
     const xss = learners[19]!;
     expect(await page.locator(`tr[data-learner="${xss.id}"] td.name`).textContent()).toBe(xssName);
@@ -374,7 +382,7 @@ describe.skipIf(!available && !required)("the room's dashboard in Chromium", () 
     ]);
     await page.waitForSelector(`tr[data-learner="${late.id}"]`, { state: "detached", timeout: 1000 });
     await page.click("#manage");
-    expect(await page.locator("button.remove").first().isVisible()).toBe(false);
+    await page.waitForSelector("button.remove", { state: "detached", timeout: 1000 });
     expect((await room.sendStatus(late, {})).status).toBe(410);
     expect(await page.locator("table.learners tbody tr").count()).toBe(20);
     expect(dialogs).toEqual([]);

@@ -3,7 +3,8 @@ import type { LessonSummary } from "./room-lessons.ts";
 import type { RoomStore } from "./room-store.ts";
 import { summarizeRoom } from "./room-summary.ts";
 import { HttpError, securityHeaders } from "./room-http.ts";
-import { type Changes, type RoomSettingsView, type Snapshot, learnerView } from "./room-view.ts";
+import { type Changes, type RoomSettingsView, type Snapshot, learnerViews } from "./room-view.ts";
+import type { PublicLearner } from "./room-store.ts";
 
 // The dashboards' live feed (server-sent events): a snapshot when a dashboard connects, then
 // every `delayMs` the learners that changed, those removed, and the room's settings and summary
@@ -43,7 +44,7 @@ function snapshotMessage(options: DashboardFeedOptions): string {
     now: options.now().toISOString(),
     room: settingsOf(store, options.joinUrl),
     lessons: options.lessons,
-    learners: [...store.each()].map(learnerView),
+    ...learnerViews(store.each(), options.lessons),
     summary: summarizeRoom(store.each()),
   };
   return `retry: 2000\n\nevent: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`;
@@ -60,12 +61,14 @@ function changesWriter(options: DashboardFeedOptions) {
     },
     message(changed: Iterable<string>): string {
       const { store } = options;
-      const changes: Changes = { now: options.now().toISOString(), learners: [], removed: [] };
+      const present: PublicLearner[] = [];
+      const removed: string[] = [];
       for (const id of changed) {
         const learner = store.get(id);
-        if (learner) changes.learners.push(learnerView(learner));
-        else changes.removed.push(id);
+        if (learner) present.push(learner);
+        else removed.push(id);
       }
+      const changes: Changes = { now: options.now().toISOString(), ...learnerViews(present, options.lessons), removed };
       const room = settingsOf(store, options.joinUrl);
       if (JSON.stringify(room) !== lastSettings) changes.room = room;
       lastSettings = JSON.stringify(room);

@@ -97,27 +97,34 @@ export interface SavedRoom {
   learners: Learner[];
 }
 
-/** The room as a file: the learners one per line, so that a person can read it and a change reads as one line. */
-export function roomFileChunks(room: Omit<SavedRoom, "learners">, learnerLines: readonly string[]): string[] {
+const separator = Buffer.from(",\n");
+
+/**
+ * The room as a file, in chunks of a few hundred learners (a write never holds the event loop for
+ * long): one learner per line, already encoded, so that a person can read the file and a save only
+ * encodes the learners that changed since the last.
+ */
+export function roomFileChunks(room: Omit<SavedRoom, "learners">, learnerLines: readonly Buffer[]): Buffer[] {
   const { joinCode, trainerKey, joining, removed } = room;
   const head = JSON.stringify({ version: 2, joinCode, trainerKey, joining, removed });
-  const chunks = [`${head.slice(0, -1)},"learners":[\n`];
-  // A few hundred learners per write: the event loop is never held by one big string.
-  for (let i = 0; i < learnerLines.length; i += 256) {
-    const last = i + 256 >= learnerLines.length;
-    chunks.push(`${learnerLines.slice(i, i + 256).join(",\n")}${last ? "" : ",\n"}`);
+  const chunks = [Buffer.from(`${head.slice(0, -1)},"learners":[\n`)];
+  for (let start = 0; start < learnerLines.length; start += 256) {
+    const parts: Buffer[] = [];
+    for (let i = start; i < Math.min(learnerLines.length, start + 256); i++)
+      parts.push(...(i > 0 ? [separator] : []), learnerLines[i]!);
+    chunks.push(Buffer.concat(parts));
   }
-  chunks.push("\n]}\n");
+  chunks.push(Buffer.from("\n]}\n"));
   return chunks;
 }
 
 /** Writes a new file at once (a new room's join code must survive a restart before anyone joins). */
-export function writeRoomFileNow(file: string, chunks: readonly string[]): void {
-  writeAtomically(file, chunks.join(""));
+export function writeRoomFileNow(file: string, chunks: readonly Buffer[]): void {
+  writeAtomically(file, Buffer.concat(chunks));
 }
 
 /** Temp file + rename, without blocking the event loop; the temp file goes if the write fails. */
-export async function writeRoomFile(file: string, chunks: readonly string[]): Promise<void> {
+export async function writeRoomFile(file: string, chunks: readonly Buffer[]): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`;
   try {

@@ -91,8 +91,9 @@ export function readJson(request: IncomingMessage, limit: number): Promise<unkno
   // JSON only: a page elsewhere cannot post JSON here without the browser asking first.
   if (!/^application\/json\b/i.test(type))
     return Promise.reject(new HttpError(415, "Send the body as application/json."));
-  const tooBig = new HttpError(413, `The body is over ${limit} bytes.`, { Connection: "close" });
-  if (Number(request.headers["content-length"] ?? 0) > limit) return Promise.reject(tooBig);
+  // Made only when needed: an Error records a stack, which costs more than reading a small body.
+  const tooBig = () => new HttpError(413, `The body is over ${limit} bytes.`, { Connection: "close" });
+  if (Number(request.headers["content-length"] ?? 0) > limit) return Promise.reject(tooBig());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -101,7 +102,7 @@ export function readJson(request: IncomingMessage, limit: number): Promise<unkno
       if (size > limit) {
         request.off("data", onData);
         request.pause();
-        reject(tooBig);
+        reject(tooBig());
         return;
       }
       chunks.push(chunk);

@@ -302,7 +302,7 @@ describe("a request the room cannot read", () => {
 });
 
 describe("the trainer's pages", () => {
-  it.each(["/events", "/room.json", "/room.csv"])("%s needs the trainer's key", async (route) => {
+  it.each(["/events", "/room.json", "/room.csv", "/session"])("%s needs the trainer's key", async (route) => {
     room = await startTestRoom();
     for (const key of ["", "?key=wrong", `?key=${room.store.joinCode}`]) {
       const response = await fetch(`${room.origin}${route}${key}`);
@@ -357,24 +357,20 @@ describe("the trainer's pages", () => {
     expect(snapshot).toMatchObject({
       room: { joinUrl: null, joining: true, learners: 2, maxLearners: 500 },
       lessons: [{ id: "lesson-1" }, { id: "lesson-2" }, { id: "lesson-3" }],
+      tests: [],
       learners: [
-        { id: ana.id, name: "Ana", lessons: {} },
-        { name: "Ben", lessons: {} },
+        { id: ana.id, name: "Ana", current: null, cells: [null, null, null] },
+        { id: ben.id, name: "Ben", current: null, cells: [null, null, null] },
       ],
     });
     await room.sendStatus(ana, { lesson: "lesson-3", passing: 1, total: 4, hintsUsed: 2, failingTest: "it › works" });
-    const changes = await feed.next("changes", (data) => JSON.stringify(data).includes("lesson-3"));
-    // Ana alone, as a cell shows her: no secret, no times, nothing empty.
-    expect(changes.learners).toEqual([
-      {
-        id: ana.id,
-        name: "Ana",
-        current: "lesson-3",
-        lessons: {
-          "lesson-3": { status: "started", passing: 1, total: 4, hintsUsed: 2, minutes: 3, failingTest: "it › works" },
-        },
-      },
-    ]);
+    const changes = await feed.next("changes", (data) => data.learners.some((learner) => learner.current === 2));
+    // Ana alone, as her cells show her, in the order of the lessons: no secret, no times.
+    expect(changes).toMatchObject({
+      tests: ["it › works"],
+      learners: [{ id: ana.id, name: "Ana", current: 2, cells: [null, null, ["started", 1, 4, 2, 3, 0]] }],
+    });
+    expect(changes.learners).toHaveLength(1);
     expect(changes.removed).toEqual([]);
     expect(changes.summary?.stuck).toEqual([expect.objectContaining({ name: "Ana", lesson: "lesson-3" })]);
     expect(JSON.stringify(changes)).not.toContain(ana.secret);
@@ -429,6 +425,7 @@ describe("the trainer's key", () => {
     const query = how === "query" ? `?key=${room.store.trainerKey}` : "";
     for (const route of ["/room.json", "/room.csv"])
       expect((await fetch(`${room.origin}${route}${query}`, { headers })).status).toBe(status);
+    expect((await fetch(`${room.origin}/session${query}`, { headers })).status).toBe(status === 200 ? 204 : 403);
     const controller = new AbortController();
     const feed = await fetch(`${room.origin}/events${query}`, { headers, signal: controller.signal });
     expect(feed.status).toBe(status);

@@ -70,7 +70,9 @@ export function createRoomServer(options: RoomServerOptions): RoomServer {
     }),
   ];
 
+  let closing = false;
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    if (closing) throw new HttpError(503, "The room is stopping: try again when it is back.", { Connection: "close" });
     const url = requestUrl(request.url);
     const [handler, params] = findHandler(routes, request.method ?? "GET", url.pathname);
     const address = addressGroup(request.socket.remoteAddress);
@@ -84,12 +86,17 @@ export function createRoomServer(options: RoomServerOptions): RoomServer {
 
   return {
     server,
+    // In this order, so that once the port is free the file is whole on disk and the next room may
+    // open it: no request changes the room after it is written, and the port is let go last.
     close: async () => {
+      closing = true;
       feed.close();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await store.close();
-      await closed;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
     },
   };
 }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import path from "node:path";
+import { setImmediate } from "node:timers/promises";
 import { type StatusPayload, nameKey } from "../../learner/room/protocol.ts";
 import {
   type Learner,
@@ -74,8 +75,8 @@ export class RoomStore {
   private readonly learners = new Map<string, Learner>();
   /** Each name's key (nameKey) and the learner who has it. */
   private readonly names = new Map<string, string>();
-  /** Each learner as a line of the file, written again only when the learner changed. */
-  private readonly lines = new Map<string, string>();
+  /** Each learner as a line of the file, encoded again only when the learner changed. */
+  private readonly lines = new Map<string, Buffer>();
   private readonly changed = new Set<string>();
   private readonly file?: string;
   private readonly now: () => Date;
@@ -222,13 +223,25 @@ export class RoomStore {
     if (this.file) this.saver.request();
   }
 
-  private chunks(): string[] {
-    for (const id of this.changed) {
+  private encode(ids: Iterable<string>): void {
+    for (const id of ids) {
       const learner = this.learners.get(id);
-      if (learner) this.lines.set(id, JSON.stringify(learner));
+      if (learner) this.lines.set(id, Buffer.from(JSON.stringify(learner)));
       else this.lines.delete(id);
     }
+  }
+
+  /** Encodes the learners that changed, a couple of hundred at a time, letting requests through in between. */
+  private async encodeChanged(): Promise<void> {
+    const ids = [...this.changed];
     this.changed.clear();
+    for (let start = 0; start < ids.length; start += 200) {
+      if (start > 0) await setImmediate();
+      this.encode(ids.slice(start, start + 200));
+    }
+  }
+
+  private chunks(): Buffer[] {
     return roomFileChunks(this.room(), [...this.lines.values()]);
   }
 
@@ -243,6 +256,8 @@ export class RoomStore {
 
   private saveNow(file: string): void {
     try {
+      this.encode(this.changed);
+      this.changed.clear();
       writeRoomFileNow(file, this.chunks());
     } catch (error) {
       this.saveFailedOnce(file, error);
@@ -252,6 +267,7 @@ export class RoomStore {
   private async save(): Promise<void> {
     if (!this.file) return;
     try {
+      await this.encodeChanged();
       await writeRoomFile(this.file, this.chunks());
       if (this.saveFailed) this.warn(`${path.basename(this.file)} is saved again.`);
       this.saveFailed = false;

@@ -95,6 +95,11 @@ export function trainerRoutes(options: TrainerRoutesOptions): Route[] {
     trainer.require(context);
     feed.open(context.request, context.response);
   };
+  // Whether this browser holds the key: the page asks before it opens the feed, cheaply.
+  const session = (context: RequestContext) => {
+    trainer.require(context);
+    replyEmpty(context.response);
+  };
   const download = (type: "csv" | "json") => (context: RequestContext) => {
     trainer.require(context);
     const body = type === "csv" ? roomCsv(store.list(), lessons) : roomJson(store.list(), lessons, now());
@@ -120,6 +125,7 @@ export function trainerRoutes(options: TrainerRoutesOptions): Route[] {
   return [
     ...pageRoutes(store, trainer.cookieName),
     { path: /^\/events$/, methods: { GET: events } },
+    { path: /^\/session$/, methods: { GET: session, HEAD: session } },
     { path: /^\/room\.json$/, methods: { GET: download("json"), HEAD: download("json") } },
     { path: /^\/room\.csv$/, methods: { GET: download("csv"), HEAD: download("csv") } },
     { path: /^\/learners\/([A-Za-z0-9_-]{1,64})$/, methods: { DELETE: remove } },

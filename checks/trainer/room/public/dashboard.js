@@ -30,6 +30,7 @@ function el(tag, className, text) {
 }
 
 const marks = { passed: "✓", solved: "◆", started: "◐", "not-started": "○" };
+const collator = new Intl.Collator();
 
 // Each status is the one the learner's workbook derived; a lesson never reported is not started.
 function statusOf(entry) {
@@ -47,16 +48,34 @@ function lessonLabel(id) {
 
 // ---- state ----
 
+/**
+ * A learner as the room sends them (room-view.ts: cells in the order of the lessons, each
+ * [status, passing, total, hints used, minutes, the failing test's place in `tests`]), as the
+ * page keeps them: each reported lesson by id, { status, passing, total, hintsUsed, minutes,
+ * failingTest }, null where unknown.
+ */
+function decodeLearner(view, tests) {
+  const lessons = {};
+  view.cells.forEach((cell, i) => {
+    if (!cell) return;
+    const [status, passing, total, hintsUsed, minutes, test] = cell;
+    lessons[state.lessons[i].id] = { status, passing, total, hintsUsed, minutes, failingTest: tests[test] ?? null };
+  });
+  const current = view.current === null ? undefined : state.lessons[view.current]?.id;
+  return { id: view.id, name: view.name, current, lessons };
+}
+
 function apply(kind, data) {
   state.clockOffsetMs = Date.parse(data.now) - Date.now();
   if (kind === "snapshot") {
     state.lessons = data.lessons;
-    state.learners = new Map(data.learners.map((learner) => [learner.id, learner]));
+    state.learners = new Map(data.learners.map((view) => [view.id, decodeLearner(view, data.tests)]));
     dirty.layout = true;
   }
-  for (const learner of kind === "changes" ? data.learners : []) {
-    const before = state.learners.get(learner.id);
-    state.learners.set(learner.id, learner);
+  for (const view of kind === "changes" ? data.learners : []) {
+    const before = state.learners.get(view.id);
+    const learner = decodeLearner(view, data.tests);
+    state.learners.set(view.id, learner);
     if (!before || before.name !== learner.name) dirty.layout = true;
     else dirty.rows.add(learner.id);
   }
@@ -143,37 +162,70 @@ function renderSummary() {
   document.getElementById("summary").textContent = `${state.learners.size} learners · done per lesson  ${perLesson}`;
 }
 
-function learnerCell(learner, lesson) {
-  const entry = learner.lessons[lesson.id];
+// A cell is its mark (a text node, coloured by the cell's status), then counts and hints: few
+// elements, as a room of 2,000 learners has 20,000 cells. Its details are made when hovered.
+function fillCell(cell, entry, here) {
   const status = statusOf(entry);
-  const cell = el("td", `cell-${status}${learner.current === lesson.id ? " here" : ""}`);
-  cell.dataset.lesson = lesson.id;
+  cell.className = `cell-${status}${here ? " here" : ""}`;
   cell.dataset.status = status;
-  cell.append(el("span", "mark", marks[status]));
-  if (entry?.total !== undefined) cell.append(el("span", "counts", `${entry.passing}/${entry.total}`));
+  cell.textContent = marks[status];
+  if (entry && entry.total !== null) cell.append(el("span", "counts", `${entry.passing}/${entry.total}`));
   if (entry?.hintsUsed) cell.append(el("span", "hints", `h${entry.hintsUsed}`));
-  const details = [`${lesson.id}: ${status === "solved" ? "solved by copying the reference" : status}`];
-  if (entry)
-    details.push(`${entry.hintsUsed ?? 0} hints`, entry.minutes === undefined ? "not started" : `${entry.minutes} min`);
+}
+
+/** A row of not-started cells, one per lesson, cloned for each learner (cloning is the fast way to make many). */
+const blankRow = { key: "", row: null };
+function newRow() {
+  const key = `${state.managing} ${state.lessons.map((lesson) => lesson.id).join(" ")}`;
+  if (blankRow.key !== key) {
+    const row = el("tr");
+    // Only while the trainer is removing learners, so a projected grid has no buttons to hit.
+    if (state.managing) {
+      const actions = el("td", "actions");
+      const remove = el("button", "remove", "✕");
+      remove.type = "button";
+      actions.append(remove);
+      row.append(actions);
+    }
+    row.append(el("td", "name"));
+    for (const lesson of state.lessons) {
+      const cell = el("td");
+      cell.dataset.lesson = lesson.id;
+      fillCell(cell, undefined, false);
+      row.append(cell);
+    }
+    Object.assign(blankRow, { key, row });
+  }
+  return blankRow.row.cloneNode(true);
+}
+
+/** What hovering a cell shows: its status in words, hints, minutes and the failing test. */
+function cellDetails(learnerId, lessonId) {
+  const entry = state.learners.get(learnerId)?.lessons[lessonId];
+  const status = statusOf(entry);
+  const details = [`${lessonId}: ${status === "solved" ? "solved by copying the reference" : status}`];
+  if (entry) details.push(`${entry.hintsUsed} hints`, entry.minutes === null ? "not started" : `${entry.minutes} min`);
   if (entry?.failingTest) details.push(`failing: ${entry.failingTest}`);
-  cell.title = details.join(" · ");
-  return cell;
+  return details.join(" · ");
 }
 
 function learnerRow(learner, stuck) {
-  const row = el("tr", stuck ? "current-stuck" : "");
+  const row = newRow();
+  if (stuck) row.className = "current-stuck";
   row.dataset.learner = learner.id;
-  const name = el("td", "name", learner.name);
-  name.title = learner.name;
-  // Shown only while the trainer is removing learners, so a projected grid has no buttons to hit.
-  const actions = el("td", "actions");
-  const remove = el("button", "remove", "✕");
-  remove.type = "button";
-  remove.title = `Remove ${learner.name}`;
-  remove.setAttribute("aria-label", `Remove ${learner.name}`);
-  remove.addEventListener("click", () => removeLearner(learner.id));
-  actions.append(remove);
-  row.append(actions, name, ...state.lessons.map((lesson) => learnerCell(learner, lesson)));
+  const cells = row.children;
+  const first = state.managing ? 1 : 0;
+  if (state.managing) {
+    cells[0].firstChild.title = `Remove ${learner.name}`;
+    cells[0].firstChild.setAttribute("aria-label", `Remove ${learner.name}`);
+  }
+  cells[first].textContent = learner.name;
+  cells[first].title = learner.name;
+  state.lessons.forEach((lesson, i) => {
+    const entry = learner.lessons[lesson.id];
+    const here = learner.current === lesson.id;
+    if (entry || here) fillCell(cells[first + 1 + i], entry, here);
+  });
   return row;
 }
 
@@ -184,10 +236,10 @@ function columnsFor(count) {
   return 3;
 }
 
-function gridTable(learners, stuckIds) {
-  const table = el("table", "learners");
+function headRow() {
   const head = el("tr");
-  head.append(el("th", "actions"), el("th", "name", "Learner"));
+  if (state.managing) head.append(el("th", "actions"));
+  head.append(el("th", "name", "Learner"));
   for (const lesson of state.lessons) {
     const th = el("th", "", String(lesson.number));
     th.title = `${lesson.id} ${lesson.pattern}: ${lesson.title}`;
@@ -195,21 +247,39 @@ function gridTable(learners, stuckIds) {
   }
   const thead = el("thead");
   thead.append(head);
-  const tbody = el("tbody");
-  for (const learner of learners) {
-    const row = learnerRow(learner, stuckIds.has(learner.id));
-    rows.set(learner.id, row);
-    tbody.append(row);
+  return thead;
+}
+
+/** Rows in a block: a block off the screen is neither laid out nor painted (content-visibility). */
+const rowsPerBlock = 100;
+
+/** One column of the grid: its heading, then its learners in blocks of rowsPerBlock. */
+function gridColumn(learners, stuckIds, rowPx) {
+  const column = el("div", "column");
+  for (let start = 0; start < Math.max(1, learners.length); start += rowsPerBlock) {
+    const block = el("div", "block");
+    const table = el("table", "learners");
+    const tbody = el("tbody");
+    const slice = learners.slice(start, start + rowsPerBlock);
+    for (const learner of slice) {
+      const row = learnerRow(learner, stuckIds.has(learner.id));
+      rows.set(learner.id, row);
+      tbody.append(row);
+    }
+    if (start === 0) table.append(headRow());
+    table.append(tbody);
+    block.style.containIntrinsicSize = `auto ${(slice.length + (start === 0 ? 1 : 0)) * rowPx}px`;
+    block.append(table);
+    column.append(block);
   }
-  table.append(thead, tbody);
-  return table;
+  return column;
 }
 
 /** The whole grid: columns and row height chosen so that 100 learners fit one screen. */
 function renderGrid() {
   const grid = document.getElementById("grid");
   const learners = [...state.learners.values()].sort(
-    (a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id),
+    (a, b) => collator.compare(a.name, b.name) || (a.id < b.id ? -1 : 1),
   );
   const columns = columnsFor(learners.length);
   const perColumn = Math.max(1, Math.ceil(learners.length / columns));
@@ -222,10 +292,10 @@ function renderGrid() {
   grid.style.gridTemplateColumns = `repeat(${columns}, 1fr)`;
   const stuckIds = new Set(state.summary.stuck.map((s) => s.id));
   rows.clear();
-  const tables = [];
+  const parts = [];
   for (let c = 0; c < columns; c++)
-    tables.push(gridTable(learners.slice(c * perColumn, (c + 1) * perColumn), stuckIds));
-  grid.replaceChildren(...tables);
+    parts.push(gridColumn(learners.slice(c * perColumn, (c + 1) * perColumn), stuckIds, rowPx));
+  grid.replaceChildren(...parts);
   // Borders, the legend and the header's wrapping are easier measured than predicted: shrink the
   // rows by what still overflows, once.
   const overflow = document.documentElement.scrollHeight - window.innerHeight;
@@ -293,13 +363,24 @@ function removeLearner(id) {
 }
 
 function wireControls() {
+  // One listener each for every row's ✕ and every cell's details: rows come and go.
+  const grid = document.getElementById("grid");
+  grid.addEventListener("click", (event) => {
+    const button = event.target.closest("button.remove");
+    if (button) removeLearner(button.closest("tr").dataset.learner);
+  });
+  grid.addEventListener("mouseover", (event) => {
+    const cell = event.target.closest("td[data-lesson]");
+    if (cell && !cell.title) cell.title = cellDetails(cell.closest("tr").dataset.learner, cell.dataset.lesson);
+  });
   document.getElementById("toggle-joining").addEventListener("click", () => {
     void change("PUT", "/joining", { open: !state.room.joining });
   });
   document.getElementById("manage").addEventListener("click", (event) => {
     state.managing = !state.managing;
-    document.body.classList.toggle("managing", state.managing);
     event.currentTarget.textContent = state.managing ? "Done removing" : "Remove learners…";
+    dirty.layout = true;
+    queueRender();
   });
 }
 
@@ -313,7 +394,7 @@ function setConnection(text, stateName) {
 
 async function keyAccepted() {
   try {
-    const response = await fetch("/room.json", { method: "HEAD" });
+    const response = await fetch("/session", { method: "HEAD" });
     return response.status !== 403;
   } catch {
     return true;
