@@ -40,8 +40,16 @@ interface Stuck {
   since: number;
 }
 
+/** Each entry's start, read once: an entry is replaced, never changed, when a status arrives. */
+const starts = new WeakMap<object, number>();
+
 function sinceMs(entry: { receivedAt: string; minutes: number | null }): number {
-  return Date.parse(entry.receivedAt) - (entry.minutes ?? 0) * 60_000;
+  let since = starts.get(entry);
+  if (since === undefined) {
+    since = Date.parse(entry.receivedAt) - (entry.minutes ?? 0) * 60_000;
+    starts.set(entry, since);
+  }
+  return since;
 }
 
 /** Longest stuck first; among equals, by name, so that the list does not flicker. */

@@ -72,6 +72,7 @@ export function learnerViews(
     }
     return at;
   };
+  const lessonPlaces = new Map(lessons.map(({ id }, i) => [id, i]));
   const views: LearnerView[] = [];
   for (const learner of learners) {
     const cells = lessons.map(({ id }): CellView | null => {
@@ -79,8 +80,8 @@ export function learnerViews(
       if (!entry) return null;
       return [entry.status, entry.passing, entry.total, entry.hintsUsed, entry.minutes, place(entry.failingTest)];
     });
-    const current = learner.current ? lessons.findIndex(({ id }) => id === learner.current) : -1;
-    views.push({ id: learner.id, name: learner.name, current: current < 0 ? null : current, cells });
+    const current = learner.current === undefined ? null : (lessonPlaces.get(learner.current) ?? null);
+    views.push({ id: learner.id, name: learner.name, current, cells });
   }
   return { tests, learners: views };
 }

@@ -252,25 +252,53 @@ function headRow() {
 
 /** Rows in a block: a block off the screen is neither laid out nor painted (content-visibility). */
 const rowsPerBlock = 100;
+/** Blocks drawn after the first paint, one per task, so that the screen is complete first. */
+const later = { blocks: [], timer: 0 };
 
-/** One column of the grid: its heading, then its learners in blocks of rowsPerBlock. */
-function gridColumn(learners, stuckIds, rowPx) {
+function fillBlock({ tbody, learners }) {
+  const stuckIds = new Set(state.summary.stuck.map((s) => s.id));
+  for (const { id } of learners) {
+    // As the learner is now: they may have changed since the block was laid out.
+    const learner = state.learners.get(id);
+    if (!learner) continue;
+    const row = learnerRow(learner, stuckIds.has(id));
+    rows.set(learner.id, row);
+    tbody.append(row);
+  }
+  tbody.closest(".block").style.minHeight = "";
+}
+
+function fillLater() {
+  later.timer = 0;
+  const next = later.blocks.shift();
+  if (!next) return;
+  fillBlock(next);
+  later.timer = setTimeout(fillLater, 0);
+}
+
+/**
+ * One column of the grid: its heading, then its learners in blocks of rowsPerBlock. The first
+ * block fills the screen and is drawn at once; the others, sized already, in the tasks after.
+ */
+function gridColumn(learners, rowPx) {
   const column = el("div", "column");
   for (let start = 0; start < Math.max(1, learners.length); start += rowsPerBlock) {
     const block = el("div", "block");
     const table = el("table", "learners");
     const tbody = el("tbody");
     const slice = learners.slice(start, start + rowsPerBlock);
-    for (const learner of slice) {
-      const row = learnerRow(learner, stuckIds.has(learner.id));
-      rows.set(learner.id, row);
-      tbody.append(row);
-    }
     if (start === 0) table.append(headRow());
     table.append(tbody);
-    block.style.containIntrinsicSize = `auto ${(slice.length + (start === 0 ? 1 : 0)) * rowPx}px`;
+    const height = (slice.length + (start === 0 ? 1 : 0)) * rowPx;
+    block.style.containIntrinsicSize = `auto ${height}px`;
     block.append(table);
     column.append(block);
+    const part = { tbody, learners: slice };
+    if (start === 0) fillBlock(part);
+    else {
+      block.style.minHeight = `${height}px`;
+      later.blocks.push(part);
+    }
   }
   return column;
 }
@@ -290,12 +318,13 @@ function renderGrid() {
   const rowPx = Math.min(44, Math.max(15, Math.floor((window.innerHeight - top - 48) / (perColumn + 1))));
   document.documentElement.style.setProperty("--row", `${rowPx}px`);
   grid.style.gridTemplateColumns = `repeat(${columns}, 1fr)`;
-  const stuckIds = new Set(state.summary.stuck.map((s) => s.id));
   rows.clear();
+  clearTimeout(later.timer);
+  later.blocks = [];
   const parts = [];
-  for (let c = 0; c < columns; c++)
-    parts.push(gridColumn(learners.slice(c * perColumn, (c + 1) * perColumn), stuckIds, rowPx));
+  for (let c = 0; c < columns; c++) parts.push(gridColumn(learners.slice(c * perColumn, (c + 1) * perColumn), rowPx));
   grid.replaceChildren(...parts);
+  if (later.blocks.length) later.timer = setTimeout(fillLater, 0);
   // Borders, the legend and the header's wrapping are easier measured than predicted: shrink the
   // rows by what still overflows, once.
   const overflow = document.documentElement.scrollHeight - window.innerHeight;
