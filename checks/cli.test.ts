@@ -18,6 +18,7 @@ let workbook: FixtureWorkbook;
 afterEach(() => workbook?.remove());
 
 const lessonList = "Lessons: lesson-1 adder, lesson-2 rate limiter.";
+const commandList = "Commands: check, watch, open, hint, progress, diff, reset, solve, verify, mistake, report.";
 
 describe("the workbook CLI", () => {
   it.each([
@@ -42,11 +43,8 @@ describe("the workbook CLI", () => {
   });
 
   it.each([
-    [
-      ["explode"],
-      'Unknown command "explode". Commands: check, watch, hint, progress, diff, reset, solve, verify, report.\n',
-    ],
-    [[], "No command given. Commands: check, watch, hint, progress, diff, reset, solve, verify, report.\n"],
+    [["explode"], `Unknown command "explode". ${commandList}\n`],
+    [[], `No command given. ${commandList}\n`],
     [
       ["check", "--fast"],
       'Unknown option --fast. Usage: npm run check [lesson] [--json] [--room <join link> --name "Ana"]\n',
@@ -197,6 +195,23 @@ describe("findRoot", () => {
       expect(ana).toMatchObject({ name: "Ana", lessons: { "lesson-2": { hintsUsed: 1 } } });
       expect(await workbook.run(["hint", "lesson-2"])).toMatchObject({ code: 0 });
       expect(room.store.list()[0]).toMatchObject({ id: ana!.id, lessons: { "lesson-2": { hintsUsed: 2 } } });
+    } finally {
+      await room.remove();
+    }
+  });
+
+  it("keeps a learner's failing test in the room through their hints, and shows a copied reference as ◆", async () => {
+    workbook = createFixtureWorkbook();
+    const room = await startTestRoom();
+    try {
+      await workbook.run(["check", "lesson-1", "--room", room.joinUrl, "--name", "Ana"]);
+      await workbook.run(["hint", "lesson-1"]);
+      await workbook.run(["hint", "lesson-1"]);
+      const lesson = () => room.store.list()[0]!.lessons["lesson-1"]!;
+      expect(lesson()).toMatchObject({ event: "hint", hintsUsed: 2, failingTest: "add › adds two numbers" });
+      workbook.write("lessons/lesson-1-adder/adder.ts", workbook.read("solutions/adder.ts"));
+      await workbook.run(["check", "lesson-1"]);
+      expect(lesson()).toMatchObject({ event: "check", status: "solved", solvedByCopy: true, passing: 2, total: 2 });
     } finally {
       await room.remove();
     }

@@ -12,8 +12,9 @@ import type { RoomReporter } from "./learner/room/client.ts";
 import { roomFile } from "./learner/room/settings.ts";
 
 // The workbook CLI: `npm run <command>` → node checks/launch.mjs <command> [arguments], which runs
-// this file bundled. Each command lives in checks/learner/commands/ (verify in checks/authoring/) and is loaded only when used, so
-// `npm run hint` never pays for vitest.
+// this file bundled. Each command lives in checks/learner/commands/ (verify and mistake, the
+// maintainers' commands, in checks/authoring/) and is loaded only when used, so `npm run hint`
+// never pays for vitest.
 
 type Command = CommandSpec & { run: () => Promise<(ctx: Context, args: ParsedArgs) => Promise<number>> };
 
@@ -40,6 +41,15 @@ const commands: Command[] = [
     options: roomOptions,
     maxPositionals: 1,
     run: async () => (await import("./learner/watch/watch.ts")).watch,
+  },
+  {
+    name: "open",
+    script: "open",
+    usage: "npm run open [lesson]",
+    flags: [],
+    options: [],
+    maxPositionals: 1,
+    run: async () => (await import("./learner/commands/open.ts")).open,
   },
   {
     name: "hint",
@@ -96,6 +106,15 @@ const commands: Command[] = [
     run: async () => (await import("./authoring/verify.ts")).verify,
   },
   {
+    name: "mistake",
+    script: "mistake",
+    usage: "npm run mistake -- edit|save <lesson> <name> [--stub <file>]",
+    flags: [],
+    options: ["stub"],
+    maxPositionals: 3,
+    run: async () => (await import("./authoring/mistake-drafts.ts")).mistake,
+  },
+  {
     name: "report",
     script: "report",
     usage: 'npm run report [--json] [--name "Ana"] [--out file] [--fresh]',
@@ -128,9 +147,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const [name, ...rest] = argv;
     const command = commands.find((c) => c.name === (aliases[name ?? ""] ?? name));
     if (!command) {
-      throw new UserError(
-        `${name ? `Unknown command "${name}"` : "No command given"}. Commands: ${commands.map((c) => c.name).join(", ")}.`,
-      );
+      throw new UserError(`${name ? `Unknown command "${name}"` : "No command given"}. Commands: ${commandNames()}.`);
     }
     const args = parseArgs(command, rest, io.env);
     if (args.help) {
@@ -163,9 +180,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       out.error(error.message);
       return error.exitCode;
     }
-    out.error(
-      `The workbook CLI failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}. Run with WORKBOOK_DEBUG=1 for details.`,
-    );
+    out.error(failedLine(error instanceof Error ? error.message.split("\n")[0]! : String(error)));
     if (io.env.WORKBOOK_DEBUG) io.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
     return 70;
   }
@@ -180,6 +195,12 @@ async function joinRoom(root: string, args: ParsedArgs, env: Env, out: Output): 
     return undefined;
   const { connectRoom } = await import("./learner/room/connect.ts");
   return connectRoom({ root, room, name, env, say: (line) => out.line(line), warn: (line) => out.warn(line) });
+}
+
+const commandNames = () => commands.map((c) => c.name).join(", ");
+
+function failedLine(reason: string): string {
+  return `The workbook CLI failed: ${reason}. Run with WORKBOOK_DEBUG=1 for details.`;
 }
 
 /** The lesson folder `cwd` is in, when it is inside lessons/lesson-N-…/ of this workbook. */
@@ -210,9 +231,7 @@ export function findRoot(start: string, fallback: string): string {
 export async function runCommandLine(argv: string[], installRoot: string): Promise<void> {
   const fail = (error: unknown) => {
     if ((error as NodeJS.ErrnoException | undefined)?.code === "EPIPE") process.exit(0);
-    process.stderr.write(
-      `The workbook CLI failed: ${error instanceof Error ? error.message : String(error)}. Run with WORKBOOK_DEBUG=1 for details.\n`,
-    );
+    process.stderr.write(`${failedLine(error instanceof Error ? error.message : String(error))}\n`);
     if (process.env.WORKBOOK_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exit(70);
   };

@@ -12,6 +12,7 @@ import {
   minimumMistakes,
 } from "./mistake-catalogue.ts";
 import type { RunResult, TestOutcome } from "../learner/runner/run-tests.ts";
+import { createPatch } from "./patch.ts";
 
 const lesson: Lesson = {
   id: "lesson-2",
@@ -26,8 +27,25 @@ const lesson: Lesson = {
   dir: "lessons/lesson-2-rate-limiter",
 };
 const dir = "checks/authoring/mistakes/lesson-2-rate-limiter";
-const implementation =
-  "// Mistake: compares with <=.\nexport function allow(used: number, max: number): boolean {\n  return used <= max;\n}\n";
+const referenceFile = "solutions/limiter.ts";
+const reference = [
+  "// How many requests a client may still make.",
+  "",
+  "export function allow(used: number, max: number): boolean {",
+  "  return used < max;",
+  "}",
+  "",
+  "export function remaining(used: number, max: number): number {",
+  "  return Math.max(0, max - used);",
+  "}",
+  "",
+  "export function retryAfter(msLeft: number): number {",
+  "  return Math.max(1, Math.ceil(msLeft / 1000));",
+  "}",
+  "",
+].join("\n");
+const implementation = reference.replace("used < max", "used <= max");
+const patch = createPatch(referenceFile, reference, implementation);
 const entry = (file: string, extra: Record<string, unknown> = {}) => ({
   file,
   stub: "limiter.ts",
@@ -36,33 +54,51 @@ const entry = (file: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+const edit = (name: string) => `\`npm run mistake -- edit lesson-2 ${name}\``;
+const save = (name: string) => `\`npm run mistake -- save lesson-2 ${name}\``;
+
 let root: string;
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-function catalogue(entries: unknown, files: Record<string, string> = {}) {
+function catalogue(entries: unknown, files: Record<string, string> = {}, referenceText: string | null = reference) {
   root = mkdtempSync(path.join(tmpdir(), "mistakes-"));
   mkdirSync(path.join(root, dir), { recursive: true });
+  mkdirSync(path.join(root, "solutions"));
+  if (referenceText !== null) writeFileSync(path.join(root, referenceFile), referenceText);
   writeFileSync(path.join(root, dir, "mistakes.json"), typeof entries === "string" ? entries : JSON.stringify(entries));
   for (const [file, content] of Object.entries(files)) writeFileSync(path.join(root, dir, file), content);
   return loadCatalogue(root, lesson);
 }
 
-const six = Array.from({ length: minimumMistakes }, (_, i) => `mistake-${i + 1}.ts`);
+const six = Array.from({ length: minimumMistakes }, (_, i) => `mistake-${i + 1}.patch`);
+const sixPatches = (first: string) => Object.fromEntries(six.map((file, i) => [file, i === 0 ? first : patch]));
 
 describe("loadCatalogue", () => {
-  it("reads every mistake with the stub it stands in for and its content", () => {
-    const { mistakes, problems } = catalogue(
+  it("reads every mistake as its reference with its patch applied, and the stub it stands in for", () => {
+    const { mistakes, problems, warnings } = catalogue(
       six.map((file) => entry(file)),
-      Object.fromEntries(six.map((file) => [file, implementation])),
+      sixPatches(patch),
     );
-    expect(problems).toEqual([]);
+    expect({ problems, warnings }).toEqual({ problems: [], warnings: [] });
     expect(mistakes).toHaveLength(minimumMistakes);
     expect(mistakes[0]).toEqual({
-      ...entry("mistake-1.ts"),
-      path: `${dir}/mistake-1.ts`,
+      ...entry("mistake-1.patch"),
+      path: `${dir}/mistake-1.patch`,
       stubFile: "lessons/lesson-2-rate-limiter/limiter.ts",
+      reference: referenceFile,
       content: implementation,
     });
+  });
+
+  it("still applies a patch when the reference changed away from its lines", () => {
+    const refactored = `// Fixed windows.\n\n${reference.replace("max - used", "max - used - 0")}`;
+    const { mistakes, problems } = catalogue(
+      six.map((file) => entry(file)),
+      sixPatches(patch),
+      refactored,
+    );
+    expect(problems).toEqual([]);
+    expect(mistakes[0]!.content).toBe(refactored.replace("used < max", "used <= max"));
   });
 
   it("names a lesson without a catalogue", () => {
@@ -76,18 +112,23 @@ describe("loadCatalogue", () => {
     ["invalid JSON", "[{", /^checks\/authoring\/mistakes\/lesson-2-rate-limiter\/mistakes\.json is not valid JSON \(/],
     [
       "an entry without a note",
-      [{ file: "a.ts", stub: "limiter.ts", firstFailure: { test: "x" } }],
+      [{ file: "a.patch", stub: "limiter.ts", firstFailure: { test: "x" } }],
       /mistakes\.json at 0\.note: /,
     ],
     [
       "a firstFailure that is neither a test nor a message",
-      [entry("a.ts", { firstFailure: { line: 3 } })],
+      [entry("a.patch", { firstFailure: { line: 3 } })],
       /mistakes\.json at 0\.firstFailure: /,
     ],
     [
-      "a file that is not a .ts file name",
-      [entry("../escape.ts")],
-      /mistakes\.json at 0\.file: must be a kebab-case \.ts file name/,
+      "a whole file instead of a patch",
+      [entry("a.ts")],
+      /mistakes\.json at 0\.file: must be a kebab-case \.patch file/,
+    ],
+    [
+      "a file outside the folder",
+      [entry("../escape.patch")],
+      /mistakes\.json at 0\.file: must be a kebab-case \.patch/,
     ],
   ])("refuses %s", (_, entries, problem) => {
     const { mistakes, problems } = catalogue(entries);
@@ -95,39 +136,106 @@ describe("loadCatalogue", () => {
     expect(problems).toEqual([expect.stringMatching(problem)]);
   });
 
-  it("names each mistake that cannot be used, and every file the manifest does not list", () => {
-    const files = {
-      "no-comment.ts": implementation.replace(/^\/\/.*\n/, ""),
-      "unlisted.ts": implementation,
-      "fine.ts": implementation,
-    };
-    const { mistakes, problems } = catalogue(
+  it("names each mistake that cannot be used, every patch the manifest does not list, and warns of drafts", () => {
+    const { mistakes, problems, warnings } = catalogue(
       [
-        entry("fine.ts"),
-        entry("fine.ts"),
-        entry("wrong-stub.ts", { stub: "cache.ts" }),
-        entry("missing.ts"),
-        entry("no-comment.ts"),
+        entry("fine.patch"),
+        entry("fine.patch"),
+        entry("wrong-stub.patch", { stub: "cache.ts" }),
+        entry("missing.patch"),
       ],
-      files,
+      { "fine.patch": patch, "unlisted.patch": patch, "fine.ts": implementation, "notes.txt": "kept" },
     );
-    expect(mistakes.map((m) => m.file)).toEqual(["fine.ts", "fine.ts", "no-comment.ts"]);
+    expect(mistakes.map((m) => m.file)).toEqual(["fine.patch", "fine.patch"]);
     expect(problems).toEqual([
-      `${dir}/mistakes.json lists fine.ts twice`,
-      `${dir}/wrong-stub.ts replaces "cache.ts", which is not one of the lesson's stubs (limiter.ts)`,
-      `${dir}/missing.ts does not exist`,
-      `${dir}/no-comment.ts must start with a comment line that states its mistake`,
-      `${dir}/unlisted.ts is not listed in ${dir}/mistakes.json`,
-      `${dir}/mistakes.json holds 5 mistakes; a lesson needs at least 6`,
+      `${dir}/mistakes.json lists fine.patch twice`,
+      `${dir}/wrong-stub.patch replaces "cache.ts", which is not one of the lesson's stubs (limiter.ts)`,
+      `${dir}/missing.patch does not exist: write it with ${edit("missing")}, then ${save("missing")}`,
+      `${dir}/unlisted.patch is not listed in ${dir}/mistakes.json`,
+      `${dir}/mistakes.json holds 4 mistakes; a lesson needs at least 6`,
     ]);
+    expect(warnings).toEqual([
+      `${dir}/fine.ts is a draft that verify does not use: save it as its patch with ${save("fine")}, or delete it`,
+    ]);
+  });
+
+  const recreate =
+    `recreate it with ${edit("mistake-1")} (it keeps what still applies and shows the rest), ` +
+    `make the change again, then ${save("mistake-1")}`;
+  const twoHunks = createPatch(referenceFile, reference, implementation.replace("Math.ceil", "Math.round"));
+  it.each<[string, string, string, string]>([
+    [
+      "a reference changed under the patch's lines",
+      patch,
+      reference.replace("export function allow", "export function allowed"),
+      `no longer applies to ${referenceFile} at hunk 1 (written for line 1): the reference changed there; ${recreate}`,
+    ],
+    [
+      "a reference changed under the second of two hunks",
+      twoHunks,
+      reference.replace("retryAfter(", "retryAfterSeconds("),
+      `no longer applies to ${referenceFile} at hunk 2 of 2 (written for line 9): ` +
+        `the reference changed there; ${recreate}`,
+    ],
+    [
+      "a reference where the patch's lines moved and now occur twice",
+      patch,
+      `// moved\n${reference}${reference}`,
+      `no longer applies to ${referenceFile} at hunk 1 (written for line 1): ` +
+        `its lines now occur at lines 2, 15; ${recreate}`,
+    ],
+    [
+      "a patch of another file",
+      patch.replaceAll("solutions/limiter.ts", "solutions/cache.ts"),
+      reference,
+      `patches solutions/cache.ts, not its reference ${referenceFile}; ${recreate}`,
+    ],
+    [
+      "a patch whose new side names another file",
+      patch.replace("+++ b/solutions/limiter.ts", "+++ b/lessons/lesson-2-rate-limiter/limiter.ts"),
+      reference,
+      `patches lessons/lesson-2-rate-limiter/limiter.ts, not its reference ${referenceFile}; ${recreate}`,
+    ],
+    [
+      "a malformed patch",
+      patch.replace("@@ -1,7 +1,7 @@", "@@ -1,7 +1,9 @@"),
+      reference,
+      "cannot be read as a patch at its line 3: hunk 1 ends early: " +
+        `its header promises 7 old lines and 9 new; ${recreate}`,
+    ],
+    [
+      "a whole file stored as a patch",
+      implementation,
+      reference,
+      `cannot be read as a patch at its line 1: it must start with a "--- a/<file>" line; ${recreate}`,
+    ],
+  ])("says what to do about %s", (_case, first, referenceText, problem) => {
+    const { mistakes, problems } = catalogue(
+      six.map((file) => entry(file)),
+      sixPatches(first),
+      referenceText,
+    );
+    expect(problems[0]).toBe(`${dir}/mistake-1.patch ${problem}`);
+    expect(mistakes.map((m) => m.file)).not.toContain("mistake-1.patch");
+  });
+
+  it("names a mistake whose reference is missing", () => {
+    const { problems } = catalogue(
+      six.map((file) => entry(file)),
+      sixPatches(patch),
+      null,
+    );
+    expect(problems).toHaveLength(minimumMistakes);
+    expect(problems[0]).toBe(`${dir}/mistake-1.patch cannot be applied: its reference ${referenceFile} does not exist`);
   });
 });
 
 const mistake = (firstFailure: Mistake["firstFailure"]): Mistake => ({
-  ...entry("a.ts"),
+  ...entry("a.patch"),
   firstFailure,
-  path: `${dir}/a.ts`,
+  path: `${dir}/a.patch`,
   stubFile: `${lesson.dir}/limiter.ts`,
+  reference: referenceFile,
   content: implementation,
 });
 const outcome = (
@@ -170,10 +278,21 @@ describe("firstFailureOf", () => {
       code: "TS2322",
       message: "Type 'string' is not assignable to type 'boolean'.",
     };
-    const unhandled = { file: "", failure: { errorName: "ApiError", message: "Missing or invalid token" } };
-    const failing = run([outcome("limiter.test.ts", "refuses", "failed")], [unhandled]);
+    const unhandled = {
+      kind: "rejection" as const,
+      failure: { errorName: "ApiError", message: "Missing or invalid token" },
+    };
+    const failing = { ...run([outcome("limiter.test.ts", "refuses", "failed")]), unhandled: [unhandled] };
     expect(firstFailureOf(lesson, failing, [typeError])).toEqual({ kind: "type", diagnostic: typeError });
-    expect(firstFailureOf(lesson, failing, [])).toEqual({ kind: "load", error: unhandled });
+    expect(firstFailureOf(lesson, failing, [])).toEqual({ kind: "unhandled", unhandled });
+  });
+
+  it("is what npm run check shows first: a run stopped for time comes before any failing test", () => {
+    const stopped = {
+      ...run([outcome("limiter.test.ts", "refuses", "failed")]),
+      aborted: { kind: "timeout" as const, file: "" },
+    };
+    expect(firstFailureOf(lesson, stopped, [])?.kind).toBe("aborted");
   });
 
   it("finds nothing when every test passes", () => {
@@ -201,7 +320,15 @@ describe("judgeMistake", () => {
     [
       "words of an unhandled error's message",
       { message: "invalid token" },
-      { kind: "load", error: { file: "", failure: { errorName: "ApiError", message: "Missing or invalid token" } } },
+      {
+        kind: "unhandled",
+        unhandled: { kind: "rejection", failure: { errorName: "ApiError", message: "Missing or invalid token" } },
+      },
+    ],
+    [
+      "words of the message of a run stopped for time",
+      { message: "stopped (timeout)" },
+      { kind: "aborted", aborted: { kind: "timeout", file: "lessons/x.test.ts", test: "waits" } },
     ],
   ])("counts a mistake as caught when the first failure matches %s", (_, expected, first) => {
     expect(judgeMistake(mistake(expected), first)).toEqual({ caught: true });
@@ -215,6 +342,7 @@ describe("judgeMistake", () => {
       failingTest("allows a request", "expected false to be true\nmore"),
       "the first failure is “allows a request” (expected false to be true), not a test named like “refuses”",
     ],
+    ["no tests ran", { test: "refuses" }, { kind: "no-tests" }, "no tests ran, not a test named like “refuses”"],
     [
       "the message is another",
       { message: "Retry-After" },

@@ -43,9 +43,10 @@ function summarize(lesson: Lesson, results: MutantResult[]): Score {
     score: counted.length === 0 ? 100 : Math.round((1000 * detected) / counted.length) / 10,
     survivors: counted
       .filter((r) => !DETECTED.has(r.status))
-      .map((r) =>
-        `${path.relative(root, r.fileName)}:${r.location.start.line + 1} ${r.mutatorName}: ${r.replacement ?? ""}`.trim(),
-      ),
+      .map((r) => {
+        const where = `${path.relative(root, r.fileName)}:${r.location.start.line + 1}`;
+        return `${where} ${r.mutatorName}: ${r.replacement ?? ""}`.trim();
+      }),
   };
 }
 
@@ -69,10 +70,16 @@ async function mutate(lesson: Lesson): Promise<Score> {
 }
 
 function table(scores: Score[]): string {
-  const rows = scores.map(
-    (s) =>
-      `| ${s.lesson} | ${s.pattern} | ${s.score.toFixed(1)}% | ${s.killed + s.timeout} | ${s.survived} | ${s.noCoverage} | ${s.score >= TARGET_SCORE ? "✓" : "✗"} |`,
-  );
+  const cells = (s: Score) => [
+    s.lesson,
+    s.pattern,
+    `${s.score.toFixed(1)}%`,
+    s.killed + s.timeout,
+    s.survived,
+    s.noCoverage,
+    s.score >= TARGET_SCORE ? "✓" : "✗",
+  ];
+  const rows = scores.map((s) => `| ${cells(s).join(" | ")} |`);
   return [
     "| lesson | pattern | score | killed | survived | no coverage | ≥ 85% |",
     "|---|---|---|---|---|---|---|",

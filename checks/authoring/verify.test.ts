@@ -8,7 +8,8 @@ import {
   limiterLesson,
   references,
 } from "../testing/fixture-workbook.ts";
-import { testsOf } from "./verify.ts";
+import { createPatch } from "./patch.ts";
+import { testsOf } from "./verify-catalogue.ts";
 
 let workbook: FixtureWorkbook;
 afterEach(() => workbook?.remove());
@@ -141,6 +142,21 @@ describe("npm run verify", () => {
     );
   });
 
+  it("fails a lesson whose reference “passes, but…” would note, naming the rule and the line", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write(
+      "solutions/adder.ts",
+      "export function add(a: number, b: number): number {\n  debugger;\n  return a + b;\n}\n",
+    );
+    const { code, stdout } = await workbook.run(["verify", "--lesson", "lesson-1"]);
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      "✗ lesson-1 adder\n" +
+        '    "passes, but…" notes the reference, read at lessons/lesson-1-adder/adder.ts:2: a debugger statement is ' +
+        "left in: it pauses the server wherever a debugger is attached. Remove it. (debugger)\n",
+    );
+  });
+
   it("fails a lesson folder without a manifest", async () => {
     workbook = createFixtureWorkbook();
     workbook.write("lessons/lesson-3-draft/notes.md", "to do\n");
@@ -153,21 +169,22 @@ describe("npm run verify", () => {
 
 describe("npm run verify with a mistake catalogue", () => {
   const dir = "checks/authoring/mistakes/lesson-1-adder";
-  const adder = (body: string, mistake: string) =>
-    `// Mistake: ${mistake}\nexport function add(a: number, b: number): number {\n  return ${body};\n}\n`;
+  const reference = references["solutions/adder.ts"]!;
+  const adder = (body: string) => `export function add(a: number, b: number): number {\n  return ${body};\n}\n`;
   const caught = [
-    ["subtracts.ts", "a - b", "Subtracts instead of adding.", { test: "adds two numbers" }],
-    ["multiplies.ts", "a * b", "Multiplies instead of adding.", { test: "adds two numbers" }],
+    ["subtracts.patch", "a - b", "Subtracts instead of adding.", { test: "adds two numbers" }],
+    ["multiplies.patch", "a * b", "Multiplies instead of adding.", { test: "adds two numbers" }],
     [
-      "drops-the-sign.ts",
+      "drops-the-sign.patch",
       "a + Math.abs(b)",
       "Adds the size of b, whatever its sign.",
       { test: "adds a negative number" },
     ],
-    ["returns-b.ts", "b", "Returns b alone.", { message: "expected 3 to be 5" }],
+    ["returns-b.patch", "b", "Returns b alone.", { message: "expected 3 to be 5" }],
   ] as const;
   function writeCatalogue(mistakes: readonly (readonly [string, string, string, Record<string, string>])[]) {
-    for (const [file, body, note] of mistakes) workbook.write(`${dir}/${file}`, adder(body, note));
+    for (const [file, body] of mistakes)
+      workbook.write(`${dir}/${file}`, createPatch("solutions/adder.ts", reference, adder(body)));
     const entries = mistakes.map(([file, , note, firstFailure]) => ({ file, stub: "adder.ts", note, firstFailure }));
     workbook.write(`${dir}/mistakes.json`, JSON.stringify(entries, null, 2));
   }
@@ -176,8 +193,8 @@ describe("npm run verify with a mistake catalogue", () => {
     workbook = createFixtureWorkbook();
     writeCatalogue([
       ...caught,
-      ["returns-a.ts", "a", "Returns a alone.", { test: "adds two numbers" }],
-      ["adds-one-more.ts", "a + b + 1", "Adds one too many.", { test: "adds two numbers" }],
+      ["returns-a.patch", "a", "Returns a alone.", { test: "adds two numbers" }],
+      ["adds-one-more.patch", "a + b + 1", "Adds one too many.", { test: "adds two numbers" }],
     ]);
     const { code, stdout } = await workbook.run(["verify", "--lesson", "lesson-1", "--json"]);
     expect(JSON.parse(stdout)).toEqual({
@@ -202,26 +219,44 @@ describe("npm run verify with a mistake catalogue", () => {
     );
   });
 
-  it("names each mistake that no test catches, that fails elsewhere first, or that does not type-check", async () => {
+  it("names each mistake not caught, caught elsewhere first, not type-checking or no longer applying", async () => {
     workbook = createFixtureWorkbook();
     writeCatalogue([
       ...caught.slice(0, 3),
       [
-        "swaps-the-operands.ts",
+        "swaps-the-operands.patch",
         "b + a",
         "Swaps the operands, which addition does not mind.",
         { test: "adds two numbers" },
       ],
-      ["subtracts-too.ts", "a - b", "Subtracts instead of adding.", { test: "adds a negative number" }],
-      ["returns-text.ts", "String(a + b)", "Returns the sum as text.", { test: "adds two numbers" }],
+      ["subtracts-too.patch", "a - b", "Subtracts instead of adding.", { test: "adds a negative number" }],
+      ["returns-text.patch", "String(a + b)", "Returns the sum as text.", { test: "adds two numbers" }],
+      ["stale.patch", "a + b + 1", "Adds one too many.", { test: "adds two numbers" }],
     ]);
-    const { code, stdout } = await workbook.run(["verify"]);
+    // Written against an adder that has since changed under it; and a draft left behind.
+    const older = reference.replace("(a: number, b: number)", "(x: number, y: number)").replace("a + b", "x + y");
+    workbook.write(`${dir}/stale.patch`, createPatch("solutions/adder.ts", older, older.replace("x + y", "x + y + 1")));
+    workbook.write(`${dir}/multiplies.ts`, adder("a * b * 1"));
+    const { code, stdout, stderr } = await workbook.run(["verify"]);
     expect(code).toBe(1);
+    expect(stderr).toBe(
+      `Warning: ${dir}/multiplies.ts is a draft that verify does not use: ` +
+        "save it as its patch with `npm run mistake -- save lesson-1 multiplies`, or delete it\n",
+    );
     expect(stdout.trimEnd().split("\n")).toEqual([
       "✗ lesson-1 adder (its tests catch 3 of the 6 mistakes of its catalogue)",
-      `    the mistake ${dir}/swaps-the-operands.ts (Swaps the operands, which addition does not mind.) is not caught: every test passes`,
-      `    the mistake ${dir}/subtracts-too.ts (Subtracts instead of adding.) is not caught: the first failure is “add › adds two numbers” (expected -1 to be 5 // Object.is equality), not a test named like “adds a negative number”`,
-      `    the mistake ${dir}/returns-text.ts (Returns the sum as text.) is not caught: it does not type-check at lessons/lesson-1-adder/adder.ts:3: Type 'string' is not assignable to type 'number'.`,
+      `    ${dir}/stale.patch no longer applies to solutions/adder.ts at hunk 1 (written for line 1): ` +
+        "the reference changed there; recreate it with `npm run mistake -- edit lesson-1 stale` " +
+        "(it keeps what still applies and shows the rest), make the change again, then " +
+        "`npm run mistake -- save lesson-1 stale`",
+      `    the mistake ${dir}/swaps-the-operands.patch (Swaps the operands, which addition does not mind.) ` +
+        "is not caught: every test passes",
+      `    the mistake ${dir}/subtracts-too.patch (Subtracts instead of adding.) is not caught: ` +
+        "the first failure is “add › adds two numbers” (expected -1 to be 5 // Object.is equality), " +
+        "not a test named like “adds a negative number”",
+      `    the mistake ${dir}/returns-text.patch (Returns the sum as text.) is not caught: ` +
+        "it does not type-check at lessons/lesson-1-adder/adder.ts:2: " +
+        "Type 'string' is not assignable to type 'number'.",
       "✗ lesson-2 rate limiter",
       "    has no mistake catalogue: add checks/authoring/mistakes/lesson-2-rate-limiter/mistakes.json with at least 6 mistakes",
       "0 passed, 2 failed",

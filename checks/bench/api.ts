@@ -81,7 +81,10 @@ export type HalfLoadRow = {
 };
 
 export type HalfLoad = {
-  /** "split": servers' main threads on one core, their other threads and the generator on another; "together": each server's threads all on one core; "shared": no pinning possible here. */
+  /**
+   * "split": servers' main threads on one core, their other threads and the generator on another;
+   * "together": each server's threads all on one core; "shared": no pinning possible here.
+   */
   generator: Placement | "shared";
   rows: HalfLoadRow[];
   /** With --profile: per row, how long the server's event loop stalled and what ran meanwhile. */
@@ -169,23 +172,39 @@ export function userScenarios(token: string, someone: bigint, ids: readonly bigi
   } satisfies Record<string, Scenario>;
 }
 
-async function seedDatabase(file: string): Promise<{ adminId: bigint; ids: bigint[] }> {
+/** The benchmark's users: the admin it signs in as, and every id in order. */
+export type Users = { adminId: bigint; ids: bigint[] };
+
+/** A fresh SQLite database in `file`, migrated, holding the benchmark's users. */
+async function createDatabase(file: string): Promise<Users> {
   applyMigrations(file);
   const db = createPrismaClient(file);
   try {
-    await db.user.create({ data: { name: "Bench Admin", email: "admin@example.com", role: "admin" } });
-    await db.user.createMany({
-      data: Array.from({ length: USERS - 1 }, (_, i) => ({
-        name: `User ${i + 1}`,
-        email: `user${i + 1}@example.com`,
-        role: "user",
-      })),
-    });
-    const rows = await db.user.findMany({ select: { id: true, role: true }, orderBy: { id: "asc" } });
-    return { adminId: rows.find((row) => row.role === "admin")!.id, ids: rows.map((row) => row.id) };
+    return await createUsers(db);
   } finally {
     await db.$disconnect();
   }
+}
+
+/** USERS users in an empty database, the first of them an admin. */
+export async function createUsers(db: ReturnType<typeof createPrismaClient>): Promise<Users> {
+  await db.user.create({ data: { name: "Bench Admin", email: "admin@example.com", role: "admin" } });
+  await db.user.createMany({
+    data: Array.from({ length: USERS - 1 }, (_, i) => ({
+      name: `User ${i + 1}`,
+      email: `user${i + 1}@example.com`,
+      role: "user",
+    })),
+  });
+  const rows = await db.user.findMany({ select: { id: true, role: true }, orderBy: { id: "asc" } });
+  return { adminId: rows.find((row) => row.role === "admin")!.id, ids: rows.map((row) => row.id) };
+}
+
+/** A fresh secret for the servers, the admin's token signed with it, and the user the cached read asks for. */
+export async function signIn({ adminId, ids }: Users): Promise<{ secret: string; token: string; someone: bigint }> {
+  const secret = randomBytes(32).toString("base64url");
+  const token = await signToken({ id: adminId }, { secret });
+  return { secret, token, someone: ids[ids.length >> 1]! };
 }
 
 export function counts(scenario: Scenario, result: Result) {
@@ -239,92 +258,17 @@ export async function benchmarkApi(options: ApiOptions): Promise<ApiReport> {
   const { log } = options;
   const dir = mkdtempSync(path.join(tmpdir(), "workbook-bench-"));
   const servers: Record<string, RunningServer> = {};
-  const stopAll = () => Promise.all(Object.values(servers).map((server) => server.stop()));
   const release = await lockDistDir(DIST_DIR, 300_000);
   try {
     log(`building the app into solutions/${DIST_DIR} if its sources changed…`);
     const build = await buildIfStale(DIST_DIR);
     const file = path.join(dir, "bench.db");
-    const { adminId, ids } = await seedDatabase(file);
-    const secret = randomBytes(32).toString("base64url");
-    const token = await signToken({ id: adminId }, { secret });
-    const someone = ids[ids.length >> 1]!;
-
-    // The limiter must not cap the benchmark, and request logging is off (LOG_LEVEL=warn) so
-    // the figures are the API's own; one extra row measures the cost of logging.
-    const common = {
-      DATABASE_URL: `file:${file}`,
-      NEXT_DIST_DIR: DIST_DIR,
-      AUTH_SECRET: secret,
-      LOG_LEVEL: "warn",
-      RATE_LIMIT_MAX: "1000000000",
-    };
-    const settings: Record<string, Record<string, string>> = {
-      main: common,
-      // Two cache entries and a rotation through every user: the caller's own entry, read by the
-      // guard on every request, stays the most recently used, so each new id evicts the id before
-      // it. The caller hits, as it would in production, and the user read misses, every time.
-      uncached: { ...common, CACHE_MAX_ENTRIES: "2" },
-      logging: { ...common, LOG_LEVEL: "info" },
-    };
-    const urls: Record<string, string> = {};
-    const pids: Record<string, number[]> = {};
-    for (const name of ["main", "uncached", "logging"] as const) {
-      const before = new Set(descendants());
-      const server = await startServer({ ...settings[name]!, ...profileSettings(options.profile) });
-      servers[name] = server;
-      urls[name] = server.url;
-      pids[name] = descendants().filter((pid) => !before.has(pid));
-    }
-
-    const shared = userScenarios(token, someone, ids);
-    const scenarios: Scenario[] = [
-      shared.health,
-      shared.getCached,
-      shared.getUncached,
-      shared.listCached,
-      shared.listUncached,
-      shared.create,
-      {
-        key: "healthLogging",
-        name: "GET /api/health, request logging on",
-        server: "logging",
-        status: 200,
-        request: { method: "GET", path: "/api/health" },
-      },
-    ];
-
-    const run = (scenario: Scenario, duration: number, overallRate?: number) =>
-      autocannon({
-        url: urls[scenario.server]!,
-        connections: options.connections,
-        duration,
-        requests: [scenario.request],
-        timeout: 10,
-        ...(overallRate && { overallRate }),
-      });
-
-    for (const scenario of scenarios) {
-      log(`warming up ${scenario.name} (${options.warmupSeconds} s)…`);
-      await run(scenario, options.warmupSeconds);
-    }
-    const results = new Map<string, Measured[]>(scenarios.map((s) => [s.key, []]));
-    for (let round = 1; round <= options.rounds; round += 1) {
-      for (const scenario of scenarios) {
-        const cpuBefore = cpuMs(pids[scenario.server]!);
-        const result = await run(scenario, options.durationSeconds);
-        const cpuAfter = cpuMs(pids[scenario.server]!);
-        const c = counts(scenario, result);
-        const cpuMsPerRequest =
-          cpuBefore === null || cpuAfter === null || c.total === 0 ? null : (cpuAfter - cpuBefore) / c.total;
-        results.get(scenario.key)!.push({ result, cpuMsPerRequest });
-        log(
-          `round ${round}/${options.rounds} · ${scenario.name}: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms${cpuMsPerRequest === null ? "" : `, ${cpuMsPerRequest.toFixed(2)} CPU ms/request`}${c.unexpected ? `, ${c.unexpected} unexpected` : ""}`,
-        );
-      }
-    }
-    const baselines = results.get("health")!;
-    const rows = scenarios.map((scenario) => summarize(scenario, results.get(scenario.key)!, baselines));
+    const users = await createDatabase(file);
+    const { secret, token, someone } = await signIn(users);
+    const settings = apiSettings(file, secret);
+    const { urls, pids } = await startServers(settings, servers, { profile: options.profile });
+    const scenarios = apiScenarios(userScenarios(token, someone, users.ids));
+    const rows = await measureInTurn(scenarios, urls, pids, options);
 
     // At 50 connections, each waiting for its answer before sending again, the server is always
     // saturated and latency is mostly queueing: p50 ≈ connections ÷ throughput.
@@ -336,10 +280,155 @@ export async function benchmarkApi(options: ApiOptions): Promise<ApiReport> {
       halfLoad,
     };
   } finally {
-    await stopAll();
+    await stopServers(servers);
     release();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The embedded section's three servers, on one SQLite file: main, uncached and logging. */
+function apiSettings(file: string, secret: string): Record<string, Record<string, string>> {
+  // The limiter must not cap the benchmark, and request logging is off (LOG_LEVEL=warn) so
+  // the figures are the API's own; one extra row measures the cost of logging.
+  const common = {
+    DATABASE_URL: `file:${file}`,
+    NEXT_DIST_DIR: DIST_DIR,
+    AUTH_SECRET: secret,
+    LOG_LEVEL: "warn",
+    RATE_LIMIT_MAX: "1000000000",
+  };
+  return {
+    main: common,
+    // Two cache entries and a rotation through every user: the caller's own entry, read by the
+    // guard on every request, stays the most recently used, so each new id evicts the id before
+    // it. The caller hits, as it would in production, and the user read misses, every time.
+    uncached: { ...common, CACHE_MAX_ENTRIES: "2" },
+    logging: { ...common, LOG_LEVEL: "info" },
+  };
+}
+
+/** Every scenario the two API sections share, then the baseline on the server that logs each request. */
+function apiScenarios(shared: ReturnType<typeof userScenarios>): Scenario[] {
+  return [
+    shared.health,
+    shared.getCached,
+    shared.getUncached,
+    shared.listCached,
+    shared.listUncached,
+    shared.create,
+    {
+      key: "healthLogging",
+      name: "GET /api/health, request logging on",
+      server: "logging",
+      status: 200,
+      request: { method: "GET", path: "/api/health" },
+    },
+  ];
+}
+
+/**
+ * Starts a `next start` server for each entry of `settings`, one after the other. Each goes into
+ * `servers` as soon as it runs, so that the caller's clean-up stops it even if a later one fails.
+ * Returns each server's URL and processes (the server and what it started, whose CPU time is the server's).
+ */
+export async function startServers(
+  settings: Record<string, Record<string, string>>,
+  servers: Record<string, RunningServer>,
+  { profile, log }: { profile: boolean; log?: (line: string) => void },
+): Promise<{ urls: Record<string, string>; pids: Record<string, number[]> }> {
+  const urls: Record<string, string> = {};
+  const pids: Record<string, number[]> = {};
+  for (const [name, env] of Object.entries(settings)) {
+    const before = new Set(descendants());
+    const server = await startServer({ ...env, ...profileSettings(profile) });
+    servers[name] = server;
+    urls[name] = server.url;
+    pids[name] = descendants().filter((pid) => !before.has(pid));
+    log?.(`${name} server ready at ${server.url} (${pids[name]!.length} process(es))`);
+  }
+  return { urls, pids };
+}
+
+export async function stopServers(servers: Record<string, RunningServer>): Promise<void> {
+  await Promise.all(Object.values(servers).map((server) => server.stop()));
+}
+
+/**
+ * Every scenario in turn, round after round, after a warm-up each; a row per scenario, its ratios
+ * taken against the baseline of the same round.
+ */
+async function measureInTurn(
+  scenarios: readonly Scenario[],
+  urls: Record<string, string>,
+  pids: Record<string, number[]>,
+  options: ApiOptions,
+): Promise<ApiRow[]> {
+  await warmUp(scenarios, urls, options);
+  const results = new Map<string, Measured[]>(scenarios.map((s) => [s.key, []]));
+  for (let round = 1; round <= options.rounds; round += 1) {
+    for (const scenario of scenarios) {
+      const measured = await measureOnce(scenario, urls[scenario.server]!, pids[scenario.server]!, options);
+      const { result, cpuMsPerRequest, unexpected } = measured;
+      results.get(scenario.key)!.push({ result, cpuMsPerRequest });
+      const notes = [
+        cpuMsPerRequest !== null && `${cpuMsPerRequest.toFixed(2)} CPU ms/request`,
+        unexpected !== 0 && `${unexpected} unexpected`,
+      ];
+      options.log(roundLine(round, options.rounds, scenario.name, result, notes));
+    }
+  }
+  return rowsAgainstBaseline(scenarios, results);
+}
+
+/** autocannon against one URL: `connections` connections, each sending again as soon as it is answered. */
+export function closedLoop(scenario: Scenario, url: string, connections: number, duration: number): Promise<Result> {
+  return autocannon({ url, connections, duration, requests: [scenario.request], timeout: 10 });
+}
+
+/** Each scenario for the warm-up's seconds, on its own server, before anything counts. */
+export async function warmUp(
+  scenarios: readonly Scenario[],
+  urls: Record<string, string>,
+  { warmupSeconds, connections, log }: Pick<ApiOptions, "warmupSeconds" | "connections" | "log">,
+  where = "",
+): Promise<void> {
+  for (const scenario of scenarios) {
+    log(`warming up ${scenario.name}${where} (${warmupSeconds} s)…`);
+    await closedLoop(scenario, urls[scenario.server]!, connections, warmupSeconds);
+  }
+}
+
+/** One scenario for one round: autocannon's result, the server's CPU time per request, the unexpected answers. */
+export async function measureOnce(
+  scenario: Scenario,
+  url: string,
+  pids: readonly number[],
+  { connections, durationSeconds }: Pick<ApiOptions, "connections" | "durationSeconds">,
+): Promise<Measured & { unexpected: number }> {
+  const cpuBefore = cpuMs(pids);
+  const result = await closedLoop(scenario, url, connections, durationSeconds);
+  const cpuAfter = cpuMs(pids);
+  const { total, unexpected } = counts(scenario, result);
+  const cpuMsPerRequest =
+    cpuBefore === null || cpuAfter === null || total === 0 ? null : (cpuAfter - cpuBefore) / total;
+  return { result, cpuMsPerRequest, unexpected };
+}
+
+/** A round's progress line: throughput and latency, then the notes that apply. */
+export function roundLine(round: number, rounds: number, name: string, result: Result, notes: (string | false)[]) {
+  const figures = [
+    `${Math.round(result.requests.average)} req/s`,
+    `p50 ${result.latency.p50} ms`,
+    `p99 ${result.latency.p99} ms`,
+    ...notes.filter((note) => note !== false),
+  ];
+  return `round ${round}/${rounds} · ${name}: ${figures.join(", ")}`;
+}
+
+/** A row per scenario, each round's throughput compared with the baseline's in the same round. */
+export function rowsAgainstBaseline(scenarios: readonly Scenario[], results: Map<string, Measured[]>): ApiRow[] {
+  const baselines = results.get("health")!;
+  return scenarios.map((scenario) => summarize(scenario, results.get(scenario.key)!, baselines));
 }
 
 const PROFILE_DIR = path.join(ROOT, ".bench", "profiles");
@@ -376,12 +465,25 @@ export async function halfLoadThenStop({
   const chosen = scenarios.filter((s) => HALF_LOAD_KEYS.includes(s.key));
   const urls = Object.fromEntries(Object.entries(servers).map(([name, server]) => [name, server.url]));
   const { windows, ...halfLoad } = await measureHalfLoad({ scenarios: chosen, urls, pids, options });
-  await Promise.all(Object.values(servers).map((server) => server.stop()));
+  await stopServers(servers);
   return options.profile ? { ...halfLoad, stalls: stallReports(windows, chosen, servers, options.log) } : halfLoad;
 }
 
 /** The key of the half-load row measured on a bare node:http server. */
 export const FLOOR_KEY = "bare";
+
+const FLOOR: Scenario = {
+  key: FLOOR_KEY,
+  name: "bare node:http server (the machine's floor)",
+  server: FLOOR_KEY,
+  status: 200,
+  request: { method: "GET", path: "/" },
+};
+
+type HalfLoadOptions = Pick<
+  ApiOptions,
+  "durationSeconds" | "warmupSeconds" | "rounds" | "connections" | "placement" | "log"
+>;
 
 /**
  * Latency when the server keeps up. For each scenario, its throughput is first measured with
@@ -402,7 +504,7 @@ export async function measureHalfLoad({
   scenarios: Scenario[];
   urls: Record<string, string>;
   pids: Record<string, number[]>;
-  options: Pick<ApiOptions, "durationSeconds" | "warmupSeconds" | "rounds" | "connections" | "placement" | "log">;
+  options: HalfLoadOptions;
 }): Promise<HalfLoad & { windows: Window[] }> {
   const pins = pinning();
   const loadCpu = "unavailable" in pins ? undefined : pins.loadCpu;
@@ -414,25 +516,12 @@ export async function measureHalfLoad({
     pinServers([bare.pid], pins, options.placement);
   }
 
-  const floor: Scenario = {
-    key: FLOOR_KEY,
-    name: "bare node:http server (the machine's floor)",
-    server: FLOOR_KEY,
-    status: 200,
-    request: { method: "GET", path: "/" },
-  };
   const rows: HalfLoadRow[] = [];
   const windows: Window[] = [];
   try {
-    for (const scenario of [...scenarios, floor]) {
-      const load = {
-        origin: scenario === floor ? bare.url : urls[scenario.server]!,
-        paths: scenario.paths ?? [scenario.request.path ?? "/"],
-        method: scenario.request.method ?? "GET",
-        headers: scenario.request.headers as Record<string, string> | undefined,
-        connections: options.connections,
-        cpu: loadCpu,
-      };
+    for (const scenario of [...scenarios, FLOOR]) {
+      const origin = scenario === FLOOR ? bare.url : urls[scenario.server]!;
+      const load = { ...loadOf(scenario, origin), connections: options.connections, cpu: loadCpu };
       const capacity = await saturatedThroughput({
         ...load,
         durationSeconds: options.durationSeconds,
@@ -441,38 +530,70 @@ export async function measureHalfLoad({
       // The floor is taken at the baseline's rate: half of a bare server's capacity is more than
       // one core of generator can send evenly, and it is the baseline it is there to compare with.
       const offered =
-        scenario === floor ? rows[0]!.offeredPerSecond : Math.max(1, Math.round(capacity.requestsPerSecond / 2));
-      const started = Date.now();
-      const result = await constantRate({
-        ...load,
-        rate: offered,
-        durationSeconds: options.durationSeconds * options.rounds,
-        warmupSeconds: options.warmupSeconds,
-      });
-      windows.push({ key: scenario.key, fromMs: started + options.warmupSeconds * 1000, toMs: Date.now() });
-      const row: HalfLoadRow = {
-        key: scenario.key,
-        scenario: scenario.name,
-        capacityPerSecond: Math.round(capacity.requestsPerSecond),
-        offeredPerSecond: offered,
-        p50Ms: result.latencyMs.p50,
-        p90Ms: result.latencyMs.p90,
-        p99Ms: result.latencyMs.p99,
-        p999Ms: result.latencyMs.p999,
-        maxMs: result.latencyMs.max,
-        requests: result.requests,
-        unexpected: result.requests - (result.statuses[String(scenario.status)] ?? 0),
-        generatorLateP99Ms: result.generatorLateMs.p99,
-      };
+        scenario === FLOOR ? rows[0]!.offeredPerSecond : Math.max(1, Math.round(capacity.requestsPerSecond / 2));
+      const { row, window } = await latencyAtRate(scenario, load, capacity.requestsPerSecond, offered, options);
       rows.push(row);
-      options.log(
-        `${scenario.name}: ${row.capacityPerSecond} req/s saturated; at ${offered} req/s p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, max ${row.maxMs} ms${row.unexpected ? `, ${row.unexpected} unexpected` : ""}`,
-      );
+      windows.push(window);
+      options.log(halfLoadLine(row));
     }
   } finally {
     bare.stop();
   }
   return { generator: "unavailable" in pins ? "shared" : options.placement, rows, windows };
+}
+
+/** What constant-rate.mjs sends for a scenario: its paths (rotated through), method and headers. */
+function loadOf(scenario: Scenario, origin: string) {
+  return {
+    origin,
+    paths: scenario.paths ?? [scenario.request.path ?? "/"],
+    method: scenario.request.method ?? "GET",
+    headers: scenario.request.headers as Record<string, string> | undefined,
+  };
+}
+
+/**
+ * One scenario at a constant rate, after a warm-up at that rate, for rounds × duration seconds at
+ * once; its row, and the time window it was measured in (for the stall report).
+ */
+async function latencyAtRate(
+  scenario: Scenario,
+  load: ReturnType<typeof loadOf> & { connections: number; cpu: number | undefined },
+  capacityPerSecond: number,
+  offered: number,
+  options: HalfLoadOptions,
+): Promise<{ row: HalfLoadRow; window: Window }> {
+  const started = Date.now();
+  const result = await constantRate({
+    ...load,
+    rate: offered,
+    durationSeconds: options.durationSeconds * options.rounds,
+    warmupSeconds: options.warmupSeconds,
+  });
+  const window = { key: scenario.key, fromMs: started + options.warmupSeconds * 1000, toMs: Date.now() };
+  const row: HalfLoadRow = {
+    key: scenario.key,
+    scenario: scenario.name,
+    capacityPerSecond: Math.round(capacityPerSecond),
+    offeredPerSecond: offered,
+    p50Ms: result.latencyMs.p50,
+    p90Ms: result.latencyMs.p90,
+    p99Ms: result.latencyMs.p99,
+    p999Ms: result.latencyMs.p999,
+    maxMs: result.latencyMs.max,
+    requests: result.requests,
+    unexpected: result.requests - (result.statuses[String(scenario.status)] ?? 0),
+    generatorLateP99Ms: result.generatorLateMs.p99,
+  };
+  return { row, window };
+}
+
+/** A half-load row's progress line. */
+function halfLoadLine(row: HalfLoadRow): string {
+  const saturated = `${row.scenario}: ${row.capacityPerSecond} req/s saturated`;
+  const latency = `p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, max ${row.maxMs} ms`;
+  const unexpected = row.unexpected ? `, ${row.unexpected} unexpected` : "";
+  return `${saturated}; at ${row.offeredPerSecond} req/s ${latency}${unexpected}`;
 }
 
 /** After the servers stopped: each profiled server's stall report for the rows it served. */

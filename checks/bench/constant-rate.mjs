@@ -44,7 +44,11 @@ function request(path, done) {
   outgoing.end();
 }
 
-if (saturate) {
+if (saturate) closedLoop();
+else openLoop();
+
+/** Each connection sends again as soon as it is answered; prints how many answers a second came back. */
+function closedLoop() {
   const statuses = {};
   let errors = 0;
   let answered = 0;
@@ -74,10 +78,9 @@ if (saturate) {
     });
   };
   for (let i = 0; i < connections; i += 1) loop();
-} else {
-  openLoop();
 }
 
+/** Request i is due at start + i / rate; prints the latencies, counted from when each was due. */
 function openLoop() {
   const intervalMs = 1000 / rate;
   const warmup = Math.round(warmupSeconds * rate);
@@ -108,7 +111,10 @@ function openLoop() {
 
   function finish() {
     done += 1;
-    if (done === total) report();
+    if (done !== total) return;
+    const elapsedSeconds = (performance.now() - start) / 1000;
+    console.log(JSON.stringify(openLoopReport({ latencies, lateness, errors, statuses, elapsedSeconds })));
+    agent.destroy();
   }
 
   // Timers fire late by up to a millisecond or so; every request already due is sent on each tick,
@@ -119,43 +125,42 @@ function openLoop() {
     if (sent < total) setTimeout(tick, Math.max(0, start + sent * intervalMs - performance.now()));
   }
 
-  function percentile(sorted, p) {
-    if (sorted.length === 0) return null;
-    return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-  }
-
-  const round = (ms) => (ms === null ? null : Math.round(ms * 100) / 100);
-
-  function report() {
-    const measured = Array.from(latencies).filter((ms) => !Number.isNaN(ms));
-    measured.sort((a, b) => a - b);
-    const late = Array.from(lateness).sort((a, b) => a - b);
-    const elapsedSeconds = (performance.now() - start) / 1000;
-    console.log(
-      JSON.stringify({
-        offeredPerSecond: rate,
-        requests: total - warmup,
-        answered: measured.length,
-        errors,
-        statuses,
-        elapsedSeconds: round(elapsedSeconds),
-        latencyMs: {
-          p50: round(percentile(measured, 50)),
-          p90: round(percentile(measured, 90)),
-          p99: round(percentile(measured, 99)),
-          p999: round(percentile(measured, 99.9)),
-          max: round(measured.at(-1) ?? null),
-        },
-        generatorLateMs: {
-          p50: round(percentile(late, 50)),
-          p99: round(percentile(late, 99)),
-          max: round(late.at(-1) ?? null),
-        },
-      }),
-    );
-    agent.destroy();
-  }
-
   start = performance.now();
   tick();
+}
+
+/** What an open-loop run prints: its counted requests' latency percentiles, how late they were sent. */
+function openLoopReport({ latencies, lateness, errors, statuses, elapsedSeconds }) {
+  const measured = Array.from(latencies).filter((ms) => !Number.isNaN(ms));
+  measured.sort((a, b) => a - b);
+  const late = Array.from(lateness).sort((a, b) => a - b);
+  return {
+    offeredPerSecond: rate,
+    requests: latencies.length,
+    answered: measured.length,
+    errors,
+    statuses,
+    elapsedSeconds: round(elapsedSeconds),
+    latencyMs: {
+      p50: round(percentile(measured, 50)),
+      p90: round(percentile(measured, 90)),
+      p99: round(percentile(measured, 99)),
+      p999: round(percentile(measured, 99.9)),
+      max: round(measured.at(-1) ?? null),
+    },
+    generatorLateMs: {
+      p50: round(percentile(late, 50)),
+      p99: round(percentile(late, 99)),
+      max: round(late.at(-1) ?? null),
+    },
+  };
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function round(ms) {
+  return ms === null ? null : Math.round(ms * 100) / 100;
 }

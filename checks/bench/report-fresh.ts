@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { loadLessons, stubPath, testPaths } from "../learner/workbook/lessons.ts";
+import { type Lesson, loadLessons, stubPath, testPaths } from "../learner/workbook/lessons.ts";
 import { median, round } from "./stats.ts";
 
 // `npm run report -- --fresh`, timed in two states of the checkout: as it is (lessons holding the
@@ -47,28 +47,16 @@ export function benchmarkReportFresh({ root, runs, log }: ReportFreshOptions): R
   const { lessons } = loadLessons(root);
   if (lessons.length === 0) return { skipped: "no lessons" };
   const env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", NEXT_TELEMETRY_DISABLED: "1" };
-  const stubs = lessons.flatMap((lesson) => lesson.files.map((file) => path.join(root, stubPath(lesson, file))));
-  const originals = new Map(stubs.map((file) => [file, readFileSync(file)]));
-  // --fresh records what it finds: the learner's progress file is put back as it was.
-  const stateFile = path.join(root, ".workbook", "state.json");
-  const savedState = existsSync(stateFile) ? readFileSync(stateFile) : undefined;
-  const restoreStubs = () => {
-    for (const [file, content] of originals) writeFileSync(file, content);
-  };
-  const samples = { asIs: [] as number[], changed: [] as number[], vitest: [] as number[] };
+  const files = learnerFiles(root, lessons);
+  const samples: Samples = { asIs: [], changed: [], vitest: [] };
   const counted = { asIs: 0, changed: 0 };
   let tests = 0;
-  const restoreState = () => {
-    if (savedState) writeFileSync(stateFile, savedState);
-    else rmSync(stateFile, { force: true });
-  };
   // Every run starts from the learner's own progress file, not from what the run before recorded.
   const report = () => {
-    restoreState();
-    const result = timed(root, ["tsx", "checks/cli.ts", "report", "--fresh", "--json"], env);
-    const parsed = JSON.parse(result.stdout) as { countedNotRun: string[]; lessons: { total: number | null }[] };
-    tests = parsed.lessons.reduce((sum, lesson) => sum + (lesson.total ?? 0), 0);
-    return { ms: round(result.ms, 0), counted: parsed.countedNotRun.length };
+    files.restoreState();
+    const result = timeReport(root, env);
+    tests = result.tests;
+    return result;
   };
   try {
     for (let run = 1; run <= runs; run += 1) {
@@ -76,27 +64,72 @@ export function benchmarkReportFresh({ root, runs, log }: ReportFreshOptions): R
       const asIs = report();
       samples.asIs.push(asIs.ms);
       counted.asIs = asIs.counted;
-      for (const [file, content] of originals)
-        writeFileSync(file, Buffer.concat([content, Buffer.from("\n// benchmark: a changed lesson\n")]));
+      files.changeEveryLesson();
       try {
         const changed = report();
         samples.changed.push(changed.ms);
         counted.changed = changed.counted;
       } finally {
-        restoreStubs();
+        files.restoreStubs();
       }
       samples.vitest.push(
         round(timed(root, ["vitest", "run", ...lessons.flatMap(testPaths)], { ...env, WORKBOOK_TARGET: "stub" }).ms, 0),
       );
     }
   } finally {
-    restoreStubs();
-    restoreState();
+    files.restoreStubs();
+    files.restoreState();
   }
+  return summary(lessons.length, runs, tests, samples, counted);
+}
+
+type Samples = { asIs: number[]; changed: number[]; vitest: number[] };
+
+/** What the benchmark changes, and how to put it back: every lesson's stub, and the learner's progress file. */
+function learnerFiles(root: string, lessons: readonly Lesson[]) {
+  const stubs = lessons.flatMap((lesson) => lesson.files.map((file) => path.join(root, stubPath(lesson, file))));
+  const originals = new Map(stubs.map((file) => [file, readFileSync(file)]));
+  // --fresh records what it finds: the learner's progress file is put back as it was.
+  const stateFile = path.join(root, ".workbook", "state.json");
+  const savedState = existsSync(stateFile) ? readFileSync(stateFile) : undefined;
+  return {
+    changeEveryLesson() {
+      for (const [file, content] of originals)
+        writeFileSync(file, Buffer.concat([content, Buffer.from("\n// benchmark: a changed lesson\n")]));
+    },
+    restoreStubs() {
+      for (const [file, content] of originals) writeFileSync(file, content);
+    },
+    restoreState() {
+      if (savedState) writeFileSync(stateFile, savedState);
+      else rmSync(stateFile, { force: true });
+    },
+  };
+}
+
+/** One `report --fresh --json`: its time, how many lessons it counted rather than ran, and their tests in all. */
+function timeReport(root: string, env: NodeJS.ProcessEnv): { ms: number; counted: number; tests: number } {
+  const result = timed(root, ["tsx", "checks/cli.ts", "report", "--fresh", "--json"], env);
+  const parsed = JSON.parse(result.stdout) as { countedNotRun: string[]; lessons: { total: number | null }[] };
+  return {
+    ms: round(result.ms, 0),
+    counted: parsed.countedNotRun.length,
+    tests: parsed.lessons.reduce((sum, lesson) => sum + (lesson.total ?? 0), 0),
+  };
+}
+
+/** Medians of the runs, each state's against vitest alone. */
+function summary(
+  lessons: number,
+  runs: number,
+  tests: number,
+  samples: Samples,
+  counted: { asIs: number; changed: number },
+): ReportFreshReport {
   const vitestMs = median(samples.vitest);
   const row = (state: string, values: number[], countedLessons: number): FreshRow => ({
     state,
-    lessonsRun: lessons.length - countedLessons,
+    lessonsRun: lessons - countedLessons,
     lessonsCounted: countedLessons,
     medianMs: median(values),
     samplesMs: values,
@@ -104,7 +137,7 @@ export function benchmarkReportFresh({ root, runs, log }: ReportFreshOptions): R
   });
   return {
     runs,
-    lessons: lessons.length,
+    lessons,
     tests,
     vitestMs,
     vitestSamplesMs: samples.vitest,

@@ -83,12 +83,14 @@ describeWithRedis("RedisRateLimiter", () => {
   });
 
   it("tells a refused client when to come back: Retry-After in whole seconds, rounded up", async () => {
-    const rl = await limiter({ max: 1, windowMs: 1_500 });
+    // A window of just under 1.5 s: at most 1.499 s are left when the next request arrives, so
+    // rounding to the nearest second says 1, as rounding down does; only rounding up says 2.
+    const rl = await limiter({ max: 1, windowMs: 1_499 });
     const k = key();
     await rl.hit(k);
     const refused = await rl.hit(k);
     expect(refused.allowed).toBe(false);
-    expect(refused.retryAfterSeconds, "about 1.5 s left rounds up to 2 s").toBe(2);
+    expect(refused.retryAfterSeconds, "just under 1.5 s left rounds up to 2 s, never down to 1").toBe(2);
   });
 
   it("admits exactly max of 200 concurrent requests sent through two instances", async () => {
@@ -153,6 +155,19 @@ describeWithRedis("RedisRateLimiter", () => {
     const ttl = await look.pttl(`ratelimit:${k}`);
     expect(ttl, "a counter without an expiry would refuse this key for ever").toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(10_000);
+  });
+
+  it("tells a client refused late in a window what is left of it, not a whole window", async () => {
+    const rl = await limiter({ max: 1, windowMs: 60_000 });
+    const k = key();
+    // A window another instance started 30 s ago: its counter has 30 s left to live.
+    await look.set(`ratelimit:${k}`, "1", "PX", 30_000);
+    const refused = await rl.hit(k);
+    expect(refused.allowed).toBe(false);
+    expect(refused.retryAfterSeconds, "Retry-After is the counter's PTTL in seconds, not the window's length").toBe(30);
+    expect(refused.resetAt, "resetAt is when the counter expires: now + its PTTL").toBeLessThanOrEqual(
+      Date.now() + 30_000,
+    );
   });
 });
 

@@ -19,8 +19,15 @@ export const roleSchema = placeholder<(typeof ROLES)[number]>("roleSchema");
 export type Role = z.infer<typeof roleSchema>;
 
 // TODO: a string ("Name must be a string"), trimmed, then: at least 1 character ("Name is
-// required"), at most 100 ("Name must be at most 100 characters"), and no control characters
-// ("Name must not contain control characters"): they break logs and terminals.
+// required"), at most 100 ("Name must be at most 100 characters"), and none of these, each
+// refused with "Name must not contain control characters":
+// - control characters (\p{Cc}): NUL, line breaks, tabs, ESC, DEL, the C1 controls; they break
+//   logs and terminals;
+// - characters that make text display as something else: bidirectional controls
+//   (\p{Bidi_Control}: the right-to-left override U+202E, the isolates U+2066–U+2069, the marks
+//   U+200E, U+200F and U+061C), line and paragraph separators (\p{Zl}, \p{Zp}: U+2028, U+2029),
+//   and a lone half of a surrogate pair (\p{Cs}).
+// Emoji made of several code points (with a zero-width joiner inside) are names like any other.
 export const nameSchema = placeholder<string>("nameSchema");
 
 // TODO: a string ("Email must be a string"), trimmed and lower-cased, at most 255 characters
@@ -47,9 +54,11 @@ export type UpdateUserInput = z.infer<typeof updateUserSchema>;
 
 // Ids are BigInt in the database but numbers in JSON, so only ids that a JSON number can hold
 // exactly are valid: up to Number.MAX_SAFE_INTEGER, with no sign, decimals or leading zeros.
-// TODO: a string ("Id must be a string") of digits with no leading zero ("Id must be a
-// positive whole number"), at most Number.MAX_SAFE_INTEGER ("Id is too large"), turned into a
-// BigInt. It must never throw: every bad id is a validation failure.
+// TODO: a string ("Id must be a string") of 1 to 16 digits with no leading zero, else "Id must
+// be a positive whole number" (17 digits or more are refused with this message too: no such id
+// can exist), then at most Number.MAX_SAFE_INTEGER ("Id is too large": 9007199254740992 has 16
+// digits but is one too many), turned into a BigInt. It must never throw: every bad id is a
+// validation failure, and each gets exactly one message.
 export const idSchema = placeholder<bigint, string>("idSchema");
 
 // TODO: a strict object whose only field, id, is an idSchema.

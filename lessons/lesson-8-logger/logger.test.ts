@@ -400,6 +400,19 @@ describe("redact", () => {
     );
   });
 
+  // An object that serializes itself (a model class, a library's value type) hands back plain
+  // data, secrets and all: what toJSON returns is logged, so it is redacted like any other data.
+  it("masks secrets in what an object's own toJSON returns", () => {
+    class Session {
+      toJSON() {
+        return { user: "alice", token: "t0k3n", note: "renewed with Bearer abc.def" };
+      }
+    }
+    expect(redact({ session: new Session() }), "toJSON's result must go through redact too").toEqual({
+      session: { user: "alice", token: "[REDACTED]", note: "renewed with Bearer [REDACTED]" },
+    });
+  });
+
   it('replaces a reference back to an enclosing object with "[Circular]"', () => {
     const parent: Record<string, unknown> = { name: "parent" };
     parent.children = [{ name: "child", parent }];

@@ -202,6 +202,17 @@ describe("PATCH /api/users/[id]", () => {
     expect((await row(alice.id))?.name).toBe("Alice");
   });
 
+  it("answers 400 for an invalid id before reading the body, even one over 64 KiB", async () => {
+    const response = await patch("abc", { token: adminToken, body: { name: "x".repeat(64 * 1024 + 1) } });
+
+    expect(response.status, "the id comes before the body: a request for an id that cannot exist is not read").toBe(
+      400,
+    );
+    expect(await response.json()).toMatchObject({
+      error: { code: "VALIDATION_ERROR", details: { id: [expect.any(String)] } },
+    });
+  });
+
   it("answers 401 to a caller without a token, before reading an invalid body", async () => {
     const response = await patch(alice.id, { body: { role: "admin", isAdmin: true } });
 

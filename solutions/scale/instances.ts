@@ -35,29 +35,9 @@ export default async function setup(project: TestProject) {
   try {
     const started = performance.now();
     const build = await buildIfStale(DIST_DIR);
-    const settings = {
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: redisUrl,
-      AUTH_SECRET: secret,
-      NEXT_DIST_DIR: DIST_DIR,
-      // Warnings too: a Redis outage (and so a per-instance limit) must show in the run's output.
-      LOG_LEVEL: "warn",
-      // The suite proves what holds while Redis answers; a busy test machine must not turn a
-      // slow answer into the fail-open path (tested on its own in solutions/lib).
-      REDIS_TIMEOUT_MS: "2000",
-      RATE_LIMIT_MAX: String(RATE_LIMIT),
-      // Long enough that no window ends while a test runs.
-      RATE_LIMIT_WINDOW_MS: "600000",
-    };
-    servers = await Promise.all([startServer(settings), startServer(settings)]);
-    // An instance opens its Redis connection on its first request and counts on its own until
-    // that connection is up (fail open, backing off for a second). The suite is about instances
-    // that share Redis, so each opens its connection first and the back-off is waited out.
-    await Promise.all(servers.map((server) => fetch(`${server.url}/api/health`).then((r) => r.arrayBuffer())));
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    servers = await startInstances(instanceSettings(databaseUrl, redisUrl, secret));
     console.info(`scale: build ${build}, two instances ready after ${Math.round(performance.now() - started)} ms`);
   } catch (error) {
-    await Promise.all(servers.map((server) => server.stop()));
     release();
     throw error;
   }
@@ -71,12 +51,54 @@ export default async function setup(project: TestProject) {
   project.provide("instanceRateLimit", RATE_LIMIT);
 
   return async () => {
-    await Promise.all(servers.map((server) => server.stop()));
+    await stopAll(servers);
     release();
-    // The API's own log lines (JSON), not Next's start-up banner.
-    servers.forEach((server, i) => {
-      const lines = (server.stdout() + server.stderr()).split("\n").filter((line) => line.startsWith("{"));
-      if (lines.length) console.warn(`scale: instance ${i + 1} logged:\n${lines.join("\n").slice(0, 4_000)}`);
-    });
+    showLogs(servers);
   };
+}
+
+/** Both instances' settings: one database, one Redis, one secret, one build. */
+function instanceSettings(databaseUrl: string, redisUrl: string, secret: string): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    AUTH_SECRET: secret,
+    NEXT_DIST_DIR: DIST_DIR,
+    // Warnings too: a Redis outage (and so a per-instance limit) must show in the run's output.
+    LOG_LEVEL: "warn",
+    // The suite proves what holds while Redis answers; a busy test machine must not turn a
+    // slow answer into the fail-open path (tested on its own in solutions/lib).
+    REDIS_TIMEOUT_MS: "2000",
+    RATE_LIMIT_MAX: String(RATE_LIMIT),
+    // Long enough that no window ends while a test runs.
+    RATE_LIMIT_WINDOW_MS: "600000",
+  };
+}
+
+/** Two instances of the build, each with its Redis connection open; stopped again if that fails. */
+async function startInstances(settings: Record<string, string>): Promise<RunningServer[]> {
+  const servers = await Promise.all([startServer(settings), startServer(settings)]);
+  try {
+    // An instance opens its Redis connection on its first request and counts on its own until
+    // that connection is up (fail open, backing off for a second). The suite is about instances
+    // that share Redis, so each opens its connection first and the back-off is waited out.
+    await Promise.all(servers.map((server) => fetch(`${server.url}/api/health`).then((r) => r.arrayBuffer())));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+  } catch (error) {
+    await stopAll(servers);
+    throw error;
+  }
+  return servers;
+}
+
+async function stopAll(servers: readonly RunningServer[]): Promise<void> {
+  await Promise.all(servers.map((server) => server.stop()));
+}
+
+/** The API's own log lines (JSON), not Next's start-up banner. */
+function showLogs(servers: readonly RunningServer[]): void {
+  servers.forEach((server, i) => {
+    const lines = (server.stdout() + server.stderr()).split("\n").filter((line) => line.startsWith("{"));
+    if (lines.length) console.warn(`scale: instance ${i + 1} logged:\n${lines.join("\n").slice(0, 4_000)}`);
+  });
 }

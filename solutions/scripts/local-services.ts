@@ -228,76 +228,71 @@ function asPostgresUser(program: string, args: string[], quiet = true): void {
 
 async function startPostgres(options: ServicesOptions): Promise<"started" | "running"> {
   const { postgresPort } = options;
-  if (!(await postgresAnswers(postgresPort))) {
-    const bin = postgresBinDir();
-    if (!bin) throw new Error(`PostgreSQL is not installed. ${INSTALL_HINTS.postgresql}`);
-    const data = postgresDataDir(options);
-    if (!existsSync(path.join(data, "PG_VERSION"))) {
-      mkdirSync(data, { recursive: true, mode: 0o700 });
-      if (isRoot()) {
-        const { uid, gid } = postgresUser();
-        chownSync(data, uid, gid);
-      }
-      // Trust on 127.0.0.1 only: a throwaway server for development and tests, never exposed.
-      asPostgresUser(path.join(bin, "initdb"), [
-        "-D",
-        data,
-        "-U",
-        "postgres",
-        "--auth=trust",
-        "--encoding=UTF8",
-        "--no-locale",
-      ]);
-      writeFileSync(
-        path.join(data, "postgresql.auto.conf"),
-        [
-          "listen_addresses = '127.0.0.1'",
-          "unix_socket_directories = ''",
-          // Durability is not worth its cost for a local server whose data can be re-seeded.
-          "fsync = off",
-          "synchronous_commit = off",
-          "full_page_writes = off",
-          "max_connections = 200",
-          "",
-        ].join("\n"),
-      );
-      if (isRoot()) chownSync(path.join(data, "postgresql.auto.conf"), postgresUser().uid, postgresUser().gid);
-    }
-    const log = path.join(data, "server.log");
-    try {
-      // The port is given on each start, so a data folder follows WORKBOOK_POSTGRES_PORT.
-      asPostgresUser(path.join(bin, "pg_ctl"), [
-        "-D",
-        data,
-        "-l",
-        log,
-        "-o",
-        `-p ${postgresPort}`,
-        "-w",
-        "-t",
-        "30",
-        "start",
-      ]);
-    } catch (error) {
-      // pg_ctl only says "could not start server"; the reason is the log's last FATAL line.
-      const fatal = readFileSync(log, "utf8")
-        .split("\n")
-        .filter((line) => /FATAL|HINT/.test(line))
-        .slice(-2);
-      throw new Error(
-        `PostgreSQL did not start on port ${postgresPort}: ${fatal.map((l) => l.replace(/^.*?(FATAL|HINT):\s*/, "")).join(" ") || `see ${log}`}`,
-        { cause: error },
-      );
-    }
-    await waitFor(
-      () => postgresAnswers(postgresPort),
-      `PostgreSQL on port ${postgresPort} (see ${path.join(data, "server.log")})`,
-    );
+  if (await postgresAnswers(postgresPort)) {
     await ensureDatabase(postgresPort, DATABASE_NAME);
-    return "started";
+    return "running";
   }
+  const bin = postgresBinDir();
+  if (!bin) throw new Error(`PostgreSQL is not installed. ${INSTALL_HINTS.postgresql}`);
+  const data = postgresDataDir(options);
+  if (!existsSync(path.join(data, "PG_VERSION"))) initPostgresData(bin, data);
+  pgCtlStart(bin, data, postgresPort);
+  await waitFor(
+    () => postgresAnswers(postgresPort),
+    `PostgreSQL on port ${postgresPort} (see ${path.join(data, "server.log")})`,
+  );
   await ensureDatabase(postgresPort, DATABASE_NAME);
-  return "running";
+  return "started";
+}
+
+/** A new data directory, owned by the `postgres` user when run as root. */
+function initPostgresData(bin: string, data: string): void {
+  mkdirSync(data, { recursive: true, mode: 0o700 });
+  if (isRoot()) {
+    const { uid, gid } = postgresUser();
+    chownSync(data, uid, gid);
+  }
+  // Trust on 127.0.0.1 only: a throwaway server for development and tests, never exposed.
+  asPostgresUser(path.join(bin, "initdb"), [
+    "-D",
+    data,
+    "-U",
+    "postgres",
+    "--auth=trust",
+    "--encoding=UTF8",
+    "--no-locale",
+  ]);
+  writeFileSync(
+    path.join(data, "postgresql.auto.conf"),
+    [
+      "listen_addresses = '127.0.0.1'",
+      "unix_socket_directories = ''",
+      // Durability is not worth its cost for a local server whose data can be re-created.
+      "fsync = off",
+      "synchronous_commit = off",
+      "full_page_writes = off",
+      "max_connections = 200",
+      "",
+    ].join("\n"),
+  );
+  if (isRoot()) chownSync(path.join(data, "postgresql.auto.conf"), postgresUser().uid, postgresUser().gid);
+}
+
+/** pg_ctl start, waiting for the server; when it fails, the error says why, from the server's log. */
+function pgCtlStart(bin: string, data: string, port: number): void {
+  const log = path.join(data, "server.log");
+  try {
+    // The port is given on each start, so a data folder follows WORKBOOK_POSTGRES_PORT.
+    asPostgresUser(path.join(bin, "pg_ctl"), ["-D", data, "-l", log, "-o", `-p ${port}`, "-w", "-t", "30", "start"]);
+  } catch (error) {
+    // pg_ctl only says "could not start server"; the reason is the log's last FATAL line.
+    const fatal = readFileSync(log, "utf8")
+      .split("\n")
+      .filter((line) => /FATAL|HINT/.test(line))
+      .slice(-2);
+    const reason = fatal.map((l) => l.replace(/^.*?(FATAL|HINT):\s*/, "")).join(" ") || `see ${log}`;
+    throw new Error(`PostgreSQL did not start on port ${port}: ${reason}`, { cause: error });
+  }
 }
 
 function postgresUser(): { uid: number; gid: number } {
@@ -375,7 +370,8 @@ function checkDataDirOwner({ dataDir }: ServicesOptions): void {
     if (!usable(dir, owner)) {
       const name = spawnSync("id", ["-nu", String(owner)], { encoding: "utf8" }).stdout?.trim() || `uid ${owner}`;
       throw new Error(
-        `${dir} belongs to ${name}, and you cannot use it (left by a run as root?): delete it (sudo rm -rf ${dir}) and start again, or keep the data elsewhere with WORKBOOK_SERVICES_DIR=<folder>.`,
+        `${dir} belongs to ${name}, and you cannot use it (left by a run as root?): delete it (sudo rm -rf ${dir}) ` +
+          "and start again, or keep the data elsewhere with WORKBOOK_SERVICES_DIR=<folder>.",
       );
     }
   }

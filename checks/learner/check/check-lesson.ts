@@ -13,6 +13,7 @@ import {
   learnerPool,
 } from "../runner/run-tests.ts";
 import { type TypeDiagnostic, typecheck } from "./typecheck.ts";
+import { type PassNote, passesBut } from "./passes-but.ts";
 import { missingExecutables } from "./requires.ts";
 import { UserError } from "../cli/user-error.ts";
 
@@ -31,17 +32,20 @@ export interface CheckResult {
   passing: number;
   total: number;
   passed: boolean;
+  /** Once it passes: what its tests cannot see in the learner's files (never part of the verdict). */
+  passesBut?: PassNote[];
 }
 
 export function lessonFiles(lesson: Lesson): string[] {
   return [...lesson.files.map((file) => stubPath(lesson, file)), ...testPaths(lesson)];
 }
 
-export function assertLessonFilesExist(root: string, lesson: Lesson): void {
+function assertLessonFilesExist(root: string, lesson: Lesson): void {
   const missing = lessonFiles(lesson).filter((file) => !existsSync(path.join(root, file)));
   if (missing.length > 0) {
     throw new UserError(
-      `${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} missing: restore with npm run reset ${lesson.id}`,
+      `${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} missing: ` +
+        `restore with npm run reset ${lesson.id}`,
       1,
     );
   }
@@ -52,7 +56,7 @@ export function missingRequirements(lesson: Lesson, env: Env = process.env): str
   return missingExecutables(lesson.requires ?? [], env);
 }
 
-export interface CheckOptions {
+interface CheckOptions {
   /** A long-lived test host (watch mode); otherwise one is started for this check. */
   host?: TestHost;
   /** Files changed since the host's last run. */
@@ -73,11 +77,15 @@ export async function checkLesson(root: string, lesson: Lesson, options: CheckOp
     options.onTests?.(run);
     return run;
   });
-  const [run, typeErrors] = await Promise.all([
+  // Read while the type-check runs, and only when every test passed: notes are for code that works.
+  const noting = testing.then((run) => (summarize(lesson, run, []).passed ? passesBut(root, lesson) : []));
+  const [run, typeErrors, notes] = await Promise.all([
     testing,
     typecheck({ root, files: lessonFiles(lesson), incrementalKey: lesson.id }),
+    noting,
   ]);
-  return summarize(lesson, run, typeErrors);
+  const result = summarize(lesson, run, typeErrors);
+  return result.passed ? { ...result, passesBut: notes } : result;
 }
 
 export function summarize(lesson: Lesson, run: RunResult, typeErrors: TypeDiagnostic[]): CheckResult {

@@ -8,7 +8,7 @@ import { type Lesson, testPaths } from "../workbook/lessons.ts";
 // How many tests some test files hold, without running them: vitest's list mode only collects.
 // A few seconds, where a run of every lesson takes most of a minute.
 
-export interface ListedTest {
+interface ListedTest {
   /** Relative to the root, forward slashes. */
   file: string;
   name: string;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { checkResult, diagnosticIn, failedTest, passedTest, testLesson } from "../../testing/lessons.ts";
-import type { TestOutcome } from "../runner/run-tests.ts";
-import { firstFailingTest, firstProblem, stubToEdit } from "./first-problem.ts";
+import type { Failure, RunResult, TestOutcome } from "../runner/run-tests.ts";
+import type { TypeDiagnostic } from "./typecheck.ts";
+import { editLocation, firstFailingTest, firstProblem, problemLocation, stubToEdit } from "./first-problem.ts";
 
 // The one rule for the first problem: what check and watch mode explain, what the Workbook records
 // as the failing test, and what verify proves each catalogued mistake leads to.
@@ -91,5 +92,102 @@ describe("stubToEdit", () => {
     expect(stubToEdit(routes, test("other.test.ts"))).toBe(
       `${routes.dir}/users-route.ts and ${routes.dir}/user-by-id-route.ts`,
     );
+  });
+});
+
+describe("problemLocation: where the editor opens on a check that does not pass", () => {
+  const routes = testLesson(9, ["users-route.ts", "user-by-id-route.ts"]);
+  const [users, byId] = [`${routes.dir}/users-route.ts`, `${routes.dir}/user-by-id-route.ts`];
+  const at = (file: string, line: number, column = 5) => ({ file, line, column });
+  const failing = (failure: Partial<Failure>, file = "user-by-id-route.test.ts") => [
+    failedTest(routes, "t", failure, file),
+  ];
+  const notWritten = (location?: ReturnType<typeof at>) => ({
+    errorName: "NotImplementedError",
+    notImplemented: { lesson: "lesson-9", what: "GET", ...(location && { location }) },
+  });
+  const cases: [string, TestOutcome[], Partial<RunResult>, TypeDiagnostic[], ReturnType<typeof at>][] = [
+    ["a failed assertion: its line in the lesson's files", failing({ location: at(byId, 12) }), {}, [], at(byId, 12)],
+    [
+      "a test's line in the lesson's test file",
+      failing({ location: at(`${routes.dir}/a.test.ts`, 30) }),
+      {},
+      [],
+      at(`${routes.dir}/a.test.ts`, 30),
+    ],
+    [
+      "a failure outside the lesson: where NotImplementedError was thrown",
+      failing({ location: at("solutions/lib/guard.ts", 3), ...notWritten(at(users, 20)) }),
+      {},
+      [],
+      at(users, 20),
+    ],
+    [
+      "a failure located nowhere useful: the top of the stub it concerns",
+      failing({ location: at("node_modules/x.js", 3) }),
+      {},
+      [],
+      at(byId, 1, 1),
+    ],
+    [
+      "a NotImplementedError without a location: the top of the stub that threw",
+      failing(notWritten()),
+      {},
+      [],
+      at(byId, 1, 1),
+    ],
+    [
+      "a syntax error: its line",
+      [],
+      {},
+      [{ file: users, line: 7, column: 3, code: "TS1005", message: "" }],
+      at(users, 7, 3),
+    ],
+    [
+      "a type error outside the lesson: the top of the first stub",
+      [passedTest(routes, "t")],
+      {},
+      [{ file: "solutions/x.ts", line: 7, column: 3, code: "TS2322", message: "" }],
+      at(users, 1, 1),
+    ],
+    [
+      "a run stopped for time: the top of the stub its test file exercises",
+      [],
+      { aborted: { kind: "timeout", file: `${routes.dir}/users-route.test.ts` } },
+      [],
+      at(users, 1, 1),
+    ],
+    [
+      "an error outside any test, at a line of the stub",
+      [],
+      { unhandled: [{ kind: "rejection", failure: { errorName: "Error", message: "x", location: at(byId, 9) } }] },
+      [],
+      at(byId, 9),
+    ],
+    ["no tests at all: the top of the first stub", [], {}, [], at(users, 1, 1)],
+    [
+      "a test counted as failing, not run (report --fresh): the top of its stub",
+      [{ file: `${routes.dir}/users-route.test.ts`, name: "", fullName: "", status: "failed" }],
+      {},
+      [],
+      at(users, 1, 1),
+    ],
+  ];
+
+  it.each(cases)("opens %s", (_case, tests, extra, typeErrors, expected) => {
+    expect(problemLocation(checkResult(routes, tests, extra, typeErrors))).toEqual(expected);
+  });
+
+  it("has nothing to open for a passing check", () => {
+    expect(problemLocation(checkResult(routes, [passedTest(routes, "t")]))).toBeUndefined();
+  });
+
+  it("editLocation opens a pass at its first passes-but note, else at the top of the first stub", () => {
+    const passed = checkResult(routes, [passedTest(routes, "t")]);
+    const note = { rule: "debugger" as const, message: "m", location: `${byId}:14` };
+    expect(editLocation(routes, { ...passed, passesBut: [note] })).toEqual(at(byId, 14, 1));
+    expect(editLocation(routes, passed)).toEqual(at(users, 1, 1));
+    expect(editLocation(routes)).toEqual(at(users, 1, 1));
+    expect(editLocation(routes, checkResult(routes, failing({ location: at(byId, 12) })))).toEqual(at(byId, 12));
   });
 });

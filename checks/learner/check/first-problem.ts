@@ -1,5 +1,5 @@
 import { type Lesson, describeStubs, stubPath, testPaths } from "../workbook/lessons.ts";
-import type { Aborted, FileError, TestOutcome, Unhandled } from "../runner/run-tests.ts";
+import type { Aborted, Failure, FileError, SourceLocation, TestOutcome, Unhandled } from "../runner/run-tests.ts";
 import type { CheckResult } from "./check-lesson.ts";
 import type { TypeDiagnostic } from "./typecheck.ts";
 
@@ -76,7 +76,10 @@ export function stubForTest(lesson: Lesson, testFile: string): string {
   return stubs.find((stub) => stub.replace(/\.ts$/, ".test.ts") === testFile) ?? describeStubs(lesson);
 }
 
-/** The stub a failing test points at: where NotImplementedError came from, the stub named like the test file, or all stubs. */
+/**
+ * The stub a failing test points at: where NotImplementedError came from, the stub named like the
+ * test file, or all stubs.
+ */
 export function stubToEdit(lesson: Lesson, test?: TestOutcome): string {
   const stubs = lesson.files.map((file) => stubPath(lesson, file));
   const fromError = [test?.failure?.notImplemented?.location?.file, test?.failure?.location?.file].find(
@@ -93,4 +96,59 @@ export function stubOfTestFile(lesson: Lesson, testFile: string): string {
 
 export function formatLocation(location: { file: string; line: number; column: number }): string {
   return location.line > 0 ? `${location.file}:${location.line}:${location.column}` : location.file;
+}
+
+/** The top of a file: where to open one when no line in it is known. */
+export function topOf(file: string): SourceLocation {
+  return { file, line: 1, column: 1 };
+}
+
+/** One stub to open: `candidate` when it is one of the lesson's stubs, else the first. */
+function oneStub(lesson: Lesson, candidate?: string): string {
+  const stubs = lesson.files.map((file) => stubPath(lesson, file));
+  return candidate && stubs.includes(candidate) ? candidate : stubs[0]!;
+}
+
+/**
+ * Where the learner's editor opens for a check that does not pass (`e` in watch mode, `npm run
+ * open`): the first problem's location when it is in the lesson's files, else where
+ * NotImplementedError was thrown, else the top of the stub the problem concerns.
+ */
+export function problemLocation(result: CheckResult): SourceLocation | undefined {
+  const problem = firstProblem(result);
+  if (!problem) return undefined;
+  const lesson = result.lesson;
+  const inLesson = (at?: SourceLocation) =>
+    at && at.line > 0 && at.file.startsWith(`${lesson.dir}/`)
+      ? { file: at.file, line: at.line, column: at.column }
+      : undefined;
+  // Tests counted rather than run (report --fresh) fail without a failure to say where.
+  const fromFailure = (failure?: Failure) => inLesson(failure?.location) ?? inLesson(failure?.notImplemented?.location);
+  switch (problem.kind) {
+    case "syntax":
+    case "type":
+      return inLesson(problem.diagnostic) ?? topOf(oneStub(lesson));
+    case "test":
+      return fromFailure(problem.test.failure) ?? topOf(oneStub(lesson, stubToEdit(lesson, problem.test)));
+    case "load":
+      return fromFailure(problem.error.failure) ?? topOf(oneStub(lesson, stubForTest(lesson, problem.error.file)));
+    case "unhandled":
+      return fromFailure(problem.unhandled.failure) ?? topOf(oneStub(lesson));
+    case "aborted":
+      return topOf(oneStub(lesson, stubOfTestFile(lesson, problem.aborted.file)));
+    case "no-tests":
+      return topOf(oneStub(lesson));
+  }
+}
+
+/**
+ * Where to open a lesson's file after a check, passing or not: the first problem (above), else
+ * the first "passes, but…" note, else the top of the first stub. With no check yet, the top of
+ * the first stub, where an untouched stub starts explaining the task.
+ */
+export function editLocation(lesson: Lesson, result?: CheckResult): SourceLocation {
+  const problem = result && problemLocation(result);
+  if (problem) return problem;
+  const note = /^(.+):(\d+)$/.exec(result?.passesBut?.[0]?.location ?? "");
+  return note ? { file: note[1]!, line: Number(note[2]), column: 1 } : topOf(oneStub(lesson));
 }

@@ -49,7 +49,7 @@ function relativeTo(root: string, file: string): string {
 }
 
 /** The native compiler binary when its platform package is installed; else the Node launcher. */
-export function tscCommand(root: string): { command: string; args: string[] } {
+function tscCommand(root: string): { command: string; args: string[] } {
   const exe = path.join(
     root,
     "node_modules",
@@ -63,7 +63,7 @@ export function tscCommand(root: string): { command: string; args: string[] } {
   return { command: process.execPath, args: [path.join(root, "node_modules", "typescript7", "bin", "tsc")] };
 }
 
-export interface TypecheckOptions {
+interface TypecheckOptions {
   /** The folder whose paths tsc reports relative to, and that diagnostics are made relative to. */
   root: string;
   /** Files to check, relative to the root. */

@@ -174,8 +174,53 @@ describe("npm run check", () => {
         },
       ],
       problems: [],
+      passesBut: [],
       next: "make “adds a negative number” pass in lessons/lesson-1-adder/adder.ts",
     });
+  });
+
+  it("adds what the tests cannot see under a pass, keeps exit code 0 and the next action last", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write(
+      stub,
+      'export function add(a: number, b: any): number {\n  console.log("adding", a, b);\n  return a + b;\n}\n',
+    );
+    const { code, stdout } = await workbook.run(["check", "lesson-1"]);
+    expect(code, "a note never changes the verdict").toBe(0);
+    expect(stdout).toContain(
+      [
+        "lesson-1 adder: 2/2 tests passing · 1 of 2 lessons done",
+        "Passes, but…",
+        "  lessons/lesson-1-adder/adder.ts:1 any in the signature of add(): what goes in or comes out there is not " +
+          "type-checked, so a wrong call compiles. Name the type (or use unknown and narrow it).",
+        "  lessons/lesson-1-adder/adder.ts:2 console.log is left in: it prints on every call, in production too. " +
+          "Remove it once you are done debugging.",
+      ].join("\n"),
+    );
+    expect(lastLine(stdout)).toBe("Next: npm run check lesson-2");
+  });
+
+  it("--json carries the notes of a pass as passesBut, each with its rule, message and location", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write(stub, "export function add(a: number, b: number): number {\n  debugger;\n  return a + b;\n}\n");
+    const { code, stdout } = await workbook.run(["check", "lesson-1", "--json"]);
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as CheckJson).passesBut).toEqual([
+      {
+        rule: "debugger",
+        message: "a debugger statement is left in: it pauses the server wherever a debugger is attached. Remove it.",
+        location: "lessons/lesson-1-adder/adder.ts:2",
+      },
+    ]);
+  });
+
+  it("notes nothing on a failing check, whatever the file holds", async () => {
+    workbook = createFixtureWorkbook();
+    workbook.write(stub, "export function add(a: number, b: number): number {\n  debugger;\n  return a - b;\n}\n");
+    const { code, stdout } = await workbook.run(["check", "lesson-1", "--json"]);
+    expect(code).toBe(1);
+    expect((JSON.parse(stdout) as CheckJson).passesBut).toEqual([]);
+    expect((await workbook.run(["check", "lesson-1"])).stdout).not.toContain("Passes, but");
   });
 
   it("explains an error outside any test, such as a beforeAll that throws", async () => {

@@ -3,8 +3,10 @@ import { type Context, openWorkbook } from "../cli/context.ts";
 import { UserError } from "../cli/user-error.ts";
 import { type CheckResult, checkLesson, missingRequirements } from "../check/check-lesson.ts";
 import { formatLocation } from "../check/first-problem.ts";
+import type { PassRule } from "../check/passes-but.ts";
 import { renderCheck } from "../render/check-screen.ts";
 import { nextAction } from "../render/next-action.ts";
+import { passesButJson } from "../render/passes-but.ts";
 import { missingRequirementsLine } from "../render/requirements.ts";
 import type { Lesson } from "../workbook/lessons.ts";
 import type { WorkbookView } from "../workbook/workbook.ts";
@@ -43,10 +45,12 @@ export interface CheckJson {
   typeErrors: { file: string; line: number; column: number; code: string; message: string }[];
   /** Errors thrown outside any test, and a run stopped for time or memory. */
   problems: { kind: string; message: string; location?: string }[];
+  /** Once the lesson passes, what its tests cannot see in the learner's files; empty otherwise. */
+  passesBut: { rule: PassRule; message: string; location: string }[];
   next: string;
 }
 
-export function checkJson(result: CheckResult, view: WorkbookView): CheckJson {
+function checkJson(result: CheckResult, view: WorkbookView): CheckJson {
   const located = (location?: { file: string; line: number; column: number }) =>
     location ? { location: formatLocation(location) } : {};
   const tests = result.tests.map((test) => ({
@@ -76,6 +80,7 @@ export function checkJson(result: CheckResult, view: WorkbookView): CheckJson {
     tests: [...tests, ...fileErrors],
     typeErrors: result.typeErrors,
     problems,
+    passesBut: passesButJson(result.passesBut ?? []),
     next: nextAction(result, view),
   };
 }

@@ -48,9 +48,9 @@ export async function report(ctx: Context, args: ParsedArgs): Promise<number> {
   return 0;
 }
 
-export type NameSource = "--name" | "room" | "WORKBOOK_NAME" | "git" | "os";
+type NameSource = "--name" | "room" | "WORKBOOK_NAME" | "git" | "os";
 
-export interface LearnerName {
+interface LearnerName {
   name: string;
   source: NameSource;
 }
@@ -63,13 +63,11 @@ const nameSourceText: Record<NameSource, string> = {
   os: "the computer's user name; npm run report -- --name sets another",
 };
 
-/** --name, else the name the learner joined the room with, else WORKBOOK_NAME, else git's user.name, else the OS user. */
-export function learnerName(
-  root: string,
-  env: Env,
-  flag?: string,
-  warn: (line: string) => void = () => {},
-): LearnerName {
+/**
+ * --name, else the name the learner joined the room with, else WORKBOOK_NAME, else git's
+ * user.name, else the OS user.
+ */
+function learnerName(root: string, env: Env, flag?: string, warn: (line: string) => void = () => {}): LearnerName {
   if (flag !== undefined) {
     const name = cleanName(flag);
     if (!name) throw new UserError('--name needs a name, like --name "Ana".');
@@ -162,7 +160,7 @@ function lessonResult(lesson: Lesson, run: RunResult, diagnostics: TypeDiagnosti
  * Lessons whose stubs and tests are unchanged from git's HEAD ("stub"), or whose tests are and
  * whose stubs hold exactly the reference, as `solve` copies it ("reference"). Without git, none.
  */
-export function knownOutcomes(root: string, lessons: Lesson[]): Map<string, "stub" | "reference"> {
+function knownOutcomes(root: string, lessons: Lesson[]): Map<string, "stub" | "reference"> {
   const known = new Map<string, "stub" | "reference">();
   let changed: Set<string>;
   try {
@@ -200,11 +198,11 @@ export function knownOutcomes(root: string, lessons: Lesson[]): Map<string, "stu
   return known;
 }
 
-export function freshWorkers(): number {
+function freshWorkers(): number {
   return Math.max(1, availableParallelism());
 }
 
-export interface ReportInput {
+interface ReportInput {
   learner: LearnerName;
   date: Date;
   view: WorkbookView;
@@ -214,9 +212,9 @@ export interface ReportInput {
 }
 
 /** One lesson of the report: its derived status; the --json shape is documented in TRAINER-GUIDE.md. */
-export type ReportLesson = { id: string; pattern: string; title: string } & LessonStatus;
+type ReportLesson = { id: string; pattern: string; title: string } & LessonStatus;
 
-export interface ReportJson {
+interface ReportJson {
   version: 1;
   learner: string;
   learnerNameFrom: NameSource;
@@ -239,7 +237,7 @@ function reportLessons(view: WorkbookView): ReportLesson[] {
   }));
 }
 
-export function reportJson(input: ReportInput): ReportJson {
+function reportJson(input: ReportInput): ReportJson {
   const { view } = input;
   return {
     version: 1,
@@ -264,23 +262,32 @@ const statusText: Record<StatusName, string> = {
 
 function freshCountedText(counted: string[]): string {
   if (counted.length === 0) return "";
-  return ` (${counted.join(", ")} hold the committed stub or the reference unchanged: their tests were counted, and npm run verify proves how they end)`;
+  const how = "their tests were counted, and npm run verify proves how they end";
+  return ` (${counted.join(", ")} hold the committed stub or the reference unchanged: ${how})`;
 }
 
 const shortDate = (iso: string) => `${iso.slice(0, 16).replace("T", " ")} UTC`;
+
+const lastCheckedCell = (l: ReportLesson) => (l.lastChecked ? shortDate(l.lastChecked) : "–");
 
 function testsCell(l: ReportLesson): string {
   if (l.total === null) return l.status === "not-started" ? "–" : "not checked";
   return `${l.passing}/${l.total}${l.tests === "counted" ? " (counted)" : ""}`;
 }
 
-export function reportMarkdown(input: ReportInput): string {
+function reportMarkdown(input: ReportInput): string {
   const { learner, date, view, fresh } = input;
   const lessons = reportLessons(view);
-  const rows = lessons.map(
-    (l) =>
-      `| ${l.id} | ${l.pattern} | ${statusText[l.status]} | ${testsCell(l)} | ${l.hintsUsed} | ${l.minutes ?? "–"} | ${l.lastChecked ? shortDate(l.lastChecked) : "–"} |`,
-  );
+  const cells = (l: ReportLesson) => [
+    l.id,
+    l.pattern,
+    statusText[l.status],
+    testsCell(l),
+    l.hintsUsed,
+    l.minutes ?? "–",
+    lastCheckedCell(l),
+  ];
+  const rows = lessons.map((l) => `| ${cells(l).join(" | ")} |`);
   const notChecked = lessons.filter((l) => l.total === null && l.status !== "not-started");
   const results = fresh
     ? `re-run just now${freshCountedText(input.countedFresh ?? [])}`

@@ -26,7 +26,8 @@ export async function reset(ctx: Context, args: ParsedArgs): Promise<number> {
   const written = reports.flatMap(({ report }) => report.written);
   if (written.length === 0) {
     ctx.out.line(
-      `${describeStubs(lesson)} ${lesson.files.length === 1 ? "is" : "are"} already the original stub: nothing to reset.`,
+      `${describeStubs(lesson)} ${lesson.files.length === 1 ? "is" : "are"} already the original stub: ` +
+        "nothing to reset.",
     );
   } else {
     for (const file of written) ctx.out.line(`Restored ${file} to the original stub.`);

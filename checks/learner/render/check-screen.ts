@@ -6,6 +6,7 @@ import { type Lesson, describeStubs, lessonLabel } from "../workbook/lessons.ts"
 import type { WorkbookView } from "../workbook/workbook.ts";
 import { nextAction } from "./next-action.ts";
 import { symbols } from "./output.ts";
+import { passesButLines } from "./passes-but.ts";
 import { diagnosticSummary, explain } from "./problem.ts";
 import { formatBytes, plural, visible } from "./text.ts";
 
@@ -82,15 +83,17 @@ export function renderVerdict(root: string, result: CheckResult, view: WorkbookV
   lines.push(...renderLogs(result, c));
   const problem = firstProblem(result);
   if (problem) lines.push("", ...explain(root, result, problem, c));
-  lines.push("", progressLine(result, view), c.bold(`Next: ${nextAction(result, view)}`));
+  const notes = passesButLines(result.passesBut ?? [], c);
+  lines.push("", progressLine(result, view), ...notes, c.bold(`Next: ${nextAction(result, view)}`));
   return lines;
 }
 
 /** The lesson's count as the Workbook recorded it, and how many lessons are done. */
-export function progressLine(result: CheckResult, view: WorkbookView): string {
+function progressLine(result: CheckResult, view: WorkbookView): string {
   const done = `${view.done} of ${view.lessons.length} lessons done`;
   const label = lessonLabel(result.lesson);
-  // A count of passing tests beside a run that was stopped, or that threw outside any test, would contradict the verdict.
+  // A count of passing tests beside a run that was stopped, or that threw outside any test, would
+  // contradict the verdict.
   if (result.aborted) return `${label}: stopped before the tests finished · ${done}`;
   if (!ranCleanly(result)) return `${label}: not passing, an error was thrown outside any test · ${done}`;
   const { passing, total } = view.status(result.lesson);

@@ -14,9 +14,11 @@ export function hintLines(
 ): string[] {
   if ("exhausted" in taken) {
     return [
-      `No more hints for ${lessonLabel(lesson)}: you have seen all ${taken.of} (they are also in ${lesson.dir}/README.md).`,
+      `No more hints for ${lessonLabel(lesson)}: you have seen all ${taken.of} ` +
+        `(they are also in ${lesson.dir}/README.md).`,
       c.bold(
-        `Next: compare your code with the reference (npm run diff ${lesson.id}), or copy it in (npm run solve ${lesson.id})`,
+        `Next: compare your code with the reference (npm run diff ${lesson.id}), ` +
+          `or copy it in (npm run solve ${lesson.id})`,
       ),
     ];
   }

@@ -8,7 +8,7 @@ export interface DiffOp {
   text: string;
 }
 
-export interface Hunk {
+interface Hunk {
   oldStart: number;
   oldCount: number;
   newStart: number;

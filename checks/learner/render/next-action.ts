@@ -22,6 +22,7 @@ export function allDoneMessage(lessons: readonly Lesson[]): string {
 export function nextAction(result: CheckResult, view: WorkbookView): string {
   const problem = firstProblem(result);
   const lesson = result.lesson;
+  const then = `then npm run check ${lesson.id}`;
   if (!problem) {
     const following = view.following(lesson);
     return following ? `npm run check ${following.id}` : allDoneMessage(view.lessons);
@@ -38,17 +39,19 @@ export function nextAction(result: CheckResult, view: WorkbookView): string {
     case "unhandled": {
       const { failure } = problem.unhandled;
       if (endedByLearner(failure))
-        return `remove the call that ends the process (process.exit) from ${describeStubs(lesson)}, then npm run check ${lesson.id}`;
+        return `remove the call that ends the process (process.exit) from ${describeStubs(lesson)}, ${then}`;
       if (failure.location && inLearnerFiles(lesson, failure.location.file))
         return `handle the error at ${formatLocation(failure.location)}`;
       return `find the promise or timer in ${describeStubs(lesson)} whose error nothing catches`;
     }
     case "syntax":
       return `fix the syntax error at ${formatLocation(problem.diagnostic)}`;
-    case "type":
+    case "type": {
+      const where = formatLocation(problem.diagnostic);
       return isTestFile(lesson, problem.diagnostic.file)
-        ? `change ${stubForTest(lesson, problem.diagnostic.file)} to fit how the test uses it at ${formatLocation(problem.diagnostic)}`
-        : `fix the type error at ${formatLocation(problem.diagnostic)}`;
+        ? `change ${stubForTest(lesson, problem.diagnostic.file)} to fit how the test uses it at ${where}`
+        : `fix the type error at ${where}`;
+    }
     case "load": {
       const where = problem.error.failure.location;
       const at = where && inLearnerFiles(lesson, where.file) ? `, at ${formatLocation(where)}` : "";

@@ -28,7 +28,7 @@ export interface Output {
 
 export const symbols = { pass: "✓", fail: "✗" } as const;
 
-export type ColorLevel = 0 | 1 | 2 | 3;
+type ColorLevel = 0 | 1 | 2 | 3;
 
 export function colorLevel(env: Env, isTTY: boolean): ColorLevel {
   const force = env.FORCE_COLOR;

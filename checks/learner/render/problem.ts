@@ -90,16 +90,11 @@ function explainAborted(lesson: Lesson, aborted: Aborted, c: ChalkInstance): str
   switch (aborted.kind) {
     case "timeout": {
       const seconds = `${Math.round((aborted.limitMs ?? 0) / 100) / 10} s`;
+      const loop = `probably an infinite loop in ${stub}`;
       const what = aborted.test
-        ? [
-            c.red.bold(
-              `Stopped: “${visible(aborted.test)}” did not finish within ${seconds}: probably an infinite loop in ${stub}.`,
-            ),
-          ]
+        ? [c.red.bold(`Stopped: “${visible(aborted.test)}” did not finish within ${seconds}: ${loop}.`)]
         : [
-            c.red.bold(
-              `Stopped: ${testFile} did not finish loading within ${seconds}: probably an infinite loop in ${stub}.`,
-            ),
+            c.red.bold(`Stopped: ${testFile} did not finish loading within ${seconds}: ${loop}.`),
             "  Code outside any function runs as soon as the file is imported, before any test.",
           ];
       return [
@@ -138,8 +133,8 @@ function explainUnhandled(root: string, lesson: Lesson, unhandled: Unhandled, c:
   if (endedByLearner(failure)) {
     return [
       c.red.bold("Stopped: the test process was ended by the code under test, before the tests finished."),
-      `  Something in ${c.cyan(describeStubs(lesson))} ends the process (process.exit, process.reallyExit, process.abort):`,
-      "  a function should return or throw instead.",
+      `  Something in ${c.cyan(describeStubs(lesson))} ends the process`,
+      "  (process.exit, process.reallyExit, process.abort): a function should return or throw instead.",
     ];
   }
   const [title, advice] = unhandledText[unhandled.kind];

@@ -15,12 +15,12 @@ const markColor: Record<StatusName, (c: ChalkInstance, text: string) => string> 
   "not-started": (c, text) => c.dim(text),
 };
 
-export function statusMark(status: LessonStatus, c: ChalkInstance): string {
+function statusMark(status: LessonStatus, c: ChalkInstance): string {
   return markColor[status.status](c, statusMarks[status.status]);
 }
 
 /** "84/84 tests · solved by copying the reference · 2 hints · 14 min" */
-export function statusDetails(status: LessonStatus): string {
+function statusDetails(status: LessonStatus): string {
   return [
     status.total !== null ? `${status.passing}/${status.total} tests` : "",
     status.solvedByCopy ? "solved by copying the reference" : "",
@@ -37,9 +37,8 @@ export function progressLines(view: WorkbookView, c: ChalkInstance): string[] {
   for (const lesson of view.lessons) {
     const status = view.status(lesson);
     const marker = lesson.id === view.current.id ? ` ${c.cyan("← current")}` : "";
-    lines.push(
-      `  ${statusMark(status, c)} ${lessonLabel(lesson).padEnd(width)}  ${c.dim(statusDetails(status))}${marker}`.trimEnd(),
-    );
+    const label = lessonLabel(lesson).padEnd(width);
+    lines.push(`  ${statusMark(status, c)} ${label}  ${c.dim(statusDetails(status))}${marker}`.trimEnd());
   }
   lines.push(c.dim("  ✓ passed  ◆ solved by copying the reference  ◐ started  ○ not started"));
   const next = view.allDone

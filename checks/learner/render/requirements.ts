@@ -9,5 +9,6 @@ export function missingRequirementsLine(
 ): string {
   const names = missing.join(" and ");
   const install = missing.map(installHint).join("; ");
-  return `${lessonLabel(lesson)} needs ${names}, which ${missing.length === 1 ? "is" : "are"} not installed: ${install}, then ${then}`;
+  const are = missing.length === 1 ? "is" : "are";
+  return `${lessonLabel(lesson)} needs ${names}, which ${are} not installed: ${install}, then ${then}`;
 }

@@ -5,9 +5,15 @@
 // starts a sequence that can clear the screen), DEL, C1 controls, direction overrides and
 // isolates (a name can read backwards), invisible joiners and marks, line and paragraph
 // separators, the byte-order mark, and lone surrogates.
-const invisible =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const invisible = new RegExp(
+  [
+    "[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e",
+    "\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb]",
+    // A surrogate without its other half.
+    "|[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]",
+  ].join(""),
+  "g",
+);
 
 /**
  * Learner text (a failure message, console output, a line of their code) as it may reach a

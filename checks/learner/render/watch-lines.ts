@@ -53,7 +53,8 @@ export function edgeLine(step: 1 | -1): string {
 }
 
 export function pickedUnknownLine(typed: string, lessons: readonly Lesson[]): string {
-  return `There is no lesson ${typed}: type a number from ${lessons[0]!.number} to ${lessons[lessons.length - 1]!.number}, then Enter.`;
+  const [first, last] = [lessons[0]!.number, lessons[lessons.length - 1]!.number];
+  return `There is no lesson ${typed}: type a number from ${first} to ${last}, then Enter.`;
 }
 
 export function couldNotRunLine(error: unknown): string {

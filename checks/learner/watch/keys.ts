@@ -3,7 +3,7 @@ import type { Lesson } from "../workbook/lessons.ts";
 // Watch mode's keys, in one table: it drives both the footer a learner reads and what each key
 // does, so the two can never disagree.
 
-export type KeyAction = "next" | "previous" | "list" | "hint" | "rerun" | "quit";
+export type KeyAction = "next" | "previous" | "list" | "hint" | "edit" | "rerun" | "quit";
 
 interface KeyBinding {
   /** What the key does, as the footer says it. */
@@ -13,11 +13,13 @@ interface KeyBinding {
   action: KeyAction;
 }
 
-export const watchKeys: readonly KeyBinding[] = [
+const watchKeys: readonly KeyBinding[] = [
   { label: "next", keys: ["n"], action: "next" },
   { label: "previous", keys: ["p"], action: "previous" },
   { label: "lessons", keys: ["l"], action: "list" },
   { label: "hint", keys: ["h"], action: "hint" },
+  // The learner's editor, at the first problem.
+  { label: "edit", keys: ["e"], action: "edit" },
   { label: "re-run", keys: ["r"], action: "rerun" },
   // Ctrl-C and Ctrl-D arrive as characters in raw mode.
   { label: "quit", keys: ["q", "\u0003", "\u0004"], action: "quit" },

@@ -49,6 +49,12 @@ export class ScreenWriter {
 
   constructor(private readonly out: Output) {}
 
+  /** Forgets what is on screen (an editor drew over it), so the next render draws it all again. */
+  forget(): void {
+    this.#shown = [];
+    this.#generation = -1;
+  }
+
   render(screen: Screen): void {
     const lines = frame(screen, this.out.c);
     const unchanged = screen.generation === this.#generation && lines.join("\n") === this.#shown.join("\n");

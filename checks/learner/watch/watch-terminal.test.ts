@@ -2,6 +2,8 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { Env } from "../cli/env.ts";
+import { fakeEditor } from "../../testing/fake-editor.ts";
 import {
   type FixtureWorkbook,
   cleanEnv,
@@ -21,11 +23,11 @@ afterEach(() => {
 
 const hasScript = process.platform === "linux" && existsSync("/usr/bin/script");
 
-function startInTerminal(root: string, lesson = "") {
+function startInTerminal(root: string, lesson = "", env: Env = {}) {
   const command = `${process.execPath} ${path.join(projectRoot, "checks/launch.mjs")} watch ${lesson}`.trimEnd();
   const child = spawn("script", ["-qfec", command, "/dev/null"], {
     cwd: root,
-    env: cleanEnv({ NO_COLOR: "1", COLUMNS: "100", LINES: "50" }) as NodeJS.ProcessEnv,
+    env: cleanEnv({ NO_COLOR: "1", COLUMNS: "100", LINES: "50", VISUAL: undefined, ...env }) as NodeJS.ProcessEnv,
   });
   let output = "";
   child.stdout.setEncoding("utf8");
@@ -70,6 +72,28 @@ describe.runIf(hasScript)("npm start in a terminal", () => {
       terminal.type("q");
       await expect(terminal.exited).resolves.toBe(0);
     } finally {
+      terminal.kill();
+    }
+  });
+
+  it("hands the terminal to a terminal editor on e, and takes it back when the editor exits", async () => {
+    workbook = createFixtureWorkbook();
+    const editor = fakeEditor("vim");
+    const terminal = startInTerminal(workbook.root, "", { EDITOR: editor.command });
+    try {
+      await terminal.waitFor("Not written yet: add");
+      terminal.type("e");
+      expect(await editor.args()).toEqual(["+4", workbook.path("lessons/lesson-1-adder/adder.ts")]);
+      const times = (text: string) => terminal.output().split(text).length - 1;
+      const [clears, verdicts] = [times("\u001b[2J"), times("Not written yet: add")];
+      editor.close();
+      // The whole screen again, keys read again.
+      await terminal.waitFor("\u001b[2J", 10_000, clears + 1);
+      await terminal.waitFor("Not written yet: add", 10_000, verdicts + 1);
+      terminal.type("q");
+      await expect(terminal.exited).resolves.toBe(0);
+    } finally {
+      editor.remove();
       terminal.kill();
     }
   });

@@ -15,6 +15,7 @@ import {
   fixtureLesson,
   references,
 } from "../../testing/fixture-workbook.ts";
+import { type FakeEditor, fakeEditor } from "../../testing/fake-editor.ts";
 import { type WatchEvent, type WatchOptions, type WatchSession, startWatch } from "./watch.ts";
 
 // Watch mode driven as a learner drives it: files saved on disk, keys typed on stdin, and what it
@@ -31,12 +32,17 @@ afterEach(async () => {
 
 const stub = "lessons/lesson-1-adder/adder.ts";
 const limiter = "lessons/lesson-2-rate-limiter/limiter.ts";
-const footer = "Watching lessons/lesson-1-adder/ · n next · p previous · l lessons · h hint · r re-run · q quit";
+const footer =
+  "Watching lessons/lesson-1-adder/ · n next · p previous · l lessons · h hint · e edit · r re-run · q quit";
 
-/** Starts a watch session and lets a test wait for the event it expects. */
-function watchFixture(options: Partial<WatchOptions> = {}, env: Env = cleanEnv()) {
-  const stdout = capture();
-  const stdin = Object.assign(new PassThrough(), { isTTY: false });
+/** Starts a watch session and lets a test wait for the event it expects; `terminal`: stdin and stdout are a TTY. */
+function watchFixture(options: Partial<WatchOptions> = {}, env: Env = cleanEnv(), terminal = false) {
+  const stdout = capture(terminal);
+  const rawModes: boolean[] = [];
+  const stdin = Object.assign(new PassThrough(), {
+    isTTY: terminal,
+    ...(terminal && { setRawMode: (mode: boolean) => rawModes.push(mode) }),
+  });
   const ctx: Context = {
     root: workbook.root,
     out: createOutput(stdout, capture(), env),
@@ -81,6 +87,7 @@ function watchFixture(options: Partial<WatchOptions> = {}, env: Env = cleanEnv()
     next,
     verdict,
     events,
+    rawModes,
   };
 }
 
@@ -131,7 +138,8 @@ describe("npm start (watch mode) with the real test runner", () => {
     watch.stdin.write("n");
     await watch.verdict("lesson-2", false);
     expect(watch.lastLine()).toBe(
-      "Watching lessons/lesson-2-rate-limiter/ · n next · p previous · l lessons · h hint · r re-run · q quit",
+      "Watching lessons/lesson-2-rate-limiter/ · n next · p previous · l lessons · h hint · e edit · r re-run · " +
+        "q quit",
     );
   });
 
@@ -243,6 +251,27 @@ describe("npm start (watch mode)", () => {
     workbook.write(stub, references["solutions/adder.ts"]!);
     await watch.verdict("lesson-1", true);
     expect(seen[1]).toEqual([workbook.path(stub)]);
+  });
+
+  it("shows what the tests cannot see under a passing verdict, the success banner still last", async () => {
+    workbook = createFixtureWorkbook();
+    const note = { rule: "debugger" as const, location: `${stub}:2` };
+    const check = fakeCheck(workbook.root);
+    const withNote: WatchOptions["check"] = async (lesson, changed) => {
+      const result = await check(lesson, changed);
+      return result.passed ? { ...result, passesBut: [note] } : result;
+    };
+    const watch = watchFixture({ check: withNote });
+    await watch.verdict("lesson-1", false);
+    workbook.write(stub, references["solutions/adder.ts"]!);
+    await watch.verdict("lesson-1", true);
+    expect(watch.lines().slice(-5)).toEqual([
+      "Passes, but…",
+      `  ${stub}:2 a debugger statement is left in: it pauses the server wherever a debugger is attached. Remove it.`,
+      "Next: npm run check lesson-2",
+      footer,
+      "lesson-1 adder passed — n for lesson-2 rate limiter",
+    ]);
   });
 
   it("re-checks once for a burst of saves, saying once that it re-runs", async () => {
@@ -370,5 +399,132 @@ describe("npm start (watch mode)", () => {
       "lesson-1 adder needs workbook-no-such-server, which is not installed: install workbook-no-such-server so that it is on PATH, then npm run check lesson-1",
     );
     expect(watch.events.some((e) => e.type === "verdict")).toBe(false);
+  });
+});
+
+describe.runIf(process.platform !== "win32")("e in watch mode: the learner's editor at the first failure", () => {
+  let editor: FakeEditor | undefined;
+  afterEach(() => {
+    editor?.remove();
+    editor = undefined;
+  });
+
+  const failingAt = { file: stub, line: 2, column: 10 };
+  /** The fake check, its failure located in the stub at line 2. */
+  function locatedCheck(root: string): WatchOptions["check"] {
+    const check = fakeCheck(root);
+    return async (lesson, changed) => {
+      const result = await check(lesson, changed);
+      const tests = result.tests.map((t) => (t.failure ? { ...t, failure: { ...t.failure, location: failingAt } } : t));
+      return { ...result, tests };
+    };
+  }
+  // No color even on a terminal, so that the tests read plain text.
+  const editorEnv = (extra: Env = {}) =>
+    cleanEnv({ VISUAL: undefined, EDITOR: undefined, TERM_PROGRAM: undefined, NO_COLOR: "1", ...extra });
+
+  it("hands a terminal editor the terminal at the failure's line, draws nothing meanwhile, then redraws", async () => {
+    workbook = createFixtureWorkbook();
+    editor = fakeEditor("vim");
+    const watch = watchFixture({ check: locatedCheck(workbook.root) }, editorEnv({ EDITOR: editor.command }), true);
+    await watch.verdict("lesson-1", false);
+    watch.stdin.write("e");
+    expect(await editor.args()).toEqual(["+2", workbook.path(stub)]);
+    expect(watch.rawModes, "raw mode off while the editor has the terminal").toEqual([true, false]);
+    expect(watch.stdin.listenerCount("data"), "no key is read meanwhile").toBe(0);
+    const shown = watch.output();
+    // The learner saves in the editor: the lesson is re-run, and its verdict waits for the screen.
+    workbook.write(stub, references["solutions/adder.ts"]!);
+    await watch.verdict("lesson-1", true);
+    expect(watch.output(), "nothing drawn over the editor").toBe(shown);
+    editor.close();
+    await watch.next((e) => e.type === "edited");
+    expect(watch.rawModes).toEqual([true, false, true]);
+    const redrawn = watch.output().slice(shown.length);
+    expect(redrawn.startsWith("\u001b[H\u001b[2J"), "the whole screen drawn again").toBe(true);
+    expect(watch.lastLine()).toBe("lesson-1 adder passed — n for lesson-2 rate limiter");
+    watch.stdin.write("q");
+    await expect(watch.session.done).resolves.toBe(0);
+  });
+
+  it("starts a graphical editor on its own and keeps answering keys while it is open", async () => {
+    workbook = createFixtureWorkbook();
+    editor = fakeEditor("code");
+    const watch = watchFixture({ check: locatedCheck(workbook.root) }, editorEnv({ EDITOR: editor.command }), true);
+    await watch.verdict("lesson-1", false);
+    watch.stdin.write("e");
+    expect(await editor.args()).toEqual(["-g", `${workbook.path(stub)}:2:10`]);
+    await watch.next((e) => e.type === "edited");
+    expect(watch.output()).toContain(`Opening ${stub}:2 in code.`);
+    watch.stdin.write("h");
+    await expect.poll(() => watch.output()).toContain("Hint 1 of 3");
+    expect(watch.rawModes, "the terminal was never handed over").toEqual([true]);
+  });
+
+  it.each([
+    ["no editor is set", editorEnv(), `Open ${stub}:2 in your editor: no $VISUAL or $EDITOR is set`],
+    [
+      "the editor needs a terminal and this is not one",
+      editorEnv({ EDITOR: "vim" }),
+      `vim (from $EDITOR) runs in a terminal, and this is not one: open ${stub}:2 yourself.`,
+    ],
+  ])("names the file and line when %s", async (_case, env, line) => {
+    workbook = createFixtureWorkbook();
+    const watch = watchFixture({ check: locatedCheck(workbook.root) }, env);
+    await watch.verdict("lesson-1", false);
+    watch.stdin.write("e");
+    await expect.poll(() => watch.output()).toContain(line);
+  });
+
+  it("takes the terminal back and says so when the editor cannot be started", async () => {
+    workbook = createFixtureWorkbook();
+    const env = editorEnv({ EDITOR: "/no/such/folder/vim" });
+    const watch = watchFixture({ check: locatedCheck(workbook.root) }, env, true);
+    await watch.verdict("lesson-1", false);
+    watch.stdin.write("e");
+    await watch.next((e) => e.type === "edited");
+    expect(watch.rawModes).toEqual([true, false, true]);
+    expect(watch.output()).toContain(
+      `vim (from $EDITOR) could not be started (spawn /no/such/folder/vim ENOENT): open ${stub}:2 yourself.`,
+    );
+    expect(watch.stdin.listenerCount("data"), "keys are read again").toBe(1);
+  });
+
+  it("opens at the top of the stub while the first check is still running", async () => {
+    workbook = createFixtureWorkbook();
+    editor = fakeEditor("nano");
+    let release!: () => void;
+    const running = new Promise<void>((resolve) => (release = resolve));
+    const check = locatedCheck(workbook.root)!;
+    const slow: WatchOptions["check"] = async (lesson, changed, onTests) => {
+      await running;
+      return check(lesson, changed, onTests);
+    };
+    const watch = watchFixture({ check: slow }, editorEnv({ EDITOR: editor.command }), true);
+    watch.stdin.write("e");
+    expect(await editor.args()).toEqual(["+1", workbook.path(stub)]);
+    editor.close();
+    await watch.next((e) => e.type === "edited");
+    release();
+    await watch.verdict("lesson-1", false);
+  });
+
+  it("ends a workbook finished while the editor is open only once the editor is closed", async () => {
+    workbook = createFixtureWorkbook();
+    await workbook.run(["solve", "lesson-2", "--yes"]);
+    editor = fakeEditor("nano");
+    const watch = watchFixture({ check: locatedCheck(workbook.root) }, editorEnv({ EDITOR: editor.command }), true);
+    await watch.verdict("lesson-1", false);
+    watch.stdin.write("e");
+    await editor.args();
+    workbook.write(stub, references["solutions/adder.ts"]!);
+    await watch.verdict("lesson-1", true);
+    let ended = false;
+    void watch.session.done.then(() => (ended = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(ended, "the editor still has the terminal").toBe(false);
+    editor.close();
+    await expect(watch.session.done).resolves.toBe(0);
+    expect(watch.rawModes, "the terminal is left as it was found").toEqual([true, false, true, false]);
   });
 });

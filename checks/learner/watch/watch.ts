@@ -5,6 +5,10 @@ import type { ParsedArgs } from "../cli/args.ts";
 import { type Context, openWorkbook } from "../cli/context.ts";
 import { UserError } from "../cli/user-error.ts";
 import { type CheckResult, checkLesson, lessonFiles, missingRequirements } from "../check/check-lesson.ts";
+import { editLocation } from "../check/first-problem.ts";
+import { type EditorCommand, chooseEditor } from "../editor/editor-command.ts";
+import { type EditorOutcome, runEditor } from "../editor/launch-editor.ts";
+import { editorFailedLine, needsTerminalLine, noEditorLine, openingLine } from "../render/editor-lines.ts";
 import { renderVerdict } from "../render/check-screen.ts";
 import { hintLines } from "../render/hints.ts";
 import { lessonListLines } from "../render/progress.ts";
@@ -20,7 +24,7 @@ import {
   rewrittenLine,
   switchedLine,
 } from "../render/watch-lines.ts";
-import { type RunResult, type TestHost, learnerPool, takeTestHost } from "../runner/run-tests.ts";
+import { type RunResult, type SourceLocation, type TestHost, learnerPool, takeTestHost } from "../runner/run-tests.ts";
 import { sameCode } from "../workbook/copied.ts";
 import { committedFile } from "../workbook/git.ts";
 import type { Lesson } from "../workbook/lessons.ts";
@@ -42,13 +46,10 @@ export type WatchEvent =
   | { type: "switched"; from: Lesson; to: Lesson; reason: "save" | "key" | "state" }
   | { type: "tests"; lesson: Lesson; run: RunResult }
   | { type: "verdict"; lesson: Lesson; result: CheckResult }
-  | { type: "passed"; lesson: Lesson; next?: Lesson };
+  | { type: "passed"; lesson: Lesson; next?: Lesson }
+  | { type: "edited"; editor: string; outcome: EditorOutcome };
 
-export type CheckFunction = (
-  lesson: Lesson,
-  changed: string[],
-  onTests: (run: RunResult) => void,
-) => Promise<CheckResult>;
+type CheckFunction = (lesson: Lesson, changed: string[], onTests: (run: RunResult) => void) => Promise<CheckResult>;
 
 export interface WatchOptions {
   poll: boolean;
@@ -78,7 +79,8 @@ type Input =
   | { type: "tests"; lesson: Lesson; run: RunResult }
   | { type: "verdict"; lesson: Lesson; result: CheckResult }
   | { type: "failed"; lesson: Lesson; error: unknown }
-  | { type: "missing"; lesson: Lesson; missing: string[] };
+  | { type: "missing"; lesson: Lesson; missing: string[] }
+  | { type: "edited"; editor: EditorCommand; location: SourceLocation; outcome: EditorOutcome };
 
 export async function watch(ctx: Context, args: ParsedArgs): Promise<number> {
   const poll = args.flags.has("poll") || ctx.env.WORKBOOK_POLL === "1";
@@ -117,6 +119,12 @@ class WatchLoop {
   readonly #fingerprints = new Map<string, string>();
   readonly #owner = new Map<string, Lesson>();
   readonly #committed = new Map<string, string | undefined>();
+  /** The current lesson's latest verdict: where e opens the editor. */
+  #last: CheckResult | undefined;
+  /** A terminal editor has the terminal: nothing is drawn and no key is read until it exits. */
+  #editing = false;
+  /** The session ended (every lesson passed) while the editor had the terminal: end once it is back. */
+  #stopWhenEdited = false;
 
   constructor(
     private readonly ctx: Context,
@@ -192,6 +200,9 @@ class WatchLoop {
       case "failed":
         this.#onFailed(input.lesson, input.error);
         return;
+      case "edited":
+        this.#onEdited(input.editor, input.location, input.outcome);
+        return;
       case "missing":
         if (input.lesson.id !== this.#lesson.id) return;
         this.#screen.panel = [missingRequirementsLine(input.lesson, input.missing)];
@@ -202,7 +213,7 @@ class WatchLoop {
   }
 
   #render(): void {
-    this.#writer.render(this.#screen);
+    if (!this.#editing) this.#writer.render(this.#screen);
   }
 
   /** A new run's screen: its tests, the notices kept, "re-running" kept only while another run waits. */
@@ -229,7 +240,10 @@ class WatchLoop {
     for (const key of String(data)) this.#handle({ type: "key", key });
   };
 
-  readonly #onSignal = (): void => this.stop();
+  // Ctrl-C inside a terminal editor is the editor's.
+  readonly #onSignal = (): void => {
+    if (!this.#editing) this.stop();
+  };
 
   // Saves ------------------------------------------------------------------------------------
 
@@ -342,6 +356,9 @@ class WatchLoop {
         this.#showPanel(hintLines(this.#lesson, taken, this.#c, { watching: true, width: this.ctx.out.columns }));
         return;
       }
+      case "edit":
+        this.#edit();
+        return;
       case "rerun":
         this.#screen.last = rerunningLine(this.#lesson, [], this.#c);
         this.#render();
@@ -354,6 +371,51 @@ class WatchLoop {
   #showPanel(lines: string[]): void {
     this.#screen.panel = lines;
     this.#render();
+  }
+
+  // The editor ---------------------------------------------------------------------------------
+
+  /** e: the learner's editor at the first problem. A terminal editor gets the terminal until it exits. */
+  #edit(): void {
+    const location = editLocation(this.#lesson, this.#last);
+    const editor = chooseEditor(this.ctx.root, location, this.ctx.env);
+    const { stdin, out } = this.ctx;
+    if (!editor || (editor.terminal && !(stdin.isTTY && out.isTTY))) {
+      // No editor, or one that needs a terminal this is not: the learner gets the file and line.
+      this.#showPanel([editor ? needsTerminalLine(editor, location, this.#c) : noEditorLine(location, this.#c)]);
+      return;
+    }
+    this.#showPanel([openingLine(editor, location, this.#c)]);
+    if (editor.terminal) this.#handOver();
+    void runEditor(editor, this.ctx.root, this.ctx.env).then((outcome) =>
+      this.#handle({ type: "edited", editor, location, outcome }),
+    );
+  }
+
+  /** Leaves the terminal to an editor: keys unread, raw mode off, nothing drawn. */
+  #handOver(): void {
+    const { stdin } = this.ctx;
+    this.#editing = true;
+    stdin.off("data", this.#onData);
+    if (stdin.isTTY && stdin.setRawMode) stdin.setRawMode(false);
+    stdin.pause();
+  }
+
+  #onEdited(editor: EditorCommand, location: SourceLocation, outcome: EditorOutcome): void {
+    if (editor.terminal) {
+      // Takes the terminal back, and redraws all of it: the editor drew over the screen.
+      const { stdin } = this.ctx;
+      this.#editing = false;
+      if (stdin.isTTY && stdin.setRawMode) stdin.setRawMode(true);
+      stdin.on("data", this.#onData);
+      stdin.resume();
+      this.#writer.forget();
+      this.#screen.panel = [];
+    }
+    if (!outcome.ok) this.#screen.panel = [editorFailedLine(editor, outcome, location, this.#c)];
+    this.#render();
+    this.#emit({ type: "edited", editor: editor.name, outcome });
+    if (this.#stopWhenEdited) this.stop();
   }
 
   /** A key typed after l: digits build a lesson number, Enter opens it. False: not for the list. */
@@ -381,6 +443,7 @@ class WatchLoop {
   #switchTo(to: Lesson, reason: "save" | "key" | "state", notice?: string): void {
     const from = this.#lesson;
     this.#lesson = to;
+    this.#last = undefined;
     this.#saved.clear();
     if (reason !== "state") this.#workbook.select(to);
     this.#screen = emptyScreen(to, this.#screen.generation + 1, notice ? [notice] : []);
@@ -436,6 +499,7 @@ class WatchLoop {
     const trigger = this.#trigger;
     this.#trigger = "open";
     this.#workbook.record(result, trigger);
+    this.#last = result;
     const view = this.#workbook.view();
     if (!this.#testsShown) this.#screen = this.#newRunScreen(result);
     const pending = this.#again ? this.#screen.last : undefined;
@@ -454,7 +518,9 @@ class WatchLoop {
     this.#emit({ type: "verdict", lesson, result });
     if (!result.passed || pending) return;
     this.#emit({ type: "passed", lesson, ...(view.neighbor(lesson, 1) && { next: view.neighbor(lesson, 1) }) });
-    if (view.allDone) this.stop();
+    if (!view.allDone) return;
+    if (this.#editing) this.#stopWhenEdited = true;
+    else this.stop();
   }
 
   #onFailed(lesson: Lesson, error: unknown): void {

@@ -5,7 +5,7 @@ import { ensureWorkbookDir, workbookDir } from "./workbook-dir.ts";
 // reset and solve never overwrite a learner's file without first copying it to
 // .workbook/backups/<lesson>/<timestamp>/<file>: one folder per operation, never reused.
 
-export interface Backup {
+interface Backup {
   /** The backup folder relative to the project root, e.g. ".workbook/backups/lesson-3/2026-…". */
   dir: string;
   /** Copies one file into the backup and returns where it went, relative to the project root. */

@@ -27,7 +27,7 @@ export function sameCode(a: string, b: string): boolean {
  * The source without comments, and without whitespace except one space where two words would
  * otherwise run together. String and template literals are kept as written: their spaces are code.
  */
-export function codeOnly(source: string): string {
+function codeOnly(source: string): string {
   let out = "";
   let pendingSpace = false;
   const word = (ch: string | undefined) => ch !== undefined && /[\w$]/.test(ch);

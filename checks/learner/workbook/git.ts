@@ -4,7 +4,7 @@ import { UserError } from "../cli/user-error.ts";
 // The pristine stub is the file as committed: `git show HEAD:<path>`. Nothing else in the
 // checkout can be trusted to be untouched, and git is the one copy a learner cannot edit by accident.
 
-export type CommittedFile = { found: true; content: Buffer } | { found: false; reason: string };
+type CommittedFile = { found: true; content: Buffer } | { found: false; reason: string };
 
 export function committedFile(root: string, relativePath: string): CommittedFile {
   try {

@@ -6,10 +6,15 @@ import { type LessonState, emptyLessonState } from "./state-file.ts";
 // and its exports. Nothing else decides whether a lesson shows ✓, ◆, ◐ or ○, or how many tests
 // it passes.
 
-export const statusNames = ["passed", "solved", "started", "not-started"] as const;
+const statusNames = ["passed", "solved", "started", "not-started"] as const;
 export type StatusName = (typeof statusNames)[number];
 
-export const statusMarks: Record<StatusName, string> = { passed: "✓", solved: "◆", started: "◐", "not-started": "○" };
+export const statusMarks: Record<StatusName, string> = {
+  passed: "✓",
+  solved: "◆",
+  started: "◐",
+  "not-started": "○",
+};
 
 const count = z.number().int().min(0).max(100_000);
 const isoTime = z.iso.datetime({ offset: true });
@@ -46,7 +51,7 @@ export function withStatusRules<T extends z.ZodType<z.infer<typeof lessonStatusF
     .refine((s) => s.status !== "solved" || s.solvedByCopy, { message: "a solved lesson is solved by copy" });
 }
 
-export const lessonStatusSchema = withStatusRules(lessonStatusFields);
+const lessonStatusSchema = withStatusRules(lessonStatusFields);
 
 export type LessonStatus = z.infer<typeof lessonStatusSchema>;
 
@@ -78,7 +83,7 @@ function statusName(e: LessonState): StatusName {
 }
 
 /** Whole minutes from one ISO time to another; 0 when either is unreadable or they are reversed. */
-export function minutesBetween(from: string, to: string): number {
+function minutesBetween(from: string, to: string): number {
   const ms = Date.parse(to) - Date.parse(from);
   return Number.isFinite(ms) && ms > 0 ? Math.floor(ms / 60_000) : 0;
 }

@@ -7,7 +7,7 @@ import { UserError } from "../cli/user-error.ts";
 // the order of N. A folder whose manifest is missing or wrong is reported, never fatal, so one
 // half-written lesson cannot stop a learner working on the others.
 
-export const lessonManifestSchema = z.object({
+const lessonManifestSchema = z.object({
   id: z.string().regex(/^lesson-\d+$/, 'must look like "lesson-3"'),
   pattern: z.string().min(1),
   title: z.string().min(1),
@@ -20,7 +20,7 @@ export const lessonManifestSchema = z.object({
   requires: z.array(z.string().regex(/^[\w.+-]+$/, "must name an executable, e.g. redis-server")).optional(),
 });
 
-export type LessonManifest = z.infer<typeof lessonManifestSchema>;
+type LessonManifest = z.infer<typeof lessonManifestSchema>;
 export type LessonFile = LessonManifest["files"][number];
 
 export type Lesson = LessonManifest & {
@@ -38,7 +38,7 @@ export interface LessonProblem {
   message: string;
 }
 
-export interface LessonCatalog {
+interface LessonCatalog {
   lessons: Lesson[];
   problems: LessonProblem[];
 }
@@ -95,7 +95,7 @@ function loadLesson(root: string, folder: string): { lesson: Lesson } | { proble
  * (or, in a plain README, one list item per hint). The README is where a learner reads a hint in
  * context, so it is the hints' one source; `npm run hint` shows the same text, one at a time.
  */
-export function readmeHints(root: string, folder: string): string[] {
+function readmeHints(root: string, folder: string): string[] {
   const readme = path.join(root, "lessons", folder, "README.md");
   if (!existsSync(readme)) return [];
   return parseHints(readFileSync(readme, "utf8"));
@@ -173,7 +173,7 @@ export function resolveLesson(lessons: Lesson[], name: string): Lesson {
   throw new UserError(`Unknown lesson "${name}". ${listLessons(lessons)}`);
 }
 
-export function listLessons(lessons: Lesson[]): string {
+function listLessons(lessons: Lesson[]): string {
   if (lessons.length === 0) return "There are no lessons in lessons/ yet.";
   return `Lessons: ${lessons.map(lessonLabel).join(", ")}.`;
 }

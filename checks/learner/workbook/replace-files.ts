@@ -12,7 +12,7 @@ import { UserError } from "../cli/user-error.ts";
 // What reset and solve share: say when there is nothing to do, ask before overwriting (or insist
 // on --yes without a terminal), back up, overwrite, and say where every backup went.
 
-export interface LessonReplacements {
+interface LessonReplacements {
   lesson: Lesson;
   replacements: Replacement[];
 }
@@ -37,7 +37,8 @@ export async function replaceLessonFiles(
     if (!(error instanceof WriteFailure)) throw error;
     const kept = error.backedUpTo ? ` Your version is backed up at ${error.backedUpTo}.` : "";
     throw new UserError(
-      `Could not write ${error.file} (${describeCode(error.code)}).${kept} Make it writable, then run ${prompt.retry} again.`,
+      `Could not write ${error.file} (${describeCode(error.code)}).${kept} ` +
+        `Make it writable, then run ${prompt.retry} again.`,
       1,
     );
   }

@@ -19,6 +19,10 @@ const lessonStateSchema = z.object({
   solved: z.boolean().default(false),
   /** The first failing test of the last check, while the lesson does not pass. */
   failingTest: z.string().optional(),
+  /** Where the last check's first problem is (what `npm run open` opens), while the lesson does not pass. */
+  failingAt: z
+    .object({ file: z.string().min(1), line: z.number().int().min(1), column: z.number().int().min(0) })
+    .optional(),
   checkedAt: z.string().optional(),
   /** When the learner first worked on the lesson (a save, a check, a hint): its minutes count from here. */
   startedAt: z.string().optional(),
@@ -35,7 +39,7 @@ const stateSchema = z.object({
 export type LessonState = z.infer<typeof lessonStateSchema>;
 export type WorkbookState = z.infer<typeof stateSchema>;
 /** A state as it may be written: fields with defaults may be left out (tests write such states). */
-export type WorkbookStateInput = z.input<typeof stateSchema>;
+type WorkbookStateInput = z.input<typeof stateSchema>;
 
 export const stateFile = `${workbookDir}/state.json`;
 
@@ -80,7 +84,8 @@ function setAside(root: string, file: string, warn: (line: string) => void): str
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "error";
     warn(
-      `${stateFile} is unreadable and could not be moved aside (${code}), so progress starts afresh; your lesson files are untouched.`,
+      `${stateFile} is unreadable and could not be moved aside (${code}), so progress starts afresh; ` +
+        "your lesson files are untouched.",
     );
   }
   return "";

@@ -80,6 +80,21 @@ describe("Workbook", () => {
     expect(statuses.map((s) => s.failingTest)).toEqual(["a › two", "a › two", "a › two"]);
   });
 
+  it("remembers where the last check found its first problem, for another terminal to open, until it passes", () => {
+    fixture = createFixtureWorkbook();
+    const { workbook } = open();
+    const lesson = workbook.lesson("lesson-1");
+    const at = { file: `${lesson.dir}/adder.ts`, line: 3, column: 10 };
+    expect(workbook.lastProblemAt(lesson), "no check yet").toBeUndefined();
+    workbook.record(checkResult(lesson, [failedTest(lesson, "a", { location: at })]), "check");
+    expect(Workbook.open(fixture.root).lastProblemAt(lesson), "read back by another process").toEqual(at);
+    workbook.record(result(lesson, true), "save");
+    expect(workbook.lastProblemAt(lesson), "a pass has no problem").toBeUndefined();
+    workbook.record(checkResult(lesson, [failedTest(lesson, "a", { location: at })]), "check");
+    workbook.markReset(lesson);
+    expect(workbook.lastProblemAt(lesson), "a reset stub was not checked yet").toBeUndefined();
+  });
+
   it("does not start a lesson that watch mode only opened: no minutes, not started, nothing stuck", () => {
     fixture = createFixtureWorkbook();
     const { workbook, statuses, wait } = open();

@@ -1,7 +1,8 @@
 import { unwatchFile, watchFile } from "node:fs";
 import path from "node:path";
 import type { CheckResult } from "../check/check-lesson.ts";
-import { firstFailingTest, firstProblem } from "../check/first-problem.ts";
+import { firstFailingTest, firstProblem, problemLocation } from "../check/first-problem.ts";
+import type { SourceLocation } from "../runner/run-tests.ts";
 import { holdsReference } from "./copied.ts";
 import { type Lesson, type LessonProblem, loadLessons, requireLessons, resolveLesson } from "./lessons.ts";
 import { type LessonStatus, deriveStatus, isDone } from "./lesson-status.ts";
@@ -39,7 +40,7 @@ export type LessonStatusEvent = LessonStatus & { event: StatusEventKind; lesson:
 export type StatusListener = (status: LessonStatusEvent) => void;
 
 /** A change another terminal made to the state; `movedTo` when it made another lesson current. */
-export type ExternalChange = { movedTo?: Lesson };
+type ExternalChange = { movedTo?: Lesson };
 
 export type HintTaken = { number: number; of: number; text: string } | { exhausted: true; of: number };
 
@@ -57,7 +58,7 @@ export interface WorkbookView {
   neighbor(lesson: Lesson, step: 1 | -1): Lesson | undefined;
 }
 
-export interface WorkbookOptions {
+interface WorkbookOptions {
   warn?: (line: string) => void;
   now?: () => Date;
 }
@@ -99,6 +100,12 @@ export class Workbook {
 
   status(lesson: Lesson): LessonStatus {
     return deriveStatus(this.#state.lessons[lesson.id], this.#now());
+  }
+
+  /** Where the last check of a lesson that does not pass found its first problem; none when unknown. */
+  lastProblemAt(lesson: Lesson): SourceLocation | undefined {
+    const at = this.#state.lessons[lesson.id]?.failingAt;
+    return at && { ...at };
   }
 
   /** The workbook as it stands now, for renderers. */
@@ -164,6 +171,7 @@ export class Workbook {
         // Its count comes from counting (or an earlier run), its passing from verify: not from a run.
         Object.assign(entry, { passed: true, solved: true, testsCounted: true });
         delete entry.failingTest;
+        delete entry.failingAt;
         const total = options.totals?.get(lesson.id);
         if (total) entry.testsTotal = total;
       }
@@ -191,6 +199,7 @@ export class Workbook {
       Object.assign(entry, { passed: false, testsPassing: 0, solved: false, testsCounted: false });
       delete entry.passedAt;
       delete entry.failingTest;
+      delete entry.failingAt;
     });
     this.#emit("reset", lesson);
   }
@@ -301,6 +310,9 @@ function recordResult(entry: LessonState, result: CheckResult, now: Date): void 
   // Tests counted rather than run have no names: the failing test recorded before still stands.
   if (result.passed || !failing) delete entry.failingTest;
   else if (failing.fullName) entry.failingTest = failing.fullName;
+  const at = problemLocation(result);
+  if (at) entry.failingAt = { ...at, line: Math.max(1, at.line) };
+  else delete entry.failingAt;
 }
 
 /** A read-only view of lessons and their statuses (a lesson without one has never been touched). */
