@@ -4,47 +4,70 @@ import { median, round } from "./stats.ts";
 
 // The room section of npm run bench: its tables, and its targets judged.
 
+const phaseColumns = [
+  "phase",
+  "statuses/s offered",
+  "accepted/s",
+  "status p99 ms",
+  "not accepted",
+  "GET p50 ms",
+  "GET p99 ms",
+  "GET max ms",
+  "room busy %",
+  "room CPU ms per 1,000 statuses",
+  "room waited for a core ms",
+];
+
+function phaseTable(report: RoomReport, seconds: number): string {
+  return formatTable(
+    phaseColumns,
+    report.phases.map((p) => [
+      p.phase,
+      p.offeredPerSecond ?? "–",
+      p.statuses?.acceptedPerSecond ?? "–",
+      p.statuses?.p99Ms ?? "–",
+      p.statuses ? Object.values(p.statuses.unexpected).reduce((a, b) => a + b, 0) : "–",
+      p.get.p50Ms,
+      p.get.p99Ms,
+      p.get.maxMs,
+      p.roomRunMs === null ? "–" : round((p.roomRunMs / (seconds * 1000)) * 100, 0),
+      p.roomRunMs === null || !p.statuses ? "–" : round((p.roomRunMs / p.statuses.accepted) * 1000, 0),
+      p.roomWaitMs ?? "–",
+    ]),
+  );
+}
+
+function dashboardLine({ feed, paint, learners }: RoomReport): string {
+  const painted =
+    typeof paint === "string"
+      ? `skipped: ${paint}`
+      : `the screen complete in ${paint.screenMs.join(", ")} ms, ` +
+        `every row in the page in ${paint.allRowsMs.join(", ")} ms`;
+  return (
+    `Dashboard: snapshot ${feed.snapshotKb} KB (first byte ${feed.firstByteMs} ms, whole ${feed.snapshotMs} ms); ` +
+    `then changes only: ${feed.messagesPerSecond} messages and ${feed.changesKbPerSecond} KB a second ` +
+    `while ${learners / 10} statuses/s arrive; first complete paint in Chromium: ${painted}`
+  );
+}
+
 export function roomLines(report: RoomReport, seconds: number): string[] {
-  const { feed, memory, restart, siege } = report;
-  const paint =
-    typeof report.paint === "string"
-      ? `skipped: ${report.paint}`
-      : `the screen complete in ${report.paint.screenMs.join(", ")} ms, every row in the page in ${report.paint.allRowsMs.join(", ")} ms`;
+  const { memory, restart, siege } = report;
+  const learners = report.learners.toLocaleString("en");
+  const memoryText = memory ? `${memory.peak} MB at its peak, ${memory.rss} MB after the load` : "not measured";
   return [
-    `Room with ${report.learners.toLocaleString("en")} learners (joined in ${report.joinSeconds} s from ${Math.ceil(report.learners / 20)} addresses); ${seconds} s per phase; a plain GET 50 times a second throughout`,
-    formatTable(
-      [
-        "phase",
-        "statuses/s offered",
-        "accepted/s",
-        "status p99 ms",
-        "not accepted",
-        "GET p50 ms",
-        "GET p99 ms",
-        "GET max ms",
-        "room busy %",
-        "room CPU ms per 1,000 statuses",
-        "room waited for a core ms",
-      ],
-      report.phases.map((p) => [
-        p.phase,
-        p.offeredPerSecond ?? "–",
-        p.statuses?.acceptedPerSecond ?? "–",
-        p.statuses?.p99Ms ?? "–",
-        p.statuses ? Object.values(p.statuses.unexpected).reduce((a, b) => a + b, 0) : "–",
-        p.get.p50Ms,
-        p.get.p99Ms,
-        p.get.maxMs,
-        p.roomRunMs === null ? "–" : round((p.roomRunMs / (seconds * 1000)) * 100, 0),
-        p.roomRunMs === null || !p.statuses ? "–" : round((p.roomRunMs / p.statuses.accepted) * 1000, 0),
-        p.roomWaitMs ?? "–",
-      ]),
-    ),
-    `Dashboard: snapshot ${feed.snapshotKb} KB (first byte ${feed.firstByteMs} ms, whole ${feed.snapshotMs} ms); then changes only: ${feed.messagesPerSecond} messages and ${feed.changesKbPerSecond} KB a second while ${report.learners / 10} statuses/s arrive; first complete paint in Chromium: ${paint}`,
+    `Room with ${learners} learners (joined in ${report.joinSeconds} s from ${Math.ceil(report.learners / 20)} ` +
+      `addresses); ${seconds} s per phase; a plain GET 50 times a second throughout`,
+    phaseTable(report, seconds),
+    dashboardLine(report),
     `Placement: ${report.placement}`,
-    `Memory: ${memory ? `${memory.peak} MB at its peak, ${memory.rss} MB after the load` : "not measured (Linux only)"}; state file ${report.stateFileMb} MB`,
-    `Restart: stopped (file written) in ${restart.stopMs} ms; started with ${report.learners.toLocaleString("en")} learners in ${restart.startMs} ms, an empty room in ${restart.emptyStartMs} ms (×${round(restart.startMs / restart.emptyStartMs, 2)})`,
-    `Siege of ${siege.connections.toLocaleString("en")} silent connections from one address (${siege.refusedAtOnceShare} % closed at once): a learner's status answered in ${siege.learnerMs} ms, a dashboard's snapshot in ${siege.dashboardMs} ms; all closed after ${siege.allClosedSeconds ?? "more than 35"} s`,
+    `Memory: ${memoryText} (Linux only); state file ${report.stateFileMb} MB`,
+    `Restart: stopped (file written) in ${restart.stopMs} ms; started with ${learners} learners in ` +
+      `${restart.startMs} ms, an empty room in ${restart.emptyStartMs} ms ` +
+      `(×${round(restart.startMs / restart.emptyStartMs, 2)})`,
+    `Siege of ${siege.connections.toLocaleString("en")} silent connections from one address ` +
+      `(${siege.refusedAtOnceShare} % closed at once): a learner's status answered in ${siege.learnerMs} ms, ` +
+      `a dashboard's snapshot in ${siege.dashboardMs} ms; ` +
+      `all closed after ${siege.allClosedSeconds ?? "more than 35"} s`,
   ];
 }
 

@@ -160,7 +160,8 @@ export async function benchmarkRoom(settings: RoomBenchSettings): Promise<RoomRe
   const dir = workbook(root);
   const file = path.join(dir, "learners.json");
   if ("loadCpu" in pins) execFileSync("taskset", ["-a", "-p", "-c", String(pins.loadCpu), String(process.pid)]);
-  let room = await startRoom(root, dir, learners + 500);
+  const maxLearners = Math.min(learners + 500, 10_000);
+  let room = await startRoom(root, dir, maxLearners);
   pinRoom(room);
   try {
     log(`room: ${learners} learners joining from ${Math.ceil(learners / 20)} addresses…`);
@@ -172,10 +173,10 @@ export async function benchmarkRoom(settings: RoomBenchSettings): Promise<RoomRe
     log("room: restart, then a siege of 3,000 silent connections…");
     const stopMs = await stopRoom(room);
     const stateFileMb = round(statSync(path.join(dir, ".workbook/room-state.json")).size / 2 ** 20, 1);
-    room = await startRoom(root, dir, learners + 500);
+    room = await startRoom(root, dir, maxLearners);
     pinRoom(room);
     const emptyDir = workbook(root);
-    const empty = await startRoom(root, emptyDir, learners + 500);
+    const empty = await startRoom(root, emptyDir, maxLearners);
     await stopRoom(empty);
     rmSync(emptyDir, { recursive: true, force: true });
     const sieged = await siegeOf(room, file);

@@ -77,7 +77,8 @@ export function parseJoinUrl(raw: string): string {
   }
   if (!url || !/^https?:$/.test(url.protocol) || !joinPath.test(url.pathname)) {
     throw new UserError(
-      `--room needs the join link the trainer's room printed, like http://192.168.1.20:4321/join/AbC123xyz; got "${raw}". Copy it from the trainer's screen and run the command again.`,
+      `--room needs the join link the trainer's room printed, like http://192.168.1.20:4321/join/AbC123xyz; ` +
+        `got "${raw}". Copy it from the trainer's screen and run the command again.`,
     );
   }
   return `${url.origin}${url.pathname}`;
@@ -91,7 +92,8 @@ function checkName(raw: string): string {
     );
   if (name.length > maxNameLength)
     throw new UserError(
-      `--name takes at most ${maxNameLength} characters; "${name.slice(0, 20)}…" has ${name.length}. Use a shorter name.`,
+      `--name takes at most ${maxNameLength} characters; "${name.slice(0, 20)}…" has ${name.length}. ` +
+        "Use a shorter name.",
     );
   return name;
 }
@@ -150,7 +152,8 @@ function roomTalk(input: RoomSettingsInput): RoomTalk {
             ? `no answer within ${joinTimeoutMs / 1000} s`
             : "it could not be reached";
         warn(
-          `The room at ${new URL(url).host} did not answer (${reason}), so this run does not report to it. Check that you are on the trainer's network; the next command tries again.`,
+          `The room at ${new URL(url).host} did not answer (${reason}), so this run does not report to it. ` +
+            "Check that you are on the trainer's network; the next command tries again.",
         );
         return undefined;
       }
@@ -202,14 +205,16 @@ async function join(joinUrl: string, name: string, { input, request, refusal }: 
   const parsed = joinResponseSchema.safeParse(await response.json().catch(() => undefined));
   if (!parsed.success) {
     warn(
-      `The address ${new URL(joinUrl).host} did not answer like a workbook room, so this run does not report to it. Check the join link with the trainer.`,
+      `The address ${new URL(joinUrl).host} did not answer like a workbook room, so this run does not report to it. ` +
+        "Check the join link with the trainer.",
     );
     return undefined;
   }
   const membership: RoomMembership = { joinUrl, ...parsed.data };
   saveMembership(root, membership, now());
   say(
-    `Joined the room at ${new URL(joinUrl).host} as ${membership.name}. Every check now reports your progress there (never your code).`,
+    `Joined the room at ${new URL(joinUrl).host} as ${membership.name}. ` +
+      "Every check now reports your progress there (never your code).",
   );
   return membership;
 }

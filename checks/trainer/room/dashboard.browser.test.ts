@@ -303,7 +303,7 @@ describe.skipIf(!available && !required)("the room's dashboard in Chromium", () 
     await page.waitForFunction(() => document.querySelectorAll("table.learners tbody tr").length === 20);
   });
 
-  it("keeps the key in an HttpOnly, SameSite=Strict cookie: no link, address or script on the page has it", async () => {
+  it("keeps the key in an HttpOnly, SameSite=Strict cookie, out of every link, address and script", async () => {
     // The crowd's room, on another port of the same host, left its own cookie under another name.
     const cookies = await context.cookies(room.origin);
     const ours = cookies.filter((cookie) => cookie.value === room.store.trainerKey);

@@ -148,7 +148,8 @@ export function loadRoomFile(file: string, warn: (line: string) => void, now: Da
     const aside = `${file}.corrupt-${now.getTime()}`;
     renameSync(file, aside);
     warn(
-      `${path.basename(file)} was unreadable, so the room starts empty with a new join code (the old file is kept as ${path.basename(aside)}).`,
+      `${path.basename(file)} was unreadable, so the room starts empty with a new join code ` +
+        `(the old file is kept as ${path.basename(aside)}).`,
     );
     return undefined;
   }
@@ -182,7 +183,8 @@ function setAside(
   const who = unreadable.map(({ learner, problem }) => `${nameOf(learner)} (${problem})`).join(", ");
   const count = unreadable.length === 1 ? "1 learner" : `${unreadable.length} learners`;
   warn(
-    `Set aside ${count} whose saved row could not be read: ${who}. Kept in ${path.basename(aside)}; their next check joins them again.`,
+    `Set aside ${count} whose saved row could not be read: ${who}. ` +
+      `Kept in ${path.basename(aside)}; their next check joins them again.`,
   );
 }
 

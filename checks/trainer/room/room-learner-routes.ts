@@ -81,7 +81,8 @@ export function learnerRoutes(options: LearnerRoutesOptions): Route[] {
 function explainJoinLink(store: RoomStore, { response, params }: RequestContext, joinUrl: string | undefined): void {
   const known = sameSecret(safeDecode(params[0]!), store.joinCode);
   const text = known
-    ? `This is the room's join link. In the workbook, run:\n\n  npm start -- --room ${joinUrl ?? "<this URL>"} --name "Your Name"\n`
+    ? "This is the room's join link. In the workbook, run:\n\n" +
+      `  npm start -- --room ${joinUrl ?? "<this URL>"} --name "Your Name"\n`
     : "This join link is not this room's. Ask the trainer for the link npm run room printed.\n";
   reply(response, known ? 200 : 403, "text/plain; charset=utf-8", text);
 }
@@ -92,7 +93,8 @@ function authenticated(store: RoomStore, { request, params }: RequestContext, jo
   if (store.wasRemoved(id))
     throw new HttpError(
       410,
-      `The trainer removed you from this room. To join again: npm start -- --room ${joinUrl ?? "<join link>"} --name "Your Name"`,
+      "The trainer removed you from this room. " +
+        `To join again: npm start -- --room ${joinUrl ?? "<join link>"} --name "Your Name"`,
     );
   if (!store.has(id))
     throw new HttpError(404, "This room does not know you (it may have been restarted without its file): join again.");
@@ -113,7 +115,8 @@ function refusedAsHttp<T>(action: () => T, onFull: () => void): T {
       onFull();
       throw new HttpError(
         503,
-        `${error.message} Ask the trainer to remove learners who have left (from the dashboard), or to restart the room with a higher --max-learners.`,
+        `${error.message} Ask the trainer to remove learners who have left (from the dashboard), ` +
+          "or to restart the room with a higher --max-learners.",
       );
     }
     throw error;

@@ -111,7 +111,11 @@ function inUseMessage(file: string, holder: { pid?: number; port?: number }): st
   const which = [holder.port && `port ${holder.port}`, holder.pid && `process ${holder.pid}`]
     .filter(Boolean)
     .join(", ");
-  return `Another room (${which || "starting now"}) is open on ${file}: one folder holds one room. Use that room's dashboard, or stop it first (Ctrl+C where it runs). For a second room, run npm run room from another copy of the workbook.`;
+  return [
+    `Another room (${which || "starting now"}) is open on ${file}: one folder holds one room.`,
+    "Use that room's dashboard, or stop it first (Ctrl+C where it runs).",
+    "For a second room, run npm run room from another copy of the workbook.",
+  ].join(" ");
 }
 
 /** Temporary files a killed room left half written: with the lock held, nobody else is writing them. */

@@ -144,13 +144,15 @@ describe("joining the room", () => {
       expect(await error(await room.post(`/join/${room.store.joinCode}`, { name }))).toEqual({
         status: 503,
         error:
-          "The room is full (2 learners). Ask the trainer to remove learners who have left (from the dashboard), or to restart the room with a higher --max-learners.",
+          "The room is full (2 learners). Ask the trainer to remove learners who have left (from the dashboard), " +
+          "or to restart the room with a higher --max-learners.",
       });
     }
     expect(room.store.size).toBe(2);
     // Once, not once per learner turned away.
     expect(warnings).toEqual([
-      "The room is full (2 learners) and turned a learner away: remove learners who have left from the dashboard, or restart with npm run room -- --max-learners 4.",
+      "The room is full (2 learners) and turned a learner away: remove learners who have left from the dashboard, " +
+        "or restart with npm run room -- --max-learners 4.",
     ]);
   });
 

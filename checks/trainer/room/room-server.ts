@@ -121,7 +121,9 @@ function fullWarning(store: RoomStore, warn: ((line: string) => void) | undefine
     if (!warn || Date.now() - last < 60_000) return;
     last = Date.now();
     warn(
-      `The room is full (${store.maxLearners} learners) and turned a learner away: remove learners who have left from the dashboard, or restart with npm run room -- --max-learners ${store.maxLearners * 2}.`,
+      `The room is full (${store.maxLearners} learners) and turned a learner away: ` +
+        "remove learners who have left from the dashboard, " +
+        `or restart with npm run room -- --max-learners ${store.maxLearners * 2}.`,
     );
   };
 }

@@ -280,7 +280,8 @@ export class RoomStore {
   private saveFailedOnce(file: string, error: unknown): void {
     if (!this.saveFailed) {
       this.warn(
-        `Could not save the room to ${file} (${(error as Error).message.split("\n")[0]}): it carries on, but a restart would lose it. Free some disk space.`,
+        `Could not save the room to ${file} (${(error as Error).message.split("\n")[0]}): ` +
+          "it carries on, but a restart would lose it. Free some disk space.",
       );
     }
     this.saveFailed = true;

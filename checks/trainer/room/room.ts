@@ -37,7 +37,8 @@ function whole(name: string, value: string | undefined, fallback: number, min: n
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max)
     fail(
-      `--${name} takes a whole number from ${min} to ${max}, got "${value}". Example: npm run room -- --${name} ${fallback}`,
+      `--${name} takes a whole number from ${min} to ${max}, got "${value}". ` +
+        `Example: npm run room -- --${name} ${fallback}`,
     );
   return n;
 }

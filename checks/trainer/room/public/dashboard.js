@@ -386,7 +386,8 @@ function removeLearner(id) {
   const learner = state.learners.get(id);
   if (!learner) return;
   const sure = window.confirm(
-    `Remove ${learner.name} from the room? Their workbook stops reporting here; they can join again with the join link.`,
+    `Remove ${learner.name} from the room? ` +
+      "Their workbook stops reporting here; they can join again with the join link.",
   );
   if (sure) void change("DELETE", `/learners/${encodeURIComponent(id)}`);
 }
