@@ -16,7 +16,15 @@ export interface RunningRoom {
   startMs: number;
 }
 
-export async function startRoom(checkout: string, workbook: string, maxLearners: number): Promise<RunningRoom> {
+/** Preloaded into the room: its event loop's stalls over 20 ms, written when it exits (latency-probe.cjs). */
+const probe = path.join(import.meta.dirname, "latency-probe.cjs");
+
+export async function startRoom(
+  checkout: string,
+  workbook: string,
+  maxLearners: number,
+  stallsDir?: string,
+): Promise<RunningRoom> {
   const port = await freePort();
   const started = performance.now();
   const child = spawn(
@@ -25,7 +33,19 @@ export async function startRoom(checkout: string, workbook: string, maxLearners:
       "--max-learners",
       String(maxLearners),
     ]),
-    { cwd: checkout, env: { ...process.env, WORKBOOK_ROOT: workbook }, stdio: ["ignore", "pipe", "pipe"] },
+    {
+      cwd: checkout,
+      env: {
+        ...process.env,
+        WORKBOOK_ROOT: workbook,
+        ...(stallsDir && {
+          NODE_OPTIONS: `--require ${JSON.stringify(probe)}`,
+          BENCH_LATENCY_PROBE_DIR: stallsDir,
+          BENCH_LATENCY_PROBE_SIGNALS: "keep",
+        }),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
   );
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk));
@@ -77,5 +97,23 @@ export function mainThreadTimes(pid: number): { runMs: number; waitMs: number } 
     return { runMs: run! / 1e6, waitMs: wait! / 1e6 };
   } catch {
     return null;
+  }
+}
+
+export interface Stall {
+  /** When it began (epoch ms), and how long the event loop could not run (ms). */
+  at: number;
+  ms: number;
+  /** Over the stall: the share the main thread ran, and the share it waited for a core. */
+  runningShare?: number;
+  waitingShare?: number;
+}
+
+/** The stalls the room's event loop recorded, once it has exited. */
+export function readStalls(dir: string, pid: number): Stall[] {
+  try {
+    return (JSON.parse(readFileSync(path.join(dir, `latency-${pid}.json`), "utf8")) as { stalls: Stall[] }).stalls;
+  } catch {
+    return [];
   }
 }

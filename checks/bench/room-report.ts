@@ -16,6 +16,9 @@ const phaseColumns = [
   "room busy %",
   "room CPU ms per 1,000 statuses",
   "room waited for a core ms",
+  "room stalls > 20 ms",
+  "longest ms",
+  "of it waiting for a core %",
 ];
 
 function phaseTable(report: RoomReport, seconds: number): string {
@@ -33,6 +36,9 @@ function phaseTable(report: RoomReport, seconds: number): string {
       p.roomRunMs === null ? "–" : round((p.roomRunMs / (seconds * 1000)) * 100, 0),
       p.roomRunMs === null || !p.statuses ? "–" : round((p.roomRunMs / p.statuses.accepted) * 1000, 0),
       p.roomWaitMs ?? "–",
+      p.stalls?.count ?? "–",
+      p.stalls?.count ? p.stalls.longestMs : "–",
+      p.stalls?.waitingShare ?? "–",
     ]),
   );
 }

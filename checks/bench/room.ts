@@ -16,7 +16,15 @@ import {
   siege,
 } from "./room-probe.ts";
 import { pinServers, pinning } from "./pinned-load.ts";
-import { type RunningRoom, mainThreadTimes, memoryMb, startRoom, stopRoom } from "./room-process.ts";
+import {
+  type RunningRoom,
+  type Stall,
+  mainThreadTimes,
+  memoryMb,
+  readStalls,
+  startRoom,
+  stopRoom,
+} from "./room-process.ts";
 import { round } from "./stats.ts";
 
 // `npm run bench -- --only room`: a real room (the process npm run room runs) with thousands of
@@ -46,6 +54,10 @@ export interface RoomPhase {
   /** The room's main thread during the phase: how long it ran, and waited for its core (ms). */
   roomRunMs: number | null;
   roomWaitMs: number | null;
+  /** When the phase began and ended (epoch ms), to place the room's event-loop stalls in it. */
+  window: [number, number];
+  /** Its event loop stopped over 20 ms: how often, the longest, and the share of it waiting for a core. */
+  stalls?: { count: number; longestMs: number; waitingShare: number | null };
 }
 
 export interface RoomReport {
@@ -79,21 +91,27 @@ async function load(settings: LoadSettings): Promise<LoadResult> {
 }
 
 /** A phase of statuses, with the GET probe running through it, and the room's main thread's time. */
-async function phase(room: RunningRoom, name: string, statuses: () => Promise<LoadResult | null>, offered?: number) {
+async function phase(
+  room: RunningRoom,
+  name: string,
+  statuses: () => Promise<LoadResult | null>,
+  offered?: number,
+): Promise<RoomPhase> {
   const before = mainThreadTimes(room.child.pid!);
+  const began = Date.now();
   const probe = probeLatency(room.origin);
   const result = await statuses();
   const get = await probe.stop();
   const after = mainThreadTimes(room.child.pid!);
   const spent = (key: "runMs" | "waitMs") => (before && after ? round(after[key] - before[key], 0) : null);
-  const { runMs, waitMs } = { runMs: spent("runMs"), waitMs: spent("waitMs") };
   return {
     phase: name,
     offeredPerSecond: offered ?? null,
     statuses: result,
     get,
-    roomRunMs: runMs,
-    roomWaitMs: waitMs,
+    roomRunMs: spent("runMs"),
+    roomWaitMs: spent("waitMs"),
+    window: [began, Date.now()],
   };
 }
 
@@ -138,6 +156,20 @@ async function dashboard(settings: RoomBenchSettings, room: RunningRoom, file: s
   return { feed, paint };
 }
 
+/** Places the room's event-loop stalls in the phases they happened in. */
+function placeStalls(phases: RoomPhase[], stalls: Stall[]): void {
+  for (const phase of phases) {
+    const inside = stalls.filter((stall) => stall.at >= phase.window[0] && stall.at < phase.window[1]);
+    const total = inside.reduce((sum, stall) => sum + stall.ms, 0);
+    const waited = inside.reduce((sum, stall) => sum + stall.ms * (stall.waitingShare ?? 0), 0);
+    phase.stalls = {
+      count: inside.length,
+      longestMs: Math.max(0, ...inside.map((stall) => stall.ms)),
+      waitingShare: total > 0 ? round((waited / total) * 100, 0) : null,
+    };
+  }
+}
+
 async function siegeOf(room: RunningRoom, file: string): Promise<SiegeFigures> {
   const [member] = JSON.parse(readFileSync(file, "utf8")) as { id: string; secret: string; from: string }[];
   const learner = async () => {
@@ -161,7 +193,8 @@ export async function benchmarkRoom(settings: RoomBenchSettings): Promise<RoomRe
   const file = path.join(dir, "learners.json");
   if ("loadCpu" in pins) execFileSync("taskset", ["-a", "-p", "-c", String(pins.loadCpu), String(process.pid)]);
   const maxLearners = Math.min(learners + 500, 10_000);
-  let room = await startRoom(root, dir, maxLearners);
+  const stallsDir = path.join(dir, "stalls");
+  let room = await startRoom(root, dir, maxLearners, stallsDir);
   pinRoom(room);
   try {
     log(`room: ${learners} learners joining from ${Math.ceil(learners / 20)} addresses…`);
@@ -172,6 +205,7 @@ export async function benchmarkRoom(settings: RoomBenchSettings): Promise<RoomRe
     const memory = memoryMb(room.child.pid!);
     log("room: restart, then a siege of 3,000 silent connections…");
     const stopMs = await stopRoom(room);
+    placeStalls(measured, readStalls(stallsDir, room.child.pid!));
     const stateFileMb = round(statSync(path.join(dir, ".workbook/room-state.json")).size / 2 ** 20, 1);
     room = await startRoom(root, dir, maxLearners);
     pinRoom(room);

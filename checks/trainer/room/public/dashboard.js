@@ -277,24 +277,27 @@ function fillLater() {
 }
 
 /**
- * One column of the grid: its heading, then its learners in blocks of rowsPerBlock. The first
- * block fills the screen and is drawn at once; the others, sized already, in the tasks after.
+ * One column of the grid: its heading, then its learners in blocks. The first block holds the rows
+ * the screen shows and is drawn at once; the others, of rowsPerBlock each and sized already, are
+ * drawn in the tasks after.
  */
-function gridColumn(learners, rowPx) {
+function gridColumn(learners, rowPx, onScreen) {
   const column = el("div", "column");
-  for (let start = 0; start < Math.max(1, learners.length); start += rowsPerBlock) {
+  for (let start = 0; start < Math.max(1, learners.length); ) {
+    const first = start === 0;
+    const slice = learners.slice(start, start + (first ? onScreen : rowsPerBlock));
+    start += slice.length || 1;
     const block = el("div", "block");
     const table = el("table", "learners");
     const tbody = el("tbody");
-    const slice = learners.slice(start, start + rowsPerBlock);
-    if (start === 0) table.append(headRow());
+    if (first) table.append(headRow());
     table.append(tbody);
-    const height = (slice.length + (start === 0 ? 1 : 0)) * rowPx;
+    const height = (slice.length + (first ? 1 : 0)) * rowPx;
     block.style.containIntrinsicSize = `auto ${height}px`;
     block.append(table);
     column.append(block);
     const part = { tbody, learners: slice };
-    if (start === 0) fillBlock(part);
+    if (first) fillBlock(part);
     else {
       block.style.minHeight = `${height}px`;
       later.blocks.push(part);
@@ -322,13 +325,17 @@ function renderGrid() {
   clearTimeout(later.timer);
   later.blocks = [];
   const parts = [];
-  for (let c = 0; c < columns; c++) parts.push(gridColumn(learners.slice(c * perColumn, (c + 1) * perColumn), rowPx));
+  const onScreen = Math.max(1, Math.ceil((window.innerHeight - top) / rowPx));
+  for (let c = 0; c < columns; c++)
+    parts.push(gridColumn(learners.slice(c * perColumn, (c + 1) * perColumn), rowPx, onScreen));
   grid.replaceChildren(...parts);
   if (later.blocks.length) later.timer = setTimeout(fillLater, 0);
   // Borders, the legend and the header's wrapping are easier measured than predicted: shrink the
-  // rows by what still overflows, once.
+  // rows by what still overflows, once (rows at their smallest need no measuring, which would make
+  // the browser lay the page out an extra time).
+  if (rowPx <= 15) return;
   const overflow = document.documentElement.scrollHeight - window.innerHeight;
-  if (overflow > 0 && rowPx > 15) {
+  if (overflow > 0) {
     const smaller = Math.max(15, rowPx - Math.ceil(overflow / (perColumn + 1)));
     document.documentElement.style.setProperty("--row", `${smaller}px`);
   }
