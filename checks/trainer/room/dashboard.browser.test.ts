@@ -296,6 +296,28 @@ describe.skipIf(!available && !required)("the room's dashboard in Chromium", () 
     }
   }, 60_000);
 
+  it("draws a big room's screen first and every other row soon after, each as it is by then", async () => {
+    const big = await startTestRoom({ lessons });
+    const bigPage = await context.newPage();
+    try {
+      await bigPage.setViewportSize({ width: 1920, height: 1080 });
+      const joined = [];
+      for (let i = 0; i < 400; i++) joined.push(await big.join(`Learner ${String(i + 1).padStart(3, "0")}`));
+      await bigPage.goto(big.dashboardUrl);
+      // The last learner's row is drawn after the first paint; a status sent meanwhile shows in it.
+      const last = joined.at(-1)!;
+      await big.sendStatus(last, { lesson: lessonAt(3), passing: 2, total: 7 });
+      await bigPage.waitForFunction(() => document.querySelectorAll("table.learners tbody tr").length === 400);
+      const cell = bigPage.locator(`tr[data-learner="${last.id}"] td[data-lesson="${lessonAt(3)}"]`);
+      await cell.scrollIntoViewIfNeeded();
+      await expect.poll(() => cell.textContent(), { timeout: 1000 }).toBe("◐2/7");
+      expect(await cell.isVisible()).toBe(true);
+    } finally {
+      await bigPage.close();
+      await big.remove();
+    }
+  }, 60_000);
+
   it("takes the trainer's key out of the address bar, and still reloads", async () => {
     expect(new URL(page.url()).search).toBe("");
     await page.reload();
