@@ -19,6 +19,7 @@ const phaseColumns = [
   "room stalls > 20 ms",
   "longest ms",
   "of it waiting for a core %",
+  "room MB after (peak so far)",
 ];
 
 function phaseTable(report: RoomReport, seconds: number): string {
@@ -39,6 +40,7 @@ function phaseTable(report: RoomReport, seconds: number): string {
       p.stalls?.count ?? "–",
       p.stalls?.count ? p.stalls.longestMs : "–",
       p.stalls?.waitingShare ?? "–",
+      p.memory ? `${p.memory.rss} (${p.memory.peak})` : "–",
     ]),
   );
 }
@@ -105,9 +107,11 @@ export function roomTargets(report: RoomReport): TargetResult[] {
       100,
       "%",
     ),
+    // The scenario's load is steady reports plus bursts; the saturated phase after it, three times
+    // the capacity asked for, allocates faster than the collector returns memory: its peak is shown.
     judge(
-      "room: memory at its peak",
-      report.memory?.peak ?? null,
+      "room: memory at its peak, through the bursts",
+      row("bursts")?.memory?.peak ?? null,
       "below",
       300,
       "MB",

@@ -56,6 +56,8 @@ export interface RoomPhase {
   roomWaitMs: number | null;
   /** When the phase began and ended (epoch ms), to place the room's event-loop stalls in it. */
   window: [number, number];
+  /** The room's resident memory at the end of the phase, and its peak so far (MB). */
+  memory: { rss: number; peak: number } | null;
   /** Its event loop stopped over 20 ms: how often, the longest, and the share of it waiting for a core. */
   stalls?: { count: number; longestMs: number; waitingShare: number | null };
 }
@@ -112,6 +114,7 @@ async function phase(
     roomRunMs: spent("runMs"),
     roomWaitMs: spent("waitMs"),
     window: [began, Date.now()],
+    memory: memoryMb(room.child.pid!),
   };
 }
 
