@@ -122,9 +122,32 @@ describe("createRoomReporter", () => {
     expect(room!.store.get(membership.id)?.lessons).toEqual({});
   });
 
-  it("joins again under the same name when the room has forgotten the learner, and says so", async () => {
+  it("stops sending, and never joins again by itself, once the trainer removed the learner", async () => {
     const membership = await member();
-    const forgotten = { ...membership, id: "forgotten-id" };
+    room!.store.remove(membership.id);
+    const calls: string[] = [];
+    const removed: RoomMembership[] = [];
+    const report = createRoomReporter(membership, {
+      fetch: (url, init) => {
+        calls.push(String(url));
+        return fetch(url, init);
+      },
+      onRemoved: (m) => removed.push(m),
+    });
+    report(statusFor());
+    await report.flush();
+    report(statusFor({ lesson: "lesson-2" }));
+    await report.flush();
+    expect(calls).toEqual([`${room!.origin}/learners/${membership.id}/status`]);
+    expect(removed).toEqual([membership]);
+    expect(room!.store.size).toBe(0);
+  });
+
+  it("joins again under the same name when the room has forgotten the learner, and says so", async () => {
+    // A membership from before the room was restarted without its file: nobody in it has that id or name.
+    room = await startTestRoom();
+    const membership = { joinUrl: room.joinUrl, id: "forgotten-id", secret: "from-before", name: "Ana" };
+    const forgotten = membership;
     const rejoined: RoomMembership[] = [];
     const report = createRoomReporter(forgotten, { onRejoin: (m) => rejoined.push(m) });
     report(statusFor({ passing: 4 }));
