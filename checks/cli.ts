@@ -99,8 +99,8 @@ const commands: Command[] = [
   {
     name: "verify",
     script: "verify",
-    usage: "npm run verify [--lesson lesson-N] [--json]",
-    flags: ["json"],
+    usage: "npm run verify [--lesson lesson-N] [--json] [--record]",
+    flags: ["json", "record"],
     options: ["lesson"],
     maxPositionals: 0,
     run: async () => (await import("./authoring/verify.ts")).verify,
@@ -108,9 +108,9 @@ const commands: Command[] = [
   {
     name: "mistake",
     script: "mistake",
-    usage: "npm run mistake -- edit|save <lesson> <name> [--stub <file>]",
+    usage: "npm run mistake -- edit|save <lesson> <name> [--stub <file>] [--variant-of <mistake>]",
     flags: [],
-    options: ["stub"],
+    options: ["stub", "variant-of"],
     maxPositionals: 3,
     run: async () => (await import("./authoring/mistake-drafts.ts")).mistake,
   },

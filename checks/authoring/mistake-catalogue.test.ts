@@ -49,7 +49,9 @@ const patch = createPatch(referenceFile, reference, implementation);
 const entry = (file: string, extra: Record<string, unknown> = {}) => ({
   file,
   stub: "limiter.ts",
+  title: "allow while used <= max",
   note: "Lets one request too many through.",
+  learnerNote: "Your limiter seems to let one request too many through. Look at the comparison in allow.",
   firstFailure: { test: "refuses" },
   ...extra,
 });
@@ -110,10 +112,20 @@ describe("loadCatalogue", () => {
 
   it.each([
     ["invalid JSON", "[{", /^checks\/authoring\/mistakes\/lesson-2-rate-limiter\/mistakes\.json is not valid JSON \(/],
+    ["an entry without a note", [entry("a.patch", { note: undefined })], /mistakes\.json at 0\.note: /],
+    ["an entry without a title", [entry("a.patch", { title: undefined })], /mistakes\.json at 0\.title: /],
+    ["a title of two lines", [entry("a.patch", { title: "one\ntwo" })], /at 0\.title: must be one line/],
+    ["a title that is a sentence", [entry("a.patch", { title: "Allows one too many." })], /at 0\.title: is a title/],
+    ["an entry without a learnerNote", [entry("a.patch", { learnerNote: undefined })], /at 0\.learnerNote: /],
     [
-      "an entry without a note",
-      [{ file: "a.patch", stub: "limiter.ts", firstFailure: { test: "x" } }],
-      /mistakes\.json at 0\.note: /,
+      "a learnerNote written about the code, not to the learner",
+      [entry("a.patch", { learnerNote: "Compares used with <= instead of <, so one request too many passes." })],
+      /at 0\.learnerNote: speaks to the learner/,
+    ],
+    [
+      "a learnerNote that names the catalogue",
+      [entry("a.patch", { learnerNote: "Your code matches an entry of the mistake catalogue on comparisons." })],
+      /at 0\.learnerNote: must not name the catalogue/,
     ],
     [
       "a firstFailure that is neither a test nor a message",
@@ -156,6 +168,19 @@ describe("loadCatalogue", () => {
     ]);
     expect(warnings).toEqual([
       `${dir}/fine.ts is a draft that verify does not use: save it as its patch with ${save("fine")}, or delete it`,
+    ]);
+  });
+
+  it("refuses a learnerNote that hands over the reference's line the mistake changes", () => {
+    const quoting = "Your limiter lets one request too many through: write return used < max; in allow.";
+    const { mistakes, problems } = catalogue(
+      six.map((file, i) => entry(file, i === 0 ? { learnerNote: quoting } : {})),
+      sixPatches(patch),
+    );
+    expect(mistakes).toHaveLength(minimumMistakes - 1);
+    expect(problems).toEqual([
+      `${dir}/mistakes.json gives mistake-1 a learnerNote that quotes the reference's “return used < max;”: ` +
+        "say where to look, not the fix",
     ]);
   });
 

@@ -22,12 +22,38 @@ export const mistakesDir = "checks/authoring/mistakes";
 /** The fewest mistakes a lesson's catalogue may hold. */
 export const minimumMistakes = 6;
 
+const oneLine = (text: string) => !/[\r\n]/.test(text);
+
+/** What a trainer's room groups learners by: a few words, such as "allow while count < max". */
+const titleSchema = z
+  .string()
+  .min(3)
+  .max(48)
+  .refine(oneLine, "must be one line")
+  .refine((title) => !title.endsWith("."), "is a title: no full stop at its end");
+
+/**
+ * What a learner reads under a failure that looks like this mistake: spoken to them, saying what
+ * they likely did and where to look. The line starts "This looks like a known mistake:", so it
+ * never names the catalogue; and it never quotes the reference's lines (loadMistake checks that).
+ */
+const learnerNoteSchema = z
+  .string()
+  .min(20)
+  .max(240)
+  .refine(oneLine, "must be one line")
+  .refine((note) => /\byou(r|rs)?\b/i.test(note), "speaks to the learner: say what you or your code seem to do")
+  .refine((note) => !/catalog/i.test(note), "must not name the catalogue, which learners never see");
+
 export const mistakeEntrySchema = z.strictObject({
   file: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]*\.patch$/, "must be a kebab-case .patch file name in the catalogue's folder"),
   stub: z.string().min(1),
+  title: titleSchema,
+  /** For maintainers: what the mistake gets wrong and why it matters. */
   note: z.string().min(1),
+  learnerNote: learnerNoteSchema,
   firstFailure: z.union([z.strictObject({ test: z.string().min(1) }), z.strictObject({ message: z.string().min(1) })]),
 });
 
@@ -142,8 +168,21 @@ function loadMistake(root: string, lesson: Lesson, entry: MistakeEntry): { mista
       problem: `${file} ${patched.problem}; ${recreate}, make the change again, then ${saveCommand(lesson, name)}`,
     };
   }
+  const quoted = quotedFix(entry.learnerNote, read(stub.reference), patched.text);
+  if (quoted !== undefined) {
+    const quotes = `a learnerNote that quotes the reference's “${quoted}”`;
+    return { problem: `${catalogueManifest(lesson)} gives ${name} ${quotes}: say where to look, not the fix` };
+  }
   const mistake = { ...entry, path: file, stubFile: stubPath(lesson, stub), reference: stub.reference };
   return { mistake: { ...mistake, content: patched.text } };
+}
+
+/** A line of the reference that the mistake changes, quoted in the note: the fix, handed over. */
+function quotedFix(note: string, reference: string, mistake: string): string | undefined {
+  const lines = (text: string) => text.split("\n").map((line) => line.trim());
+  const kept = new Set(lines(mistake));
+  // Short lines ("}", "return null;") say nothing of the fix on their own.
+  return lines(reference).find((line) => line.length >= 12 && !kept.has(line) && note.includes(line));
 }
 
 /** The patch, read and checked to name the reference; else what is wrong, to follow the patch's name in a sentence. */
@@ -160,7 +199,7 @@ export function readPatch(
 }
 
 /** The reference with the patch applied; else what is wrong, to follow the patch's name in a sentence. */
-function patchReference(
+export function patchReference(
   patchText: string,
   reference: string,
   referenceText: string,

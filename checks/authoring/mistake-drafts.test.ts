@@ -12,7 +12,9 @@ import { createPatch } from "./patch.ts";
 const edit = (name: string) => `\`npm run mistake -- edit lesson-1 ${name}\``;
 const save = (name: string) => `\`npm run mistake -- save lesson-1 ${name}\``;
 
-const usage = "Say what to do with which mistake. Usage: npm run mistake -- edit|save <lesson> <name> [--stub <file>]";
+const usage =
+  "Say what to do with which mistake. " +
+  "Usage: npm run mistake -- edit|save <lesson> <name> [--stub <file>] [--variant-of <mistake>]";
 
 let workbook: FixtureWorkbook;
 afterEach(() => workbook?.remove());
@@ -23,7 +25,9 @@ const subtracts = reference.replace("a + b", "a - b");
 const listed = (file: string, stub = "adder.ts") => ({
   file,
   stub,
+  title: "subtracts",
   note: "Subtracts instead of adding.",
+  learnerNote: "Your add seems to subtract. Look at the operator in add.",
   firstFailure: { test: "adds two numbers" },
 });
 
@@ -74,8 +78,10 @@ describe("npm run mistake -- edit and save", () => {
     workbook.write(`${dir}/multiplies.ts`, reference.replace("a + b", "a * b"));
     expect((await workbook.run(["mistake", "save", "lesson-1", "multiplies"])).stdout.split("\n")).toEqual([
       `Wrote ${dir}/multiplies.patch (2 changed lines) and deleted the draft.`,
-      `List it in ${dir}/mistakes.json, with what it gets wrong and where a learner sees it first:`,
-      '  {"file":"multiplies.patch","stub":"adder.ts","note":"…","firstFailure":{"test":"…"}}',
+      `List it in ${dir}/mistakes.json: a title for the room, what it gets wrong, ` +
+        "what a learner reads (to them), and where they see it first:",
+      '  {"file":"multiplies.patch","stub":"adder.ts","title":"…","note":"…",' +
+        '"learnerNote":"…","firstFailure":{"test":"…"}}',
       "Next: npm run verify -- --lesson lesson-1",
       "",
     ]);
@@ -201,6 +207,12 @@ describe("npm run mistake -- edit and save", () => {
       () => {},
     ],
     [
+      "a variant of a mistake the catalogue does not have",
+      ["edit", "lesson-1", "adds-b-twice", "--variant-of", "multiplies"],
+      `multiplies is not in ${dir}/mistakes.json: a variant is another version of one.`,
+      () => {},
+    ],
+    [
       "a draft that is the reference",
       ["save", "lesson-1", "subtracts"],
       `${dir}/subtracts.ts is the same as solutions/adder.ts: make the mistake's change in it, then save again.`,
@@ -212,5 +224,45 @@ describe("npm run mistake -- edit and save", () => {
     });
     prepare(workbook);
     expect(await workbook.run(["mistake", ...argv])).toEqual({ code: 2, stdout: "", stderr: `${stderr}\n` });
+  });
+
+  it("edits and saves a variant of a catalogued mistake in the variants' folder, in its mistake's stub", async () => {
+    withCatalogue([listed("subtracts.patch")], {
+      "subtracts.patch": createPatch("solutions/adder.ts", reference, subtracts),
+    });
+    const variants = `${dir}/variants`;
+    const saveVariant = "`npm run mistake -- save lesson-1 adds-the-negation --variant-of subtracts`";
+    expect(
+      (await workbook.run(["mistake", "edit", "lesson-1", "adds-the-negation", "--variant-of", "subtracts"])).stdout,
+    ).toBe(
+      [
+        `Wrote ${variants}/adds-the-negation.ts: solutions/adder.ts as it is, for a new variant in adder.ts.`,
+        `Make the one change the variant is about, then ${saveVariant}.`,
+        "",
+      ].join("\n"),
+    );
+    const negated = reference.replace("a + b", "a + -b");
+    workbook.write(`${variants}/adds-the-negation.ts`, negated);
+    const saved = await workbook.run(["mistake", "save", "lesson-1", "adds-the-negation", "--variant-of", "subtracts"]);
+    expect(saved.stdout.split("\n")).toEqual([
+      `Wrote ${variants}/adds-the-negation.patch (2 changed lines) and deleted the draft.`,
+      `List it in ${variants}/variants.json: ` +
+        "the mistake it is a version of, and how it differs from the catalogued one:",
+      '  {"file":"adds-the-negation.patch","of":"subtracts","how":"…"}',
+      "Next: npm run verify -- --lesson lesson-1",
+      "",
+    ]);
+    expect(workbook.read(`${variants}/adds-the-negation.patch`)).toBe(
+      createPatch("solutions/adder.ts", reference, negated),
+    );
+    // Listed, it is edited in full, and saved without the listing.
+    workbook.write(
+      `${variants}/variants.json`,
+      JSON.stringify([{ file: "adds-the-negation.patch", of: "subtracts", how: "x" }]),
+    );
+    await workbook.run(["mistake", "edit", "lesson-1", "adds-the-negation", "--variant-of", "subtracts"]);
+    expect(workbook.read(`${variants}/adds-the-negation.ts`)).toBe(negated);
+    const again = await workbook.run(["mistake", "save", "lesson-1", "adds-the-negation", "--variant-of", "subtracts"]);
+    expect(again.stdout).not.toContain("List it in");
   });
 });

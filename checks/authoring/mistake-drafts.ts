@@ -17,6 +17,7 @@ import {
   saveCommand,
 } from "./mistake-catalogue.ts";
 import { applyWhatApplies, createPatch } from "./patch.ts";
+import { readVariantEntries, variantsDir } from "./variants.ts";
 
 // npm run mistake -- edit|save <lesson> <name> [--stub <file>]: how a maintainer adds or changes a
 // catalogued mistake without writing a diff by hand. `edit` writes the mistake's full text (the
@@ -25,16 +26,22 @@ import { applyWhatApplies, createPatch } from "./patch.ts";
 // back into <name>.patch, the diff from the reference, and deletes the draft. Drafts are
 // git-ignored, and verify warns about one left behind, since it only ever reads the patches.
 
-export const mistakeUsage = "npm run mistake -- edit|save <lesson> <name> [--stub <file>]";
+export const mistakeUsage = "npm run mistake -- edit|save <lesson> <name> [--stub <file>] [--variant-of <mistake>]";
 
 interface Target {
   lesson: Lesson;
   name: string;
-  /** The mistake's entry in mistakes.json; none yet for a new mistake. */
-  entry: MistakeEntry | undefined;
+  /** A catalogued mistake, or a variant of one (variants.ts): another version of its misconception. */
+  kind: "mistake" | "variant";
+  /** Whether its manifest (mistakes.json, variants.json) lists it already; else what to list once it is saved. */
+  listed: boolean;
+  listing: Record<string, unknown>;
+  manifest: string;
   file: LessonFile;
   patch: string;
   draft: string;
+  /** How the commands name it: `edit lesson-6 name`, with `--variant-of …` for a variant. */
+  command: (action: "edit" | "save", stub?: string) => string;
 }
 
 export async function mistake(ctx: Context, args: ParsedArgs): Promise<number> {
@@ -42,7 +49,11 @@ export async function mistake(ctx: Context, args: ParsedArgs): Promise<number> {
   if ((action !== "edit" && action !== "save") || lessonName === undefined || name === undefined)
     throw new UserError(`Say what to do with which mistake. Usage: ${mistakeUsage}`);
   const lesson = openWorkbook(ctx).lesson(lessonName);
-  const target = findTarget(ctx.root, lesson, name, args.options.get("stub"));
+  const of = args.options.get("variant-of");
+  const target =
+    of === undefined
+      ? findTarget(ctx.root, lesson, name, args.options.get("stub"))
+      : variantTarget(ctx.root, lesson, name, of);
   if (action === "edit") editMistake(ctx, target);
   else saveMistake(ctx, target);
   return 0;
@@ -63,7 +74,55 @@ function findTarget(root: string, lesson: Lesson, given: string, stubOption: str
   if (!file) throw new UserError(`${stub} is not one of ${lesson.id}'s stubs (${stubs.join(", ")}).`);
   if (!existsSync(path.join(root, file.reference)))
     throw new UserError(`The reference ${file.reference} does not exist, so there is nothing to patch.`);
-  return { lesson, name, entry, file, patch: `${catalogueDir(lesson)}/${name}.patch`, draft: draftPath(lesson, name) };
+  const listing = {
+    file: `${name}.patch`,
+    stub: file.stub,
+    title: "…",
+    note: "…",
+    learnerNote: "…",
+    firstFailure: { test: "…" },
+  };
+  return {
+    lesson,
+    name,
+    kind: "mistake",
+    listed: entry !== undefined,
+    listing,
+    manifest: catalogueManifest(lesson),
+    file,
+    patch: `${catalogueDir(lesson)}/${name}.patch`,
+    draft: draftPath(lesson, name),
+    command: (action, stub) => (action === "edit" ? editCommand(lesson, name) : saveCommand(lesson, name, stub)),
+  };
+}
+
+/** A variant of a catalogued mistake: in its stub, against its reference, in the variants' folder. */
+function variantTarget(root: string, lesson: Lesson, given: string, of: string): Target {
+  const name = mistakeName(path.basename(given));
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
+    throw new UserError(`"${given}" cannot name a variant: use kebab-case, like window-ends-after-reset-at.`);
+  const mistake = catalogueEntries(root, lesson).find((candidate) => candidate.file === `${of}.patch`);
+  if (!mistake)
+    throw new UserError(`${of} is not in ${catalogueManifest(lesson)}: a variant is another version of one.`);
+  const file = lesson.files.find((candidate) => candidate.stub === mistake.stub)!;
+  const dir = variantsDir(lesson);
+  const manifest = `${dir}/variants.json`;
+  const read = existsSync(path.join(root, manifest)) ? readVariantEntries(root, manifest) : { entries: [] };
+  if ("problem" in read) throw new UserError(`${read.problem}: fix it first.`);
+  const suffix = ` --variant-of ${of}\``;
+  return {
+    lesson,
+    name,
+    kind: "variant",
+    manifest,
+    file,
+    patch: `${dir}/${name}.patch`,
+    draft: `${dir}/${name}.ts`,
+    listed: read.entries.some((entry) => entry.file === `${name}.patch` && entry.of === of),
+    listing: { file: `${name}.patch`, of, how: "…" },
+    command: (action) =>
+      (action === "edit" ? editCommand(lesson, name) : saveCommand(lesson, name)).replace(/`$/, suffix),
+  };
 }
 
 /** The lesson's catalogue entries: none while it has no mistakes.json; a broken one must be fixed first. */
@@ -75,24 +134,24 @@ function catalogueEntries(root: string, lesson: Lesson): MistakeEntry[] {
 }
 
 function editMistake(ctx: Context, target: Target): void {
-  const { lesson, name, file, patch, draft } = target;
+  const { lesson, name, kind, file, patch, draft } = target;
   const absolute = (file: string) => path.join(ctx.root, file);
   if (existsSync(absolute(draft)))
     throw new UserError(
-      `${draft} is already there: save it with ${saveCommand(lesson, name)}, or delete it to start over.`,
+      `${draft} is already there: save it with ${target.command("save")}, or delete it to start over.`,
     );
   const reference = readFileSync(absolute(file.reference), "utf8");
   // The lesson's first mistake starts its catalogue's folder.
   mkdirSync(path.dirname(absolute(draft)), { recursive: true });
   if (!existsSync(absolute(patch))) {
     writeFileSync(absolute(draft), reference);
-    ctx.out.line(`Wrote ${draft}: ${file.reference} as it is, for a new mistake in ${file.stub}.`);
+    ctx.out.line(`Wrote ${draft}: ${file.reference} as it is, for a new ${kind} in ${file.stub}.`);
   } else {
     writeFileSync(absolute(draft), draftText(ctx, target, reference));
-    ctx.out.line(`Wrote ${draft}: the mistake ${name} in full, as it stands in for ${file.stub}.`);
+    ctx.out.line(`Wrote ${draft}: the ${kind} ${name} in full, as it stands in for ${file.stub}.`);
   }
-  const stub = target.entry || lesson.files.length === 1 ? undefined : file.stub;
-  ctx.out.line(`Make the one change the mistake is about, then ${saveCommand(lesson, name, stub)}.`);
+  const stub = target.listed || kind === "variant" || lesson.files.length === 1 ? undefined : file.stub;
+  ctx.out.line(`Make the one change the ${kind} is about, then ${target.command("save", stub)}.`);
 }
 
 /**
@@ -114,17 +173,17 @@ function draftText(ctx: Context, { patch, file }: Target, reference: string): st
 }
 
 function saveMistake(ctx: Context, target: Target): void {
-  const { lesson, name, entry, file, patch, draft } = target;
+  const { lesson, kind, file, patch, draft } = target;
   const absolute = (file: string) => path.join(ctx.root, file);
   if (!existsSync(absolute(draft)))
-    throw new UserError(`There is no draft ${draft} to save: ${editCommand(lesson, name)} writes it.`);
+    throw new UserError(`There is no draft ${draft} to save: ${target.command("edit")} writes it.`);
   const diff = createPatch(
     file.reference,
     readFileSync(absolute(file.reference), "utf8"),
     readFileSync(absolute(draft), "utf8"),
   );
   if (diff === "")
-    throw new UserError(`${draft} is the same as ${file.reference}: make the mistake's change in it, then save again.`);
+    throw new UserError(`${draft} is the same as ${file.reference}: make the ${kind}'s change in it, then save again.`);
   writeFileSync(absolute(patch), diff);
   rmSync(absolute(draft));
   // Past the two lines that name the file, a line starting with - or + is a change.
@@ -133,10 +192,13 @@ function saveMistake(ctx: Context, target: Target): void {
     .slice(2)
     .filter((line) => line.startsWith("-") || line.startsWith("+")).length;
   ctx.out.line(`Wrote ${patch} (${changed} changed lines) and deleted the draft.`);
-  if (!entry) {
-    const listing = { file: `${name}.patch`, stub: file.stub, note: "…", firstFailure: { test: "…" } };
-    ctx.out.line(`List it in ${catalogueManifest(lesson)}, with what it gets wrong and where a learner sees it first:`);
-    ctx.out.line(`  ${JSON.stringify(listing)}`);
+  if (!target.listed) {
+    const what =
+      kind === "mistake"
+        ? "a title for the room, what it gets wrong, what a learner reads (to them), and where they see it first"
+        : "the mistake it is a version of, and how it differs from the catalogued one";
+    ctx.out.line(`List it in ${target.manifest}: ${what}:`);
+    ctx.out.line(`  ${JSON.stringify(target.listing)}`);
   }
   ctx.out.line(`Next: npm run verify -- --lesson ${lesson.id}`);
 }

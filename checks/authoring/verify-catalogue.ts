@@ -10,6 +10,18 @@ import { createPristineMirror } from "./pristine.ts";
 // path, fails a test, and what a learner sees first (check's own rule) points at its cause.
 
 export type CatalogueJob = { lesson: Lesson; mistake: Mistake };
+/** Anything that stands in for a stub: a catalogued mistake, or a variant of one. */
+type StandIn = Pick<Mistake, "stubFile" | "content">;
+
+/** Every mistake run (see runStandIns) and judged: caught, and first where its entry says. */
+export async function runCatalogue(root: string, jobs: CatalogueJob[], hosts: TestHost[]) {
+  const runs = await runStandIns(root, jobs, hosts);
+  return runs.map(({ run, typeErrors, ...job }) => ({
+    ...job,
+    run,
+    verdict: judgeMistake(job.mistake, firstFailureOf(job.lesson, run, typeErrors)),
+  }));
+}
 
 /**
  * Serves each mistake in place of its stub (the lesson's other stubs as their references, as a
@@ -17,13 +29,33 @@ export type CatalogueJob = { lesson: Lesson; mistake: Mistake };
  * turn, each run invalidating what the last one served. All mistakes type-check in one tsc run,
  * each in a mirror of lessons/ where it stands at its stub's path.
  */
-export async function runCatalogue(root: string, jobs: CatalogueJob[], hosts: TestHost[]) {
-  const queue = [...jobs.keys()];
-  const runs: RunResult[] = [];
+export async function runStandIns<M extends StandIn>(
+  root: string,
+  jobs: { lesson: Lesson; mistake: M }[],
+  hosts: TestHost[],
+) {
   const typeErrors = typecheckMistakes(root, jobs);
+  const [runs] = await rerunStandIns(root, jobs, hosts, 1);
+  const diagnostics = await typeErrors;
+  return jobs.map((job, i) => ({ ...job, run: runs![i]!, typeErrors: diagnostics[i]! }));
+}
+
+/**
+ * Runs each stand-in's tests `times` times over (no type-check): runs[n][i] is job i's n-th run.
+ * A mistake that races (a promise not awaited) can fail a test one time and not the next.
+ */
+export async function rerunStandIns(
+  root: string,
+  jobs: { lesson: Lesson; mistake: StandIn }[],
+  hosts: TestHost[],
+  times: number,
+): Promise<RunResult[][]> {
+  const queue = Array.from({ length: times }, (_, n) => [...jobs.keys()].map((i) => [n, i] as const)).flat();
+  const runs: RunResult[][] = Array.from({ length: times }, () => []);
   await Promise.all(
     hosts.map(async (host) => {
-      for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        const [n, i] = next;
         const { lesson, mistake } = jobs[i]!;
         const pristine: Record<string, string> = {};
         for (const file of lesson.files) {
@@ -31,15 +63,11 @@ export async function runCatalogue(root: string, jobs: CatalogueJob[], hosts: Te
           pristine[stub] =
             stub === mistake.stubFile ? mistake.content : readFileSync(path.join(root, file.reference), "utf8");
         }
-        runs[i] = await host.run(testsOf(root, lesson, mistake.stubFile), { pristine });
+        runs[n]![i] = await host.run(testsOf(root, lesson, mistake.stubFile), { pristine });
       }
     }),
   );
-  const diagnostics = await typeErrors;
-  return jobs.map((job, i) => ({
-    ...job,
-    verdict: judgeMistake(job.mistake, firstFailureOf(job.lesson, runs[i]!, diagnostics[i]!)),
-  }));
+  return runs;
 }
 
 /**
@@ -53,7 +81,10 @@ export function testsOf(root: string, lesson: Lesson, stubFile: string): string[
   return tests.length > 0 ? tests : testPaths(lesson);
 }
 
-async function typecheckMistakes(root: string, jobs: CatalogueJob[]): Promise<TypeDiagnostic[][]> {
+async function typecheckMistakes(
+  root: string,
+  jobs: { lesson: Lesson; mistake: StandIn }[],
+): Promise<TypeDiagnostic[][]> {
   const mirrors = jobs.map(({ mistake }) =>
     createPristineMirror(root, [{ file: mistake.stubFile, content: mistake.content }]),
   );

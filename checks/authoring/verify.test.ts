@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { loadLessons } from "../learner/workbook/lessons.ts";
 import {
+  type FixtureLesson,
   type FixtureWorkbook,
   adderLesson,
   createFixtureWorkbook,
@@ -182,29 +183,57 @@ describe("npm run verify with a mistake catalogue", () => {
     ],
     ["returns-b.patch", "b", "Returns b alone.", { message: "expected 3 to be 5" }],
   ] as const;
+  // Six tests, so that six mistakes each fail a set of their own (two could not tell them apart).
+  const sums: FixtureLesson = {
+    ...adderLesson,
+    files: {
+      ...adderLesson.files,
+      "adder.test.ts": [
+        'import { expect, it } from "vitest";',
+        'import { add } from "./adder";',
+        ...[
+          ["adds two numbers", 2, 3, 5],
+          ["adds a negative number", 2, -3, -1],
+          ["adds zero", 0, 7, 7],
+          ["adds to zero", 7, 0, 7],
+          ["adds two ones", 1, 1, 2],
+          ["adds two twos", 2, 2, 4],
+        ].map(([name, a, b, sum]) => `it("${name}", () => {\n  expect(add(${a}, ${b})).toBe(${sum});\n});`),
+        "",
+      ].join("\n"),
+    },
+  };
+  const told = [
+    ["subtracts.patch", "a - b", "Subtracts instead of adding.", { test: "adds two numbers" }],
+    ["multiplies.patch", "a * b", "Multiplies instead of adding.", { test: "adds two numbers" }],
+    ["drops-the-sign.patch", "a + Math.abs(b)", "Adds the size of b.", { test: "adds a negative number" }],
+    ["returns-b.patch", "b", "Returns b alone.", { message: "expected 3 to be 5" }],
+    ["doubles-a.patch", "a + a", "Adds a to itself.", { test: "adds two numbers" }],
+    ["adds-one-more.patch", "a + b + 1", "Adds one too many.", { test: "adds two numbers" }],
+  ] as const;
   function writeCatalogue(mistakes: readonly (readonly [string, string, string, Record<string, string>])[]) {
     for (const [file, body] of mistakes)
       workbook.write(`${dir}/${file}`, createPatch("solutions/adder.ts", reference, adder(body)));
-    const entries = mistakes.map(([file, , note, firstFailure]) => ({ file, stub: "adder.ts", note, firstFailure }));
+    const entries = mistakes.map(([file, , note, firstFailure]) => ({
+      ...{ file, stub: "adder.ts", title: file.replace(".patch", "").replaceAll("-", " "), note },
+      ...{ learnerNote: `Your add seems wrong: ${note}`, firstFailure },
+    }));
     workbook.write(`${dir}/mistakes.json`, JSON.stringify(entries, null, 2));
   }
 
   it("proves every mistake fails a test, first where its entry says, and --json counts them", async () => {
-    workbook = createFixtureWorkbook();
-    writeCatalogue([
-      ...caught,
-      ["returns-a.patch", "a", "Returns a alone.", { test: "adds two numbers" }],
-      ["adds-one-more.patch", "a + b + 1", "Adds one too many.", { test: "adds two numbers" }],
-    ]);
-    const { code, stdout } = await workbook.run(["verify", "--lesson", "lesson-1", "--json"]);
+    workbook = createFixtureWorkbook([sums]);
+    writeCatalogue(told);
+    const { code, stdout } = await workbook.run(["verify", "--lesson", "lesson-1", "--json", "--record"]);
     expect(JSON.parse(stdout)).toEqual({
       lessons: [
         {
           id: "lesson-1",
           label: "lesson-1 adder",
-          tests: 2,
+          tests: 6,
           mistakesCaught: 6,
           mistakesTotal: 6,
+          diagnosis: { mistakesDiagnosed: 6, variants: { right: 0, none: 0, wrong: 0 } },
           passed: true,
           problems: [],
         },
@@ -217,6 +246,92 @@ describe("npm run verify with a mistake catalogue", () => {
     expect(workbook.read("lessons/lesson-1-adder/adder.ts"), "the stub on disk is never touched").toBe(
       adderLesson.files["adder.ts"],
     );
+  });
+
+  const knownFile = "checks/learner/diagnosis/known-mistakes/lesson-1-adder.json";
+  const again = "record it with `npm run verify -- --lesson lesson-1 --record`";
+
+  it("--record writes the signatures a learner's check is diagnosed by, which verify then proves", async () => {
+    workbook = createFixtureWorkbook([sums]);
+    writeCatalogue(told);
+    const recorded = await workbook.run(["verify", "--record"]);
+    expect(recorded.stdout.trimEnd().split("\n").slice(-2)).toEqual([
+      "diagnosis: 6 of 6 catalogued mistakes diagnosed as themselves",
+      "1 passed, 0 failed",
+    ]);
+    const known = JSON.parse(workbook.read(knownFile));
+    expect(known).toMatchObject({ lesson: "lesson-1", tests: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    expect(known.mistakes.map((m: { mistake: string }) => m.mistake)).toEqual(
+      told.map(([f]) => f.replace(".patch", "")),
+    );
+    expect(known.mistakes[2]).toEqual({
+      mistake: "drops-the-sign",
+      stub: "adder.ts",
+      title: "drops the sign",
+      note: "Your add seems wrong: Adds the size of b.",
+      source: expect.stringMatching(/^[0-9a-f]{16}$/),
+      signature: {
+        files: ["adder.test.ts"],
+        first: [{ kind: "test", file: "adder.test.ts", test: "adds a negative number", error: "AssertionError" }],
+        failing: { "adder.test.ts": ["adds a negative number"] },
+      },
+    });
+    const proved = await workbook.run(["verify"]);
+    expect(proved.stdout.trimEnd().split("\n").slice(-2)).toEqual([
+      "diagnosis: 6 of 6 catalogued mistakes diagnosed as themselves",
+      "1 passed, 0 failed",
+    ]);
+  });
+
+  it("fails while the signatures are out of date, and two mistakes the tests cannot tell apart", async () => {
+    workbook = createFixtureWorkbook([sums]);
+    writeCatalogue(told);
+    await workbook.run(["verify", "--record"]);
+    // 3 + 3 is 9 multiplied, so multiplies now fails every test, as adds-one-more does; and a note changes.
+    const testFile = "lessons/lesson-1-adder/adder.test.ts";
+    workbook.write(testFile, workbook.read(testFile).replace("add(2, 2)).toBe(4)", "add(3, 3)).toBe(6)"));
+    writeCatalogue(told.map((m) => (m[0] === "doubles-a.patch" ? [m[0], m[1], "Doubles a.", m[3]] : m)));
+    const stale = await workbook.run(["verify"]);
+    expect(stale.code).toBe(1);
+    expect(stale.stdout.trimEnd().split("\n").slice(1, -2)).toEqual([
+      `    ${knownFile} is out of date ` +
+        `(the lesson's tests changed since; doubles-a's stub, title or note changed): ${again}`,
+      `    the mistake ${dir}/multiplies.patch is not diagnosed as itself (it is taken for adds-one-more): ` +
+        `it now fails “adds two twos”; ${again}`,
+    ]);
+    const apart = "so no diagnosis can tell them apart: add a test that fails for one and not the other";
+    const recorded = await workbook.run(["verify", "--record"]);
+    expect(recorded.stdout.trimEnd().split("\n").slice(1, -2)).toEqual([
+      `    the mistake ${dir}/multiplies.patch fails the tests just as adds-one-more does, ${apart}`,
+      `    the mistake ${dir}/adds-one-more.patch fails the tests just as multiplies does, ${apart}`,
+    ]);
+  });
+
+  it("measures the variants: diagnosed as their mistake (right), as nothing (none) or as another (wrong)", async () => {
+    workbook = createFixtureWorkbook([sums]);
+    writeCatalogue(told);
+    const variants = [
+      ["adds-the-negation.patch", "a + -b", "subtracts"],
+      ["adds-one-past-one.patch", "a + b + (a > 1 ? 1 : 0)", "adds-one-more"],
+      ["takes-the-size-away.patch", "a - Math.abs(b)", "subtracts"],
+      ["takes-b-from-a.patch", "a - b", "returns-b"],
+      ["swaps-the-operands.patch", "b + a", "drops-the-sign"],
+      ["sums-as-text.patch", "String(a + b)", "subtracts"],
+    ];
+    for (const [file, body] of variants)
+      workbook.write(`${dir}/variants/${file}`, createPatch("solutions/adder.ts", reference, adder(body!)));
+    const entries = variants.map(([file, body, of]) => ({ file, of, how: `written as ${body}` }));
+    workbook.write(`${dir}/variants/variants.json`, JSON.stringify(entries));
+    const { code, stdout } = await workbook.run(["verify", "--record", "--json"]);
+    expect(code).toBe(1);
+    const [lesson] = JSON.parse(stdout).lessons;
+    expect(lesson.diagnosis).toEqual({ mistakesDiagnosed: 6, variants: { right: 1, none: 2, wrong: 1 } });
+    expect(lesson.problems).toEqual([
+      `the variant ${dir}/variants/takes-b-from-a.patch of returns-b is diagnosed as subtracts`,
+      `the variant ${dir}/variants/swaps-the-operands.patch passes every test: ` +
+        "the tests do not catch drops-the-sign written so",
+      `the variant ${dir}/variants/sums-as-text.patch does not type-check at lessons/lesson-1-adder/adder.ts:2`,
+    ]);
   });
 
   it("names each mistake not caught, caught elsewhere first, not type-checking or no longer applying", async () => {
@@ -257,8 +372,11 @@ describe("npm run verify with a mistake catalogue", () => {
       `    the mistake ${dir}/returns-text.patch (Returns the sum as text.) is not caught: ` +
         "it does not type-check at lessons/lesson-1-adder/adder.ts:2: " +
         "Type 'string' is not assignable to type 'number'.",
+      "    checks/learner/diagnosis/known-mistakes/lesson-1-adder.json does not exist: " +
+        "record it with `npm run verify -- --lesson lesson-1 --record`",
       "✗ lesson-2 rate limiter",
       "    has no mistake catalogue: add checks/authoring/mistakes/lesson-2-rate-limiter/mistakes.json with at least 6 mistakes",
+      "diagnosis: 0 of 6 catalogued mistakes diagnosed as themselves",
       "0 passed, 2 failed",
     ]);
   });

@@ -20,7 +20,9 @@ import {
 } from "../learner/workbook/lessons.ts";
 import { type Catalogue, hasCatalogues, loadCatalogue } from "./mistake-catalogue.ts";
 import { type PristineStub, pristineStubs } from "./pristine.ts";
+import { type Variant, loadVariants } from "./variants.ts";
 import { type CatalogueJob, runCatalogue } from "./verify-catalogue.ts";
+import { type DiagnosisVerdict, diagnosisLines, proveDiagnoses } from "./verify-diagnosis.ts";
 import {
   manifestProblems,
   referenceNoteProblems,
@@ -38,6 +40,9 @@ import {
 //  4. every mistake in the lesson's catalogue (checks/authoring/mistakes/<lesson folder>/) applies
 //     to its reference, type-checks at its stub's path, fails at least one test, and the first
 //     problem a learner sees (by check's own rule) points at its cause;
+//  5. the check of each mistake is diagnosed as that mistake, the stub's and the reference's as
+//     nothing, and the signatures recorded for the learner's CLI are up to date (--record writes
+//     them); each variant of a mistake is diagnosed as it or as nothing, never as another;
 //  and the manifest holds together: its files exist, its testCount is true, the README has three hints.
 // One vitest run per mode over all lessons (both at once, beside one type-check), not one per
 // lesson; then one run per mistake, on two resident hosts that take turns through the catalogue.
@@ -48,6 +53,8 @@ interface LessonVerdict {
   tests: number;
   mistakesCaught: number;
   mistakesTotal: number;
+  /** How the diagnosis fares on the catalogue and its variants, for a lesson with a catalogue. */
+  diagnosis?: Omit<DiagnosisVerdict, "problems">;
   problems: string[];
 }
 
@@ -58,6 +65,9 @@ interface Plan {
   runnable: Lesson[];
   stubs: PristineStub[];
   mistakes: CatalogueJob[];
+  variants: { lesson: Lesson; mistake: Variant }[];
+  /** The committed stubs' run and the references', once proveLessons has made them. */
+  runs?: { stub: RunResult; reference: RunResult };
 }
 
 export async function verify(ctx: Context, args: ParsedArgs): Promise<number> {
@@ -72,7 +82,8 @@ export async function verify(ctx: Context, args: ParsedArgs): Promise<number> {
   const globalProblems: string[] = [];
   try {
     if (stubHost) globalProblems.push(...(await proveLessons(ctx.root, plan, stubHost)));
-    if (stubHost && plan.mistakes.length > 0) await proveCatalogue(ctx.root, plan, [stubHost, secondHost]);
+    if (stubHost && plan.mistakes.length > 0)
+      await proveCatalogue(ctx.root, plan, [stubHost, secondHost], args.flags.has("record"));
   } finally {
     stubHost?.close();
     secondHost?.close();
@@ -94,6 +105,11 @@ function planVerification(ctx: Context, lessons: Lesson[]): Plan {
     hasCatalogues(ctx.root) ? lessons.map((l) => [l.id, loadCatalogue(ctx.root, l)]) : [],
   );
   for (const [id, catalogue] of catalogues) verdicts.get(id)!.problems.push(...catalogue.problems);
+  const variants = lessons.flatMap((lesson) => {
+    const loaded = loadVariants(ctx.root, lesson, catalogues.get(lesson.id)?.mistakes ?? []);
+    verdicts.get(lesson.id)!.problems.push(...loaded.problems);
+    return loaded.variants.map((variant) => ({ lesson, mistake: variant }));
+  });
   for (const warning of [...catalogues.values()].flatMap((catalogue) => catalogue.warnings)) ctx.out.warn(warning);
   const pristine = new Map<string, PristineStub[]>();
   for (const lesson of lessons) {
@@ -112,7 +128,9 @@ function planVerification(ctx: Context, lessons: Lesson[]): Plan {
   const mistakes = runnable.flatMap(
     (lesson) => catalogues.get(lesson.id)?.mistakes.map((mistake) => ({ lesson, mistake })) ?? [],
   );
-  return { verdicts, runnable, stubs: runnable.flatMap((lesson) => pristine.get(lesson.id)!), mistakes };
+  const stubs = runnable.flatMap((lesson) => pristine.get(lesson.id)!);
+  const runnableVariants = variants.filter(({ lesson }) => runnable.includes(lesson));
+  return { verdicts, runnable, stubs, mistakes, variants: runnableVariants };
 }
 
 /** The committed stubs and the references, each run once over every lesson, beside one type-check. */
@@ -123,6 +141,7 @@ async function proveLessons(root: string, plan: Plan, stubHost: TestHost): Promi
     runTests(root, "reference", tests),
     typecheckPristine(root, plan.runnable, plan.stubs),
   ]);
+  plan.runs = { stub: onStub, reference: onReference };
   for (const lesson of plan.runnable) {
     const verdict = plan.verdicts.get(lesson.id)!;
     const files = new Set(testPaths(lesson));
@@ -155,17 +174,24 @@ function problemsOutsideLessons(lessons: Lesson[], typeErrors: TypeDiagnostic[],
   ];
 }
 
-async function proveCatalogue(root: string, plan: Plan, hosts: (TestHost | undefined)[]): Promise<void> {
-  const results = await runCatalogue(
-    root,
-    plan.mistakes,
-    hosts.filter((host) => host !== undefined),
-  );
+async function proveCatalogue(
+  root: string,
+  plan: Plan,
+  hosts: (TestHost | undefined)[],
+  record: boolean,
+): Promise<void> {
+  const running = hosts.filter((host) => host !== undefined);
+  const results = await runCatalogue(root, plan.mistakes, running);
   for (const { lesson, mistake, verdict } of results) {
     const lessonVerdict = plan.verdicts.get(lesson.id)!;
     lessonVerdict.mistakesTotal++;
     if (verdict.caught) lessonVerdict.mistakesCaught++;
     else lessonVerdict.problems.push(`the mistake ${mistake.path} (${mistake.note}) is not caught: ${verdict.reason}`);
+  }
+  const proving = { results, variants: plan.variants, runs: plan.runs!, hosts: running, record };
+  for (const [id, { problems, ...diagnosis }] of await proveDiagnoses(root, proving)) {
+    plan.verdicts.get(id)!.diagnosis = diagnosis;
+    plan.verdicts.get(id)!.problems.push(...problems);
   }
 }
 
@@ -213,6 +239,7 @@ function report(
     ctx.out.line(JSON.stringify(skipped.length > 0 ? { ...body, skipped } : body));
   } else {
     printVerdicts(ctx, results, globalProblems);
+    for (const line of diagnosisLines(results)) ctx.out.line(line);
     ctx.out.line(`${passed} passed, ${failed} failed`);
   }
   return failed === 0 ? 0 : 1;

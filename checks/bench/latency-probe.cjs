@@ -86,5 +86,7 @@ if (dir) {
       JSON.stringify({ pid: process.pid, clock, gcPauses, stalls }),
     );
   });
-  for (const signal of ["SIGTERM", "SIGINT"]) process.once(signal, () => process.exit(0));
+  // A server that stops on its own when signalled (the room writes its file first) keeps its way.
+  if (process.env.BENCH_LATENCY_PROBE_SIGNALS !== "keep")
+    for (const signal of ["SIGTERM", "SIGINT"]) process.once(signal, () => process.exit(0));
 }

@@ -11,6 +11,8 @@ import { loadLessons } from "../learner/workbook/lessons.ts";
 import { benchmarkMemory, type MemoryReport } from "./memory.ts";
 import { benchmarkScale, type ScaleReport } from "./scale.ts";
 import { benchmarkReportFresh, type ReportFreshReport } from "./report-fresh.ts";
+import { benchmarkRoom, type RoomReport } from "./room.ts";
+import { roomLines, roomTargets } from "./room-report.ts";
 import { halfLoadLines, halfLoadTargets } from "./half-load-report.ts";
 import { formatTable, formatTargets, judge, type TargetResult } from "./report.ts";
 import { round } from "./stats.ts";
@@ -20,7 +22,7 @@ import { round } from "./stats.ts";
 // .bench/results-<timestamp>.json so that runs can be compared.
 //
 //   npm run bench                        everything (about 5 minutes)
-//   npm run bench -- --only api          one section: api, scale, learner, memory, report (comma-separated)
+//   npm run bench -- --only api          one section: api, scale, learner, memory, report, room (comma-separated)
 //   npm run bench -- --duration 5        seconds per API scenario per round (default 3)
 //   npm run bench -- --rounds 5          rounds of all API scenarios in turn (default 3)
 //   npm run bench -- --runs 5            timed runs per lesson, of which the median counts (default 3)
@@ -30,9 +32,12 @@ import { round } from "./stats.ts";
 //   npm run bench -- --profile           also profile the API servers and explain their stalls (.bench/profiles),
 //                                        and where a learner's re-run goes
 //   npm run bench -- --placement together   half-load latency with each server's threads all on one core
+//   npm run bench -- --only room --learners 2000 --phase-seconds 10   the room's size and each phase's length
+//   npm run bench -- --only room --pin-room    the room's main thread alone on a core, as the API's half-load
+//   npm run bench -- --only room --room-baseline <another checkout>   its room too, measured the same way
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
-const SECTIONS = ["api", "scale", "learner", "memory", "report"] as const;
+const SECTIONS = ["api", "scale", "learner", "memory", "report", "room"] as const;
 
 const { values } = parseArgs({
   options: {
@@ -47,6 +52,10 @@ const { values } = parseArgs({
     lesson: { type: "string" },
     profile: { type: "boolean", default: false },
     placement: { type: "string", default: "split" },
+    learners: { type: "string", default: "2000" },
+    "pin-room": { type: "boolean", default: false },
+    "room-baseline": { type: "string" },
+    "phase-seconds": { type: "string", default: "10" },
   },
 });
 
@@ -80,9 +89,19 @@ const settings = {
   runs: positive("runs", values.runs),
   saves: positive("saves", values.saves),
   pauseMs: positive("pause", values.pause, 0),
+  learners: positive("learners", values.learners),
+  phaseSeconds: positive("phase-seconds", values["phase-seconds"]),
 };
 
 const log = (line: string) => console.error(`· ${line}`);
+
+function commitOf(dir: string): string {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: dir, encoding: "utf8" }).trim();
+  } catch {
+    return "unknown";
+  }
+}
 
 function machine() {
   const cpus = os.cpus();
@@ -113,6 +132,8 @@ const results: {
   learnerProfile?: LessonProfile[];
   memory?: MemoryReport;
   reportFresh?: ReportFreshReport;
+  room?: RoomReport;
+  roomBaseline?: RoomReport;
   targets: TargetResult[];
   loadAverageAtEnd?: number[];
 } = { date: startedAt.toISOString(), machine: machine(), settings, targets: [] };
@@ -321,6 +342,22 @@ if (only.includes("report")) {
         "×",
       ),
     );
+  }
+}
+
+if (only.includes("room")) {
+  const roomSettings = { learners: settings.learners, seconds: settings.phaseSeconds, pinned: values["pin-room"], log };
+  const room = await benchmarkRoom({ root: ROOT, ...roomSettings });
+  results.room = room;
+  sections.push(roomLines(room, settings.phaseSeconds).join("\n"));
+  results.targets.push(...roomTargets(room));
+  // Another checkout of the workbook (an earlier commit, say), measured the same way in the same run.
+  const baseline = values["room-baseline"];
+  if (baseline) {
+    log(`room: the same again with the room of ${baseline}…`);
+    results.roomBaseline = await benchmarkRoom({ root: path.resolve(baseline), ...roomSettings });
+    const label = `the room of ${path.basename(baseline)} at ${commitOf(baseline)}`;
+    sections.push([`Baseline: ${label}`, ...roomLines(results.roomBaseline, settings.phaseSeconds)].join("\n"));
   }
 }
 

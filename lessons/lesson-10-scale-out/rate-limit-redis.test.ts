@@ -61,7 +61,11 @@ describeWithRedis("RedisRateLimiter", () => {
     const rl = await limiter({ max: 3, windowMs: 60_000 });
     const before = Date.now();
     const result = await rl.hit(key());
-    expect(result).toMatchObject({ allowed: true, limit: 3, remaining: 2, retryAfterSeconds: 60 });
+    expect(result).toMatchObject({ allowed: true, limit: 3, remaining: 2 });
+    // How Retry-After is rounded is the subject of the tests below; here, only its range.
+    expect(result.retryAfterSeconds, "Retry-After is a whole number of seconds, at most the window").toSatisfy(
+      (seconds: number) => Number.isInteger(seconds) && seconds >= 1 && seconds <= 60,
+    );
     expect(result.resetAt, "resetAt is now + the ms left in the window (PTTL)").toBeGreaterThanOrEqual(before + 59_000);
     expect(result.resetAt).toBeLessThanOrEqual(Date.now() + 60_000);
   });
@@ -91,6 +95,17 @@ describeWithRedis("RedisRateLimiter", () => {
     const refused = await rl.hit(k);
     expect(refused.allowed).toBe(false);
     expect(refused.retryAfterSeconds, "just under 1.5 s left rounds up to 2 s, never down to 1").toBe(2);
+  });
+
+  it("never rounds Retry-After down: just under 2 s left is 2 s, not 1", async () => {
+    // A window of just under 2 s: unless the two requests are half a second apart, more than
+    // 1.5 s are left, so rounding to the nearest second says 2 as rounding up does; rounding down says 1.
+    const rl = await limiter({ max: 1, windowMs: 1_999 });
+    const k = key();
+    await rl.hit(k);
+    const refused = await rl.hit(k);
+    expect(refused.allowed).toBe(false);
+    expect(refused.retryAfterSeconds, "just under 2 s left is 2 s: rounding down says 1").toBe(2);
   });
 
   it("admits exactly max of 200 concurrent requests sent through two instances", async () => {

@@ -37,25 +37,37 @@ const answersHealth = async (port: number) => {
   }
 };
 
-// npm passes SIGINT and SIGTERM on to the shell that runs the script, and a shell does not pass
-// them on: the script is `exec`ed so that they reach it. tsx runs the script in a child of its
-// own and passes signals on to it.
+// How people stop it: Ctrl-C in its terminal signals every process of the job (npm, the shell npm
+// runs the script in, the script, next); so does closing the terminal (SIGHUP). A process manager,
+// or `kill` with npm's pid, signals npm alone, which passes SIGINT and SIGTERM to that shell only.
+// The script is no longer `exec`ed (cmd.exe, npm's shell on Windows, has no exec), and sh ends on
+// SIGTERM without passing it on: the script stops next when its shell goes (signals.ts). SIGINT
+// to npm alone reaches no script under sh, which waits for the script to end before it acts on
+// SIGINT; that is why Ctrl-C is sent here as a terminal sends it. tsx, run directly, passes
+// signals on to the script it runs in a child of its own.
 const starts = {
   "the script": [process.execPath, TSX, "solutions/scripts/serve.ts"],
-  npm: ["npm", "run", "-s", "api"],
+  "npm run api": ["npm", "run", "-s", "api"],
+  "npm run api:dev": ["npm", "run", "-s", "api:dev"],
 } as const;
 
-describe("npm run api", () => {
+describe("npm run api and npm run api:dev", () => {
   it.each([
-    ["SIGTERM", "the script"],
-    ["SIGINT", "the script"],
-    ["SIGTERM", "npm"],
-    ["SIGINT", "npm"],
-  ] as const)("stops next start with it on %s to %s", async (signal, target) => {
+    ["SIGTERM", "the script", "alone"],
+    ["SIGINT", "the script", "alone"],
+    ["SIGTERM", "npm run api", "alone"],
+    ["SIGINT", "npm run api", "with its whole job, as Ctrl-C does"],
+    ["SIGHUP", "npm run api", "with its whole job, as closing the terminal does"],
+    ["SIGTERM", "npm run api:dev", "alone"],
+    ["SIGINT", "npm run api:dev", "with its whole job, as Ctrl-C does"],
+  ] as const)("stops next with it on %s to %s %s", async (signal, target, how) => {
     const port = await freePort();
+    const dev = target === "npm run api:dev";
     const settings = {
       PORT: String(port),
-      NEXT_DIST_DIR: DIST_DIR,
+      // next dev builds as it goes, into a folder of its own; next start serves the tests' build.
+      NEXT_DIST_DIR: dev ? ".next-dev-e2e" : DIST_DIR,
+      ...(dev && { NODE_ENV: "development" }),
       DATABASE_URL: `file:${file}`,
       AUTH_SECRET: randomBytes(32).toString("base64url"),
       LOG_LEVEL: "error",
@@ -69,15 +81,17 @@ describe("npm run api", () => {
       detached: true,
     });
     try {
-      const deadline = Date.now() + 60_000;
+      const deadline = Date.now() + 120_000;
       while (!(await answersHealth(port)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-      expect(await answersHealth(port), `npm run api never answered on port ${port}`).toBe(true);
+      expect(await answersHealth(port), `${target} never answered on port ${port}`).toBe(true);
 
-      script.kill(signal);
+      if (how === "alone") script.kill(signal);
+      else process.kill(-script.pid!, signal);
       expect(await exited(script, 15_000), `${target} did not stop on ${signal}`).toBe(true);
-      // Nothing is left serving on the port.
-      expect(await answersHealth(port)).toBe(false);
-      expect(await portIsFree(port)).toBe(true);
+      // Nothing is left serving on the port: at once when the script was signalled, a moment
+      // later when its shell went away under npm.
+      await expect.poll(() => answersHealth(port), { timeout: 10_000 }).toBe(false);
+      await expect.poll(() => portIsFree(port), { timeout: 10_000 }).toBe(true);
     } finally {
       try {
         process.kill(-script.pid!, "SIGKILL");

@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from "node:child_process";
-import { constants } from "node:os";
 import path from "node:path";
 import { lockDistDir } from "../e2e/server";
 import { distDirName, needsBuild } from "./build-state";
+import { standInFor } from "./signals";
 
 // `npm run api`: builds the app when the sources are newer than the last build, then serves it
 // with `next start` on PORT (default 3000). Several instances may be started at once (one PORT
@@ -28,15 +28,9 @@ if (needsBuild(APP, distDir)) {
     release();
   }
 }
-// Served from a child that this process outlives: a signal that stops `npm run api` (Ctrl-C,
-// `kill %1`, a process manager's SIGTERM) is passed on to `next start`, so stopping the instance
-// never leaves a server behind holding its port. package.json `exec`s this script: npm passes
-// SIGINT and SIGTERM to the shell that runs a script, and the shell would not pass them on.
-const server = spawn(process.execPath, [next, "start", APP, "--port", process.env.PORT ?? "3000"], {
-  stdio: "inherit",
-  env,
-});
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(signal, () => server.kill(signal));
-}
-server.on("exit", (code, signal) => process.exit(code ?? 128 + (signal ? constants.signals[signal] : 0)));
+// Served from a child that this process outlives: whatever stops `npm run api` (Ctrl-C, `kill %1`,
+// a process manager's SIGTERM to npm) stops `next start` too, so stopping the instance never
+// leaves a server behind holding its port (signals.ts says how, on every system).
+standInFor(
+  spawn(process.execPath, [next, "start", APP, "--port", process.env.PORT ?? "3000"], { stdio: "inherit", env }),
+);

@@ -1,40 +1,19 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Env } from "../cli/env.ts";
+import type { CheckResult } from "./check-result.ts";
 import { type Lesson, stubPath, testPaths } from "../workbook/lessons.ts";
-import {
-  type Aborted,
-  type FileError,
-  type RunResult,
-  type TestHost,
-  type TestOutcome,
-  type Unhandled,
-  runTests,
-  learnerPool,
-} from "../runner/run-tests.ts";
+import { type RunResult, type TestHost, runTests, learnerPool } from "../runner/run-tests.ts";
+import { diagnoseCheck } from "../diagnosis/diagnose.ts";
 import { type TypeDiagnostic, typecheck } from "./typecheck.ts";
-import { type PassNote, passesBut } from "./passes-but.ts";
+import { passesBut } from "./passes-but.ts";
 import { missingExecutables } from "./requires.ts";
 import { UserError } from "../cli/user-error.ts";
 
 // One check of one lesson: its tests and its type-check run side by side; first-problem.ts reduces
 // the outcome to the single problem worth the learner's attention.
 
-export interface CheckResult {
-  lesson: Lesson;
-  tests: TestOutcome[];
-  fileErrors: FileError[];
-  typeErrors: TypeDiagnostic[];
-  logs: string[];
-  logsCut: { lines: number; bytes: number };
-  unhandled: Unhandled[];
-  aborted?: Aborted;
-  passing: number;
-  total: number;
-  passed: boolean;
-  /** Once it passes: what its tests cannot see in the learner's files (never part of the verdict). */
-  passesBut?: PassNote[];
-}
+export type { CheckResult } from "./check-result.ts";
 
 export function lessonFiles(lesson: Lesson): string[] {
   return [...lesson.files.map((file) => stubPath(lesson, file)), ...testPaths(lesson)];
@@ -85,7 +64,8 @@ export async function checkLesson(root: string, lesson: Lesson, options: CheckOp
     noting,
   ]);
   const result = summarize(lesson, run, typeErrors);
-  return result.passed ? { ...result, passesBut: notes } : result;
+  // A passing check may have notes on what its tests cannot see; a failing one, a diagnosis.
+  return result.passed ? { ...result, passesBut: notes } : { ...result, diagnosis: diagnoseCheck(root, result) };
 }
 
 export function summarize(lesson: Lesson, run: RunResult, typeErrors: TypeDiagnostic[]): CheckResult {
@@ -110,5 +90,7 @@ export function summarize(lesson: Lesson, run: RunResult, typeErrors: TypeDiagno
       typeErrors.length === 0 &&
       unhandled.length === 0 &&
       !run.aborted,
+    // Only a check of the learner's own files is diagnosed (checkLesson): a summary alone is not.
+    diagnosis: null,
   };
 }

@@ -1,6 +1,6 @@
 import { type Lesson, describeStubs, stubPath, testPaths } from "../workbook/lessons.ts";
 import type { Aborted, Failure, FileError, SourceLocation, TestOutcome, Unhandled } from "../runner/run-tests.ts";
-import type { CheckResult } from "./check-lesson.ts";
+import type { CheckResult } from "./check-result.ts";
 import type { TypeDiagnostic } from "./typecheck.ts";
 
 // The one rule for "the first problem" of a check: what `npm run check` and watch mode explain,

@@ -174,6 +174,7 @@ describe("npm run check", () => {
         },
       ],
       problems: [],
+      diagnosis: null,
       passesBut: [],
       next: "make “adds a negative number” pass in lessons/lesson-1-adder/adder.ts",
     });

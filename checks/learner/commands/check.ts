@@ -46,6 +46,8 @@ export interface CheckJson {
   typeErrors: { file: string; line: number; column: number; code: string; message: string }[];
   /** Errors thrown outside any test, and a run stopped for time or memory. */
   problems: { kind: string; message: string; location?: string }[];
+  /** The known mistake the failure looks like (its name and the note for the learner), or null. */
+  diagnosis: { mistake: string; note: string } | null;
   /** Once the lesson passes, what its tests cannot see in the learner's files; empty otherwise. */
   passesBut: { rule: PassRule; message: string; location: string }[];
   next: string;
@@ -81,6 +83,7 @@ function checkJson(result: CheckResult, view: WorkbookView): CheckJson {
     tests: [...tests, ...fileErrors],
     typeErrors: result.typeErrors,
     problems,
+    diagnosis: result.diagnosis && { mistake: result.diagnosis.mistake, note: result.diagnosis.note },
     passesBut: passesButJson(result.passesBut ?? []),
     next: nextAction(result, view),
   };

@@ -7,6 +7,7 @@ import { type Context, openWorkbook } from "../cli/context.ts";
 import type { Env } from "../cli/env.ts";
 import { UserError } from "../cli/user-error.ts";
 import { type CheckResult, lessonFiles, summarize } from "../check/check-lesson.ts";
+import { diagnoseCheck } from "../diagnosis/diagnose.ts";
 import { countLessonTests, listTests } from "../check/count-tests.ts";
 import { type TypeDiagnostic, typecheck } from "../check/typecheck.ts";
 import { cleanName } from "../room/protocol.ts";
@@ -108,7 +109,7 @@ async function checkAll(ctx: Context, workbook: Workbook, count = true): Promise
     const outcome = known.get(lesson.id);
     const result = outcome
       ? countedResult(lesson, outcome, recordedTotal(ctx.root, workbook, lesson), names)
-      : lessonResult(lesson, run, diagnostics);
+      : lessonResult(ctx.root, lesson, run, diagnostics);
     workbook.record(result, "fresh");
   }
   return [...known.keys()];
@@ -145,9 +146,9 @@ function countedResult(
   return summarize(lesson, { tests: listed.map((t) => ({ ...t, status })), fileErrors: [], logs: [] }, []);
 }
 
-function lessonResult(lesson: Lesson, run: RunResult, diagnostics: TypeDiagnostic[]): CheckResult {
+function lessonResult(root: string, lesson: Lesson, run: RunResult, diagnostics: TypeDiagnostic[]): CheckResult {
   const files = new Set(testPaths(lesson));
-  return summarize(
+  const result = summarize(
     lesson,
     {
       tests: run.tests.filter((t) => files.has(t.file)),
@@ -156,6 +157,8 @@ function lessonResult(lesson: Lesson, run: RunResult, diagnostics: TypeDiagnosti
     },
     diagnostics.filter((d) => d.file.startsWith(`${lesson.dir}/`)),
   );
+  // As a check of the lesson would: a fresh report keeps telling the room what each failure looks like.
+  return { ...result, diagnosis: diagnoseCheck(root, result) };
 }
 
 /**

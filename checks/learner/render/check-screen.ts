@@ -4,6 +4,7 @@ import { firstProblem, formatLocation, ranCleanly } from "../check/first-problem
 import type { TestOutcome } from "../runner/run-tests.ts";
 import { type Lesson, describeStubs, lessonLabel } from "../workbook/lessons.ts";
 import type { WorkbookView } from "../workbook/workbook.ts";
+import { diagnosisLines } from "./diagnosis.ts";
 import { nextAction } from "./next-action.ts";
 import { symbols } from "./output.ts";
 import { passesButLines } from "./passes-but.ts";
@@ -82,7 +83,7 @@ export function renderVerdict(root: string, result: CheckResult, view: WorkbookV
   }
   lines.push(...renderLogs(result, c));
   const problem = firstProblem(result);
-  if (problem) lines.push("", ...explain(root, result, problem, c));
+  if (problem) lines.push("", ...explain(root, result, problem, c), ...diagnosisLines(result, c));
   const notes = passesButLines(result.passesBut ?? [], c);
   lines.push("", progressLine(result, view), ...notes, c.bold(`Next: ${nextAction(result, view)}`));
   return lines;

@@ -122,9 +122,32 @@ describe("createRoomReporter", () => {
     expect(room!.store.get(membership.id)?.lessons).toEqual({});
   });
 
-  it("joins again under the same name when the room has forgotten the learner, and says so", async () => {
+  it("stops sending, and never joins again by itself, once the trainer removed the learner", async () => {
     const membership = await member();
-    const forgotten = { ...membership, id: "forgotten-id" };
+    room!.store.remove(membership.id);
+    const calls: string[] = [];
+    const removed: RoomMembership[] = [];
+    const report = createRoomReporter(membership, {
+      fetch: (url, init) => {
+        calls.push(String(url));
+        return fetch(url, init);
+      },
+      onRemoved: (m) => removed.push(m),
+    });
+    report(statusFor());
+    await report.flush();
+    report(statusFor({ lesson: "lesson-2" }));
+    await report.flush();
+    expect(calls).toEqual([`${room!.origin}/learners/${membership.id}/status`]);
+    expect(removed).toEqual([membership]);
+    expect(room!.store.size).toBe(0);
+  });
+
+  it("joins again under the same name when the room has forgotten the learner, and says so", async () => {
+    // A membership from before the room was restarted without its file: nobody in it has that id or name.
+    room = await startTestRoom();
+    const membership = { joinUrl: room.joinUrl, id: "forgotten-id", secret: "from-before", name: "Ana" };
+    const forgotten = membership;
     const rejoined: RoomMembership[] = [];
     const report = createRoomReporter(forgotten, { onRejoin: (m) => rejoined.push(m) });
     report(statusFor({ passing: 4 }));
@@ -140,7 +163,7 @@ describe("createRoomReporter", () => {
     expect(room!.store.get(rejoined[0]!.id)?.lessons["lesson-1"]?.passing).toBe(4);
   });
 
-  it("sends counters and a test name only, never code", async () => {
+  it("sends counters, a test name and a diagnosed mistake's title only, never code", async () => {
     const membership = await member();
     const bodies: unknown[] = [];
     const report = createRoomReporter(membership, {
@@ -153,6 +176,7 @@ describe("createRoomReporter", () => {
     await report.flush();
     expect(Object.keys(bodies[0] as object).sort()).toEqual([
       "at",
+      "diagnosis",
       "event",
       "failingTest",
       "hintsUsed",

@@ -19,6 +19,8 @@ export interface RoomReporterOptions {
   fetch?: typeof fetch;
   /** Called with the new membership when the room had forgotten the learner and they joined again. */
   onRejoin?: (membership: RoomMembership) => void;
+  /** Called when the trainer removed the learner from the room: nothing more is sent to it. */
+  onRemoved?: (membership: RoomMembership) => void;
 }
 
 export type RoomReporter = ((status: LessonStatusEvent) => void) & {
@@ -33,54 +35,68 @@ export function roomOrigin(joinUrl: string): string {
   return new URL(joinUrl).origin;
 }
 
-export function createRoomReporter(
-  settings: RoomMembership,
-  { timeoutMs = roomTimeoutMs, fetch: fetchImpl = globalThis.fetch, onRejoin }: RoomReporterOptions = {},
-): RoomReporter {
-  let membership = settings;
-  const queue = new Map<string, LessonStatusEvent>();
-  let running: Promise<void> | undefined;
-  // After the room refused this learner for good (wrong secret), stop sending.
-  let refused = false;
+/** How one status went: sent, or a reason to send nothing more. */
+type Outcome = "sent" | "refused" | "removed";
 
+/** Sends one status; when the room has forgotten the learner, joins again under the same name and resends once. */
+async function sendStatus(
+  membership: RoomMembership,
+  status: LessonStatusEvent,
+  {
+    timeoutMs,
+    fetch: fetchImpl,
+    onRejoin,
+  }: Required<Pick<RoomReporterOptions, "timeoutMs" | "fetch">> & Pick<RoomReporterOptions, "onRejoin">,
+): Promise<{ outcome: Outcome; membership: RoomMembership }> {
   const post = (url: string, body: unknown, secret?: string) =>
     fetchImpl(url, {
-      method: url.endsWith("/name") ? "PUT" : "POST",
+      method: "POST",
       headers: { "Content-Type": "application/json", ...(secret && { Authorization: `Bearer ${secret}` }) },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });
+  const statusUrl = (id: string) => `${roomOrigin(membership.joinUrl)}/learners/${encodeURIComponent(id)}/status`;
+  const response = await post(statusUrl(membership.id), status, membership.secret);
+  await response.body?.cancel();
+  if (response.status === 403) return { outcome: "refused", membership };
+  // Removed by the trainer: joining again is the learner's choice, never the workbook's.
+  if (response.status === 410) return { outcome: "removed", membership };
+  if (response.status !== 404) return { outcome: "sent", membership };
+  // The room was restarted without its file.
+  const joined = await post(membership.joinUrl, { name: membership.name });
+  if (!joined.ok) {
+    await joined.body?.cancel();
+    return { outcome: "sent", membership };
+  }
+  const { id, secret, name } = (await joined.json()) as { id: string; secret: string; name: string };
+  const rejoined = { ...membership, id, secret, name };
+  onRejoin?.(rejoined);
+  const again = await post(statusUrl(id), status, secret);
+  await again.body?.cancel();
+  return { outcome: "sent", membership: rejoined };
+}
 
-  const sendOne = async (status: LessonStatusEvent) => {
-    const url = `${roomOrigin(membership.joinUrl)}/learners/${encodeURIComponent(membership.id)}/status`;
-    const response = await post(url, status, membership.secret);
-    await response.body?.cancel();
-    if (response.status === 403) refused = true;
-    if (response.status === 404) {
-      // The room was restarted without its file: join again under the same name, then resend once.
-      const joined = await post(membership.joinUrl, { name: membership.name });
-      if (!joined.ok) {
-        await joined.body?.cancel();
-        return;
-      }
-      const { id, secret, name } = (await joined.json()) as { id: string; secret: string; name: string };
-      membership = { ...membership, id, secret, name };
-      onRejoin?.(membership);
-      const again = await post(
-        `${roomOrigin(membership.joinUrl)}/learners/${encodeURIComponent(id)}/status`,
-        status,
-        secret,
-      );
-      await again.body?.cancel();
-    }
+export function createRoomReporter(settings: RoomMembership, options: RoomReporterOptions = {}): RoomReporter {
+  const sendOptions = {
+    timeoutMs: options.timeoutMs ?? roomTimeoutMs,
+    fetch: options.fetch ?? globalThis.fetch,
+    onRejoin: options.onRejoin,
   };
+  let membership = settings;
+  const queue = new Map<string, LessonStatusEvent>();
+  let running: Promise<void> | undefined;
+  // After the room refused this learner for good (wrong secret, removed), stop sending.
+  let stopped = false;
 
   const drain = async () => {
-    while (queue.size > 0 && !refused) {
+    while (queue.size > 0 && !stopped) {
       const [lesson, status] = queue.entries().next().value as [string, LessonStatusEvent];
       queue.delete(lesson);
       try {
-        await sendOne(status);
+        const sent = await sendStatus(membership, status, sendOptions);
+        membership = sent.membership;
+        stopped = sent.outcome !== "sent";
+        if (sent.outcome === "removed") options.onRemoved?.(membership);
       } catch {
         // Unreachable, slow or gone: this status is dropped; the next verdict brings a newer one.
       }
@@ -91,7 +107,7 @@ export function createRoomReporter(
 
   const report = ((status: LessonStatusEvent) => {
     try {
-      if (refused) return;
+      if (stopped) return;
       queue.delete(status.lesson);
       queue.set(status.lesson, status);
       running ??= drain();
@@ -100,7 +116,7 @@ export function createRoomReporter(
     }
   }) as RoomReporter;
 
-  report.flush = (waitMs = timeoutMs) => {
+  report.flush = (waitMs = sendOptions.timeoutMs) => {
     if (!running) return Promise.resolve();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {

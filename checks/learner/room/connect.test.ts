@@ -30,6 +30,20 @@ describe("connectRoom", () => {
     expect(room.store.get(id)?.lessons["lesson-3"]).toMatchObject({ passing: 2, total: 7 });
   });
 
+  it("forgets the room once the trainer removed the learner, so that later commands do not report", async () => {
+    root = mkdtempSync(path.join(tmpdir(), "workbook-connect-"));
+    room = await startTestRoom();
+    const report = await connectRoom({ root, env: {}, room: room.joinUrl, name: "Ana" });
+    room.store.remove(readMembership(root)!.id);
+    report!(statusFor());
+    await report!.flush();
+    expect(readMembership(root)).toBeUndefined();
+    expect(await connectRoom({ root, env: {} })).toBeUndefined();
+    // Joining again is the learner's own choice, with the join link.
+    expect(await connectRoom({ root, env: {}, room: room.joinUrl, name: "Ana" })).toBeDefined();
+    expect(room.store.size).toBe(1);
+  });
+
   it("remembers the new membership when the room took the learner back under a new id", async () => {
     root = mkdtempSync(path.join(tmpdir(), "workbook-connect-"));
     room = await startTestRoom();

@@ -9,16 +9,42 @@ export const maxTestNameLength = 300;
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control and direction characters are what it removes.
 const unsafeCharacters = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g;
+/** Characters that take no room and show nothing: soft hyphen, word joiner, byte order mark, tags, Hangul fillers… */
+const invisibleCharacters = /\p{Default_Ignorable_Code_Point}/gu;
+/** Shows as a blank, yet Unicode counts it a symbol: treated as a space. */
+const blankSymbols = /\u2800/g;
+const visibleCharacter = /[\p{L}\p{N}\p{P}\p{S}]/u;
 
-/** Trims, folds runs of whitespace and drops control characters, so a name is one tidy line. */
+/** Trims, folds runs of whitespace, drops control and invisible characters, so a name is one tidy line. */
 export function cleanName(raw: string): string {
-  return raw.replace(unsafeCharacters, " ").replace(/\s+/g, " ").trim();
+  return raw
+    .normalize("NFC")
+    .replace(unsafeCharacters, " ")
+    .replace(blankSymbols, " ")
+    .replace(invisibleCharacters, "")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+/** Whether a cleaned name shows something: a letter, digit, punctuation or symbol, not only marks or blanks. */
+export function showsSomething(name: string): boolean {
+  return visibleCharacter.test(name);
+}
+
+/** What makes two names the same name in a room: case, width and compatibility forms set aside ("Ana", "ＡＮＡ"). */
+export function nameKey(name: string): string {
+  return cleanName(name).normalize("NFKC").toLowerCase();
 }
 
 export const learnerNameSchema = z
   .string()
   .transform(cleanName)
-  .pipe(z.string().min(1, "a name is needed").max(maxNameLength, `a name is at most ${maxNameLength} characters`));
+  .pipe(
+    z
+      .string()
+      .max(maxNameLength, `a name is at most ${maxNameLength} characters`)
+      .refine(showsSomething, "must show at least one letter, digit or symbol"),
+  );
 
 export const joinRequestSchema = z.object({ name: learnerNameSchema });
 
@@ -34,7 +60,16 @@ export const statusSchema = withStatusRules(
 ).transform((status) => ({
   ...status,
   failingTest: status.failingTest === null ? null : cleanName(status.failingTest).slice(0, maxTestNameLength) || null,
+  diagnosis: cleanDiagnosis(status.diagnosis),
 }));
+
+/** A diagnosis's title made one tidy line, as a name is; one left with no title is no diagnosis. */
+function cleanDiagnosis(diagnosis: StatusDiagnosis): StatusDiagnosis {
+  const title = diagnosis && cleanName(diagnosis.title);
+  return diagnosis && title ? { mistake: diagnosis.mistake, title } : null;
+}
+
+type StatusDiagnosis = z.infer<typeof lessonStatusFields>["diagnosis"];
 
 export type StatusPayload = z.infer<typeof statusSchema>;
 

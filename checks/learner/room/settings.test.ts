@@ -90,6 +90,19 @@ describe("resolveRoomSettings", () => {
     expect(room.store.get(again!.id)?.name).toBe("Ana L.");
   });
 
+  it("forgets the room when the trainer removed the learner, and says so, instead of renaming", async () => {
+    workbook();
+    room = await startTestRoom();
+    const joined = await resolve({ room: room.joinUrl, name: "Ana" }).result;
+    room.store.remove(joined!.id);
+    const { result, warned } = resolve({ name: "Ana Lima" });
+    expect(await result).toBeUndefined();
+    expect(warned).toEqual([
+      'The trainer removed you from this room. To join again: npm start -- --room <join link> --name "Your Name"',
+    ]);
+    expect(existsSync(path.join(root, roomFile))).toBe(false);
+  });
+
   it("moves to another room when given another join link", async () => {
     workbook();
     room = await startTestRoom();
@@ -142,6 +155,11 @@ describe("resolveRoomSettings", () => {
       "a name of control characters",
       { room: "http://127.0.0.1:4321/join/abcdefgh", name: "\u0007\u001b" },
       /--name needs a name/,
+    ],
+    [
+      "a name that shows as blank",
+      { room: "http://127.0.0.1:4321/join/abcdefgh", name: "\u3164\u2800" },
+      /--name needs a name people can see, with at least one letter, digit or symbol, like --name "Ana"/,
     ],
     [
       "a name over 60 characters",

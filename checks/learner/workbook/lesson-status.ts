@@ -17,6 +17,8 @@ export const statusMarks: Record<StatusName, string> = {
 };
 
 const count = z.number().int().min(0).max(100_000);
+/** A diagnosis's title is a few words; the room cuts a longer one sent by hand. */
+export const maxTitleLength = 80;
 const isoTime = z.iso.datetime({ offset: true });
 
 /** The fields of a status; lessonStatusSchema adds the rules that tie them together. */
@@ -35,6 +37,17 @@ export const lessonStatusFields = z.object({
   minutes: z.number().int().min(0).max(1_000_000).nullable(),
   /** The first failing test of the last check, while the lesson does not pass. */
   failingTest: z.string().nullable(),
+  /**
+   * The known mistake the last check's failure looked like, while the lesson does not pass: what a
+   * trainer's room groups learners by. Absent in statuses from workbooks older than it: null.
+   */
+  diagnosis: z
+    .object({
+      mistake: z.string().regex(/^[a-z0-9][a-z0-9-]{0,79}$/, "must be a mistake's kebab-case name"),
+      title: z.string().min(1).max(maxTitleLength),
+    })
+    .nullable()
+    .default(null),
   startedAt: isoTime.nullable(),
   passedAt: isoTime.nullable(),
   lastChecked: isoTime.nullable(),
@@ -69,6 +82,7 @@ export function deriveStatus(entry: LessonState | undefined, now: Date): LessonS
     hintsUsed: e.hintsUsed,
     minutes: e.startedAt ? minutesBetween(e.startedAt, e.passed && e.passedAt ? e.passedAt : now.toISOString()) : null,
     failingTest: e.passed ? null : (e.failingTest ?? null),
+    diagnosis: e.passed || !e.diagnosis ? null : { mistake: e.diagnosis.mistake, title: e.diagnosis.title },
     startedAt: e.startedAt ?? null,
     passedAt: e.passed ? (e.passedAt ?? null) : null,
     lastChecked: e.checkedAt ?? null,

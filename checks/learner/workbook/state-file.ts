@@ -19,6 +19,8 @@ const lessonStateSchema = z.object({
   solved: z.boolean().default(false),
   /** The first failing test of the last check, while the lesson does not pass. */
   failingTest: z.string().optional(),
+  /** The known mistake the last check's failure looked like (learner/diagnosis/), if any. */
+  diagnosis: z.object({ mistake: z.string(), title: z.string() }).optional(),
   /** Where the last check's first problem is (what `npm run open` opens), while the lesson does not pass. */
   failingAt: z
     .object({ file: z.string().min(1), line: z.number().int().min(1), column: z.number().int().min(0) })

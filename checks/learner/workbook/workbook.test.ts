@@ -259,6 +259,37 @@ describe("Workbook", () => {
     expect(statuses[0]).toMatchObject({ hintsUsed: 3, minutes: 0 });
   });
 
+  it("records what a failing check's diagnosis says, for the room, until a check, a solve or a reset clears it", () => {
+    fixture = createFixtureWorkbook();
+    const { workbook, statuses } = open();
+    const lesson = workbook.lesson("lesson-2");
+    const diagnosis = { mistake: "allows-one-too-many", title: "allow while used <= max", note: "Your limiter…" };
+    const diagnosed = { ...result(lesson, false), diagnosis };
+    const seen = () => statuses.map((status) => status.diagnosis);
+    workbook.record(diagnosed, "check");
+    expect(workbook.status(lesson).diagnosis).toEqual({
+      mistake: "allows-one-too-many",
+      title: "allow while used <= max",
+    });
+    workbook.record(result(lesson, false), "save");
+    workbook.record(diagnosed, "save");
+    workbook.record(result(lesson, true), "save");
+    workbook.record(diagnosed, "check");
+    workbook.markReset(lesson);
+    workbook.record(diagnosed, "check");
+    workbook.markSolved([lesson]);
+    const room = { mistake: "allows-one-too-many", title: "allow while used <= max" };
+    expect(seen()).toEqual([room, null, room, null, room, null, room, null]);
+    expect(Workbook.open(fixture.root).status(lesson).diagnosis, "kept in the state file").toBeNull();
+  });
+
+  it("loads a state file written before diagnoses existed, as no diagnosis", () => {
+    fixture = createFixtureWorkbook();
+    const lessons = { "lesson-1": { passed: false, testsPassing: 1, testsTotal: 2, failingTest: "a › two" } };
+    fixture.write(".workbook/state.json", JSON.stringify({ version: 1, current: "lesson-1", lessons }));
+    expect(open().workbook.status(open().workbook.lesson())).toMatchObject({ failingTest: "a › two", diagnosis: null });
+  });
+
   it.runIf(process.platform === "linux")("warns, and carries on, when progress cannot be saved", () => {
     fixture = createFixtureWorkbook();
     // A .workbook nothing can be written in, not even by root: a link to /proc.

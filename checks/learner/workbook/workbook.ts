@@ -171,6 +171,7 @@ export class Workbook {
         // Its count comes from counting (or an earlier run), its passing from verify: not from a run.
         Object.assign(entry, { passed: true, solved: true, testsCounted: true });
         delete entry.failingTest;
+        delete entry.diagnosis;
         delete entry.failingAt;
         const total = options.totals?.get(lesson.id);
         if (total) entry.testsTotal = total;
@@ -199,6 +200,7 @@ export class Workbook {
       Object.assign(entry, { passed: false, testsPassing: 0, solved: false, testsCounted: false });
       delete entry.passedAt;
       delete entry.failingTest;
+      delete entry.diagnosis;
       delete entry.failingAt;
     });
     this.#emit("reset", lesson);
@@ -310,6 +312,9 @@ function recordResult(entry: LessonState, result: CheckResult, now: Date): void 
   // Tests counted rather than run have no names: the failing test recorded before still stands.
   if (result.passed || !failing) delete entry.failingTest;
   else if (failing.fullName) entry.failingTest = failing.fullName;
+  // Only this check's failure is diagnosed: one that looks like no known mistake clears the last.
+  if (result.diagnosis) entry.diagnosis = { mistake: result.diagnosis.mistake, title: result.diagnosis.title };
+  else delete entry.diagnosis;
   const at = problemLocation(result);
   if (at) entry.failingAt = { ...at, line: Math.max(1, at.line) };
   else delete entry.failingAt;

@@ -61,6 +61,7 @@ let context: BrowserContext;
 let page: Page;
 let userDataDir: string;
 const dialogs: string[] = [];
+const confirmations: string[] = [];
 const consoleErrors: string[] = [];
 const learners: { id: string; secret: string; name: string }[] = [];
 
@@ -106,6 +107,12 @@ describe.skipIf(!available && !required)("the room's dashboard in Chromium", () 
     });
     page = await context.newPage();
     page.on("dialog", (dialog) => {
+      // The dashboard asks before removing a learner; any other dialog would be a name's doing.
+      if (dialog.type() === "confirm" && dialog.message().startsWith("Remove ")) {
+        confirmations.push(dialog.message());
+        void dialog.accept();
+        return;
+      }
       dialogs.push(dialog.message());
       void dialog.dismiss();
     });
@@ -214,6 +221,14 @@ describe.skipIf(!available && !required)("the room's dashboard in Chromium", () 
       .toEqual(["1 errors", "withErrorHandler › hides a 500", "2 of 3"]);
   });
 
+  it("shows a cell's details when it is hovered: status, hints, minutes and the failing test", async () => {
+    const cell = page.locator(`tr[data-learner="${learners[3]!.id}"] td[data-lesson="${lessonAt(4)}"]`);
+    await cell.hover();
+    expect(await cell.getAttribute("title")).toBe(
+      "lesson-4: started · 0 hints · 8 min · failing: toApiError › maps a unique-constraint error to 409",
+    );
+  });
+
   it("shows a name full of HTML as text, running nothing", async () => {
     const xss = learners[19]!;
     expect(await page.locator(`tr[data-learner="${xss.id}"] td.name`).textContent()).toBe(xssName);
@@ -281,6 +296,28 @@ describe.skipIf(!available && !required)("the room's dashboard in Chromium", () 
     }
   }, 60_000);
 
+  it("draws a big room's screen first and every other row soon after, each as it is by then", async () => {
+    const big = await startTestRoom({ lessons });
+    const bigPage = await context.newPage();
+    try {
+      await bigPage.setViewportSize({ width: 1920, height: 1080 });
+      const joined = [];
+      for (let i = 0; i < 400; i++) joined.push(await big.join(`Learner ${String(i + 1).padStart(3, "0")}`));
+      await bigPage.goto(big.dashboardUrl);
+      // The last learner's row is drawn after the first paint; a status sent meanwhile shows in it.
+      const last = joined.at(-1)!;
+      await big.sendStatus(last, { lesson: lessonAt(3), passing: 2, total: 7 });
+      await bigPage.waitForFunction(() => document.querySelectorAll("table.learners tbody tr").length === 400);
+      const cell = bigPage.locator(`tr[data-learner="${last.id}"] td[data-lesson="${lessonAt(3)}"]`);
+      await cell.scrollIntoViewIfNeeded();
+      await expect.poll(() => cell.textContent(), { timeout: 1000 }).toBe("◐2/7");
+      expect(await cell.isVisible()).toBe(true);
+    } finally {
+      await bigPage.close();
+      await big.remove();
+    }
+  }, 60_000);
+
   it("takes the trainer's key out of the address bar, and still reloads", async () => {
     expect(new URL(page.url()).search).toBe("");
     await page.reload();
@@ -288,33 +325,88 @@ describe.skipIf(!available && !required)("the room's dashboard in Chromium", () 
     await page.waitForFunction(() => document.querySelectorAll("table.learners tbody tr").length === 20);
   });
 
+  it("keeps the key in an HttpOnly, SameSite=Strict cookie, out of every link, address and script", async () => {
+    // The crowd's room, on another port of the same host, left its own cookie under another name.
+    const cookies = await context.cookies(room.origin);
+    const ours = cookies.filter((cookie) => cookie.value === room.store.trainerKey);
+    expect(ours).toEqual([expect.objectContaining({ httpOnly: true, sameSite: "Strict", path: "/" })]);
+    expect(new Set(cookies.map((cookie) => cookie.name)).size).toBe(cookies.length);
+    const seen = await page.evaluate(() => ({
+      html: document.documentElement.outerHTML,
+      address: location.href,
+      history: history.length,
+      requested: performance.getEntries().map((entry) => entry.name),
+      cookie: document.cookie,
+    }));
+    expect(JSON.stringify(seen)).not.toContain(room.store.trainerKey);
+    expect(await page.locator("#download-csv").getAttribute("href")).toBe("/room.csv");
+    expect(await page.locator("#download-json").getAttribute("href")).toBe("/room.json");
+  });
+
   it("shows nothing but a message to someone without the key", async () => {
-    // A new tab: sessionStorage, where the dashboard keeps the key, is per tab.
-    const other = await context.newPage();
+    // Another browser: the cookie is the browser's, for every tab.
+    const otherDir = mkdtempSync(path.join(tmpdir(), "workbook-chromium-"));
+    const otherBrowser = await chromium.launchPersistentContext(otherDir, {
+      executablePath,
+      headless: true,
+      args: flags,
+    });
     try {
+      const other = await otherBrowser.newPage();
       for (const address of [`${room.origin}/`, `${room.origin}/?key=${room.store.joinCode}`]) {
         await other.goto(address);
         await other.waitForFunction(() =>
           document.querySelector("#connection")?.textContent?.includes("needs the trainer's key"),
         );
         expect(await other.locator("table.learners tbody tr").count()).toBe(0);
+        expect(await other.locator("#toggle-joining").isVisible()).toBe(false);
       }
     } finally {
-      await other.close();
+      await otherBrowser.close();
+      rmSync(otherDir, { recursive: true, force: true });
     }
   });
 
   it("offers the room as CSV and JSON downloads", async () => {
-    const csvHref = await page.locator("#download-csv").getAttribute("href");
-    const jsonHref = await page.locator("#download-json").getAttribute("href");
-    expect(csvHref).toBe(`/room.csv?key=${room.store.trainerKey}`);
-    const csv = await (await fetch(`${room.origin}${csvHref}`)).text();
+    const csv = await (await page.request.get(`${room.origin}/room.csv`)).text();
     expect(csv.split("\r\n")[0]).toBe(
       "learner,lesson,title,status,solved_by_copy,passing,total,hints_used,minutes,failing_test,last_event,last_checked",
     );
-    const json = (await (await fetch(`${room.origin}${jsonHref}`)).json()) as { learners: unknown[] };
+    const json = (await (await page.request.get(`${room.origin}/room.json`)).json()) as { learners: unknown[] };
     expect(json.learners).toHaveLength(20);
     const screenshot = process.env.WORKBOOK_ROOM_SCREENSHOT;
     if (screenshot) await page.screenshot({ path: path.resolve(projectRoot, screenshot), fullPage: true });
+  });
+
+  it("closes the room to new learners and opens it again", async () => {
+    await page.click("#toggle-joining");
+    await page.waitForSelector('#joining-status[data-state="closed"]', { timeout: 1000 });
+    expect(await page.locator("#joining-status").textContent()).toBe("Joining is closed · 20 learners");
+    expect(await page.locator("#toggle-joining").textContent()).toBe("Open joining");
+    const refused = await room.post(`/join/${room.store.joinCode}`, { name: "Late Comer" });
+    expect(refused.status).toBe(403);
+    await page.click("#toggle-joining");
+    await page.waitForSelector('#joining-status[data-state="open"]', { timeout: 1000 });
+    expect(await page.locator("#joining-status").textContent()).toBe("20 of 500 learners");
+    const late = await room.join("Late Comer");
+    await page.waitForSelector(`tr[data-learner="${late.id}"]`, { timeout: 1000 });
+    learners.push(late);
+  });
+
+  it("removes a learner, asking first, and the learner's workbook is told so", async () => {
+    const late = learners.at(-1)!;
+    const remove = page.locator(`tr[data-learner="${late.id}"] button.remove`);
+    expect(await remove.isVisible()).toBe(false);
+    await page.click("#manage");
+    await remove.click();
+    expect(confirmations).toEqual([
+      "Remove Late Comer from the room? Their workbook stops reporting here; they can join again with the join link.",
+    ]);
+    await page.waitForSelector(`tr[data-learner="${late.id}"]`, { state: "detached", timeout: 1000 });
+    await page.click("#manage");
+    await page.waitForSelector("button.remove", { state: "detached", timeout: 1000 });
+    expect((await room.sendStatus(late, {})).status).toBe(410);
+    expect(await page.locator("table.learners tbody tr").count()).toBe(20);
+    expect(dialogs).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { csvCell, roomCsv, roomJson } from "./room-export.ts";
 import type { LessonEntry, PublicLearner } from "./room-store.ts";
@@ -13,6 +14,7 @@ const base: LessonEntry = {
   hintsUsed: 0,
   minutes: 7,
   failingTest: null,
+  diagnosis: null,
   startedAt: "2026-11-30T09:53:00.000Z",
   passedAt: null,
   lastChecked: "2026-11-30T10:00:00.000Z",
@@ -48,10 +50,36 @@ describe("room exports", () => {
     ["plain", "plain"],
     ["-1+2", "'-1+2"],
     ["@SUM(A1)", "'@SUM(A1)"],
+    ["'=already text", "'=already text"],
     ["a,b", '"a,b"'],
+    ["a;b", '"a;b"'],
     ["line\nbreak", '"line\nbreak"'],
+    // Where `;` separates cells (Excel in many European locales, LibreOffice), each part is a cell of its own.
+    ["x;=cmd|' /C calc'!A0;", `"x;'=cmd|' /C calc'!A0;"`],
+    ["t;=1+1;", `"t;'=1+1;"`],
+    ["a, +1", `"a, '+1"`],
+    ['a;"=1', `"a;""'=1"`],
+    ["a;\t@x", `"a;\t'@x"`],
   ])("csvCell(%j) is %j", (value, cell) => {
     expect(csvCell(value)).toBe(cell);
+  });
+
+  // Read naively with either separator, no part of any line may start a formula.
+  it("leaves no formula for a spreadsheet that splits cells on , or on ;", () => {
+    const text = fc.string({
+      unit: fc.constantFrom("=", "+", "-", "@", ";", ",", '"', "'", " ", "\t", "\n", "a", "1"),
+    });
+    const startsFormula = (part: string) => /^[\s"]*[=+\-@]/.test(part);
+    fc.assert(
+      fc.property(text, text, (name, test) => {
+        const csv = roomCsv(
+          [{ ...learners[0]!, name, lessons: { "lesson-1": { ...base, failingTest: test } } }],
+          testLessons,
+        );
+        const parts = csv.split(/\r\n|\n|\r/).flatMap((line) => line.split(/[,;]/));
+        expect(parts.filter(startsFormula)).toEqual([]);
+      }),
+    );
   });
 
   it("writes every lesson of every learner to JSON, not-started ones included", () => {

@@ -71,8 +71,14 @@ export function roomCsv(learners: PublicLearner[], lessons: LessonSummary[]): st
   return `${rows.map((row) => row.map(csvCell).join(",")).join("\r\n")}\r\n`;
 }
 
-/** Quotes as RFC 4180 says, and defuses cells a spreadsheet would run as a formula. */
+// A spreadsheet runs a cell as a formula when it starts with one of these. Where `;` separates
+// cells (Excel in many European locales, LibreOffice), `a;=cmd…` is two cells, and a reader that
+// splits lines naively makes a cell of whatever follows a `,` or a line break too: so every place
+// a cell could start, skipping spaces and quotes, gets a `'` before such a character.
+const formulaStart = /(^|[,;\r\n])([\s"]*)([=+\-@\t\r])/g;
+
+/** Quotes as RFC 4180 says (also on `;`), and defuses every part a spreadsheet could run as a formula. */
 export function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  const safe = value.replace(formulaStart, "$1$2'$3");
+  return /[",;\t\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

@@ -1,10 +1,23 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
+import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { type TestRoom, startTestRoom, statusFor } from "./test-room.ts";
+import { type TestRoom, openFeed, requestFrom, startTestRoom, statusFor } from "./test-room.ts";
 
 let room: TestRoom;
 afterEach(async () => room?.remove());
+
+/** Sends `text` as it is on a socket of its own and answers the response's status line. */
+function rawRequest(origin: string, text: string): Promise<string> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    let answer = "";
+    const socket = connect(Number(port), hostname, () => socket.write(text));
+    socket.on("data", (chunk) => (answer += chunk));
+    socket.on("error", reject);
+    socket.on("close", () => resolve(answer.split("\r\n")[0] ?? ""));
+  });
+}
 
 async function error(response: Response): Promise<{ status: number; error: string }> {
   return { status: response.status, error: ((await response.json()) as { error: string }).error };
@@ -24,7 +37,7 @@ describe("joining the room", () => {
     ["a wrong join code", "/join/not-the-code", { name: "Ana" }, 403, /Wrong join code/],
     ["a join code with a broken %-escape", "/join/%E0%A4%A", { name: "Ana" }, 403, /Wrong join code/],
     ["no name", "CODE", {}, 400, /"name"/],
-    ["an empty name", "CODE", { name: "   " }, 400, /a name is needed/],
+    ["an empty name", "CODE", { name: "   " }, 400, /"name" must show at least one letter, digit or symbol/],
     ["a name over 60 characters", "CODE", { name: "x".repeat(61) }, 400, /at most 60/],
     ["a body that is not JSON", "CODE", "{name:", 400, /not valid JSON/],
   ])("refuses %s and adds no one", async (_, route, body, status, message) => {
@@ -34,6 +47,56 @@ describe("joining the room", () => {
     expect(answer.status).toBe(status);
     expect(answer.error).toMatch(message);
     expect(room.store.size).toBe(0);
+  });
+
+  // Each shows as blank: a row the trainer could neither read nor tell apart from another.
+  it.each([
+    ["a Hangul filler", "\u3164"],
+    ["a blank Braille pattern", "\u2800"],
+    ["a soft hyphen", "\u00ad"],
+    ["an Arabic letter mark", "\u061c"],
+    ["a word joiner", "\u2060"],
+    ["a byte order mark", "\ufeff"],
+    ["tag characters", "\u{e0041}\u{e006e}\u{e0061}"],
+    ["a halfwidth Hangul filler and an ideographic space", "\uffa0\u3000"],
+    ["combining marks alone", "\u0301\u0308"],
+    ["a zero-width space between fillers", "\u3164\u200b\u3164"],
+  ])("refuses a name of %s: a name must show something", async (_, name) => {
+    room = await startTestRoom();
+    const answer = await error(await room.post(`/join/${room.store.joinCode}`, { name }));
+    expect(answer).toEqual({
+      status: 400,
+      error: 'Invalid request: "name" must show at least one letter, digit or symbol.',
+    });
+    expect(room.store.size).toBe(0);
+  });
+
+  it.each([
+    ["a name in another script", "李雷", "李雷"],
+    ["an accent written as a combining mark", "Jose\u0301", "Jos\u00e9"],
+    ["a soft hyphen inside a name, which is dropped", "An\u00adna", "Anna"],
+    ["an emoji", "Ana 🚀", "Ana 🚀"],
+  ])("accepts %s", async (_, name, shown) => {
+    room = await startTestRoom();
+    const joined = await room.join(name);
+    expect(joined.name).toBe(shown);
+    expect(room.store.get(joined.id)?.name).toBe(shown);
+  });
+
+  it.each([
+    ["the same name", "Ana", "Ana"],
+    ["the same name in other capitals", "ANA", "ANA"],
+    ["the same name in full-width letters", "\uff21\uff4e\uff41", "\uff21\uff4e\uff41"],
+    ["the same name with an invisible character inside", "A\u2060na", "Ana"],
+    ["the same name with spaces around", "  Ana ", "Ana"],
+  ])("tells a second learner that %s is taken", async (_, name, shown) => {
+    room = await startTestRoom();
+    await room.join("Ana");
+    expect(await error(await room.post(`/join/${room.store.joinCode}`, { name }))).toEqual({
+      status: 409,
+      error: `The name "${shown}" is taken in this room: add your surname or an initial, like --name "${shown} B."`,
+    });
+    expect(room.store.size).toBe(1);
   });
 
   it("refuses a body that is not sent as JSON with 415", async () => {
@@ -72,15 +135,41 @@ describe("joining the room", () => {
     expect(room.store.size).toBe(0);
   });
 
-  it("turns joins away with a clear error once the room is full", async () => {
-    room = await startTestRoom({ store: { maxLearners: 2 } });
+  it("turns joins away once the room is full, saying what the trainer can do about it", async () => {
+    const warnings: string[] = [];
+    room = await startTestRoom({ store: { maxLearners: 2 }, server: { warn: (line) => warnings.push(line) } });
     await room.join("Ana");
     await room.join("Ben");
-    expect(await error(await room.post(`/join/${room.store.joinCode}`, { name: "Cy" }))).toEqual({
-      status: 503,
-      error: "The room is full (2 learners). Ask the trainer to start a second room.",
-    });
+    for (const name of ["Cy", "Di"]) {
+      expect(await error(await room.post(`/join/${room.store.joinCode}`, { name }))).toEqual({
+        status: 503,
+        error:
+          "The room is full (2 learners). Ask the trainer to remove learners who have left (from the dashboard), " +
+          "or to restart the room with a higher --max-learners.",
+      });
+    }
     expect(room.store.size).toBe(2);
+    // Once, not once per learner turned away.
+    expect(warnings).toEqual([
+      "The room is full (2 learners) and turned a learner away: remove learners who have left from the dashboard, " +
+        "or restart with npm run room -- --max-learners 4.",
+    ]);
+  });
+
+  it("limits joins per address, saying when to try again, while another address still joins", async () => {
+    room = await startTestRoom({ server: { joinBurst: 3, joinsPerMinute: 6 } });
+    const from = (address: string, name: string) =>
+      requestFrom(address, `${room.joinUrl}`, { method: "POST", body: JSON.stringify({ name }) });
+    const flood = await Promise.all(Array.from({ length: 10 }, (_, i) => from("127.0.0.2", `Bot ${i}`)));
+    expect(flood.filter((answer) => answer.status === 201)).toHaveLength(3);
+    const refused = flood.filter((answer) => answer.status === 429);
+    expect(refused).toHaveLength(7);
+    expect(refused[0]).toMatchObject({
+      headers: { "retry-after": "10" },
+      body: { error: "Too many joins from your address: try again in 10 s." },
+    });
+    expect((await from("127.0.0.1", "Ana")).status).toBe(201);
+    expect(room.store.size).toBe(4);
   });
 
   it("explains the join link to someone who opens it in a browser", async () => {
@@ -136,6 +225,16 @@ describe("a learner's status", () => {
     ["a negative count", { hintsUsed: -1 }, /"hintsUsed"/],
     ["an unknown event", { event: "explode" as never }, /"event"/],
     ["a time that is not ISO", { at: "yesterday" }, /"at"/],
+    [
+      "a diagnosis whose mistake is not a mistake's name",
+      { diagnosis: { mistake: "../etc", title: "x" } },
+      /"diagnosis.mistake" must be a mistake's kebab-case name/,
+    ],
+    [
+      "a diagnosis with a title of 81 characters",
+      { diagnosis: { mistake: "x", title: "y".repeat(81) } },
+      /"diagnosis.title"/,
+    ],
   ])("is refused with 400 for %s", async (_, status, message) => {
     room = await startTestRoom();
     const ana = await room.join("Ana");
@@ -150,6 +249,21 @@ describe("a learner's status", () => {
     const ana = await room.join("Ana");
     await room.sendStatus(ana, { failingTest: `a\nb${"x".repeat(400)}` });
     expect(room.store.get(ana.id)?.lessons["lesson-1"]?.failingTest).toBe(`a b${"x".repeat(297)}`);
+  });
+
+  it("keeps a diagnosis's title to one line, and takes one without a title, or none sent, as none", async () => {
+    room = await startTestRoom();
+    const ana = await room.join("Ana");
+    const stored = () => room!.store.get(ana.id)?.lessons["lesson-1"]?.diagnosis;
+    await room.sendStatus(ana, { diagnosis: { mistake: "count-below-max", title: "allow while\ncount\u202e < max" } });
+    expect(stored()).toEqual({ mistake: "count-below-max", title: "allow while count < max" });
+    await room.sendStatus(ana, { diagnosis: { mistake: "count-below-max", title: "\u200b\n" } });
+    expect(stored()).toBeNull();
+    // A learner's workbook older than diagnoses sends none.
+    const { diagnosis: _, ...older } = statusFor();
+    const answer = await room.post(`/learners/${ana.id}/status`, older, { Authorization: `Bearer ${ana.secret}` });
+    expect(answer.ok).toBe(true);
+    expect(stored()).toBeNull();
   });
 
   it("renames a learner, with their secret only", async () => {
@@ -167,6 +281,29 @@ describe("a learner's status", () => {
     expect(room.store.get(ana.id)?.name).toBe("Ana L.");
   });
 
+  it("refuses to rename a learner to a name another learner has, but lets them change their own", async () => {
+    room = await startTestRoom();
+    const ana = await room.join("Ana");
+    const ben = await room.join("Ben");
+    const rename = (who: { id: string; secret: string }, name: string) =>
+      fetch(`${room.origin}/learners/${who.id}/name`, {
+        method: "PUT",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${who.secret}` },
+        body: JSON.stringify({ name }),
+      });
+    expect(await error(await rename(ben, "ana"))).toEqual({
+      status: 409,
+      error: 'The name "ana" is taken in this room: add your surname or an initial, like --name "ana B."',
+    });
+    expect(room.store.get(ben.id)?.name).toBe("Ben");
+    expect((await rename(ana, "ANA")).status).toBe(204);
+    expect(room.store.get(ana.id)?.name).toBe("ANA");
+    // Once Ana goes by another name, hers is free again.
+    expect((await rename(ana, "Ana Lima")).status).toBe(204);
+    expect((await rename(ben, "Ana")).status).toBe(204);
+    expect(room.store.get(ben.id)?.name).toBe("Ana");
+  });
+
   it("answers 405 to the wrong method and 404 to an unknown path", async () => {
     room = await startTestRoom();
     const ana = await room.join("Ana");
@@ -178,8 +315,21 @@ describe("a learner's status", () => {
   });
 });
 
+describe("a request the room cannot read", () => {
+  it.each([
+    ["an absolute address with an unclosed IPv6 bracket", "GET http://[::1 HTTP/1.1"],
+    ["an absolute address with a bad port", "GET http://room:99999/ HTTP/1.1"],
+  ])("is answered 400 for %s, and the room carries on", async (_, line) => {
+    room = await startTestRoom();
+    expect(await rawRequest(room.origin, `${line}\r\nHost: room\r\nConnection: close\r\n\r\n`)).toBe(
+      "HTTP/1.1 400 Bad Request",
+    );
+    expect((await fetch(`${room.origin}/`)).status).toBe(200);
+  });
+});
+
 describe("the trainer's pages", () => {
-  it.each(["/events", "/room.json", "/room.csv"])("%s needs the trainer's key", async (route) => {
+  it.each(["/events", "/room.json", "/room.csv", "/session"])("%s needs the trainer's key", async (route) => {
     room = await startTestRoom();
     for (const key of ["", "?key=wrong", `?key=${room.store.joinCode}`]) {
       const response = await fetch(`${room.origin}${route}${key}`);
@@ -221,27 +371,40 @@ describe("the trainer's pages", () => {
     );
   });
 
-  it("streams a snapshot, then each change, to the dashboard", async () => {
+  it("streams a snapshot, then only what changed, to the dashboard", async () => {
     room = await startTestRoom();
+    // A first dashboard sees the joins go out, so that nothing is pending when the second opens.
+    const first = await openFeed(room);
     const ana = await room.join("Ana");
-    const controller = new AbortController();
-    const response = await fetch(`${room.origin}/events?key=${room.store.trainerKey}`, { signal: controller.signal });
-    expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
-    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let text = "";
-    const until = async (pattern: RegExp) => {
-      while (!pattern.test(text)) text += (await reader.read()).value ?? "";
-    };
-    await until(/event: snapshot\ndata: .*\n\n/);
-    expect(text).toContain('"name":"Ana"');
-    await room.sendStatus(ana, { lesson: "lesson-3", passing: 1, total: 4 });
-    // The join itself may come first as an update of its own.
-    await until(/event: update\ndata: .*"current":"lesson-3".*\n\n/);
-    const update = JSON.parse(/event: update\ndata: (.*"current":"lesson-3".*)\n\n/.exec(text)![1]!);
-    expect(update.learners).toEqual([expect.objectContaining({ name: "Ana", current: "lesson-3" })]);
-    expect(update.summary.stuck).toEqual([expect.objectContaining({ name: "Ana", lesson: "lesson-3" })]);
-    expect(JSON.stringify(update)).not.toContain(ana.secret);
-    controller.abort();
+    const ben = await room.join("Ben");
+    await first.next("changes", (data) => data.room?.learners === 2);
+    first.close();
+    const feed = await openFeed(room);
+    const snapshot = await feed.next("snapshot");
+    expect(snapshot).toMatchObject({
+      room: { joinUrl: null, joining: true, learners: 2, maxLearners: 500 },
+      lessons: [{ id: "lesson-1" }, { id: "lesson-2" }, { id: "lesson-3" }],
+      tests: [],
+      learners: [
+        { id: ana.id, name: "Ana", current: null, cells: [null, null, null] },
+        { id: ben.id, name: "Ben", current: null, cells: [null, null, null] },
+      ],
+    });
+    await room.sendStatus(ana, { lesson: "lesson-3", passing: 1, total: 4, hintsUsed: 2, failingTest: "it › works" });
+    const changes = await feed.next("changes", (data) => data.learners.some((learner) => learner.current === 2));
+    // Ana alone, as her cells show her, in the order of the lessons: no secret, no times.
+    expect(changes).toMatchObject({
+      tests: ["it › works"],
+      learners: [{ id: ana.id, name: "Ana", current: 2, cells: [null, null, ["started", 1, 4, 2, 3, 0]] }],
+    });
+    expect(changes.learners).toHaveLength(1);
+    expect(changes.removed).toEqual([]);
+    expect(changes.summary?.stuck).toEqual([expect.objectContaining({ name: "Ana", lesson: "lesson-3" })]);
+    expect(JSON.stringify(changes)).not.toContain(ana.secret);
+    // Ben passing a lesson moves no one's place in the summary, so it is not sent again.
+    await room.sendStatus(ben, { status: "passed", passing: 5, total: 5, failingTest: null });
+    expect(await feed.next("changes")).not.toHaveProperty("summary");
+    feed.close();
   });
 
   it("limits how many dashboards are open at once", async () => {
@@ -255,6 +418,135 @@ describe("the trainer's pages", () => {
       error: "At most 1 dashboards can be open at once: close one and reload.",
     });
     controller.abort();
+  });
+});
+
+describe("the trainer's key", () => {
+  it("becomes an HttpOnly, SameSite=Strict cookie when the dashboard opens, and leaves the address", async () => {
+    room = await startTestRoom();
+    const response = await fetch(room.dashboardUrl, { redirect: "manual" });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe("/");
+    expect(response.headers.get("set-cookie")).toMatch(
+      new RegExp(`^room-key-[0-9a-f]{12}=${room.store.trainerKey}; Path=/; HttpOnly; SameSite=Strict$`),
+    );
+  });
+
+  it.each([
+    ["the cookie", "cookie", 200],
+    ["?key= in the address, as a script sends it", "query", 200],
+    ["a cookie with a wrong key", "wrong cookie", 403],
+    ["another room's cookie", "other room", 403],
+  ])("opens the feed and the downloads with %s", async (_, how, status) => {
+    room = await startTestRoom();
+    const cookie = (await fetch(room.dashboardUrl, { redirect: "manual" })).headers.get("set-cookie")!.split(";")[0]!;
+    const [name] = cookie.split("=");
+    const headers: Record<string, string> =
+      how === "cookie"
+        ? { Cookie: `other=1; ${cookie}` }
+        : how === "wrong cookie"
+          ? { Cookie: `${name}=${room.store.joinCode}` }
+          : how === "other room"
+            ? { Cookie: `room-key-000000000000=${room.store.trainerKey}` }
+            : {};
+    const query = how === "query" ? `?key=${room.store.trainerKey}` : "";
+    for (const route of ["/room.json", "/room.csv"])
+      expect((await fetch(`${room.origin}${route}${query}`, { headers })).status).toBe(status);
+    expect((await fetch(`${room.origin}/session${query}`, { headers })).status).toBe(status === 200 ? 204 : 403);
+    const controller = new AbortController();
+    const feed = await fetch(`${room.origin}/events${query}`, { headers, signal: controller.signal });
+    expect(feed.status).toBe(status);
+    controller.abort();
+  });
+
+  it("serves the page to a wrong key, setting no cookie", async () => {
+    room = await startTestRoom();
+    const response = await fetch(`${room.origin}/?key=${room.store.joinCode}`, { redirect: "manual" });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("set-cookie")).toBeNull();
+  });
+});
+
+describe("the trainer's controls", () => {
+  const asTrainer = (route: string, method: string, body?: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${room.origin}${route}?key=${room.store.trainerKey}`, {
+      method,
+      headers: { "Content-Type": "application/json", ...headers },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+
+  it("removes a learner: their workbook is told so, their name is free, and the dashboard hears it", async () => {
+    room = await startTestRoom();
+    const ana = await room.join("Ana");
+    const feed = await openFeed(room);
+    await feed.next("snapshot");
+    expect((await asTrainer(`/learners/${ana.id}`, "DELETE")).status).toBe(204);
+    expect(room.store.size).toBe(0);
+    expect(await feed.next("changes", (data) => data.removed.length > 0)).toMatchObject({
+      removed: [ana.id],
+      room: { learners: 0 },
+    });
+    feed.close();
+    expect(await error(await room.sendStatus(ana, {}))).toEqual({
+      status: 410,
+      error:
+        'The trainer removed you from this room. To join again: npm start -- --room <join link> --name "Your Name"',
+    });
+    expect((await room.post(`/join/${room.store.joinCode}`, { name: "Ana" })).status).toBe(201);
+  });
+
+  it("closes the room to new learners and opens it again, while those in it carry on", async () => {
+    room = await startTestRoom();
+    const ana = await room.join("Ana");
+    expect((await asTrainer("/joining", "PUT", { open: false })).status).toBe(204);
+    expect(await error(await room.post(`/join/${room.store.joinCode}`, { name: "Ben" }))).toEqual({
+      status: 403,
+      error: "The trainer has closed joining for now: ask them to open it, then run the same command again.",
+    });
+    expect((await room.sendStatus(ana, {})).status).toBe(204);
+    expect((await asTrainer("/joining", "PUT", { open: true })).status).toBe(204);
+    expect((await room.post(`/join/${room.store.joinCode}`, { name: "Ben" })).status).toBe(201);
+  });
+
+  it.each([
+    ["without the key", "DELETE", "/learners/ID", {}, false, 403, /needs the trainer's key/],
+    [
+      "from another site's page",
+      "DELETE",
+      "/learners/ID",
+      { Origin: "http://evil.example" },
+      true,
+      403,
+      /own dashboard/,
+    ],
+    ["for a learner not in the room", "DELETE", "/learners/nobody", {}, true, 404, /No learner with that id/],
+    ["without the key", "PUT", "/joining", {}, false, 403, /needs the trainer's key/],
+    ["from another site's page", "PUT", "/joining", { Origin: "http://evil.example" }, true, 403, /own dashboard/],
+    ["with a body that says nothing", "PUT", "/joining", {}, true, 400, /"open"/],
+  ])("refuses a change %s (%s %s)", async (_, method, route, headers, withKey, status, message) => {
+    room = await startTestRoom();
+    const ana = await room.join("Ana");
+    const address = `${room.origin}${route.replace("ID", ana.id)}${withKey ? `?key=${room.store.trainerKey}` : ""}`;
+    const response = await fetch(address, {
+      method,
+      headers: { "Content-Type": "application/json", ...headers },
+      ...(method === "PUT" && { body: "{}" }),
+    });
+    const answer = await error(response);
+    expect(answer.status).toBe(status);
+    expect(answer.error).toMatch(message);
+    expect([room.store.size, room.store.joining]).toEqual([1, true]);
+  });
+
+  it("keeps removed learners out and joining closed across a restart", async () => {
+    room = await startTestRoom();
+    const ana = await room.join("Ana");
+    await asTrainer(`/learners/${ana.id}`, "DELETE");
+    await asTrainer("/joining", "PUT", { open: false });
+    await room.stop();
+    room = await startTestRoom({ dir: room.dir });
+    expect((await room.sendStatus(ana, {})).status).toBe(410);
+    expect((await room.post(`/join/${room.store.joinCode}`, { name: "Ben" })).status).toBe(403);
   });
 });
 

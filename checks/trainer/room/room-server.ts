@@ -1,16 +1,24 @@
-import { readFileSync } from "node:fs";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
-import { fileURLToPath } from "node:url";
-import type { z } from "zod";
-import { describeIssue, joinRequestSchema, renameRequestSchema, statusSchema } from "../../learner/room/protocol.ts";
-import { roomCsv, roomJson } from "./room-export.ts";
+import { addressGroup } from "./room-address.ts";
+import {
+  type ConnectionLimits,
+  connectionsCheckingInterval,
+  defaultConnectionLimits,
+  guardConnections,
+} from "./room-connections.ts";
+import { createDashboardFeed } from "./room-feed.ts";
+import { HttpError, replyJson, requestUrl } from "./room-http.ts";
+import { learnerRoutes } from "./room-learner-routes.ts";
 import type { LessonSummary } from "./room-lessons.ts";
-import { type PublicLearner, RoomFullError, type RoomStore, sameSecret } from "./room-store.ts";
-import { summarizeRoom } from "./room-summary.ts";
+import { createRateLimit } from "./room-rate-limit.ts";
+import { type Route, findHandler } from "./room-routes.ts";
+import type { RoomStore } from "./room-store.ts";
+import { trainerRoutes } from "./room-trainer-routes.ts";
 
 // The room's HTTP server (node:http, no framework). Learners join with the join code and then
-// speak only for themselves, with the secret the join gave them; the dashboard, its live feed and
-// the downloads need the trainer's key. Every answer is small JSON or a fixed file.
+// speak only for themselves, with the secret the join gave them (room-learner-routes.ts); the
+// dashboard, its live feed, the downloads and the trainer's controls need the trainer's key
+// (room-trainer-routes.ts). Connections are guarded for a hostile network (room-connections.ts).
 
 export interface RoomServerOptions {
   store: RoomStore;
@@ -23,6 +31,12 @@ export interface RoomServerOptions {
   /** How long changes gather before the dashboards hear of them (ms). */
   broadcastDelayMs?: number;
   maxDashboards?: number;
+  connections?: Partial<ConnectionLimits>;
+  /** Joins one address may make at once, and then per minute. */
+  joinBurst?: number;
+  joinsPerMinute?: number;
+  /** Lines for the trainer's terminal (the room turned a learner away for being full). */
+  warn?: (line: string) => void;
 }
 
 export interface RoomServer {
@@ -33,284 +47,83 @@ export interface RoomServer {
 
 export const defaultMaxBodyBytes = 4 * 1024;
 
-const publicDir = new URL("./public/", import.meta.url);
-const staticFiles: Record<string, { type: string; body: Buffer }> = Object.fromEntries(
-  [
-    ["/dashboard.js", "text/javascript; charset=utf-8"],
-    ["/dashboard.css", "text/css; charset=utf-8"],
-  ].map(([route, type]) => [
-    route,
-    { type: type!, body: readFileSync(fileURLToPath(new URL(`.${route}`, publicDir))) },
-  ]),
-);
-const dashboardHtml = readFileSync(fileURLToPath(new URL("dashboard.html", publicDir)));
-
-// Nothing inline, nothing from elsewhere: even a name that slipped past textContent could not run.
-const contentSecurityPolicy =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
-const securityHeaders = {
-  "Content-Security-Policy": contentSecurityPolicy,
-  "X-Content-Type-Options": "nosniff",
-  // The dashboard's URL holds the trainer's key: never pass it on.
-  "Referrer-Policy": "no-referrer",
-  "Cache-Control": "no-store",
-  "X-Frame-Options": "DENY",
-};
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export function createRoomServer({
-  store,
-  lessons,
-  joinUrl,
-  now = () => new Date(),
-  maxBodyBytes = defaultMaxBodyBytes,
-  broadcastDelayMs = 50,
-  maxDashboards = 20,
-}: RoomServerOptions): RoomServer {
-  const knownLessons = new Set(lessons.map((lesson) => lesson.id));
-  const dashboards = new Set<ServerResponse>();
-  const changed = new Set<string>();
-  let broadcastTimer: NodeJS.Timeout | undefined;
-
-  const snapshot = () => {
-    const learners = store.list();
-    return {
-      now: now().toISOString(),
-      joinUrl: joinUrl ?? null,
-      lessons,
-      maxLearners: store.maxLearners,
-      learners,
-      summary: summarizeRoom(learners),
-    };
-  };
-
-  const send = (response: ServerResponse, event: string, data: unknown) => {
-    response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  };
-
-  const markChanged = (id: string) => {
-    changed.add(id);
-    broadcastTimer ??= setTimeout(() => {
-      broadcastTimer = undefined;
-      const learners = [...changed]
-        .map((learnerId) => store.get(learnerId))
-        .filter((learner): learner is PublicLearner => learner !== undefined);
-      changed.clear();
-      const update = { now: now().toISOString(), learners, summary: summarizeRoom(store.list()) };
-      for (const dashboard of dashboards) send(dashboard, "update", update);
-    }, broadcastDelayMs);
-  };
-
-  const requireTrainer = (url: URL) => {
-    const key = url.searchParams.get("key") ?? "";
-    if (!sameSecret(key, store.trainerKey)) {
-      throw new HttpError(403, "This page needs the trainer's key: open the dashboard URL that npm run room printed.");
-    }
-  };
-
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? "/", "http://room.invalid");
-    const method = request.method ?? "GET";
-    const route = url.pathname;
-
-    const staticFile = staticFiles[route];
-    if (staticFile) {
-      allow(method, ["GET", "HEAD"]);
-      return reply(response, 200, staticFile.type, staticFile.body);
-    }
-    if (route === "/favicon.ico") {
-      // Browsers ask for it unprompted; there is none, and a 404 would be noise in the console.
-      response.writeHead(204, securityHeaders).end();
-      return;
-    }
-    if (route === "/") {
-      // The page holds no data (its live feed needs the trainer's key), so a reload without the
-      // key in the address works; the page takes the key out of the address bar.
-      allow(method, ["GET", "HEAD"]);
-      return reply(response, 200, "text/html; charset=utf-8", dashboardHtml);
-    }
-    if (route === "/events") {
-      allow(method, ["GET"]);
-      requireTrainer(url);
-      if (dashboards.size >= maxDashboards)
-        throw new HttpError(503, `At most ${maxDashboards} dashboards can be open at once: close one and reload.`);
-      response.writeHead(200, {
-        ...securityHeaders,
-        "Content-Type": "text/event-stream; charset=utf-8",
-        Connection: "keep-alive",
-      });
-      response.write("retry: 2000\n\n");
-      send(response, "snapshot", snapshot());
-      dashboards.add(response);
-      const heartbeat = setInterval(() => response.write(": still here\n\n"), 15_000);
-      request.on("close", () => {
-        clearInterval(heartbeat);
-        dashboards.delete(response);
-      });
-      return;
-    }
-    if (route === "/room.json" || route === "/room.csv") {
-      allow(method, ["GET", "HEAD"]);
-      requireTrainer(url);
-      const date = now().toISOString().slice(0, 10);
-      const csv = route === "/room.csv";
-      const body = csv ? roomCsv(store.list(), lessons) : roomJson(store.list(), lessons, now());
-      response.setHeader("Content-Disposition", `attachment; filename="room-${date}.${csv ? "csv" : "json"}"`);
-      return reply(response, 200, csv ? "text/csv; charset=utf-8" : "application/json; charset=utf-8", body);
-    }
-    const join = /^\/join\/([^/]+)$/.exec(route);
-    if (join) {
-      const code = safeDecode(join[1]!);
-      if (method === "GET" || method === "HEAD") {
-        // Someone opened the join link in a browser: say what it is for.
-        const known = sameSecret(code, store.joinCode);
-        const text = known
-          ? `This is the room's join link. In the workbook, run:\n\n  npm start -- --room ${joinUrl ?? "<this URL>"} --name "Your Name"\n`
-          : "This join link is not this room's. Ask the trainer for the link npm run room printed.\n";
-        return reply(response, known ? 200 : 403, "text/plain; charset=utf-8", text);
-      }
-      allow(method, ["POST"]);
-      if (!sameSecret(code, store.joinCode))
-        throw new HttpError(403, "Wrong join code: ask the trainer for the join link that npm run room printed.");
-      const { name } = parse(joinRequestSchema, await readJson(request, maxBodyBytes));
-      let joined: { id: string; secret: string; name: string };
-      try {
-        joined = store.join(name);
-      } catch (error) {
-        if (error instanceof RoomFullError)
-          throw new HttpError(503, `${error.message} Ask the trainer to start a second room.`);
-        throw error;
-      }
-      markChanged(joined.id);
-      return replyJson(response, 201, joined);
-    }
-    const learnerRoute = /^\/learners\/([A-Za-z0-9_-]{1,64})\/(status|name)$/.exec(route);
-    if (learnerRoute) {
-      const [, id, what] = learnerRoute as unknown as [string, string, "status" | "name"];
-      allow(method, what === "status" ? ["POST"] : ["PUT"]);
-      const secret = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1] ?? "";
-      if (!store.has(id))
-        throw new HttpError(
-          404,
-          "This room does not know you (it may have been restarted without its file): join again.",
-        );
-      const learner = store.authenticate(id, secret);
-      if (!learner) throw new HttpError(403, "Wrong secret for this learner: a learner can only update their own row.");
-      const body = await readJson(request, maxBodyBytes);
-      if (what === "name") {
-        store.rename(learner, parse(renameRequestSchema, body).name);
-      } else {
-        const status = parse(statusSchema, body);
-        if (!knownLessons.has(status.lesson))
-          throw new HttpError(
-            400,
-            `Unknown lesson "${status.lesson}": this room has ${lessons.map((l) => l.id).join(", ")}.`,
-          );
-        store.record(learner, status);
-      }
-      markChanged(id);
-      response.writeHead(204, securityHeaders).end();
-      return;
-    }
-    throw new HttpError(404, `Nothing at ${route}.`);
-  }
-
-  const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      const status = error instanceof HttpError ? error.status : 500;
-      const message = error instanceof HttpError ? error.message : "The room failed to handle this request.";
-      if (response.headersSent) {
-        response.destroy();
-        return;
-      }
-      // A body that is too big is not read to its end: close the connection instead.
-      if (status === 413) response.setHeader("Connection", "close");
-      replyJson(response, status, { error: message });
-    });
+export function createRoomServer(options: RoomServerOptions): RoomServer {
+  const { store, lessons, now = () => new Date(), maxBodyBytes = defaultMaxBodyBytes } = options;
+  const feed = createDashboardFeed({
+    store,
+    lessons,
+    joinUrl: options.joinUrl,
+    now,
+    delayMs: options.broadcastDelayMs ?? 100,
+    maxDashboards: options.maxDashboards ?? 20,
   });
-  server.requestTimeout = 10_000;
-  server.headersTimeout = 10_000;
+  const routes: Route[] = [
+    ...trainerRoutes({ store, lessons, feed, now, maxBodyBytes }),
+    ...learnerRoutes({
+      store,
+      lessons,
+      joinUrl: options.joinUrl,
+      feed,
+      maxBodyBytes,
+      joins: createRateLimit({ burst: options.joinBurst ?? 20, perMinute: options.joinsPerMinute ?? 20 }),
+      onFull: fullWarning(store, options.warn),
+    }),
+  ];
+
+  let closing = false;
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    if (closing) throw new HttpError(503, "The room is stopping: try again when it is back.", { Connection: "close" });
+    const url = requestUrl(request.url);
+    const [handler, params] = findHandler(routes, request.method ?? "GET", url.pathname);
+    const address = addressGroup(request.socket.remoteAddress);
+    await handler({ request, response, url, params, address });
+  };
+
+  const server = createServer({ connectionsCheckingInterval }, (request, response) => {
+    handle(request, response).catch((error: unknown) => answerError(response, error));
+  });
+  guardConnections(server, { ...defaultConnectionLimits, ...options.connections });
 
   return {
     server,
-    close: () =>
-      new Promise((resolve) => {
-        if (broadcastTimer) clearTimeout(broadcastTimer);
-        for (const dashboard of dashboards) dashboard.end();
-        dashboards.clear();
-        store.flush();
+    // In this order, so that once the port is free the file is whole on disk and the next room may
+    // open it: no request changes the room after it is written, and the port is let go last.
+    close: async () => {
+      closing = true;
+      feed.close();
+      server.closeAllConnections();
+      await store.close();
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
 
-/** A malformed %-escape is simply a wrong code, not a server error. */
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return "";
+function answerError(response: ServerResponse, error: unknown): void {
+  if (response.headersSent) {
+    response.destroy();
+    return;
   }
+  if (!(error instanceof HttpError)) {
+    replyJson(response, 500, { error: "The room failed to handle this request." });
+    return;
+  }
+  for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
+  replyJson(response, error.status, { error: error.message });
 }
 
-function allow(method: string, methods: string[]): void {
-  if (!methods.includes(method)) throw new HttpError(405, `Use ${methods.join(" or ")} here.`);
-}
-
-function parse<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
-  const result = schema.safeParse(body);
-  if (!result.success) throw new HttpError(400, `Invalid request: ${describeIssue(result.error)}.`);
-  return result.data;
-}
-
-function reply(response: ServerResponse, status: number, type: string, body: string | Buffer): void {
-  response.writeHead(status, { ...securityHeaders, "Content-Type": type, "Content-Length": Buffer.byteLength(body) });
-  response.end(body);
-}
-
-function replyJson(response: ServerResponse, status: number, body: unknown): void {
-  reply(response, status, "application/json; charset=utf-8", JSON.stringify(body));
-}
-
-/** Reads a JSON body of at most `limit` bytes; a bigger one is refused before it is all read. */
-function readJson(request: IncomingMessage, limit: number): Promise<unknown> {
-  const type = request.headers["content-type"] ?? "";
-  // JSON only: a page elsewhere cannot post JSON here without the browser asking first.
-  if (!/^application\/json\b/i.test(type))
-    return Promise.reject(new HttpError(415, "Send the body as application/json."));
-  const tooBig = new HttpError(413, `The body is over ${limit} bytes.`);
-  if (Number(request.headers["content-length"] ?? 0) > limit) return Promise.reject(tooBig);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        request.off("data", onData);
-        request.pause();
-        reject(tooBig);
-        return;
-      }
-      chunks.push(chunk);
-    };
-    request.on("data", onData);
-    request.on("error", reject);
-    request.on("end", () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
-      } catch {
-        reject(new HttpError(400, "The body is not valid JSON."));
-      }
-    });
-  });
+/** One line on the trainer's terminal when the room turns learners away, at most once a minute. */
+function fullWarning(store: RoomStore, warn: ((line: string) => void) | undefined): () => void {
+  let last = Number.NEGATIVE_INFINITY;
+  return () => {
+    if (!warn || Date.now() - last < 60_000) return;
+    last = Date.now();
+    warn(
+      `The room is full (${store.maxLearners} learners) and turned a learner away: ` +
+        "remove learners who have left from the dashboard, " +
+        `or restart with npm run room -- --max-learners ${store.maxLearners * 2}.`,
+    );
+  };
 }

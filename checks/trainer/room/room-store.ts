@@ -1,99 +1,44 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { z } from "zod";
-import type { StatusPayload } from "../../learner/room/protocol.ts";
-import { type StatusName, lessonStatusFields } from "../../learner/workbook/lesson-status.ts";
+import { setImmediate } from "node:timers/promises";
+import { type StatusPayload, nameKey } from "../../learner/room/protocol.ts";
+import {
+  type Learner,
+  type SavedRoom,
+  loadRoomFile,
+  roomFileChunks,
+  writeRoomFile,
+  writeRoomFileNow,
+} from "./room-file.ts";
+import { type RoomLock, lockRoomFile } from "./room-lock.ts";
+import { type Saver, createSaver } from "./room-saver.ts";
+
+export type { Learner, LessonEntry } from "./room-file.ts";
+export { RoomInUseError } from "./room-lock.ts";
 
 // Everything the room knows: its join code, the trainer's key, and per learner the last status of
-// each lesson. Bounded (a cap on learners, one entry per known lesson each) and kept in a JSON file
-// beside the room, written atomically, so a restart of the room loses nothing.
+// each lesson. Bounded (a cap on learners, one entry per known lesson each) and kept in a file
+// beside the room (room-file.ts), so a restart of the room loses nothing.
 
 export const defaultMaxLearners = 500;
-
-/** A learner's lesson as their workbook last derived it, and when the room heard it. */
-const lessonEntrySchema = lessonStatusFields.extend({
-  event: z.enum(["check", "watch", "solve", "reset", "hint"]),
-  /** The learner's clock: when the status was derived. */
-  at: z.string(),
-  /** The room's clock: when the status arrived. */
-  receivedAt: z.string(),
-});
-
-// Rooms saved before statuses were derived by the learner's workbook kept raw counters: read them
-// as the workbook would derive them now.
-const v1EntrySchema = z
-  .object({
-    event: z.enum(["check", "watch", "solve", "reset", "hint"]),
-    passed: z.boolean(),
-    solved: z.boolean(),
-    passing: z.number().int().min(0),
-    total: z.number().int().min(0),
-    hintsUsed: z.number().int().min(0),
-    failingTest: z.string().optional(),
-    minutesOnLesson: z.number().min(0),
-    at: z.string(),
-    receivedAt: z.string(),
-  })
-  .transform((v1): z.infer<typeof lessonEntrySchema> => {
-    const status: StatusName = v1.passed
-      ? v1.solved
-        ? "solved"
-        : "passed"
-      : v1.passing > 0 || v1.hintsUsed > 0
-        ? "started"
-        : "not-started";
-    const known = v1.total > 0;
-    return {
-      event: v1.event,
-      status,
-      solvedByCopy: v1.solved,
-      passing: known ? Math.min(v1.passing, v1.total) : null,
-      total: known ? v1.total : null,
-      tests: known ? "checked" : "not-checked",
-      hintsUsed: v1.hintsUsed,
-      minutes: Math.floor(v1.minutesOnLesson),
-      failingTest: v1.passed ? null : (v1.failingTest ?? null),
-      startedAt: null,
-      passedAt: null,
-      lastChecked: v1.at,
-      at: v1.at,
-      receivedAt: v1.receivedAt,
-    };
-  });
-
-const learnerFields = {
-  id: z.string(),
-  /** A hash of the learner's secret: the file alone is not enough to speak for a learner. */
-  secretHash: z.string(),
-  name: z.string(),
-  joinedAt: z.string(),
-  lastSeen: z.string(),
-  /** The lesson of the latest status: where the learner is now. */
-  current: z.string().optional(),
-};
-const learnerSchema = z.object({ ...learnerFields, lessons: z.record(z.string(), lessonEntrySchema) });
-
-const roomFields = { joinCode: z.string().min(8), trainerKey: z.string().min(16) };
-const roomFileSchema = z.union([
-  z.object({ version: z.literal(2), ...roomFields, learners: z.array(learnerSchema) }),
-  z
-    .object({
-      version: z.literal(1),
-      ...roomFields,
-      learners: z.array(z.object({ ...learnerFields, lessons: z.record(z.string(), v1EntrySchema) })),
-    })
-    .transform((v1) => ({ ...v1, version: 2 as const })),
-]);
-
-export type LessonEntry = z.infer<typeof lessonEntrySchema>;
-export type Learner = z.infer<typeof learnerSchema>;
-export type RoomFile = z.infer<typeof roomFileSchema>;
 
 /** A learner as the dashboard and the exports see them: no secret, no hash. */
 export type PublicLearner = Omit<Learner, "secretHash">;
 
 export class RoomFullError extends Error {}
+
+export class JoiningClosedError extends Error {
+  constructor() {
+    super("The trainer has closed joining for now: ask them to open it, then run the same command again.");
+  }
+}
+
+/** Two learners under one name could not be told apart on the dashboard or in the exports. */
+export class NameTakenError extends Error {
+  constructor(readonly name: string) {
+    super(`The name "${name}" is taken in this room: add your surname or an initial, like --name "${name} B."`);
+  }
+}
 
 export interface RoomStoreOptions {
   /** The JSON file the room is kept in; none keeps it in memory only. */
@@ -103,7 +48,12 @@ export interface RoomStoreOptions {
   warn?: (line: string) => void;
   /** How long changes gather before one write (ms). */
   saveDelayMs?: number;
+  /** Told to a second room that tries to open the same file (the port this room serves). */
+  lockDetails?: Record<string, unknown>;
 }
+
+/** Removed learners remembered, so that a removed learner's workbook is told so and stops. */
+const maxRemembered = 10_000;
 
 const token = (bytes: number) => randomBytes(bytes).toString("base64url");
 const hash = (secret: string) => createHash("sha256").update(secret).digest("hex");
@@ -119,12 +69,20 @@ export class RoomStore {
   readonly joinCode: string;
   readonly trainerKey: string;
   readonly maxLearners: number;
+  private joiningOpen: boolean;
+  /** Ids of learners the trainer removed, newest last, at most maxRemembered of them. */
+  private readonly removedIds: Set<string>;
   private readonly learners = new Map<string, Learner>();
+  /** Each name's key (nameKey) and the learner who has it. */
+  private readonly names = new Map<string, string>();
+  /** Each learner as a line of the file, encoded again only when the learner changed. */
+  private readonly lines = new Map<string, Buffer>();
+  private readonly changed = new Set<string>();
   private readonly file?: string;
   private readonly now: () => Date;
-  private readonly saveDelayMs: number;
   private readonly warn: (line: string) => void;
-  private saveTimer?: NodeJS.Timeout;
+  private readonly saver: Saver;
+  private readonly lock?: RoomLock;
   private saveFailed = false;
 
   constructor({
@@ -133,32 +91,49 @@ export class RoomStore {
     now = () => new Date(),
     warn = () => {},
     saveDelayMs = 200,
+    lockDetails,
   }: RoomStoreOptions = {}) {
     this.file = file;
     this.now = now;
     this.maxLearners = maxLearners;
-    this.saveDelayMs = saveDelayMs;
     this.warn = warn;
-    const saved = file ? loadRoomFile(file, warn) : undefined;
+    this.saver = createSaver(() => this.save(), saveDelayMs);
+    // Before anything is read: a second room must not even load a file another room is writing.
+    this.lock = file ? lockRoomFile(file, lockDetails) : undefined;
+    const saved = file ? loadRoomFile(file, warn, now()) : undefined;
     this.joinCode = saved?.joinCode ?? token(9);
     this.trainerKey = saved?.trainerKey ?? token(18);
-    for (const learner of saved?.learners ?? []) this.learners.set(learner.id, learner);
+    this.joiningOpen = saved?.joining ?? true;
+    this.removedIds = new Set(saved?.removed);
+    for (const learner of saved?.learners ?? []) this.add(learner);
     // A new room is written at once, so its join code survives a restart before anyone joins.
-    if (!saved) this.saveNow();
+    if (file && !saved) this.saveNow(file);
   }
 
   get size(): number {
     return this.learners.size;
   }
 
+  get joining(): boolean {
+    return this.joiningOpen;
+  }
+
+  /** Opens or closes the room to new learners; those in it carry on either way. */
+  setJoining(open: boolean): void {
+    this.joiningOpen = open;
+    if (this.file) this.saver.request();
+  }
+
   join(name: string): { id: string; secret: string; name: string } {
+    if (!this.joiningOpen) throw new JoiningClosedError();
     if (this.learners.size >= this.maxLearners)
       throw new RoomFullError(`The room is full (${this.maxLearners} learners).`);
+    if (this.names.has(nameKey(name))) throw new NameTakenError(name);
     const id = token(9);
     const secret = token(24);
     const at = this.now().toISOString();
-    this.learners.set(id, { id, secretHash: hash(secret), name, joinedAt: at, lastSeen: at, lessons: {} });
-    this.scheduleSave();
+    this.add({ id, secretHash: hash(secret), name, joinedAt: at, lastSeen: at, lessons: {} });
+    this.touch(id);
     return { id, secret, name };
   }
 
@@ -173,10 +148,31 @@ export class RoomStore {
     return this.learners.has(id);
   }
 
+  /** Whether the trainer removed this learner (rather than the room never having known them). */
+  wasRemoved(id: string): boolean {
+    return this.removedIds.has(id);
+  }
+
+  /** Takes a learner out of the room; their name is free again. False when there was no such learner. */
+  remove(id: string): boolean {
+    const learner = this.learners.get(id);
+    if (!learner) return false;
+    this.learners.delete(id);
+    if (this.names.get(nameKey(learner.name)) === id) this.names.delete(nameKey(learner.name));
+    this.removedIds.add(id);
+    if (this.removedIds.size > maxRemembered) this.removedIds.delete(this.removedIds.values().next().value!);
+    this.touch(id);
+    return true;
+  }
+
   rename(learner: Learner, name: string): void {
+    const holder = this.names.get(nameKey(name));
+    if (holder !== undefined && holder !== learner.id) throw new NameTakenError(name);
+    if (this.names.get(nameKey(learner.name)) === learner.id) this.names.delete(nameKey(learner.name));
+    this.names.set(nameKey(name), learner.id);
     learner.name = name;
     learner.lastSeen = this.now().toISOString();
-    this.scheduleSave();
+    this.touch(learner.id);
   }
 
   record(learner: Learner, status: StatusPayload): void {
@@ -185,7 +181,12 @@ export class RoomStore {
     learner.lessons[lesson] = { ...entry, receivedAt };
     learner.current = lesson;
     learner.lastSeen = receivedAt;
-    this.scheduleSave();
+    this.touch(learner.id);
+  }
+
+  /** Every learner as stored, without copying, for a pass that picks fields: never send one as it is (its hash). */
+  each(): IterableIterator<Learner> {
+    return this.learners.values();
   }
 
   list(): PublicLearner[] {
@@ -199,66 +200,90 @@ export class RoomStore {
     return rest;
   }
 
-  /** Writes any pending change now (on shutdown). */
-  flush(): void {
-    if (this.saveTimer) {
-      clearTimeout(this.saveTimer);
-      this.saveTimer = undefined;
-      this.saveNow();
+  /** Writes any pending change now; resolves once the file on disk holds it. */
+  flush(): Promise<void> {
+    return this.saver.flush();
+  }
+
+  /** Writes what is pending and lets go of the file, for the next room. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.lock?.release();
+  }
+
+  private add(learner: Learner): void {
+    this.learners.set(learner.id, learner);
+    // Rooms saved before names were unique may hold one name twice: the first keeps it.
+    if (!this.names.has(nameKey(learner.name))) this.names.set(nameKey(learner.name), learner.id);
+    this.changed.add(learner.id);
+  }
+
+  private touch(id: string): void {
+    this.changed.add(id);
+    if (this.file) this.saver.request();
+  }
+
+  private encode(ids: Iterable<string>): void {
+    for (const id of ids) {
+      const learner = this.learners.get(id);
+      if (learner) this.lines.set(id, Buffer.from(JSON.stringify(learner)));
+      else this.lines.delete(id);
     }
   }
 
-  private scheduleSave(): void {
-    if (!this.file || this.saveTimer) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      this.saveNow();
-    }, this.saveDelayMs);
-    this.saveTimer.unref();
+  /** Encodes the learners that changed, a couple of hundred at a time, letting requests through in between. */
+  private async encodeChanged(): Promise<void> {
+    const ids = [...this.changed];
+    this.changed.clear();
+    for (let start = 0; start < ids.length; start += 200) {
+      if (start > 0) await setImmediate();
+      this.encode(ids.slice(start, start + 200));
+    }
   }
 
-  private saveNow(): void {
-    if (!this.file) return;
-    const content: RoomFile = {
-      version: 2,
+  private chunks(): Buffer[] {
+    return roomFileChunks(this.room(), [...this.lines.values()]);
+  }
+
+  private room(): Omit<SavedRoom, "learners"> {
+    return {
       joinCode: this.joinCode,
       trainerKey: this.trainerKey,
-      learners: [...this.learners.values()],
+      joining: this.joiningOpen,
+      removed: [...this.removedIds],
     };
+  }
+
+  private saveNow(file: string): void {
     try {
-      writeAtomically(this.file, `${JSON.stringify(content, null, 2)}\n`);
+      this.encode(this.changed);
+      this.changed.clear();
+      writeRoomFileNow(file, this.chunks());
+    } catch (error) {
+      this.saveFailedOnce(file, error);
+    }
+  }
+
+  private async save(): Promise<void> {
+    if (!this.file) return;
+    try {
+      await this.encodeChanged();
+      await writeRoomFile(this.file, this.chunks());
       if (this.saveFailed) this.warn(`${path.basename(this.file)} is saved again.`);
       this.saveFailed = false;
     } catch (error) {
-      // A full disk must not stop the room: it carries on in memory and says so, once.
-      if (!this.saveFailed) {
-        this.warn(
-          `Could not save the room to ${this.file} (${(error as Error).message.split("\n")[0]}): it carries on, but a restart would lose it. Free some disk space.`,
-        );
-      }
-      this.saveFailed = true;
+      this.saveFailedOnce(this.file, error);
     }
   }
-}
 
-/** Temp file + rename: a crash mid-write leaves the old file whole. */
-export function writeAtomically(file: string, content: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`;
-  writeFileSync(temp, content, { mode: 0o600 });
-  renameSync(temp, file);
-}
-
-function loadRoomFile(file: string, warn: (line: string) => void): RoomFile | undefined {
-  if (!existsSync(file)) return undefined;
-  try {
-    return roomFileSchema.parse(JSON.parse(readFileSync(file, "utf8")));
-  } catch {
-    const aside = `${file}.corrupt-${Date.now()}`;
-    renameSync(file, aside);
-    warn(
-      `${path.basename(file)} was unreadable, so the room starts empty with a new join code (the old file is kept as ${path.basename(aside)}).`,
-    );
-    return undefined;
+  /** A full disk must not stop the room: it carries on in memory and says so, once. */
+  private saveFailedOnce(file: string, error: unknown): void {
+    if (!this.saveFailed) {
+      this.warn(
+        `Could not save the room to ${file} (${(error as Error).message.split("\n")[0]}): ` +
+          "it carries on, but a restart would lose it. Free some disk space.",
+      );
+    }
+    this.saveFailed = true;
   }
 }

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { LessonEntry, PublicLearner } from "./room-store.ts";
 import { summarizeRoom } from "./room-summary.ts";
@@ -12,6 +13,7 @@ const entry = (overrides: Partial<LessonEntry> = {}): LessonEntry => ({
   hintsUsed: 0,
   minutes: 10,
   failingTest: null,
+  diagnosis: null,
   startedAt: null,
   passedAt: null,
   lastChecked: "2026-11-30T10:00:00.000Z",
@@ -76,6 +78,30 @@ describe("summarizeRoom", () => {
       "lesson-1": { test: "a test", learners: 2, failing: 4 },
       "lesson-2": { test: "z test", learners: 1, failing: 1 },
     });
+  });
+
+  it("names the five stuck longest, longest first and equals by name, whatever the order of the room", () => {
+    const room = fc.array(
+      fc.record({ name: fc.constantFrom("Ana", "Ben", "Cy", "Dee", "Eve", "Flo", "Gus"), minutes: fc.nat(5) }),
+      { maxLength: 30 },
+    );
+    fc.assert(
+      fc.property(room, (people) => {
+        const learners = people.map(({ name, minutes }, i) => ({
+          ...learner(name, "lesson-1", { "lesson-1": entry({ minutes }) }),
+          id: String(i),
+        }));
+        const expected = [...learners]
+          .sort(
+            (a, b) => b.lessons["lesson-1"]!.minutes! - a.lessons["lesson-1"]!.minutes! || a.name.localeCompare(b.name),
+          )
+          .slice(0, 5)
+          .map((l) => [l.name, l.lessons["lesson-1"]!.minutes]);
+        const { stuck } = summarizeRoom(learners);
+        const byName = new Map(learners.map((l) => [l.id, l.lessons["lesson-1"]!.minutes]));
+        expect(stuck.map((s) => [s.name, byName.get(s.id)])).toEqual(expected);
+      }),
+    );
   });
 
   it("is empty for an empty room", () => {

@@ -3,11 +3,12 @@ import { networkInterfaces } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { stopSignals, whenParentGoes } from "../../../solutions/scripts/signals.ts";
 import { loadLessons } from "../../learner/workbook/lessons.ts";
 import { workbookDir } from "../../learner/workbook/workbook-dir.ts";
 import { lessonSummaries } from "./room-lessons.ts";
 import { createRoomServer } from "./room-server.ts";
-import { RoomStore, defaultMaxLearners } from "./room-store.ts";
+import { RoomInUseError, RoomStore, defaultMaxLearners } from "./room-store.ts";
 
 // npm run room [-- --port 4321] [--max-learners 500]: the trainer's live view of the room. Prints
 // the join link for learners and the dashboard's address (with the trainer's key) for the trainer.
@@ -36,9 +37,43 @@ function whole(name: string, value: string | undefined, fallback: number, min: n
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max)
     fail(
-      `--${name} takes a whole number from ${min} to ${max}, got "${value}". Example: npm run room -- --${name} ${fallback}`,
+      `--${name} takes a whole number from ${min} to ${max}, got "${value}". ` +
+        `Example: npm run room -- --${name} ${fallback}`,
     );
   return n;
+}
+
+function openStore(file: string, maxLearners: number, port: number): RoomStore {
+  try {
+    return new RoomStore({
+      file,
+      maxLearners,
+      warn: (line) => process.stderr.write(`Warning: ${line}\n`),
+      lockDetails: { port },
+    });
+  } catch (error) {
+    if (error instanceof RoomInUseError) fail(error.message);
+    throw error;
+  }
+}
+
+/** What the trainer reads once the room is open: the join line for the projector, the dashboard for them. */
+function banner(store: RoomStore, port: number, host: string, joinUrl: string): string {
+  const resumed = store.size > 0 ? ` (${store.size} learners kept from before)` : "";
+  return [
+    `Room open on port ${port}${resumed}.`,
+    "",
+    "Learners join with (show this on the projector):",
+    `  npm start -- --room ${joinUrl} --name "Your Name"`,
+    "",
+    "Your dashboard (keep this link to yourself; it holds your key):",
+    `  http://${host}:${port}/?key=${store.trainerKey}`,
+    "",
+    host === "localhost"
+      ? "No network address found, so only this machine can join: connect to the room's network and restart."
+      : "Learners must be on the same network. Stop the room with Ctrl+C; it picks up where it was when restarted.",
+    "",
+  ].join("\n");
 }
 
 async function main(): Promise<void> {
@@ -59,44 +94,30 @@ async function main(): Promise<void> {
     fail("No lessons found in lessons/, so there is nothing to show. Run npm run room from the workbook's folder.");
   const summaries = lessonSummaries(lessons);
 
-  const store = new RoomStore({
-    file: path.join(root, roomStateFile),
-    maxLearners,
+  const store = openStore(path.join(root, roomStateFile), maxLearners, port);
+  const host = lanAddress() ?? "localhost";
+  const joinUrl = `http://${host}:${port}/join/${store.joinCode}`;
+  const room = createRoomServer({
+    store,
+    lessons: summaries,
+    joinUrl,
     warn: (line) => process.stderr.write(`Warning: ${line}\n`),
   });
-  const host = lanAddress() ?? "localhost";
-  const base = `http://${host}:${port}`;
-  const joinUrl = `${base}/join/${store.joinCode}`;
-  const room = createRoomServer({ store, lessons: summaries, joinUrl });
   room.server.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EADDRINUSE") fail(`Port ${port} is already in use: run npm run room -- --port ${port + 1}`);
     if (error.code === "EACCES") fail(`Port ${port} needs special rights: run npm run room -- --port 4321`);
     fail(`The room could not start: ${error.message}`);
   });
-  room.server.listen(port, () => {
-    const resumed = store.size > 0 ? ` (${store.size} learners kept from before)` : "";
-    process.stdout.write(
-      [
-        `Room open on port ${port}${resumed}.`,
-        "",
-        "Learners join with (show this on the projector):",
-        `  npm start -- --room ${joinUrl} --name "Your Name"`,
-        "",
-        "Your dashboard (keep this link to yourself; it holds your key):",
-        `  ${base}/?key=${store.trainerKey}`,
-        "",
-        host === "localhost"
-          ? "No network address found, so only this machine can join: connect to the room's network and restart."
-          : "Learners must be on the same network. Stop the room with Ctrl+C; it picks up where it was when restarted.",
-        "",
-      ].join("\n"),
-    );
-  });
+  room.server.listen(port, () => process.stdout.write(banner(store, port, host, joinUrl)));
+  let stopping = false;
   const stop = () => {
+    if (stopping) return;
+    stopping = true;
     void room.close().then(() => process.exit(0));
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  for (const signal of stopSignals) process.on(signal, stop);
+  // npm passes SIGTERM to the shell it runs the room in, and sh does not pass it on (signals.ts).
+  whenParentGoes(stop);
 }
 
 if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))) await main();

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { type IncomingHttpHeaders, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -6,6 +7,7 @@ import type { LessonStatusEvent } from "../../learner/room/status.ts";
 import type { LessonSummary } from "./room-lessons.ts";
 import { type RoomServerOptions, createRoomServer } from "./room-server.ts";
 import { RoomStore, type RoomStoreOptions } from "./room-store.ts";
+import type { Changes, Snapshot } from "./room-view.ts";
 
 // A room on a free local port with its file in a temporary folder, for the room's own tests.
 
@@ -41,6 +43,7 @@ export function statusFor(overrides: Partial<LessonStatusEvent> = {}): LessonSta
     tests: "checked",
     hintsUsed: 0,
     failingTest: "ApiError › keeps the status",
+    diagnosis: null,
     minutes: 3,
     startedAt: "2026-11-30T09:57:00.000Z",
     passedAt: null,
@@ -65,6 +68,8 @@ export async function startTestRoom(
     store,
     lessons: options.lessons ?? testLessons,
     broadcastDelayMs: 20,
+    // The tests join many learners from one address; the limit itself is tested on its own.
+    joinBurst: 10_000,
     ...options.server,
   });
   await new Promise<void>((resolve) => room.server.listen(0, "127.0.0.1", resolve));
@@ -101,5 +106,71 @@ export async function startTestRoom(
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** A request from a given local address (127.0.0.2 is this machine too, but another address to the room). */
+export function requestFrom(
+  localAddress: string,
+  url: string,
+  { method = "GET", body, headers = {} }: { method?: string; body?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const sent = request(
+      url,
+      { method, localAddress, headers: { "Content-Type": "application/json", ...headers }, agent: false },
+      (response) => {
+        let text = "";
+        response.on("data", (chunk: Buffer) => (text += chunk));
+        response.on("end", () => {
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            // Not JSON: kept as text.
+          }
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: parsed });
+        });
+      },
+    );
+    sent.on("error", reject);
+    sent.end(body);
+  });
+}
+
+export interface Feed {
+  /** The data of the next event of this name (for which `matches` holds), passing over any other. */
+  next(event: "snapshot"): Promise<Snapshot>;
+  next(event: "changes", matches?: (data: Changes) => boolean): Promise<Changes>;
+  close(): void;
+}
+
+/** The dashboard's live feed, read as the page reads it. */
+export async function openFeed(room: TestRoom, timeoutMs = 5_000): Promise<Feed> {
+  const controller = new AbortController();
+  const response = await fetch(`${room.origin}/events?key=${room.store.trainerKey}`, { signal: controller.signal });
+  if (response.headers.get("content-type") !== "text/event-stream; charset=utf-8")
+    throw new Error(`not a feed: ${response.status} ${await response.text()}`);
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  const messages: { event: string; data: Snapshot & Changes }[] = [];
+  return {
+    async next(event: string, matches: (data: Snapshot & Changes) => boolean = () => true) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        for (let message = messages.shift(); message; message = messages.shift())
+          if (message.event === event && matches(message.data)) return message.data;
+        if (Date.now() > deadline) throw new Error(`no "${event}" event within ${timeoutMs} ms`);
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`the feed ended before a "${event}" event`);
+        const parts = (text + value).split("\n\n");
+        text = parts.pop()!;
+        for (const part of parts) {
+          const found = /^event: (.+)\ndata: (.*)$/m.exec(part);
+          if (found) messages.push({ event: found[1]!, data: JSON.parse(found[2]!) });
+        }
+      }
+    },
+    close: () => controller.abort(),
   };
 }

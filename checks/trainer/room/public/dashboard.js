@@ -1,19 +1,26 @@
 // The room's dashboard. Every piece of text a learner sent (names, test names) reaches the page
 // through textContent or an attribute, never as HTML; the page's CSP forbids inline script anyway.
+//
+// One state, changed only by apply() (a snapshot, or the changes since the last message), and one
+// render() that redraws what changed: each panel has its own function, and the grid redraws only
+// the rows of learners who changed unless someone joined, left or was renamed (then the order, and
+// so the layout, changes). The key never reaches this script: the room keeps it in an HttpOnly
+// cookie, which the browser sends with every request to the room.
 
-// The key leaves the address bar as soon as the page has it, so a projected dashboard does not
-// show it to the room; the tab keeps it for a reload.
-const key = new URLSearchParams(location.search).get("key") ?? sessionStorage.getItem("room-key") ?? "";
-if (key) sessionStorage.setItem("room-key", key);
-if (location.search) history.replaceState(null, "", "/");
 const state = {
   lessons: [],
   learners: new Map(),
   summary: { stuck: [], mostFailed: {} },
-  joinUrl: null,
+  room: { joinUrl: null, joining: true, learners: 0, maxLearners: 0 },
   clockOffsetMs: 0,
+  managing: false,
 };
+
+/** What apply() changed and render() must redraw. */
+const dirty = { layout: true, rows: new Set(), panels: true, header: true };
 let renderQueued = false;
+/** Each learner's row in the grid, by id. */
+const rows = new Map();
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -22,12 +29,13 @@ function el(tag, className, text) {
   return node;
 }
 
+const marks = { passed: "✓", solved: "◆", started: "◐", "not-started": "○" };
+const collator = new Intl.Collator();
+
 // Each status is the one the learner's workbook derived; a lesson never reported is not started.
 function statusOf(entry) {
   return entry ? entry.status : "not-started";
 }
-
-const marks = { passed: "✓", solved: "◆", started: "◐", "not-started": "○" };
 
 function minutesSince(iso) {
   return Math.max(0, Math.floor((Date.now() + state.clockOffsetMs - Date.parse(iso)) / 60000));
@@ -38,81 +46,69 @@ function lessonLabel(id) {
   return lesson ? `${lesson.number} ${lesson.pattern}` : id;
 }
 
-function sortedLearners() {
-  return [...state.learners.values()].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+// ---- state ----
+
+/**
+ * A learner as the room sends them (room-view.ts: cells in the order of the lessons, each
+ * [status, passing, total, hints used, minutes, the failing test's place in `tests`]), as the
+ * page keeps them: each reported lesson by id, { status, passing, total, hintsUsed, minutes,
+ * failingTest }, null where unknown.
+ */
+function decodeLearner(view, tests) {
+  const lessons = {};
+  view.cells.forEach((cell, i) => {
+    if (!cell) return;
+    const [status, passing, total, hintsUsed, minutes, test] = cell;
+    lessons[state.lessons[i].id] = { status, passing, total, hintsUsed, minutes, failingTest: tests[test] ?? null };
+  });
+  const current = view.current === null ? undefined : state.lessons[view.current]?.id;
+  return { id: view.id, name: view.name, current, lessons };
 }
 
-function columnsFor(count) {
-  const wide = window.innerWidth >= 1200;
-  if (count <= 20) return 1;
-  if (count <= 60 || !wide) return 2;
-  return 3;
+function apply(kind, data) {
+  state.clockOffsetMs = Date.parse(data.now) - Date.now();
+  if (kind === "snapshot") {
+    state.lessons = data.lessons;
+    state.learners = new Map(data.learners.map((view) => [view.id, decodeLearner(view, data.tests)]));
+    dirty.layout = true;
+  }
+  for (const view of kind === "changes" ? data.learners : []) {
+    const before = state.learners.get(view.id);
+    const learner = decodeLearner(view, data.tests);
+    state.learners.set(view.id, learner);
+    if (!before || before.name !== learner.name) dirty.layout = true;
+    else dirty.rows.add(learner.id);
+  }
+  for (const id of data.removed ?? []) {
+    if (state.learners.delete(id)) dirty.layout = true;
+  }
+  if (data.room) {
+    state.room = data.room;
+    dirty.header = true;
+  }
+  if (data.summary) state.summary = data.summary;
+  // The summary line counts every learner, and a changed learner may leave or join the stuck list.
+  dirty.panels = true;
+  queueRender();
 }
 
-function renderGrid() {
-  const grid = document.getElementById("grid");
-  const learners = sortedLearners();
-  const columns = columnsFor(learners.length);
-  const perColumn = Math.max(1, Math.ceil(learners.length / columns));
-  document.body.classList.toggle("dense", columns >= 2);
-  document.body.classList.toggle("very-dense", columns >= 3);
-  // Rows share the height left on the screen, so 100 learners fit without scrolling.
-  const top = grid.getBoundingClientRect().top + window.scrollY;
-  const rowPx = Math.min(44, Math.max(15, Math.floor((window.innerHeight - top - 48) / (perColumn + 1))));
-  document.documentElement.style.setProperty("--row", `${rowPx}px`);
-  grid.style.gridTemplateColumns = `repeat(${columns}, 1fr)`;
-  const stuckIds = new Set(state.summary.stuck.map((s) => s.id));
-  const tables = [];
-  for (let c = 0; c < columns; c++) {
-    const table = el("table", "learners");
-    const head = el("tr");
-    head.append(el("th", "name", "Learner"));
-    for (const lesson of state.lessons) {
-      const th = el("th", "", String(lesson.number));
-      th.title = `${lesson.id} ${lesson.pattern}: ${lesson.title}`;
-      head.append(th);
-    }
-    const thead = el("thead");
-    thead.append(head);
-    const tbody = el("tbody");
-    for (const learner of learners.slice(c * perColumn, (c + 1) * perColumn))
-      tbody.append(learnerRow(learner, stuckIds.has(learner.id)));
-    table.append(thead, tbody);
-    tables.push(table);
-  }
-  grid.replaceChildren(...tables);
-  // Borders, the legend and the header's wrapping are easier measured than predicted: shrink the
-  // rows by what still overflows, once.
-  const overflow = document.documentElement.scrollHeight - window.innerHeight;
-  if (overflow > 0 && rowPx > 15) {
-    const smaller = Math.max(15, rowPx - Math.ceil(overflow / (perColumn + 1)));
-    document.documentElement.style.setProperty("--row", `${smaller}px`);
-  }
-}
+// ---- rendering, one function per part of the page ----
 
-function learnerRow(learner, stuck) {
-  const row = el("tr", stuck ? "current-stuck" : "");
-  row.dataset.learner = learner.id;
-  const name = el("td", "name", learner.name);
-  name.title = learner.name;
-  row.append(name);
-  for (const lesson of state.lessons) {
-    const entry = learner.lessons[lesson.id];
-    const status = statusOf(entry);
-    const cell = el("td", `cell-${status}${learner.current === lesson.id ? " here" : ""}`);
-    cell.dataset.lesson = lesson.id;
-    cell.dataset.status = status;
-    cell.append(el("span", "mark", marks[status]));
-    if (entry && entry.total !== null) cell.append(el("span", "counts", `${entry.passing}/${entry.total}`));
-    if (entry && entry.hintsUsed > 0) cell.append(el("span", "hints", `h${entry.hintsUsed}`));
-    const details = [`${lesson.id}: ${status === "solved" ? "solved by copying the reference" : status}`];
-    if (entry)
-      details.push(`${entry.hintsUsed} hints`, entry.minutes === null ? "not started" : `${entry.minutes} min`);
-    if (entry?.failingTest) details.push(`failing: ${entry.failingTest}`);
-    cell.title = details.join(" · ");
-    row.append(cell);
-  }
-  return row;
+function renderHeader() {
+  const { joinUrl, joining, learners, maxLearners } = state.room;
+  document.getElementById("join").textContent = joinUrl
+    ? `Join: npm start -- --room ${joinUrl} --name "Your Name"`
+    : "";
+  document.body.classList.toggle("joining-closed", !joining);
+  const status = document.getElementById("joining-status");
+  status.textContent = joining
+    ? `${learners} of ${maxLearners} learners${learners >= maxLearners ? ": the room is full" : ""}`
+    : `Joining is closed · ${learners} learners`;
+  status.dataset.state = !joining ? "closed" : learners >= maxLearners ? "full" : "open";
+  const toggle = document.getElementById("toggle-joining");
+  toggle.textContent = joining ? "Close joining" : "Open joining";
+  toggle.hidden = false;
+  document.getElementById("manage").hidden = false;
 }
 
 function renderStuck() {
@@ -133,7 +129,7 @@ function renderStuck() {
 
 function renderMostFailed() {
   const body = document.getElementById("most-failed");
-  const rows = state.lessons
+  const lines = state.lessons
     .filter((lesson) => state.summary.mostFailed[lesson.id])
     .map((lesson) => {
       const top = state.summary.mostFailed[lesson.id];
@@ -146,29 +142,231 @@ function renderMostFailed() {
       );
       return row;
     });
-  if (rows.length === 0) {
+  if (lines.length === 0) {
     const row = el("tr");
     row.append(el("td", "empty", "No failing tests reported yet."));
-    rows.push(row);
+    lines.push(row);
   }
-  body.replaceChildren(...rows);
+  body.replaceChildren(...lines);
 }
 
 function renderSummary() {
-  const learners = [...state.learners.values()];
-  const done = state.lessons.map(
-    (lesson) => learners.filter((l) => ["passed", "solved"].includes(statusOf(l.lessons[lesson.id]))).length,
-  );
+  const done = state.lessons.map(() => 0);
+  for (const learner of state.learners.values()) {
+    state.lessons.forEach((lesson, i) => {
+      const status = statusOf(learner.lessons[lesson.id]);
+      if (status === "passed" || status === "solved") done[i]++;
+    });
+  }
   const perLesson = state.lessons.map((lesson, i) => `${lesson.number}: ${done[i]}`).join("  ");
-  document.getElementById("summary").textContent = `${learners.length} learners · done per lesson  ${perLesson}`;
+  document.getElementById("summary").textContent = `${state.learners.size} learners · done per lesson  ${perLesson}`;
+}
+
+// A cell is its mark (a text node, coloured by the cell's status), then counts and hints: few
+// elements, as a room of 2,000 learners has 20,000 cells. Its details are made when hovered.
+function fillCell(cell, entry, here) {
+  const status = statusOf(entry);
+  cell.className = `cell-${status}${here ? " here" : ""}`;
+  cell.dataset.status = status;
+  cell.textContent = marks[status];
+  if (entry && entry.total !== null) cell.append(el("span", "counts", `${entry.passing}/${entry.total}`));
+  if (entry?.hintsUsed) cell.append(el("span", "hints", `h${entry.hintsUsed}`));
+}
+
+/** A row of not-started cells, one per lesson, cloned for each learner (cloning is the fast way to make many). */
+const blankRow = { key: "", row: null };
+function newRow() {
+  const key = `${state.managing} ${state.lessons.map((lesson) => lesson.id).join(" ")}`;
+  if (blankRow.key !== key) {
+    const row = el("tr");
+    // Only while the trainer is removing learners, so a projected grid has no buttons to hit.
+    if (state.managing) {
+      const actions = el("td", "actions");
+      const remove = el("button", "remove", "✕");
+      remove.type = "button";
+      actions.append(remove);
+      row.append(actions);
+    }
+    row.append(el("td", "name"));
+    for (const lesson of state.lessons) {
+      const cell = el("td");
+      cell.dataset.lesson = lesson.id;
+      fillCell(cell, undefined, false);
+      row.append(cell);
+    }
+    Object.assign(blankRow, { key, row });
+  }
+  return blankRow.row.cloneNode(true);
+}
+
+/** What hovering a cell shows: its status in words, hints, minutes and the failing test. */
+function cellDetails(learnerId, lessonId) {
+  const entry = state.learners.get(learnerId)?.lessons[lessonId];
+  const status = statusOf(entry);
+  const details = [`${lessonId}: ${status === "solved" ? "solved by copying the reference" : status}`];
+  if (entry) details.push(`${entry.hintsUsed} hints`, entry.minutes === null ? "not started" : `${entry.minutes} min`);
+  if (entry?.failingTest) details.push(`failing: ${entry.failingTest}`);
+  return details.join(" · ");
+}
+
+function learnerRow(learner, stuck) {
+  const row = newRow();
+  if (stuck) row.className = "current-stuck";
+  row.dataset.learner = learner.id;
+  const cells = row.children;
+  const first = state.managing ? 1 : 0;
+  if (state.managing) {
+    cells[0].firstChild.title = `Remove ${learner.name}`;
+    cells[0].firstChild.setAttribute("aria-label", `Remove ${learner.name}`);
+  }
+  cells[first].textContent = learner.name;
+  cells[first].title = learner.name;
+  state.lessons.forEach((lesson, i) => {
+    const entry = learner.lessons[lesson.id];
+    const here = learner.current === lesson.id;
+    if (entry || here) fillCell(cells[first + 1 + i], entry, here);
+  });
+  return row;
+}
+
+function columnsFor(count) {
+  const wide = window.innerWidth >= 1200;
+  if (count <= 20) return 1;
+  if (count <= 60 || !wide) return 2;
+  return 3;
+}
+
+function headRow() {
+  const head = el("tr");
+  if (state.managing) head.append(el("th", "actions"));
+  head.append(el("th", "name", "Learner"));
+  for (const lesson of state.lessons) {
+    const th = el("th", "", String(lesson.number));
+    th.title = `${lesson.id} ${lesson.pattern}: ${lesson.title}`;
+    head.append(th);
+  }
+  const thead = el("thead");
+  thead.append(head);
+  return thead;
+}
+
+/** Rows in a block: a block off the screen is neither laid out nor painted (content-visibility). */
+const rowsPerBlock = 100;
+/** Blocks drawn after the first paint, one per task, so that the screen is complete first. */
+const later = { blocks: [], timer: 0 };
+
+function fillBlock({ tbody, learners }) {
+  const stuckIds = new Set(state.summary.stuck.map((s) => s.id));
+  for (const { id } of learners) {
+    // As the learner is now: they may have changed since the block was laid out.
+    const learner = state.learners.get(id);
+    if (!learner) continue;
+    const row = learnerRow(learner, stuckIds.has(id));
+    rows.set(learner.id, row);
+    tbody.append(row);
+  }
+  tbody.closest(".block").style.minHeight = "";
+}
+
+function fillLater() {
+  later.timer = 0;
+  const next = later.blocks.shift();
+  if (!next) return;
+  fillBlock(next);
+  later.timer = setTimeout(fillLater, 0);
+}
+
+/**
+ * One column of the grid: its heading, then its learners in blocks. The first block holds the rows
+ * the screen shows and is drawn at once; the others, of rowsPerBlock each and sized already, are
+ * drawn in the tasks after.
+ */
+function gridColumn(learners, rowPx, onScreen) {
+  const column = el("div", "column");
+  for (let start = 0; start < Math.max(1, learners.length); ) {
+    const first = start === 0;
+    const slice = learners.slice(start, start + (first ? onScreen : rowsPerBlock));
+    start += slice.length || 1;
+    const block = el("div", "block");
+    const table = el("table", "learners");
+    const tbody = el("tbody");
+    if (first) table.append(headRow());
+    table.append(tbody);
+    const height = (slice.length + (first ? 1 : 0)) * rowPx;
+    block.style.containIntrinsicSize = `auto ${height}px`;
+    block.append(table);
+    column.append(block);
+    const part = { tbody, learners: slice };
+    if (first) fillBlock(part);
+    else {
+      block.style.minHeight = `${height}px`;
+      later.blocks.push(part);
+    }
+  }
+  return column;
+}
+
+/** The whole grid: columns and row height chosen so that 100 learners fit one screen. */
+function renderGrid() {
+  const grid = document.getElementById("grid");
+  const learners = [...state.learners.values()].sort(
+    (a, b) => collator.compare(a.name, b.name) || (a.id < b.id ? -1 : 1),
+  );
+  const columns = columnsFor(learners.length);
+  const perColumn = Math.max(1, Math.ceil(learners.length / columns));
+  document.body.classList.toggle("dense", columns >= 2);
+  document.body.classList.toggle("very-dense", columns >= 3);
+  // Rows share the height left on the screen, so 100 learners fit without scrolling.
+  const top = grid.getBoundingClientRect().top + window.scrollY;
+  const rowPx = Math.min(44, Math.max(15, Math.floor((window.innerHeight - top - 48) / (perColumn + 1))));
+  document.documentElement.style.setProperty("--row", `${rowPx}px`);
+  grid.style.gridTemplateColumns = `repeat(${columns}, 1fr)`;
+  rows.clear();
+  clearTimeout(later.timer);
+  later.blocks = [];
+  const parts = [];
+  const onScreen = Math.max(1, Math.ceil((window.innerHeight - top) / rowPx));
+  for (let c = 0; c < columns; c++)
+    parts.push(gridColumn(learners.slice(c * perColumn, (c + 1) * perColumn), rowPx, onScreen));
+  grid.replaceChildren(...parts);
+  if (later.blocks.length) later.timer = setTimeout(fillLater, 0);
+  // Borders, the legend and the header's wrapping are easier measured than predicted: shrink the
+  // rows by what still overflows, once (rows at their smallest need no measuring, which would make
+  // the browser lay the page out an extra time).
+  if (rowPx <= 15) return;
+  const overflow = document.documentElement.scrollHeight - window.innerHeight;
+  if (overflow > 0) {
+    const smaller = Math.max(15, rowPx - Math.ceil(overflow / (perColumn + 1)));
+    document.documentElement.style.setProperty("--row", `${smaller}px`);
+  }
+}
+
+/** Only the rows of learners who changed, in place; and who is marked stuck. */
+function renderRows(ids) {
+  const stuckIds = new Set(state.summary.stuck.map((s) => s.id));
+  for (const id of ids) {
+    const row = rows.get(id);
+    const learner = state.learners.get(id);
+    if (!row || !learner) continue;
+    const fresh = learnerRow(learner, stuckIds.has(id));
+    row.replaceWith(fresh);
+    rows.set(id, fresh);
+  }
+  for (const [id, row] of rows) row.classList.toggle("current-stuck", stuckIds.has(id));
 }
 
 function render() {
   renderQueued = false;
-  renderStuck();
-  renderMostFailed();
-  renderSummary();
-  renderGrid();
+  if (dirty.header) renderHeader();
+  if (dirty.panels) {
+    renderStuck();
+    renderMostFailed();
+    renderSummary();
+  }
+  if (dirty.layout) renderGrid();
+  else renderRows(dirty.rows);
+  dirty.layout = dirty.header = dirty.panels = false;
+  dirty.rows.clear();
 }
 
 function queueRender() {
@@ -177,10 +375,67 @@ function queueRender() {
   requestAnimationFrame(render);
 }
 
+// ---- the trainer's controls ----
+
+async function change(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: { "Content-Type": "application/json" },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  if (!response.ok) {
+    const answer = await response.json().catch(() => ({}));
+    setConnection(answer.error ?? `The room answered ${response.status}.`, "lost");
+  }
+}
+
+function removeLearner(id) {
+  const learner = state.learners.get(id);
+  if (!learner) return;
+  const sure = window.confirm(
+    `Remove ${learner.name} from the room? ` +
+      "Their workbook stops reporting here; they can join again with the join link.",
+  );
+  if (sure) void change("DELETE", `/learners/${encodeURIComponent(id)}`);
+}
+
+function wireControls() {
+  // One listener each for every row's ✕ and every cell's details: rows come and go.
+  const grid = document.getElementById("grid");
+  grid.addEventListener("click", (event) => {
+    const button = event.target.closest("button.remove");
+    if (button) removeLearner(button.closest("tr").dataset.learner);
+  });
+  grid.addEventListener("mouseover", (event) => {
+    const cell = event.target.closest("td[data-lesson]");
+    if (cell && !cell.title) cell.title = cellDetails(cell.closest("tr").dataset.learner, cell.dataset.lesson);
+  });
+  document.getElementById("toggle-joining").addEventListener("click", () => {
+    void change("PUT", "/joining", { open: !state.room.joining });
+  });
+  document.getElementById("manage").addEventListener("click", (event) => {
+    state.managing = !state.managing;
+    event.currentTarget.textContent = state.managing ? "Done removing" : "Remove learners…";
+    dirty.layout = true;
+    queueRender();
+  });
+}
+
+// ---- the live feed ----
+
 function setConnection(text, stateName) {
   const node = document.getElementById("connection");
   node.textContent = text;
   node.dataset.state = stateName;
+}
+
+async function keyAccepted() {
+  try {
+    const response = await fetch("/session", { method: "HEAD" });
+    return response.status !== 403;
+  } catch {
+    return true;
+  }
 }
 
 async function start() {
@@ -188,48 +443,21 @@ async function start() {
     setConnection("This page needs the trainer's key: open the dashboard link that npm run room printed.", "lost");
     return;
   }
-  for (const [id, type] of [
-    ["download-csv", "csv"],
-    ["download-json", "json"],
-  ]) {
-    document.getElementById(id).href = `/room.${type}?key=${encodeURIComponent(key)}`;
-  }
-  const events = new EventSource(`/events?key=${encodeURIComponent(key)}`);
+  wireControls();
+  const events = new EventSource("/events");
   events.addEventListener("open", () => setConnection("live", "live"));
   events.addEventListener("error", () => setConnection("connection lost: reconnecting…", "lost"));
   events.addEventListener("snapshot", (event) => {
-    const data = JSON.parse(event.data);
-    state.lessons = data.lessons;
-    state.joinUrl = data.joinUrl;
-    state.learners = new Map(data.learners.map((l) => [l.id, l]));
-    state.summary = data.summary;
-    state.clockOffsetMs = Date.parse(data.now) - Date.now();
-    document.getElementById("join").textContent = data.joinUrl
-      ? `Join: npm start -- --room ${data.joinUrl} --name "Your Name"`
-      : "";
+    apply("snapshot", JSON.parse(event.data));
     setConnection("live", "live");
-    queueRender();
   });
-  events.addEventListener("update", (event) => {
-    const data = JSON.parse(event.data);
-    for (const learner of data.learners) state.learners.set(learner.id, learner);
-    state.summary = data.summary;
-    state.clockOffsetMs = Date.parse(data.now) - Date.now();
-    queueRender();
-  });
+  events.addEventListener("changes", (event) => apply("changes", JSON.parse(event.data)));
   // Minutes stuck keep counting between updates.
   setInterval(renderStuck, 20000);
-  window.addEventListener("resize", queueRender);
-}
-
-async function keyAccepted() {
-  if (!key) return false;
-  try {
-    const response = await fetch(`/room.json?key=${encodeURIComponent(key)}`, { method: "HEAD" });
-    return response.status !== 403;
-  } catch {
-    return true;
-  }
+  window.addEventListener("resize", () => {
+    dirty.layout = true;
+    queueRender();
+  });
 }
 
 void start();

@@ -1,0 +1,136 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { LessonSummary } from "./room-lessons.ts";
+import type { RoomStore } from "./room-store.ts";
+import { summarizeRoom } from "./room-summary.ts";
+import { HttpError, securityHeaders } from "./room-http.ts";
+import { type Changes, type RoomSettingsView, type Snapshot, learnerViews } from "./room-view.ts";
+import type { PublicLearner } from "./room-store.ts";
+
+// The dashboards' live feed (server-sent events): a snapshot when a dashboard connects, then
+// every `delayMs` the learners that changed, those removed, and the room's settings and summary
+// when they moved. Each message is serialised once for every dashboard. A dashboard that stops
+// reading is dropped once its backlog passes `maxBacklogBytes`; its browser reconnects and gets a
+// fresh snapshot, so a stalled tab never grows the room's memory.
+
+export interface DashboardFeedOptions {
+  store: RoomStore;
+  lessons: LessonSummary[];
+  joinUrl?: string;
+  now: () => Date;
+  delayMs: number;
+  maxDashboards: number;
+  maxBacklogBytes?: number;
+  heartbeatMs?: number;
+}
+
+export interface DashboardFeed {
+  /** Streams to this response until the dashboard goes; throws 503 when too many are open. */
+  open(request: IncomingMessage, response: ServerResponse): void;
+  /** A learner joined, changed or was removed. */
+  learnerChanged(id: string): void;
+  /** The room's own settings changed (joining opened or closed). */
+  roomChanged(): void;
+  close(): void;
+}
+
+/** The room's settings as the dashboard shows them. */
+function settingsOf(store: RoomStore, joinUrl: string | undefined): RoomSettingsView {
+  return { joinUrl: joinUrl ?? null, joining: store.joining, learners: store.size, maxLearners: store.maxLearners };
+}
+
+function snapshotMessage(options: DashboardFeedOptions): string {
+  const { store } = options;
+  const snapshot: Snapshot = {
+    now: options.now().toISOString(),
+    room: settingsOf(store, options.joinUrl),
+    lessons: options.lessons,
+    ...learnerViews(store.each(), options.lessons),
+    summary: summarizeRoom(store.each()),
+  };
+  return `retry: 2000\n\nevent: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`;
+}
+
+/** Builds each changes message from the learners that changed, and what the last message said. */
+function changesWriter(options: DashboardFeedOptions) {
+  let lastSummary = "";
+  let lastSettings = "";
+  return {
+    /** The next message repeats the settings and summary, whatever the last one said. */
+    repeatAll() {
+      lastSummary = lastSettings = "";
+    },
+    message(changed: Iterable<string>): string {
+      const { store } = options;
+      const present: PublicLearner[] = [];
+      const removed: string[] = [];
+      for (const id of changed) {
+        const learner = store.get(id);
+        if (learner) present.push(learner);
+        else removed.push(id);
+      }
+      const changes: Changes = { now: options.now().toISOString(), ...learnerViews(present, options.lessons), removed };
+      const room = settingsOf(store, options.joinUrl);
+      if (JSON.stringify(room) !== lastSettings) changes.room = room;
+      lastSettings = JSON.stringify(room);
+      const summary = summarizeRoom(store.each());
+      if (JSON.stringify(summary) !== lastSummary) changes.summary = summary;
+      lastSummary = JSON.stringify(summary);
+      return `event: changes\ndata: ${JSON.stringify(changes)}\n\n`;
+    },
+  };
+}
+
+export function createDashboardFeed(options: DashboardFeedOptions): DashboardFeed {
+  const { maxDashboards, maxBacklogBytes = 16 * 2 ** 20, heartbeatMs = 15_000 } = options;
+  const dashboards = new Set<ServerResponse>();
+  const changed = new Set<string>();
+  const writer = changesWriter(options);
+  let timer: NodeJS.Timeout | undefined;
+
+  const send = (response: ServerResponse, message: string) => {
+    if (response.writableLength > maxBacklogBytes) {
+      response.destroy();
+      return;
+    }
+    response.write(message);
+  };
+  const broadcast = () => {
+    timer = undefined;
+    const message = writer.message(changed);
+    changed.clear();
+    for (const dashboard of dashboards) send(dashboard, message);
+  };
+  const schedule = () => {
+    timer ??= setTimeout(broadcast, options.delayMs);
+  };
+
+  return {
+    open(request, response) {
+      if (dashboards.size >= maxDashboards)
+        throw new HttpError(503, `At most ${maxDashboards} dashboards can be open at once: close one and reload.`);
+      response.writeHead(200, {
+        ...securityHeaders,
+        "Content-Type": "text/event-stream; charset=utf-8",
+        Connection: "keep-alive",
+      });
+      response.write(snapshotMessage(options));
+      dashboards.add(response);
+      writer.repeatAll();
+      const heartbeat = setInterval(() => send(response, ": still here\n\n"), heartbeatMs);
+      request.on("close", () => {
+        clearInterval(heartbeat);
+        dashboards.delete(response);
+      });
+    },
+    learnerChanged(id) {
+      changed.add(id);
+      schedule();
+    },
+    roomChanged: schedule,
+    close() {
+      clearTimeout(timer);
+      for (const dashboard of dashboards) dashboard.end();
+      dashboards.clear();
+    },
+  };
+}

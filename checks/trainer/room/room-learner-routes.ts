@@ -1,0 +1,124 @@
+import { joinRequestSchema, renameRequestSchema, statusSchema } from "../../learner/room/protocol.ts";
+import type { DashboardFeed } from "./room-feed.ts";
+import { HttpError, parse, readJson, reply, replyEmpty, replyJson, safeDecode } from "./room-http.ts";
+import type { LessonSummary } from "./room-lessons.ts";
+import type { RateLimit } from "./room-rate-limit.ts";
+import type { RequestContext, Route } from "./room-routes.ts";
+import {
+  JoiningClosedError,
+  type Learner,
+  NameTakenError,
+  RoomFullError,
+  type RoomStore,
+  sameSecret,
+} from "./room-store.ts";
+
+// What a learner's workbook asks of the room: to join with the join code (a few times a minute
+// per address at most), then to post statuses and rename, each for the learner's own row only,
+// with the secret the join gave them.
+
+export interface LearnerRoutesOptions {
+  store: RoomStore;
+  lessons: LessonSummary[];
+  joinUrl?: string;
+  feed: DashboardFeed;
+  joins: RateLimit;
+  maxBodyBytes: number;
+  /** Told once in a while that the room turned a learner away for being full. */
+  onFull: () => void;
+}
+
+export function learnerRoutes(options: LearnerRoutesOptions): Route[] {
+  const { store, feed, maxBodyBytes } = options;
+  const knownLessons = new Set(options.lessons.map((lesson) => lesson.id));
+  const lessonList = options.lessons.map((lesson) => lesson.id).join(", ");
+
+  const join = async ({ request, response, params, address }: RequestContext) => {
+    if (!sameSecret(safeDecode(params[0]!), store.joinCode))
+      throw new HttpError(403, "Wrong join code: ask the trainer for the join link that npm run room printed.");
+    const waitMs = options.joins.take(address);
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      throw new HttpError(429, `Too many joins from your address: try again in ${seconds} s.`, {
+        "Retry-After": String(seconds),
+      });
+    }
+    const { name } = parse(joinRequestSchema, await readJson(request, maxBodyBytes));
+    const joined = refusedAsHttp(() => store.join(name), options.onFull);
+    feed.learnerChanged(joined.id);
+    replyJson(response, 201, joined);
+  };
+
+  const explainJoin = (context: RequestContext) => explainJoinLink(store, context, options.joinUrl);
+  const learner = (context: RequestContext) => authenticated(store, context, options.joinUrl);
+
+  const status = async (context: RequestContext) => {
+    const who = learner(context);
+    const payload = parse(statusSchema, await readJson(context.request, maxBodyBytes));
+    if (!knownLessons.has(payload.lesson))
+      throw new HttpError(400, `Unknown lesson "${payload.lesson}": this room has ${lessonList}.`);
+    store.record(who, payload);
+    feed.learnerChanged(who.id);
+    replyEmpty(context.response);
+  };
+
+  const rename = async (context: RequestContext) => {
+    const who = learner(context);
+    const { name } = parse(renameRequestSchema, await readJson(context.request, maxBodyBytes));
+    refusedAsHttp(() => store.rename(who, name), options.onFull);
+    feed.learnerChanged(who.id);
+    replyEmpty(context.response);
+  };
+
+  return [
+    { path: /^\/join\/([^/]+)$/, methods: { GET: explainJoin, HEAD: explainJoin, POST: join } },
+    { path: /^\/learners\/([A-Za-z0-9_-]{1,64})\/status$/, methods: { POST: status } },
+    { path: /^\/learners\/([A-Za-z0-9_-]{1,64})\/name$/, methods: { PUT: rename } },
+  ];
+}
+
+/** Someone opened the join link in a browser: say what it is for. */
+function explainJoinLink(store: RoomStore, { response, params }: RequestContext, joinUrl: string | undefined): void {
+  const known = sameSecret(safeDecode(params[0]!), store.joinCode);
+  const text = known
+    ? "This is the room's join link. In the workbook, run:\n\n" +
+      `  npm start -- --room ${joinUrl ?? "<this URL>"} --name "Your Name"\n`
+    : "This join link is not this room's. Ask the trainer for the link npm run room printed.\n";
+  reply(response, known ? 200 : 403, "text/plain; charset=utf-8", text);
+}
+
+/** The learner whose row this path names, if the request holds their secret. */
+function authenticated(store: RoomStore, { request, params }: RequestContext, joinUrl: string | undefined): Learner {
+  const id = params[0]!;
+  if (store.wasRemoved(id))
+    throw new HttpError(
+      410,
+      "The trainer removed you from this room. " +
+        `To join again: npm start -- --room ${joinUrl ?? "<join link>"} --name "Your Name"`,
+    );
+  if (!store.has(id))
+    throw new HttpError(404, "This room does not know you (it may have been restarted without its file): join again.");
+  const secret = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1] ?? "";
+  const found = store.authenticate(id, secret);
+  if (!found) throw new HttpError(403, "Wrong secret for this learner: a learner can only update their own row.");
+  return found;
+}
+
+/** The room's refusals, as the learner's workbook hears them. */
+function refusedAsHttp<T>(action: () => T, onFull: () => void): T {
+  try {
+    return action();
+  } catch (error) {
+    if (error instanceof NameTakenError) throw new HttpError(409, error.message);
+    if (error instanceof JoiningClosedError) throw new HttpError(403, error.message);
+    if (error instanceof RoomFullError) {
+      onFull();
+      throw new HttpError(
+        503,
+        `${error.message} Ask the trainer to remove learners who have left (from the dashboard), ` +
+          "or to restart the room with a higher --max-learners.",
+      );
+    }
+    throw error;
+  }
+}
