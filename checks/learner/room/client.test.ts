@@ -185,6 +185,7 @@ describe("createRoomReporter", () => {
       "minutes",
       "passedAt",
       "passing",
+      "savedAt",
       "solvedByCopy",
       "startedAt",
       "status",

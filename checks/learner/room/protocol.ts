@@ -56,6 +56,8 @@ export const statusSchema = withStatusRules(
     event: z.enum(["check", "watch", "solve", "reset", "hint"]),
     lesson: z.string().regex(/^lesson-\d{1,4}$/, 'must look like "lesson-3"'),
     at: z.iso.datetime({ offset: true }),
+    // Absent in statuses from workbooks older than it: unknown.
+    savedAt: z.iso.datetime({ offset: true }).nullable().default(null),
   }),
 ).transform((status) => ({
   ...status,

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, symlinkSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, symlinkSync, utimesSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -78,6 +78,23 @@ describe("Workbook", () => {
     workbook.takeHint(lesson);
     workbook.takeHint(lesson);
     expect(statuses.map((s) => s.failingTest)).toEqual(["a › two", "a › two", "a › two"]);
+  });
+
+  it("tells the room when the lesson's file was last saved, however the learner works, or null when it is gone", () => {
+    fixture = createFixtureWorkbook();
+    const { workbook, statuses } = open();
+    const lesson = workbook.lesson("lesson-1");
+    const savedAt = new Date("2026-11-30T09:48:00Z");
+    utimesSync(fixture.path(`${lesson.dir}/adder.ts`), savedAt, savedAt);
+    workbook.record(result(lesson, false), "check");
+    workbook.takeHint(lesson);
+    rmSync(fixture.path(`${lesson.dir}/adder.ts`));
+    workbook.record(result(lesson, false), "save");
+    expect(statuses.map((s) => [s.event, s.savedAt])).toEqual([
+      ["check", "2026-11-30T09:48:00.000Z"],
+      ["hint", "2026-11-30T09:48:00.000Z"],
+      ["watch", null],
+    ]);
   });
 
   it("remembers where the last check found its first problem, for another terminal to open, until it passes", () => {

@@ -1,10 +1,10 @@
-import { unwatchFile, watchFile } from "node:fs";
+import { statSync, unwatchFile, watchFile } from "node:fs";
 import path from "node:path";
 import type { CheckResult } from "../check/check-lesson.ts";
 import { firstFailingTest, firstProblem, problemLocation } from "../check/first-problem.ts";
 import type { SourceLocation } from "../runner/run-tests.ts";
 import { holdsReference } from "./copied.ts";
-import { type Lesson, type LessonProblem, loadLessons, requireLessons, resolveLesson } from "./lessons.ts";
+import { type Lesson, type LessonProblem, loadLessons, requireLessons, resolveLesson, stubPath } from "./lessons.ts";
 import { type LessonStatus, deriveStatus, isDone } from "./lesson-status.ts";
 import {
   type LessonState,
@@ -36,7 +36,17 @@ export type CheckTrigger =
 export type StatusEventKind = "check" | "watch" | "solve" | "reset" | "hint";
 
 /** What a trainer's room hears after every change: the lesson's derived status, and why. */
-export type LessonStatusEvent = LessonStatus & { event: StatusEventKind; lesson: string; at: string };
+export type LessonStatusEvent = LessonStatus & {
+  event: StatusEventKind;
+  lesson: string;
+  at: string;
+  /**
+   * When one of the lesson's files was last saved, by this machine's clock (its newest modification
+   * time), whichever way the learner works (watch mode or npm run check): the room tells a learner
+   * who stopped saving while failing. Null when no file can be read.
+   */
+  savedAt: string | null;
+};
 export type StatusListener = (status: LessonStatusEvent) => void;
 
 /** A change another terminal made to the state; `movedTo` when it made another lesson current. */
@@ -281,6 +291,7 @@ export class Workbook {
       event,
       lesson: lesson.id,
       at: this.#now().toISOString(),
+      savedAt: lastSaved(this.root, lesson),
       ...this.status(lesson),
     };
     // A listener's failure (a room that is down) is never the learner's problem.
@@ -292,6 +303,19 @@ export class Workbook {
       }
     }
   }
+}
+
+/** When one of the lesson's files was last written, by this machine's clock; null when none can be read. */
+function lastSaved(root: string, lesson: Lesson): string | null {
+  let newest = 0;
+  for (const file of lesson.files) {
+    try {
+      newest = Math.max(newest, statSync(path.join(root, stubPath(lesson, file))).mtimeMs);
+    } catch {
+      // A missing file was not saved: the others tell.
+    }
+  }
+  return newest > 0 ? new Date(newest).toISOString() : null;
 }
 
 /** The counts of a check, and when the lesson passed; a run that could not count keeps the last total. */

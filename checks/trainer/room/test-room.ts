@@ -49,6 +49,7 @@ export function statusFor(overrides: Partial<LessonStatusEvent> = {}): LessonSta
     passedAt: null,
     lastChecked: "2026-11-30T10:00:00.000Z",
     at: "2026-11-30T10:00:00.000Z",
+    savedAt: null,
     ...overrides,
   };
 }
