@@ -20,6 +20,9 @@ const base: LessonEntry = {
   lastChecked: "2026-11-30T10:00:00.000Z",
   at: "2026-11-30T10:00:00.000Z",
   receivedAt: "2026-11-30T10:00:01.000Z",
+  failingSince: null,
+  checksOnFailure: 0,
+  savedAt: null,
 };
 
 const learners: PublicLearner[] = [

@@ -5,19 +5,47 @@ import { z } from "zod";
 import { describeIssue } from "../../learner/room/protocol.ts";
 import { type StatusName, lessonStatusFields } from "../../learner/workbook/lesson-status.ts";
 import { writeAtomically } from "../../learner/workbook/write-atomically.ts";
+import { failureOf } from "./room-signals.ts";
 
 // The room's file: what it holds, how it is read back (one unreadable learner is set aside, not
 // the room), and how it is written (to a temporary file renamed over the old one, so a crash
 // between or during writes leaves the last whole file; off the event loop, in chunks).
 
-/** A learner's lesson as their workbook last derived it, and when the room heard it. */
-const lessonEntrySchema = lessonStatusFields.extend({
+/** A learner's lesson as their workbook last derived it, and when the room heard it (version 2's entry). */
+const reportedEntrySchema = lessonStatusFields.extend({
   event: z.enum(["check", "watch", "solve", "reset", "hint"]),
   /** The learner's clock: when the status was derived. */
   at: z.string(),
   /** The room's clock: when the status arrived. */
   receivedAt: z.string(),
 });
+
+const isoOrNull = z.iso.datetime({ offset: true }).nullable();
+
+/** The entry with what the room tracks to tell that the learner is stuck (room-signals.ts). */
+const lessonEntrySchema = reportedEntrySchema.extend({
+  failingSince: isoOrNull,
+  checksOnFailure: z.number().int().min(0),
+  savedAt: isoOrNull,
+});
+
+type ReportedEntry = z.infer<typeof reportedEntrySchema>;
+
+/**
+ * An entry saved before the room tracked failures: its failure counts from when it was last heard
+ * (one check), and its last save is unknown, so a restart never makes anyone look stuck at once.
+ */
+function untracked(entry: ReportedEntry): z.infer<typeof lessonEntrySchema> {
+  const failing = failureOf(entry) !== null;
+  return {
+    ...entry,
+    failingSince: failing ? entry.receivedAt : null,
+    checksOnFailure: failing ? 1 : 0,
+    savedAt: null,
+  };
+}
+
+const v2EntrySchema = reportedEntrySchema.transform(untracked);
 
 // Rooms saved before statuses were derived by the learner's workbook kept raw counters: read them
 // as the workbook would derive them now.
@@ -34,7 +62,7 @@ const v1EntrySchema = z
     at: z.string(),
     receivedAt: z.string(),
   })
-  .transform((v1): z.infer<typeof lessonEntrySchema> => {
+  .transform((v1): ReportedEntry => {
     const status: StatusName = v1.passed
       ? v1.solved
         ? "solved"
@@ -60,7 +88,8 @@ const v1EntrySchema = z
       at: v1.at,
       receivedAt: v1.receivedAt,
     };
-  });
+  })
+  .transform(untracked);
 
 const learnerFields = {
   id: z.string(),
@@ -71,19 +100,30 @@ const learnerFields = {
   lastSeen: z.string(),
   /** The lesson of the latest status: where the learner is now. */
   current: z.string().optional(),
+  /**
+   * The learner's place in the order of joining, never reused: "Learner 7" when the dashboard
+   * hides names. Rooms saved before it number their learners in the order of the file.
+   */
+  number: z.number().int().min(1).optional(),
 };
 const learnerSchema = z.object({ ...learnerFields, lessons: z.record(z.string(), lessonEntrySchema) });
-const v1LearnerSchema = z.object({ ...learnerFields, lessons: z.record(z.string(), v1EntrySchema) });
+const learnerSchemas = {
+  1: z.object({ ...learnerFields, lessons: z.record(z.string(), v1EntrySchema) }),
+  2: z.object({ ...learnerFields, lessons: z.record(z.string(), v2EntrySchema) }),
+  3: learnerSchema,
+};
 
 /** The room's own fields; each learner is read on its own, so that one bad row costs one learner. */
 const roomFileSchema = z.object({
-  version: z.union([z.literal(1), z.literal(2)]),
+  version: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   joinCode: z.string().min(8),
   trainerKey: z.string().min(16),
   /** Whether new learners may join (the trainer closes and opens it from the dashboard). */
   joining: z.boolean().default(true),
   /** Learners the trainer removed: told so, rather than let back in by their workbook's next status. */
   removed: z.array(z.string()).default([]),
+  /** The last number given to a learner who joined. */
+  lastNumber: z.number().int().min(0).default(0),
   learners: z.array(z.unknown()),
 });
 
@@ -95,6 +135,7 @@ export interface SavedRoom {
   trainerKey: string;
   joining: boolean;
   removed: string[];
+  lastNumber: number;
   learners: Learner[];
 }
 
@@ -106,8 +147,8 @@ const separator = Buffer.from(",\n");
  * since the last, and copies nothing on the event loop (the disk takes them all in one call).
  */
 export function roomFileChunks(room: Omit<SavedRoom, "learners">, learnerLines: readonly Buffer[]): Buffer[] {
-  const { joinCode, trainerKey, joining, removed } = room;
-  const head = JSON.stringify({ version: 2, joinCode, trainerKey, joining, removed });
+  const { joinCode, trainerKey, joining, removed, lastNumber } = room;
+  const head = JSON.stringify({ version: 3, joinCode, trainerKey, joining, removed, lastNumber });
   const chunks: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"learners":[\n`)];
   learnerLines.forEach((line, i) => {
     if (i > 0) chunks.push(separator);
@@ -154,7 +195,7 @@ export function loadRoomFile(file: string, warn: (line: string) => void, now: Da
     );
     return undefined;
   }
-  const schema = room.version === 1 ? v1LearnerSchema : learnerSchema;
+  const schema = learnerSchemas[room.version];
   const learners: Learner[] = [];
   const unreadable: { learner: unknown; problem: string }[] = [];
   for (const learner of room.learners) {
@@ -163,8 +204,8 @@ export function loadRoomFile(file: string, warn: (line: string) => void, now: Da
     else unreadable.push({ learner, problem: describeIssue(parsed.error) });
   }
   if (unreadable.length > 0) setAside(file, unreadable, warn, now);
-  const { joinCode, trainerKey, joining, removed } = room;
-  return { joinCode, trainerKey, joining, removed, learners };
+  const { joinCode, trainerKey, joining, removed, lastNumber } = room;
+  return { joinCode, trainerKey, joining, removed, lastNumber, learners };
 }
 
 /** Keeps unreadable learners in a file of their own and names them, so the trainer can see who and why. */

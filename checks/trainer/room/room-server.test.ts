@@ -225,6 +225,7 @@ describe("a learner's status", () => {
     ["a negative count", { hintsUsed: -1 }, /"hintsUsed"/],
     ["an unknown event", { event: "explode" as never }, /"event"/],
     ["a time that is not ISO", { at: "yesterday" }, /"at"/],
+    ["a save time that is not ISO", { savedAt: "just now" }, /"savedAt"/],
     [
       "a diagnosis whose mistake is not a mistake's name",
       { diagnosis: { mistake: "../etc", title: "x" } },

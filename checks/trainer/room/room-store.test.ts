@@ -46,6 +46,13 @@ describe("a room's file, read again on restart", () => {
       '"Ben" ("lessons.lesson-1.passing"',
     ],
     ["no name", (learner: Record<string, unknown>) => delete learner.name, 'a learner with no name ("name"'],
+    [
+      "a count of checks on one failure saved as text",
+      (learner: Record<string, unknown>) => {
+        (learner.lessons as Record<string, Record<string, unknown>>)["lesson-1"]!.checksOnFailure = "8";
+      },
+      '"Ben" ("lessons.lesson-1.checksOnFailure"',
+    ],
   ])("sets aside only the learner with %s, and keeps the room", async (_, damage, named) => {
     const first = open();
     const ana = first.join("Ana");
@@ -76,6 +83,83 @@ describe("a room's file, read again on restart", () => {
     expect(store.size).toBe(0);
     expect(warnings).toEqual([expect.stringMatching(/room-state\.json was unreadable, so the room starts empty/)]);
   });
+});
+
+describe("what tells that a learner is stuck, and their number, across a restart", () => {
+  it("keeps since when each learner has failed the same way, their checks on it, their last save and their number", async () => {
+    const first = open({ now: () => new Date("2026-11-30T10:05:00.000Z") });
+    first.join("Ana");
+    const ben = first.join("Ben");
+    const status = statusFor({ at: "2026-11-30T10:05:00.000Z", savedAt: "2026-11-30T10:01:00.000Z" });
+    first.record(first.authenticate(ben.id, ben.secret)!, status);
+    first.record(first.authenticate(ben.id, ben.secret)!, status);
+    await closeAll();
+    const restarted = open();
+    expect(restarted.get(ben.id)).toMatchObject({
+      number: 2,
+      lessons: {
+        "lesson-1": {
+          failingSince: "2026-11-30T10:05:00.000Z",
+          checksOnFailure: 2,
+          savedAt: "2026-11-30T10:01:00.000Z",
+        },
+      },
+    });
+    // Numbers are never given twice, not even the number of a learner who left.
+    restarted.remove(ben.id);
+    expect(restarted.get(restarted.join("Cy").id)?.number).toBe(3);
+  });
+
+  const v2Entry = { ...statusFor({ failingTest: "a › b" }), receivedAt: "2026-11-30T10:00:01.000Z" };
+  const v1Entry = {
+    event: "check",
+    passed: false,
+    solved: false,
+    passing: 2,
+    total: 5,
+    hintsUsed: 1,
+    failingTest: "a › b",
+    minutesOnLesson: 7,
+    at: "2026-11-30T10:00:00.000Z",
+    receivedAt: "2026-11-30T10:00:01.000Z",
+  };
+  it.each([
+    [1, v1Entry],
+    [2, v2Entry],
+  ])(
+    "reads a room saved by version %i: a failure counts from when it was last heard, no save known",
+    (version, entry) => {
+      dir = mkdtempSync(path.join(tmpdir(), "workbook-room-store-"));
+      const row = (id: string, name: string) => ({
+        id,
+        secretHash: "0".repeat(64),
+        name,
+        joinedAt: "2026-11-30T09:00:00.000Z",
+        lastSeen: "2026-11-30T10:00:01.000Z",
+        current: "lesson-1",
+        lessons: { "lesson-1": entry },
+      });
+      const saved = {
+        version,
+        joinCode: "j".repeat(12),
+        trainerKey: "k".repeat(24),
+        learners: [row("b", "Ben"), row("a", "Ana")],
+      };
+      writeFileSync(path.join(dir, "room-state.json"), JSON.stringify(saved));
+      const store = open();
+      expect(store.list().map((learner) => [learner.name, learner.number])).toEqual([
+        ["Ben", 1],
+        ["Ana", 2],
+      ]);
+      expect(store.get("a")?.lessons["lesson-1"]).toMatchObject({
+        status: "started",
+        failingTest: "a › b",
+        failingSince: "2026-11-30T10:00:01.000Z",
+        checksOnFailure: 1,
+        savedAt: null,
+      });
+    },
+  );
 });
 
 describe("one room per file", () => {

@@ -11,6 +11,7 @@ import {
   writeRoomFileNow,
 } from "./room-file.ts";
 import { type RoomLock, lockRoomFile } from "./room-lock.ts";
+import { trackFailure } from "./room-signals.ts";
 import { type Saver, createSaver } from "./room-saver.ts";
 
 export type { Learner, LessonEntry } from "./room-file.ts";
@@ -70,6 +71,8 @@ export class RoomStore {
   readonly trainerKey: string;
   readonly maxLearners: number;
   private joiningOpen: boolean;
+  /** The last number given to a learner who joined: numbers are never given twice. */
+  private lastNumber: number;
   /** Ids of learners the trainer removed, newest last, at most maxRemembered of them. */
   private readonly removedIds: Set<string>;
   private readonly learners = new Map<string, Learner>();
@@ -105,6 +108,7 @@ export class RoomStore {
     this.trainerKey = saved?.trainerKey ?? token(18);
     this.joiningOpen = saved?.joining ?? true;
     this.removedIds = new Set(saved?.removed);
+    this.lastNumber = Math.max(saved?.lastNumber ?? 0, ...(saved?.learners ?? []).map((l) => l.number ?? 0));
     for (const learner of saved?.learners ?? []) this.add(learner);
     // A new room is written at once, so its join code survives a restart before anyone joins.
     if (file && !saved) this.saveNow(file);
@@ -176,9 +180,10 @@ export class RoomStore {
   }
 
   record(learner: Learner, status: StatusPayload): void {
-    const receivedAt = this.now().toISOString();
-    const { lesson, ...entry } = status;
-    learner.lessons[lesson] = { ...entry, receivedAt };
+    const now = this.now();
+    const receivedAt = now.toISOString();
+    const { lesson, savedAt: _, ...entry } = status;
+    learner.lessons[lesson] = { ...entry, receivedAt, ...trackFailure(learner.lessons[lesson], status, now) };
     learner.current = lesson;
     learner.lastSeen = receivedAt;
     this.touch(learner.id);
@@ -212,6 +217,7 @@ export class RoomStore {
   }
 
   private add(learner: Learner): void {
+    learner.number ??= ++this.lastNumber;
     this.learners.set(learner.id, learner);
     // Rooms saved before names were unique may hold one name twice: the first keeps it.
     if (!this.names.has(nameKey(learner.name))) this.names.set(nameKey(learner.name), learner.id);
@@ -251,6 +257,7 @@ export class RoomStore {
       trainerKey: this.trainerKey,
       joining: this.joiningOpen,
       removed: [...this.removedIds],
+      lastNumber: this.lastNumber,
     };
   }
 

@@ -19,6 +19,9 @@ const entry = (overrides: Partial<LessonEntry> = {}): LessonEntry => ({
   lastChecked: "2026-11-30T10:00:00.000Z",
   at: "2026-11-30T10:00:00.000Z",
   receivedAt: "2026-11-30T10:00:00.000Z",
+  failingSince: null,
+  checksOnFailure: 0,
+  savedAt: null,
   ...overrides,
 });
 
