@@ -78,7 +78,13 @@ describe("every view of one workbook", () => {
       fixtureLesson(2, "adder two"),
       fixtureLesson(3, "adder three"),
     ]);
-    const lessons = [1, 2, 3].map((n) => ({ id: `lesson-${n}`, number: n, pattern: "adder", title: "Adding" }));
+    const lessons = [1, 2, 3].map((n) => ({
+      id: `lesson-${n}`,
+      number: n,
+      pattern: "adder",
+      title: "Adding",
+      hints: 2,
+    }));
     room = await startTestRoom({ lessons });
     const joined = ["--room", room.joinUrl, "--name", "Ana"];
     // lesson-1 solved by copy; lesson-2 half written, checked, with a hint; lesson-3 untouched.

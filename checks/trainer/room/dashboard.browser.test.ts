@@ -7,6 +7,7 @@ import { loadLessons } from "../../learner/workbook/lessons.ts";
 import { projectRoot } from "../../testing/fixture-workbook.ts";
 import type { LessonStatusEvent } from "../../learner/room/status.ts";
 import { statusMarks } from "../../learner/workbook/lesson-status.ts";
+import { lessonSummaries } from "./room-lessons.ts";
 import { type TestRoom, startTestRoom, statusFor } from "./test-room.ts";
 
 // The dashboard in a real browser: Debian's Chromium, driven by playwright-core, never a
@@ -65,12 +66,7 @@ const confirmations: string[] = [];
 const consoleErrors: string[] = [];
 const learners: { id: string; secret: string; name: string }[] = [];
 
-const lessons = loadLessons(projectRoot).lessons.map(({ id, number, pattern, title }) => ({
-  id,
-  number,
-  pattern,
-  title,
-}));
+const lessons = lessonSummaries(loadLessons(projectRoot).lessons);
 const lessonAt = (n: number) => lessons[n - 1]!.id;
 
 /** Sends a status and waits for the learner's cell to show it: the page must update within 1 s. */
@@ -189,36 +185,81 @@ describe.skipIf(!available && !required)("the room's dashboard in Chromium", () 
     ).toBe("not-started");
   }, 120_000);
 
-  it("names who has been stuck longest, on which lesson and test", async () => {
-    // Learner 19 (the XSS name) has been on lesson 2 for 24 minutes: the longest; then 18, 17...
-    const stuck = page.locator("#stuck li");
-    await expect.poll(() => stuck.count()).toBe(5);
-    const first = await stuck.nth(0).textContent();
-    expect(first).toBe(`${xssName} · 2 validation · 24 min · suite › case 1`);
-    expect(await stuck.nth(1).textContent()).toBe(
-      "Sam Park · 1 errors · 23 min · toApiError › maps a unique-constraint error to 409",
+  it("groups the room by diagnosed mistake, else by first failing test: how many, what, which lesson", async () => {
+    const clusters = page.locator("#clusters li");
+    await expect.poll(() => clusters.count()).toBe(6);
+    expect(await clusters.allTextContents()).toEqual([
+      "4 learners: toApiError › maps a unique-constraint error to 409 (lesson 1)",
+      "4 learners: suite › case 1 (lesson 2)",
+      "3 learners: suite › case 2 (lesson 3)",
+      "3 learners: toApiError › maps a unique-constraint error to 409 (lesson 4)",
+      "3 learners: suite › case 1 (lesson 5)",
+      "3 learners: suite › case 2 (lesson 6)",
+    ]);
+    // Five learners on lesson 6 fail in ways diagnosed as one mistake: it heads the list within a second.
+    const limiterMistake = { mistake: "allows-one-too-few", title: "allow while count < max" };
+    for (const [i, test] of [
+      [4, "limiter › allows max requests"],
+      [5, "limiter › allows max requests"],
+      [10, "limiter › answers 429 after max"],
+      [11, "limiter › allows max requests"],
+      [17, "limiter › resets after the window"],
+    ] as const)
+      await sendAndSee(i, { lesson: lessonAt(6), passing: 2, total: 9, failingTest: test, diagnosis: limiterMistake });
+    await expect
+      .poll(() => clusters.first().textContent(), { timeout: 1000, interval: 20 })
+      .toBe("5 learners: allow while count < max (lesson 6)");
+    expect(await clusters.first().getAttribute("title")).toBe(
+      "Eli Cohen, Fatima Zahra, Kwame Mensah, Lea Martin, Rosa Diaz",
     );
-    // Finishing the lesson takes Sam off the list at once.
-    await sendAndSee(18, { lesson: lessonAt(1), status: "passed", passing: 8, total: 8, failingTest: null });
-    await page.waitForFunction(() => !document.querySelector("#stuck")?.textContent?.includes("Sam Park"), undefined, {
-      timeout: 1000,
-    });
   });
 
-  it("names per lesson the test failing for the most learners right now", async () => {
-    const row = (lesson: string) => page.locator(`#most-failed tr[data-lesson="${lesson}"]`);
-    // On lesson 1: learners 0, 6 and 12 are there; 0 and 6 fail the 409 test, 12 fails the same; 18 just passed.
-    expect(await row(lessonAt(1)).locator("td").allTextContents()).toEqual([
-      "1 errors",
-      "toApiError › maps a unique-constraint error to 409",
-      "3 of 3",
-    ]);
-    // Two more learners hit another test on lesson 1, and it takes the top spot within a second.
-    await sendAndSee(0, { lesson: lessonAt(1), passing: 7, total: 8, failingTest: "withErrorHandler › hides a 500" });
-    await sendAndSee(6, { lesson: lessonAt(1), passing: 7, total: 8, failingTest: "withErrorHandler › hides a 500" });
+  it("says who is stuck and on which signal, and takes them off as soon as the signal goes", async () => {
+    const stuck = page.locator("#stuck li");
+    expect(await stuck.allTextContents()).toEqual(["Nobody is stuck."]);
+    const test409 = "toApiError › maps a unique-constraint error to 409";
+    // Ana checks the same failure 7 more times (8 in all); Ben has not saved for 12 minutes; Chen took every hint.
+    for (let check = 0; check < 7; check++)
+      await sendAndSee(0, { lesson: lessonAt(1), passing: 0, total: 8, failingTest: test409, minutes: 30 });
+    const twelveMinutesAgo = new Date(Date.parse("2026-11-30T10:00:00.000Z") - 12 * 60_000).toISOString();
+    await sendAndSee(1, {
+      lesson: lessonAt(2),
+      passing: 1,
+      total: 8,
+      hintsUsed: 1,
+      failingTest: "suite › case 1",
+      minutes: 20,
+      savedAt: twelveMinutesAgo,
+    });
+    await sendAndSee(2, {
+      lesson: lessonAt(3),
+      passing: 2,
+      total: 8,
+      hintsUsed: 3,
+      failingTest: "suite › case 2",
+      minutes: 10,
+    });
     await expect
-      .poll(() => row(lessonAt(1)).locator("td").allTextContents(), { timeout: 1000, interval: 20 })
-      .toEqual(["1 errors", "withErrorHandler › hides a 500", "2 of 3"]);
+      .poll(() => stuck.allTextContents(), { timeout: 1000, interval: 20 })
+      .toEqual([
+        `Ana Lima · 1 errors · 30 min · same failure: 0 min, 8 checks · ${test409}`,
+        "Ben Okafor · 2 validation · 20 min · no save for 12 min · suite › case 1",
+        "Chen Wei · 3 repository · 10 min · every hint taken (3) · suite › case 2",
+      ]);
+    expect(await page.locator("tr.current-stuck td.name").allTextContents()).toEqual([
+      "Ana Lima",
+      "Ben Okafor",
+      "Chen Wei",
+    ]);
+    // Ben saves: off the list within a second.
+    await sendAndSee(1, { lesson: lessonAt(2), passing: 1, total: 8, hintsUsed: 1, failingTest: "suite › case 1" });
+    await page.waitForFunction(
+      () => !document.querySelector("#stuck")?.textContent?.includes("Ben Okafor"),
+      undefined,
+      {
+        timeout: 1000,
+      },
+    );
   });
 
   it("shows a cell's details when it is hovered: status, hints, minutes and the failing test", async () => {

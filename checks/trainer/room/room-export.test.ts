@@ -124,4 +124,25 @@ describe("room exports", () => {
       },
     });
   });
+
+  it("writes every cluster with the names in it, and each learner's stuck signals on their current lesson", () => {
+    const failingA = { ...base, failingTest: "a › b", failingSince: "2026-11-30T10:00:01.000Z", checksOnFailure: 8 };
+    const room: PublicLearner[] = ["Ana", "Ben", "Cy"].map((name, i) => ({
+      id: name.toLowerCase(),
+      name,
+      joinedAt: "2026-11-30T09:00:00.000Z",
+      lastSeen: "2026-11-30T10:00:01.000Z",
+      current: "lesson-1",
+      lessons: { "lesson-1": i < 2 ? failingA : { ...base, status: "passed" } },
+    }));
+    const json = JSON.parse(roomJson(room, testLessons, new Date("2026-11-30T10:05:00Z")));
+    expect(json.clusters).toEqual([
+      { lesson: "lesson-1", by: "test", label: "a › b", learners: 2, names: ["Ana", "Ben"] },
+    ]);
+    expect(json.learners.map((learner: { stuck: unknown }) => learner.stuck)).toEqual([
+      [{ kind: "same-failure", since: "2026-11-30T10:00:01.000Z", checks: 8 }],
+      [{ kind: "same-failure", since: "2026-11-30T10:00:01.000Z", checks: 8 }],
+      [],
+    ]);
+  });
 });

@@ -1,6 +1,8 @@
 import { deriveStatus } from "../../learner/workbook/lesson-status.ts";
 import type { LessonSummary } from "./room-lessons.ts";
+import { stuckSignals } from "./room-signals.ts";
 import type { LessonEntry, PublicLearner } from "./room-store.ts";
+import { lessonFacts, summarizeRoom } from "./room-summary.ts";
 
 // The whole room as a download: JSON for tools, CSV for a spreadsheet. Every status is the one the
 // learner's workbook derived (the room computes none of its own); a lesson never reported is
@@ -24,15 +26,32 @@ function exported(entry: LessonEntry | undefined) {
   };
 }
 
+/** Every cluster of the room, with every learner in it by name (the dashboard shows the largest few). */
+function exportedClusters(learners: PublicLearner[], lessons: LessonSummary[], now: Date) {
+  const names = new Map(learners.map((learner) => [learner.id, learner.name]));
+  const all = { clusters: Number.POSITIVE_INFINITY, ids: Number.POSITIVE_INFINITY };
+  return summarizeRoom(learners, lessonFacts(lessons), now.getTime(), all).clusters.map(({ ids, ...cluster }) => ({
+    ...cluster,
+    names: ids.map((id) => names.get(id)!),
+  }));
+}
+
 export function roomJson(learners: PublicLearner[], lessons: LessonSummary[], now: Date): string {
+  const hints = new Map(lessons.map((lesson) => [lesson.id, lesson.hints]));
+  const stuck = (learner: PublicLearner) => {
+    const entry = learner.current === undefined ? undefined : learner.lessons[learner.current];
+    return entry ? stuckSignals(entry, hints.get(learner.current!) ?? 0, now.getTime()) : [];
+  };
   const body = {
     generatedAt: now.toISOString(),
     lessons,
+    clusters: exportedClusters(learners, lessons, now),
     learners: learners.map((learner) => ({
       name: learner.name,
       joinedAt: learner.joinedAt,
       lastSeen: learner.lastSeen,
       currentLesson: learner.current ?? null,
+      stuck: stuck(learner),
       lessons: Object.fromEntries(lessons.map(({ id }) => [id, exported(learner.lessons[id])])),
     })),
   };

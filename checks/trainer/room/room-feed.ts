@@ -1,14 +1,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { LessonSummary } from "./room-lessons.ts";
 import type { RoomStore } from "./room-store.ts";
-import { summarizeRoom } from "./room-summary.ts";
+import { type LessonFacts, lessonFacts, summarizeRoom } from "./room-summary.ts";
 import { HttpError, securityHeaders } from "./room-http.ts";
 import { type Changes, type RoomSettingsView, type Snapshot, learnerViews } from "./room-view.ts";
 import type { PublicLearner } from "./room-store.ts";
 
 // The dashboards' live feed (server-sent events): a snapshot when a dashboard connects, then
 // every `delayMs` the learners that changed, those removed, and the room's settings and summary
-// when they moved. Each message is serialised once for every dashboard. A dashboard that stops
+// when they moved. Stuck signals also come from time passing with nothing sent (no save for 10
+// minutes), so the summary is read again every `refreshMs` too, and sent if it moved. Each message is serialised once for every dashboard. A dashboard that stops
 // reading is dropped once its backlog passes `maxBacklogBytes`; its browser reconnects and gets a
 // fresh snapshot, so a stalled tab never grows the room's memory.
 
@@ -21,6 +22,8 @@ export interface DashboardFeedOptions {
   maxDashboards: number;
   maxBacklogBytes?: number;
   heartbeatMs?: number;
+  /** How often the summary is read again for signals that time alone raises (ms). */
+  refreshMs?: number;
 }
 
 export interface DashboardFeed {
@@ -38,20 +41,27 @@ function settingsOf(store: RoomStore, joinUrl: string | undefined): RoomSettings
   return { joinUrl: joinUrl ?? null, joining: store.joining, learners: store.size, maxLearners: store.maxLearners };
 }
 
-function snapshotMessage(options: DashboardFeedOptions): string {
+function summaryOf(options: DashboardFeedOptions, facts: LessonFacts) {
+  return summarizeRoom(options.store.each(), facts, options.now().getTime());
+}
+
+function snapshotMessage(options: DashboardFeedOptions, facts: LessonFacts): string {
   const { store } = options;
   const snapshot: Snapshot = {
     now: options.now().toISOString(),
     room: settingsOf(store, options.joinUrl),
     lessons: options.lessons,
     ...learnerViews(store.each(), options.lessons),
-    summary: summarizeRoom(store.each()),
+    summary: summaryOf(options, facts),
   };
   return `retry: 2000\n\nevent: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`;
 }
 
-/** Builds each changes message from the learners that changed, and what the last message said. */
-function changesWriter(options: DashboardFeedOptions) {
+/**
+ * Builds each changes message from the learners that changed, and what the last message said;
+ * nothing when nothing changed (a refresh that found the summary as it was).
+ */
+function changesWriter(options: DashboardFeedOptions, facts: LessonFacts) {
   let lastSummary = "";
   let lastSettings = "";
   return {
@@ -59,7 +69,7 @@ function changesWriter(options: DashboardFeedOptions) {
     repeatAll() {
       lastSummary = lastSettings = "";
     },
-    message(changed: Iterable<string>): string {
+    message(changed: Iterable<string>): string | undefined {
       const { store } = options;
       const present: PublicLearner[] = [];
       const removed: string[] = [];
@@ -72,19 +82,21 @@ function changesWriter(options: DashboardFeedOptions) {
       const room = settingsOf(store, options.joinUrl);
       if (JSON.stringify(room) !== lastSettings) changes.room = room;
       lastSettings = JSON.stringify(room);
-      const summary = summarizeRoom(store.each());
+      const summary = summaryOf(options, facts);
       if (JSON.stringify(summary) !== lastSummary) changes.summary = summary;
       lastSummary = JSON.stringify(summary);
-      return `event: changes\ndata: ${JSON.stringify(changes)}\n\n`;
+      const news = changes.learners.length > 0 || removed.length > 0 || changes.room || changes.summary;
+      return news ? `event: changes\ndata: ${JSON.stringify(changes)}\n\n` : undefined;
     },
   };
 }
 
 export function createDashboardFeed(options: DashboardFeedOptions): DashboardFeed {
-  const { maxDashboards, maxBacklogBytes = 16 * 2 ** 20, heartbeatMs = 15_000 } = options;
+  const { maxDashboards, maxBacklogBytes = 16 * 2 ** 20, heartbeatMs = 15_000, refreshMs = 15_000 } = options;
+  const facts = lessonFacts(options.lessons);
   const dashboards = new Set<ServerResponse>();
   const changed = new Set<string>();
-  const writer = changesWriter(options);
+  const writer = changesWriter(options, facts);
   let timer: NodeJS.Timeout | undefined;
 
   const send = (response: ServerResponse, message: string) => {
@@ -98,11 +110,16 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
     timer = undefined;
     const message = writer.message(changed);
     changed.clear();
+    if (message === undefined) return;
     for (const dashboard of dashboards) send(dashboard, message);
   };
   const schedule = () => {
     timer ??= setTimeout(broadcast, options.delayMs);
   };
+  const refresh = setInterval(() => {
+    if (dashboards.size > 0) schedule();
+  }, refreshMs);
+  refresh.unref();
 
   return {
     open(request, response) {
@@ -113,7 +130,7 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
         "Content-Type": "text/event-stream; charset=utf-8",
         Connection: "keep-alive",
       });
-      response.write(snapshotMessage(options));
+      response.write(snapshotMessage(options, facts));
       dashboards.add(response);
       writer.repeatAll();
       const heartbeat = setInterval(() => send(response, ": still here\n\n"), heartbeatMs);
@@ -129,6 +146,7 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
     roomChanged: schedule,
     close() {
       clearTimeout(timer);
+      clearInterval(refresh);
       for (const dashboard of dashboards) dashboard.end();
       dashboards.clear();
     },

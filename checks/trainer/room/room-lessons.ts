@@ -6,8 +6,10 @@ export interface LessonSummary {
   number: number;
   pattern: string;
   title: string;
+  /** How many hints the lesson has: a learner who took them all is stuck (room-signals.ts). */
+  hints: number;
 }
 
 export function lessonSummaries(lessons: readonly Lesson[]): LessonSummary[] {
-  return lessons.map(({ id, number, pattern, title }) => ({ id, number, pattern, title }));
+  return lessons.map(({ id, number, pattern, title, hints }) => ({ id, number, pattern, title, hints: hints.length }));
 }

@@ -391,20 +391,50 @@ describe("the trainer's pages", () => {
         { id: ben.id, name: "Ben", current: null, cells: [null, null, null] },
       ],
     });
-    await room.sendStatus(ana, { lesson: "lesson-3", passing: 1, total: 4, hintsUsed: 2, failingTest: "it › works" });
+    await room.sendStatus(ana, { lesson: "lesson-3", passing: 1, total: 4, hintsUsed: 3, failingTest: "it › works" });
     const changes = await feed.next("changes", (data) => data.learners.some((learner) => learner.current === 2));
     // Ana alone, as her cells show her, in the order of the lessons: no secret, no times.
     expect(changes).toMatchObject({
       tests: ["it › works"],
-      learners: [{ id: ana.id, name: "Ana", current: 2, cells: [null, null, ["started", 1, 4, 2, 3, 0]] }],
+      learners: [{ id: ana.id, name: "Ana", number: 1, current: 2, cells: [null, null, ["started", 1, 4, 3, 3, 0]] }],
     });
     expect(changes.learners).toHaveLength(1);
     expect(changes.removed).toEqual([]);
-    expect(changes.summary?.stuck).toEqual([expect.objectContaining({ name: "Ana", lesson: "lesson-3" })]);
+    // Every hint of the lesson taken: stuck, and the summary says why.
+    expect(changes.summary?.stuck).toEqual([
+      expect.objectContaining({ name: "Ana", lesson: "lesson-3", signals: [{ kind: "all-hints", hints: 3 }] }),
+    ]);
     expect(JSON.stringify(changes)).not.toContain(ana.secret);
     // Ben passing a lesson moves no one's place in the summary, so it is not sent again.
     await room.sendStatus(ben, { status: "passed", passing: 5, total: 5, failingTest: null });
     expect(await feed.next("changes")).not.toHaveProperty("summary");
+    // Ben failing the test Ana fails makes a cluster of two.
+    await room.sendStatus(ben, { lesson: "lesson-3", failingTest: "it › works" });
+    const clustered = await feed.next("changes", (data) => data.summary !== undefined);
+    expect(clustered.summary?.clusters).toEqual([
+      { lesson: "lesson-3", by: "test", label: "it › works", learners: 2, ids: [ana.id, ben.id] },
+    ]);
+    feed.close();
+  });
+
+  it("raises a stuck signal that time alone brings, with no status sent, and says nothing while nothing moves", async () => {
+    let clock = new Date("2026-11-30T10:00:00.000Z");
+    room = await startTestRoom({ server: { now: () => clock, summaryRefreshMs: 30 }, store: { now: () => clock } });
+    const feed = await openFeed(room);
+    await feed.next("snapshot");
+    const ana = await room.join("Ana");
+    await room.sendStatus(ana, { at: "2026-11-30T10:00:00.000Z", savedAt: "2026-11-30T10:00:00.000Z" });
+    const heard = await feed.next("changes", (data) => data.learners.some((learner) => learner.current === 0));
+    expect(heard.summary ?? { stuck: [] }).toMatchObject({ stuck: [] });
+    // Several refreshes find nothing new: no message at all.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    clock = new Date("2026-11-30T10:10:00.000Z");
+    const changes = await feed.next("changes");
+    expect(changes).toMatchObject({ learners: [], removed: [] });
+    expect(changes.summary?.stuck[0]?.signals).toEqual([
+      { kind: "same-failure", since: "2026-11-30T10:00:00.000Z", checks: 1 },
+      { kind: "no-save", since: "2026-11-30T10:00:00.000Z" },
+    ]);
     feed.close();
   });
 

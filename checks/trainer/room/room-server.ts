@@ -31,6 +31,8 @@ export interface RoomServerOptions {
   /** How long changes gather before the dashboards hear of them (ms). */
   broadcastDelayMs?: number;
   maxDashboards?: number;
+  /** How often the dashboards' summary is read again for stuck signals that time alone raises (ms). */
+  summaryRefreshMs?: number;
   connections?: Partial<ConnectionLimits>;
   /** Joins one address may make at once, and then per minute. */
   joinBurst?: number;
@@ -56,6 +58,7 @@ export function createRoomServer(options: RoomServerOptions): RoomServer {
     now,
     delayMs: options.broadcastDelayMs ?? 100,
     maxDashboards: options.maxDashboards ?? 20,
+    refreshMs: options.summaryRefreshMs,
   });
   const routes: Route[] = [
     ...trainerRoutes({ store, lessons, feed, now, maxBodyBytes }),

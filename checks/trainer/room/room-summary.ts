@@ -1,41 +1,73 @@
+import type { LessonSummary } from "./room-lessons.ts";
+import { type StuckSignal, stuckSignals } from "./room-signals.ts";
 import type { PublicLearner } from "./room-store.ts";
 
-// What the trainer looks for first: who has been stuck longest, and per lesson the test that
-// fails for the most learners right now (where the room as a whole is stuck). Only each learner's
-// current lesson counts, and only once they have started on it: a lesson a learner merely opened,
-// or left behind, says nothing about where they are stuck.
+// Why the room is stuck, for the trainer to act on: who is stuck and on which signal
+// (room-signals.ts), the few stuck longest named; and the clusters, learners on their current
+// lesson grouped by the mistake their failure was diagnosed as, else by their first failing test
+// ("9 learners: allow while count < max (lesson 6)"), largest first. Only each learner's current
+// lesson counts, and only once they have started on it and while they have not passed it: a
+// lesson merely opened, or left behind, says nothing about where they are stuck. One pass over
+// the room, no sort of everyone: a big room is summarised many times a second.
 
 export interface StuckLearner {
   id: string;
   name: string;
   lesson: string;
   failingTest?: string;
-  /** When the learner started on the lesson, by the room's clock: minutes stuck = now − this. */
+  /** The title of the mistake their failure was diagnosed as. */
+  diagnosis?: string;
+  /** When the learner started on the lesson, by the room's clock: minutes on it = now − this. */
   since: string;
+  /** Why they count as stuck: at least one signal. */
+  signals: StuckSignal[];
 }
 
-export interface MostFailed {
-  test: string;
-  /** Learners whose latest status on this lesson has this test as the first to fail. */
+export interface Cluster {
+  lesson: string;
+  /** Grouped by the diagnosed mistake (its title is the label), or by the first failing test (its name). */
+  by: "mistake" | "test";
+  label: string;
   learners: number;
-  /** Learners on this lesson who have not passed it. */
-  failing: number;
+  /** The first learners in it (at most clusterIdsShown), for the page to name them. */
+  ids: string[];
 }
 
 export interface RoomSummary {
+  /** The few stuck longest, longest first. */
   stuck: StuckLearner[];
-  mostFailed: Record<string, MostFailed>;
+  /** Every learner with a stuck signal, the ones shown included. */
+  stuckCount: number;
+  /** Groups of two learners or more, largest first (at most clustersShown). */
+  clusters: Cluster[];
 }
-
-const stuckShown = 5;
 
 /** What the summary reads of a learner. */
 type SummarizedLearner = Pick<PublicLearner, "id" | "name" | "current" | "lessons">;
+type Entry = SummarizedLearner["lessons"][string];
+
+export const stuckShown = 5;
+export const clustersShown = 8;
+export const clusterIdsShown = 30;
+
+/** The lessons as the summary needs them: hints (for the all-hints signal) and order (for ties). */
+export interface LessonFacts {
+  hints: ReadonlyMap<string, number>;
+  place: ReadonlyMap<string, number>;
+}
+
+export function lessonFacts(lessons: readonly LessonSummary[]): LessonFacts {
+  return {
+    hints: new Map(lessons.map((lesson) => [lesson.id, lesson.hints])),
+    place: new Map(lessons.map((lesson, i) => [lesson.id, i])),
+  };
+}
 
 interface Stuck {
   learner: SummarizedLearner;
   lesson: string;
-  failingTest: string | null;
+  entry: Entry;
+  signals: StuckSignal[];
   /** When they started on the lesson, by the room's clock (ms). */
   since: number;
 }
@@ -66,35 +98,86 @@ function keepLongest(list: Stuck[], candidate: Stuck): void {
   if (list.length > stuckShown) list.pop();
 }
 
-export function summarizeRoom(learners: Iterable<SummarizedLearner>): RoomSummary {
-  // The few stuck longest, kept in order as the room is walked (a big room summarises many times
-  // a second: no sort of everyone, no dates made but for those shown).
+/** The cluster a learner's failure puts them in, by the diagnosed mistake first. */
+function clusterOf(lesson: string, entry: Entry): Omit<Cluster, "learners" | "ids"> & { key: string } {
+  if (entry.diagnosis)
+    return {
+      key: `${lesson}\nmistake\n${entry.diagnosis.mistake}`,
+      lesson,
+      by: "mistake",
+      label: entry.diagnosis.title,
+    };
+  if (entry.failingTest)
+    return { key: `${lesson}\ntest\n${entry.failingTest}`, lesson, by: "test", label: entry.failingTest };
+  return { key: "", lesson, by: "test", label: "" };
+}
+
+/** How many clusters, and learners named in each, a summary holds: the dashboard's few, or all for a download. */
+export interface SummaryLimits {
+  clusters: number;
+  ids: number;
+}
+
+const shownOnDashboard: SummaryLimits = { clusters: clustersShown, ids: clusterIdsShown };
+
+function addToCluster(
+  clusters: Map<string, Cluster>,
+  { lesson, learner, entry }: { lesson: string; learner: SummarizedLearner; entry: Entry },
+  maxIds: number,
+): void {
+  const { key, ...found } = clusterOf(lesson, entry);
+  if (!key) return;
+  let cluster = clusters.get(key);
+  if (!cluster) {
+    cluster = { ...found, learners: 0, ids: [] };
+    clusters.set(key, cluster);
+  }
+  cluster.learners++;
+  if (cluster.ids.length < maxIds) cluster.ids.push(learner.id);
+}
+
+/** Largest first; then by lesson, then label: the same room always lists them in the same order. */
+function largestClusters(clusters: Iterable<Cluster>, facts: LessonFacts, limit: number): Cluster[] {
+  const place = (lesson: string) => facts.place.get(lesson) ?? Number.MAX_SAFE_INTEGER;
+  return [...clusters]
+    .filter((cluster) => cluster.learners >= 2)
+    .sort(
+      (a, b) =>
+        b.learners - a.learners ||
+        place(a.lesson) - place(b.lesson) ||
+        (a.label < b.label ? -1 : a.label > b.label ? 1 : 0),
+    )
+    .slice(0, limit);
+}
+
+export function summarizeRoom(
+  learners: Iterable<SummarizedLearner>,
+  facts: LessonFacts,
+  nowMs: number,
+  limits = shownOnDashboard,
+): RoomSummary {
   const stuck: Stuck[] = [];
-  const counts = new Map<string, { failing: number; tests: Map<string, number> }>();
+  let stuckCount = 0;
+  const clusters = new Map<string, Cluster>();
   // One pass: the room may hand over an iterator, and a big room is cheaper walked once.
   for (const learner of learners) {
     const lesson = learner.current;
     const entry = lesson ? learner.lessons[lesson] : undefined;
     if (!lesson || entry?.status !== "started") continue;
-    keepLongest(stuck, { learner, lesson, failingTest: entry.failingTest, since: sinceMs(entry) });
-    const lessonCounts = counts.get(lesson) ?? { failing: 0, tests: new Map<string, number>() };
-    counts.set(lesson, lessonCounts);
-    lessonCounts.failing++;
-    if (entry.failingTest)
-      lessonCounts.tests.set(entry.failingTest, (lessonCounts.tests.get(entry.failingTest) ?? 0) + 1);
+    addToCluster(clusters, { lesson, learner, entry }, limits.ids);
+    const signals = stuckSignals(entry, facts.hints.get(lesson) ?? 0, nowMs);
+    if (signals.length === 0) continue;
+    stuckCount++;
+    keepLongest(stuck, { learner, lesson, entry, signals, since: sinceMs(entry) });
   }
-  const mostFailed: Record<string, MostFailed> = {};
-  for (const [lesson, { failing, tests }] of counts) {
-    // Most learners first; among equals, the name in alphabetical order, so the page does not flicker.
-    const [top] = [...tests].sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
-    if (top) mostFailed[lesson] = { test: top[0], learners: top[1], failing };
-  }
-  const shown = stuck.map(({ learner, lesson, failingTest, since }) => ({
+  const shown = stuck.map(({ learner, lesson, entry, signals, since }) => ({
     id: learner.id,
     name: learner.name,
     lesson,
     since: new Date(since).toISOString(),
-    ...(failingTest && { failingTest }),
+    ...(entry.failingTest && { failingTest: entry.failingTest }),
+    ...(entry.diagnosis && { diagnosis: entry.diagnosis.title }),
+    signals,
   }));
-  return { stuck: shown, mostFailed };
+  return { stuck: shown, stuckCount, clusters: largestClusters(clusters.values(), facts, limits.clusters) };
 }

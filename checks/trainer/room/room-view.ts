@@ -24,6 +24,8 @@ export type CellView = [
 export interface LearnerView {
   id: string;
   name: string;
+  /** The learner's place in the order of joining: "Learner 7" when the page hides names. */
+  number: number;
   /** The lesson the learner is on, as its place in `lessons`; null before their first status. */
   current: number | null;
   /** One per lesson, in the order of `lessons`; null for a lesson never reported. */
@@ -81,7 +83,7 @@ export function learnerViews(
       return [entry.status, entry.passing, entry.total, entry.hintsUsed, entry.minutes, place(entry.failingTest)];
     });
     const current = learner.current === undefined ? null : (lessonPlaces.get(learner.current) ?? null);
-    views.push({ id: learner.id, name: learner.name, current, cells });
+    views.push({ id: learner.id, name: learner.name, number: learner.number ?? 0, current, cells });
   }
   return { tests, learners: views };
 }

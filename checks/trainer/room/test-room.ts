@@ -12,9 +12,9 @@ import type { Changes, Snapshot } from "./room-view.ts";
 // A room on a free local port with its file in a temporary folder, for the room's own tests.
 
 export const testLessons: LessonSummary[] = [
-  { id: "lesson-1", number: 1, pattern: "errors", title: "One error class" },
-  { id: "lesson-2", number: 2, pattern: "validation", title: "Schemas" },
-  { id: "lesson-3", number: 3, pattern: "repository", title: "A repository" },
+  { id: "lesson-1", number: 1, pattern: "errors", title: "One error class", hints: 3 },
+  { id: "lesson-2", number: 2, pattern: "validation", title: "Schemas", hints: 3 },
+  { id: "lesson-3", number: 3, pattern: "repository", title: "A repository", hints: 3 },
 ];
 
 export interface TestRoom {

@@ -10,7 +10,7 @@
 const state = {
   lessons: [],
   learners: new Map(),
-  summary: { stuck: [], mostFailed: {} },
+  summary: { stuck: [], stuckCount: 0, clusters: [] },
   room: { joinUrl: null, joining: true, learners: 0, maxLearners: 0 },
   clockOffsetMs: 0,
   managing: false,
@@ -44,6 +44,15 @@ function minutesSince(iso) {
 function lessonLabel(id) {
   const lesson = state.lessons.find((l) => l.id === id);
   return lesson ? `${lesson.number} ${lesson.pattern}` : id;
+}
+
+function lessonNumber(id) {
+  return state.lessons.find((l) => l.id === id)?.number ?? id;
+}
+
+/** A learner as the page names them. */
+function nameOf(id, fallback = "") {
+  return state.learners.get(id)?.name ?? fallback;
 }
 
 // ---- state ----
@@ -111,43 +120,59 @@ function renderHeader() {
   document.getElementById("manage").hidden = false;
 }
 
+/** Why a learner counts as stuck, in words (room-signals.ts decides). */
+const signalText = {
+  "same-failure": (signal) => `same failure: ${minutesSince(signal.since)} min, ${signal.checks} checks`,
+  "no-save": (signal) => `no save for ${minutesSince(signal.since)} min`,
+  "all-hints": (signal) => `every hint taken (${signal.hints})`,
+};
+
+function stuckItem(s) {
+  const li = el("li");
+  li.dataset.learner = s.id;
+  li.append(
+    el("span", "who", nameOf(s.id, s.name)),
+    ` · ${lessonLabel(s.lesson)} · `,
+    el("span", "minutes", `${minutesSince(s.since)} min`),
+  );
+  for (const signal of s.signals) {
+    const text = el("span", "signal", signalText[signal.kind]?.(signal) ?? signal.kind);
+    text.dataset.signal = signal.kind;
+    li.append(" · ", text);
+  }
+  const failure = s.diagnosis ?? s.failingTest;
+  if (failure) li.append(" · ", el("span", "test", failure));
+  return li;
+}
+
 function renderStuck() {
   const list = document.getElementById("stuck");
-  const items = state.summary.stuck.map((s) => {
-    const li = el("li");
-    li.dataset.learner = s.id;
-    li.append(
-      el("span", "who", s.name),
-      ` · ${lessonLabel(s.lesson)} · `,
-      el("span", "minutes", `${minutesSince(s.since)} min`),
-    );
-    if (s.failingTest) li.append(" · ", el("span", "test", s.failingTest));
-    return li;
-  });
+  const { stuck, stuckCount } = state.summary;
+  const items = stuck.map(stuckItem);
+  if (stuckCount > stuck.length) items.push(el("li", "more", `and ${stuckCount - stuck.length} more stuck`));
   list.replaceChildren(...(items.length ? items : [el("li", "empty", "Nobody is stuck.")]));
 }
 
-function renderMostFailed() {
-  const body = document.getElementById("most-failed");
-  const lines = state.lessons
-    .filter((lesson) => state.summary.mostFailed[lesson.id])
-    .map((lesson) => {
-      const top = state.summary.mostFailed[lesson.id];
-      const row = el("tr");
-      row.dataset.lesson = lesson.id;
-      row.append(
-        el("td", "", `${lesson.number} ${lesson.pattern}`),
-        el("td", "test", top.test),
-        el("td", "count", `${top.learners} of ${top.failing}`),
-      );
-      return row;
-    });
-  if (lines.length === 0) {
-    const row = el("tr");
-    row.append(el("td", "empty", "No failing tests reported yet."));
-    lines.push(row);
-  }
-  body.replaceChildren(...lines);
+/** "9 learners: allow while count < max (lesson 6)"; hovering names who. */
+function clusterItem(cluster) {
+  const li = el("li");
+  li.dataset.lesson = cluster.lesson;
+  li.dataset.by = cluster.by;
+  li.append(
+    el("span", "count", `${cluster.learners} learners`),
+    ": ",
+    el("span", cluster.by === "mistake" ? "mistake" : "test", cluster.label),
+    ` (lesson ${lessonNumber(cluster.lesson)})`,
+  );
+  const more = cluster.learners - cluster.ids.length;
+  li.title = cluster.ids.map((id) => nameOf(id)).join(", ") + (more > 0 ? ` and ${more} more` : "");
+  return li;
+}
+
+function renderClusters() {
+  const items = state.summary.clusters.map(clusterItem);
+  const empty = el("li", "empty", "No two learners fail the same way yet.");
+  document.getElementById("clusters").replaceChildren(...(items.length ? items : [empty]));
 }
 
 function renderSummary() {
@@ -360,7 +385,7 @@ function render() {
   if (dirty.header) renderHeader();
   if (dirty.panels) {
     renderStuck();
-    renderMostFailed();
+    renderClusters();
     renderSummary();
   }
   if (dirty.layout) renderGrid();
