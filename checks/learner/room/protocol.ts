@@ -82,6 +82,34 @@ void sameShape;
 
 export const renameRequestSchema = z.object({ name: learnerNameSchema });
 
+/** A note from the trainer is a short line of text: a tweet's length. */
+export const maxNoteLength = 280;
+
+/** A note's text as the room keeps and sends it: one tidy line, as a name is, never markup or escapes. */
+export const noteTextSchema = z
+  .string()
+  .transform(cleanName)
+  .pipe(
+    z
+      .string()
+      .refine(showsSomething, "a note needs some text")
+      .refine((text) => text.length <= maxNoteLength, `a note is at most ${maxNoteLength} characters`),
+  );
+
+/** A note as a learner's workbook receives it: only the notes for this learner not dismissed yet. */
+export const learnerNoteSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  // Cleaned again: the learner's terminal trusts no room, whatever address answers.
+  text: z.string().transform((text) => cleanName(text).slice(0, maxNoteLength)),
+  sentAt: z.string(),
+  /** Sent to the whole room rather than to this learner alone. */
+  toRoom: z.boolean(),
+});
+
+export type LearnerNote = z.infer<typeof learnerNoteSchema>;
+
+export const learnerNotesSchema = z.object({ notes: z.array(learnerNoteSchema).max(100) });
+
 /** One line for a 400: the first problem, with the field it is about. */
 export function describeIssue(error: z.ZodError): string {
   const issue = error.issues[0];

@@ -8,7 +8,7 @@ import type { PublicLearner } from "./room-store.ts";
 
 // The dashboards' live feed (server-sent events): a snapshot when a dashboard connects, then
 // every `delayMs` the learners that changed, those removed, and the room's settings and summary
-// when they moved. Stuck signals also come from time passing with nothing sent (no save for 10
+// when they moved, and the notes whenever one was sent or dismissed. Stuck signals also come from time passing with nothing sent (no save for 10
 // minutes), so the summary is read again every `refreshMs` too, and sent if it moved. Each message is serialised once for every dashboard. A dashboard that stops
 // reading is dropped once its backlog passes `maxBacklogBytes`; its browser reconnects and gets a
 // fresh snapshot, so a stalled tab never grows the room's memory.
@@ -31,7 +31,7 @@ export interface DashboardFeed {
   open(request: IncomingMessage, response: ServerResponse): void;
   /** A learner joined, changed or was removed. */
   learnerChanged(id: string): void;
-  /** The room's own settings changed (joining opened or closed). */
+  /** The room's own settings or notes changed (joining opened or closed, a note sent or dismissed). */
   roomChanged(): void;
   close(): void;
 }
@@ -53,6 +53,7 @@ function snapshotMessage(options: DashboardFeedOptions, facts: LessonFacts): str
     lessons: options.lessons,
     ...learnerViews(store.each(), options.lessons),
     summary: summaryOf(options, facts),
+    notes: store.noteViews().notes,
   };
   return `retry: 2000\n\nevent: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`;
 }
@@ -64,10 +65,12 @@ function snapshotMessage(options: DashboardFeedOptions, facts: LessonFacts): str
 function changesWriter(options: DashboardFeedOptions, facts: LessonFacts) {
   let lastSummary = "";
   let lastSettings = "";
+  let lastNotes = -1;
   return {
-    /** The next message repeats the settings and summary, whatever the last one said. */
+    /** The next message repeats the settings, summary and notes, whatever the last one said. */
     repeatAll() {
       lastSummary = lastSettings = "";
+      lastNotes = -1;
     },
     message(changed: Iterable<string>): string | undefined {
       const { store } = options;
@@ -85,7 +88,11 @@ function changesWriter(options: DashboardFeedOptions, facts: LessonFacts) {
       const summary = summaryOf(options, facts);
       if (JSON.stringify(summary) !== lastSummary) changes.summary = summary;
       lastSummary = JSON.stringify(summary);
-      const news = changes.learners.length > 0 || removed.length > 0 || changes.room || changes.summary;
+      const { version, notes } = store.noteViews();
+      if (version !== lastNotes) changes.notes = notes;
+      lastNotes = version;
+      const news =
+        changes.learners.length > 0 || removed.length > 0 || changes.room || changes.summary || changes.notes;
       return news ? `event: changes\ndata: ${JSON.stringify(changes)}\n\n` : undefined;
     },
   };

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { describeIssue } from "../../learner/room/protocol.ts";
 import { type StatusName, lessonStatusFields } from "../../learner/workbook/lesson-status.ts";
 import { writeAtomically } from "../../learner/workbook/write-atomically.ts";
+import { type Note, noteSchema } from "./room-notes.ts";
 import { failureOf } from "./room-signals.ts";
 
 // The room's file: what it holds, how it is read back (one unreadable learner is set aside, not
@@ -124,6 +125,8 @@ const roomFileSchema = z.object({
   removed: z.array(z.string()).default([]),
   /** The last number given to a learner who joined. */
   lastNumber: z.number().int().min(0).default(0),
+  /** The trainer's notes (room-notes.ts), each read on its own: one bad note costs that note. */
+  notes: z.array(z.unknown()).default([]),
   learners: z.array(z.unknown()),
 });
 
@@ -136,6 +139,7 @@ export interface SavedRoom {
   joining: boolean;
   removed: string[];
   lastNumber: number;
+  notes: Note[];
   learners: Learner[];
 }
 
@@ -147,8 +151,8 @@ const separator = Buffer.from(",\n");
  * since the last, and copies nothing on the event loop (the disk takes them all in one call).
  */
 export function roomFileChunks(room: Omit<SavedRoom, "learners">, learnerLines: readonly Buffer[]): Buffer[] {
-  const { joinCode, trainerKey, joining, removed, lastNumber } = room;
-  const head = JSON.stringify({ version: 3, joinCode, trainerKey, joining, removed, lastNumber });
+  const { joinCode, trainerKey, joining, removed, lastNumber, notes } = room;
+  const head = JSON.stringify({ version: 3, joinCode, trainerKey, joining, removed, lastNumber, notes });
   const chunks: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"learners":[\n`)];
   learnerLines.forEach((line, i) => {
     if (i > 0) chunks.push(separator);
@@ -205,7 +209,18 @@ export function loadRoomFile(file: string, warn: (line: string) => void, now: Da
   }
   if (unreadable.length > 0) setAside(file, unreadable, warn, now);
   const { joinCode, trainerKey, joining, removed, lastNumber } = room;
-  return { joinCode, trainerKey, joining, removed, lastNumber, learners };
+  return { joinCode, trainerKey, joining, removed, lastNumber, notes: readNotes(room.notes, warn), learners };
+}
+
+/** The notes that can be read; the others are dropped, and the trainer told how many. */
+function readNotes(saved: unknown[], warn: (line: string) => void): Note[] {
+  const notes = saved.flatMap((note) => {
+    const parsed = noteSchema.safeParse(note);
+    return parsed.success ? [parsed.data] : [];
+  });
+  const lost = saved.length - notes.length;
+  if (lost > 0) warn(`${lost === 1 ? "1 note" : `${lost} notes`} to learners could not be read and were dropped.`);
+  return notes;
 }
 
 /** Keeps unreadable learners in a file of their own and names them, so the trainer can see who and why. */

@@ -14,8 +14,8 @@ import {
 } from "./room-store.ts";
 
 // What a learner's workbook asks of the room: to join with the join code (a few times a minute
-// per address at most), then to post statuses and rename, each for the learner's own row only,
-// with the secret the join gave them.
+// per address at most), then to post statuses, rename, read the trainer's notes and dismiss them,
+// each for the learner's own row only, with the secret the join gave them.
 
 export interface LearnerRoutesOptions {
   store: RoomStore;
@@ -70,10 +70,25 @@ export function learnerRoutes(options: LearnerRoutesOptions): Route[] {
     replyEmpty(context.response);
   };
 
+  // Watch mode asks about once a second: an answer from memory, no write, nothing for the dashboards.
+  const notes = (context: RequestContext) => {
+    const who = learner(context);
+    replyJson(context.response, 200, { notes: store.notesFor(who) });
+  };
+
+  const dismiss = (context: RequestContext) => {
+    const who = learner(context);
+    if (!store.dismissNote(who, context.params[1]!)) throw new HttpError(404, "No such note for you.");
+    feed.roomChanged();
+    replyEmpty(context.response);
+  };
+
   return [
     { path: /^\/join\/([^/]+)$/, methods: { GET: explainJoin, HEAD: explainJoin, POST: join } },
     { path: /^\/learners\/([A-Za-z0-9_-]{1,64})\/status$/, methods: { POST: status } },
     { path: /^\/learners\/([A-Za-z0-9_-]{1,64})\/name$/, methods: { PUT: rename } },
+    { path: /^\/learners\/([A-Za-z0-9_-]{1,64})\/notes$/, methods: { GET: notes } },
+    { path: /^\/learners\/([A-Za-z0-9_-]{1,64})\/notes\/([A-Za-z0-9_-]{1,64})\/dismiss$/, methods: { POST: dismiss } },
   ];
 }
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import path from "node:path";
 import { setImmediate } from "node:timers/promises";
-import { type StatusPayload, nameKey } from "../../learner/room/protocol.ts";
+import { type LearnerNote, type StatusPayload, nameKey } from "../../learner/room/protocol.ts";
 import {
   type Learner,
   type SavedRoom,
@@ -11,6 +11,7 @@ import {
   writeRoomFileNow,
 } from "./room-file.ts";
 import { type RoomLock, lockRoomFile } from "./room-lock.ts";
+import { type Note, NoteBoard, type NoteView } from "./room-notes.ts";
 import { trackFailure } from "./room-signals.ts";
 import { type Saver, createSaver } from "./room-saver.ts";
 
@@ -76,6 +77,7 @@ export class RoomStore {
   /** Ids of learners the trainer removed, newest last, at most maxRemembered of them. */
   private readonly removedIds: Set<string>;
   private readonly learners = new Map<string, Learner>();
+  private readonly notes: NoteBoard;
   /** Each name's key (nameKey) and the learner who has it. */
   private readonly names = new Map<string, string>();
   /** Each learner as a line of the file, encoded again only when the learner changed. */
@@ -108,6 +110,7 @@ export class RoomStore {
     this.trainerKey = saved?.trainerKey ?? token(18);
     this.joiningOpen = saved?.joining ?? true;
     this.removedIds = new Set(saved?.removed);
+    this.notes = new NoteBoard(saved?.notes);
     this.lastNumber = Math.max(saved?.lastNumber ?? 0, ...(saved?.learners ?? []).map((l) => l.number ?? 0));
     for (const learner of saved?.learners ?? []) this.add(learner);
     // A new room is written at once, so its join code survives a restart before anyone joins.
@@ -162,6 +165,7 @@ export class RoomStore {
     const learner = this.learners.get(id);
     if (!learner) return false;
     this.learners.delete(id);
+    this.notes.forget(id);
     if (this.names.get(nameKey(learner.name)) === id) this.names.delete(nameKey(learner.name));
     this.removedIds.add(id);
     if (this.removedIds.size > maxRemembered) this.removedIds.delete(this.removedIds.values().next().value!);
@@ -187,6 +191,38 @@ export class RoomStore {
     learner.current = lesson;
     learner.lastSeen = receivedAt;
     this.touch(learner.id);
+  }
+
+  /** Sends a note to one learner (by id) or to the room (null); undefined when there is no such learner. */
+  sendNote(to: string | null, text: string): Note | undefined {
+    if (to !== null && !this.learners.has(to)) return undefined;
+    const note = this.notes.add({
+      id: token(9),
+      to,
+      text,
+      sentAt: this.now().toISOString(),
+      recipients: to === null ? this.learners.size : 1,
+    });
+    if (this.file) this.saver.request();
+    return note;
+  }
+
+  /** The notes for this learner not dismissed yet, oldest first. */
+  notesFor(learner: Learner): LearnerNote[] {
+    return this.notes.pendingFor(learner);
+  }
+
+  /** Marks a note dismissed by this learner; false when there is no such note for them. */
+  dismissNote(learner: Learner, noteId: string): boolean {
+    const before = this.notes.version;
+    if (!this.notes.dismiss(learner, noteId)) return false;
+    if (this.file && this.notes.version !== before) this.saver.request();
+    return true;
+  }
+
+  /** Every note as the dashboard shows it, and a number that grows whenever they change. */
+  noteViews(): { version: number; notes: NoteView[] } {
+    return { version: this.notes.version, notes: this.notes.views() };
   }
 
   /** Every learner as stored, without copying, for a pass that picks fields: never send one as it is (its hash). */
@@ -258,6 +294,7 @@ export class RoomStore {
       joining: this.joiningOpen,
       removed: [...this.removedIds],
       lastNumber: this.lastNumber,
+      notes: this.notes.saved(),
     };
   }
 

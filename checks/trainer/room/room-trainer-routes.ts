@@ -2,15 +2,16 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { noteTextSchema } from "../../learner/room/protocol.ts";
 import { roomCsv, roomJson } from "./room-export.ts";
 import type { DashboardFeed } from "./room-feed.ts";
-import { HttpError, cookie, parse, readJson, reply, replyEmpty } from "./room-http.ts";
+import { HttpError, cookie, parse, readJson, reply, replyEmpty, replyJson } from "./room-http.ts";
 import type { LessonSummary } from "./room-lessons.ts";
 import type { RequestContext, Route } from "./room-routes.ts";
 import { type RoomStore, sameSecret } from "./room-store.ts";
 
-// What only the trainer may do: the dashboard's live feed, the downloads, removing a learner and
-// closing or opening the room to new learners. The key comes once in the dashboard's address
+// What only the trainer may do: the dashboard's live feed, the downloads, removing a learner,
+// closing or opening the room to new learners, and sending a note to a learner or to the room. The key comes once in the dashboard's address
 // (?key=…, which npm run room prints); the room answers with an HttpOnly, SameSite=Strict cookie
 // and sends the browser to the bare address, so the key leaves the address bar, the page's links
 // and the browser's history at once, and no script on the page can read it. ?key= keeps working
@@ -33,6 +34,16 @@ const staticFiles: [RegExp, string, Buffer][] = [
 ];
 
 const joiningSchema = z.object({ open: z.boolean() });
+
+/** A note to one learner (their id) or, with no one named, to the whole room. */
+const noteRequestSchema = z.object({
+  to: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a learner's id")
+    .nullable()
+    .default(null),
+  text: noteTextSchema,
+});
 
 /** Who may act as the trainer: the key in the address (?key=…) or in the room's cookie. */
 function trainerAccess(store: RoomStore) {
@@ -114,6 +125,17 @@ export function trainerRoutes(options: TrainerRoutesOptions): Route[] {
     feed.learnerChanged(id);
     replyEmpty(context.response);
   };
+  // The dashboard's own requests only: the key (its cookie is SameSite=Strict), from this page
+  // (Origin), and as JSON, which a page elsewhere cannot send without the browser asking first.
+  const note = async (context: RequestContext) => {
+    trainer.requireHere(context);
+    const { to, text } = parse(noteRequestSchema, await readJson(context.request, options.maxBodyBytes));
+    const sent = store.sendNote(to, text);
+    if (!sent) throw new HttpError(404, "No learner with that id is in the room.");
+    feed.roomChanged();
+    const { dismissed, ...view } = sent;
+    replyJson(context.response, 201, { note: { ...view, dismissed: dismissed.length } });
+  };
   const joining = async (context: RequestContext) => {
     trainer.requireHere(context);
     const { open } = parse(joiningSchema, await readJson(context.request, options.maxBodyBytes));
@@ -130,5 +152,6 @@ export function trainerRoutes(options: TrainerRoutesOptions): Route[] {
     { path: /^\/room\.csv$/, methods: { GET: download("csv"), HEAD: download("csv") } },
     { path: /^\/learners\/([A-Za-z0-9_-]{1,64})$/, methods: { DELETE: remove } },
     { path: /^\/joining$/, methods: { PUT: joining } },
+    { path: /^\/notes$/, methods: { POST: note } },
   ];
 }

@@ -1,5 +1,6 @@
 import type { StatusName } from "../../learner/workbook/lesson-status.ts";
 import type { LessonSummary } from "./room-lessons.ts";
+import type { NoteView } from "./room-notes.ts";
 import type { PublicLearner } from "./room-store.ts";
 import type { RoomSummary } from "./room-summary.ts";
 
@@ -46,6 +47,7 @@ export interface Snapshot {
   tests: string[];
   learners: LearnerView[];
   summary: RoomSummary;
+  notes: NoteView[];
 }
 
 /** Everything since the last changes: learners to show anew, learners gone, and what else moved. */
@@ -56,6 +58,8 @@ export interface Changes {
   removed: string[];
   room?: RoomSettingsView;
   summary?: RoomSummary;
+  /** Every note, whenever one was sent or dismissed. */
+  notes?: NoteView[];
 }
 
 /** Learners as the dashboard is sent them, with the table of the test names their cells name. */
