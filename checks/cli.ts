@@ -168,6 +168,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       now: io.now ?? (() => new Date()),
       ask: io.ask ?? terminalAsk(io.stdin as NodeJS.ReadableStream, io.stdout as NodeJS.WritableStream),
       ...(onStatus && { onStatus }),
+      ...(room && { room: room.notes }),
       ...lessonFolderAt(root, io.cwd),
       takeEarlyTestHost: () => {
         const host = early;

@@ -6,6 +6,7 @@ import type { Env } from "./env.ts";
 import { type StatusListener, Workbook } from "../workbook/workbook.ts";
 import { type HostOptions, type TestHost, learnerPool, startTestHost } from "../runner/run-tests.ts";
 import { workbookDir } from "../workbook/workbook-dir.ts";
+import type { RoomNotes } from "../room/notes.ts";
 
 // What every command gets: the project root and its streams, injected so tests can run a command
 // on a temporary workbook and read what it printed.
@@ -28,6 +29,8 @@ export interface Context {
   ask: (question: string) => Promise<boolean>;
   /** Told how a lesson stands after every verdict, hint, solve and reset (a trainer's room). */
   onStatus?: StatusListener;
+  /** The trainer's notes to this learner, in a room: watch mode and check show them. */
+  room?: RoomNotes;
   /** The lesson folder the command was run from ("lesson-3-repository"), the lesson meant when none is named. */
   lessonHere?: string;
   /**

@@ -1,5 +1,7 @@
 import { rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
+import { type TestRoom, startSilentServer, startTestRoom } from "../../trainer/room/test-room.ts";
+import { readMembership, saveMembership } from "../room/settings.ts";
 import { readState } from "../workbook/state-file.ts";
 import { type FixtureWorkbook, adderLesson, cleanEnv, createFixtureWorkbook } from "../../testing/fixture-workbook.ts";
 import type { CheckJson } from "./check.ts";
@@ -177,6 +179,7 @@ describe("npm run check", () => {
       diagnosis: null,
       passesBut: [],
       next: "make “adds a negative number” pass in lessons/lesson-1-adder/adder.ts",
+      trainerNotes: [],
     });
   });
 
@@ -337,5 +340,63 @@ describe("npm run check on learner code that misbehaves", () => {
   it("runs a lesson whose required executables are installed", async () => {
     workbook = createFixtureWorkbook([{ ...adderLesson, manifest: { ...adderLesson.manifest, requires: ["git"] } }]);
     expect((await workbook.run(["check", "lesson-1"])).code).toBe(1);
+  });
+});
+
+describe("npm run check in a trainer's room", () => {
+  let room: TestRoom | undefined;
+  afterEach(async () => {
+    await room?.remove();
+    room = undefined;
+  });
+
+  it("shows the trainer's notes not dismissed yet after its verdict, and in --json", async () => {
+    workbook = createFixtureWorkbook();
+    room = await startTestRoom();
+    await workbook.run(["hint", "lesson-1", "--room", room.joinUrl, "--name", "Ana"]);
+    const ana = readMembership(workbook.root)!;
+    const send = (body: unknown) =>
+      fetch(`${room!.origin}/notes?key=${room!.store.trainerKey}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    await send({ text: "Break until 11:00" });
+    await send({ to: ana.id, text: "Ana, look at line 2" });
+    const { code, stdout } = await workbook.run(["check", "lesson-1"]);
+    expect(code).toBe(1);
+    expect(stdout.trimEnd().split("\n").slice(-5)).toEqual([
+      "Next: make “adds two numbers” pass in lessons/lesson-1-adder/adder.ts",
+      "",
+      "✉ From the trainer, to everyone: Break until 11:00",
+      "✉ From the trainer: Ana, look at line 2",
+      "Read them? Press d in npm start to dismiss them.",
+    ]);
+    const json = JSON.parse((await workbook.run(["check", "lesson-1", "--json"])).stdout) as CheckJson;
+    expect(json.trainerNotes.map(({ text, toRoom }) => ({ text, toRoom }))).toEqual([
+      { text: "Break until 11:00", toRoom: true },
+      { text: "Ana, look at line 2", toRoom: false },
+    ]);
+  });
+
+  it("never waits on a room that does not answer longer than its short timeouts", async () => {
+    workbook = createFixtureWorkbook();
+    const timed = async () => {
+      const started = performance.now();
+      const { code, stdout } = await workbook.run(["check", "lesson-1"]);
+      return { code, last: lastLine(stdout), ms: performance.now() - started };
+    };
+    const alone = await timed();
+    const silent = await startSilentServer();
+    try {
+      saveMembership(workbook.root, { joinUrl: `${silent.origin}/join/abcdefgh`, id: "x", secret: "y", name: "Ana" });
+      const beside = await timed();
+      // Asked for notes and sent the status, each with its one-second limit: the verdict as without a room.
+      expect(silent.requests()).toBe(2);
+      expect({ code: beside.code, last: beside.last }).toEqual({ code: alone.code, last: alone.last });
+      expect(beside.ms - alone.ms).toBeLessThan(2000);
+    } finally {
+      await silent.close();
+    }
   });
 });

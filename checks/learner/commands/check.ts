@@ -8,23 +8,33 @@ import { renderCheck } from "../render/check-screen.ts";
 import { nextAction } from "../render/next-action.ts";
 import { passesButJson } from "../render/passes-but.ts";
 import { missingRequirementsLine } from "../render/requirements.ts";
+import { checkNoteLines } from "../render/trainer-notes.ts";
+import type { LearnerNote } from "../room/protocol.ts";
 import type { Lesson } from "../workbook/lessons.ts";
 import type { WorkbookView } from "../workbook/workbook.ts";
 
 // npm run check [lesson] [--json]: run one lesson's tests and type-check, explain the first
 // problem, record the result, and end with exactly one next action. Exit 0 only when it passes.
+// In a room, the trainer's notes not dismissed yet follow the verdict.
 
 export async function check(ctx: Context, args: ParsedArgs): Promise<number> {
   const workbook = openWorkbook(ctx);
   const lesson = workbook.lesson(args.positionals[0] ?? ctx.lessonHere);
   const missing = missingRequirements(lesson, ctx.env);
   if (missing.length > 0) throw new UserError(missingRequirementsLine(lesson, missing), 2);
+  // Asked while the tests run, so a room that answers costs nothing, and one that does not costs
+  // no more than its one short timeout, which the tests' own time mostly hides.
+  const trainerNotes = ctx.room?.pending() ?? Promise.resolve(undefined);
   const host = openTestHost(ctx);
   const result = await checkLesson(ctx.root, lesson, { host }).finally(() => host.close());
   const advancedTo = workbook.record(result, "check");
   const view = workbook.view();
-  if (args.flags.has("json")) ctx.out.line(JSON.stringify(checkJson(result, view)));
-  else printCheck(ctx, result, view, advancedTo);
+  const notes = (await trainerNotes) ?? [];
+  if (args.flags.has("json")) ctx.out.line(JSON.stringify(checkJson(result, view, notes)));
+  else {
+    printCheck(ctx, result, view, advancedTo);
+    for (const line of checkNoteLines(notes, ctx.out.c)) ctx.out.line(line);
+  }
   return result.passed ? 0 : 1;
 }
 
@@ -51,9 +61,11 @@ export interface CheckJson {
   /** Once the lesson passes, what its tests cannot see in the learner's files; empty otherwise. */
   passesBut: { rule: PassRule; message: string; location: string }[];
   next: string;
+  /** The trainer's notes to this learner not dismissed yet, in a room; empty otherwise. */
+  trainerNotes: LearnerNote[];
 }
 
-function checkJson(result: CheckResult, view: WorkbookView): CheckJson {
+function checkJson(result: CheckResult, view: WorkbookView, trainerNotes: LearnerNote[]): CheckJson {
   const located = (location?: { file: string; line: number; column: number }) =>
     location ? { location: formatLocation(location) } : {};
   const tests = result.tests.map((test) => ({
@@ -86,5 +98,6 @@ function checkJson(result: CheckResult, view: WorkbookView): CheckJson {
     diagnosis: result.diagnosis && { mistake: result.diagnosis.mistake, note: result.diagnosis.note },
     passesBut: passesButJson(result.passesBut ?? []),
     next: nextAction(result, view),
+    trainerNotes,
   };
 }

@@ -1,8 +1,6 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { type RoomMembership, createRoomReporter } from "./client.ts";
-import { type TestRoom, startTestRoom, statusFor } from "../../trainer/room/test-room.ts";
+import { type TestRoom, startSilentServer, startTestRoom, statusFor } from "../../trainer/room/test-room.ts";
 
 let room: TestRoom | undefined;
 const closers: (() => Promise<void>)[] = [];
@@ -17,21 +15,10 @@ async function member(name = "Ana"): Promise<RoomMembership> {
   return { joinUrl: room.joinUrl, ...(await room.join(name)) };
 }
 
-/** A server that accepts connections and never answers: a room on bad Wi-Fi. */
 async function silentServer(): Promise<{ origin: string; requests: () => number }> {
-  let count = 0;
-  const server = createServer(() => {
-    count++;
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  closers.push(
-    () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => count };
+  const server = await startSilentServer();
+  closers.push(server.close);
+  return server;
 }
 
 describe("createRoomReporter", () => {

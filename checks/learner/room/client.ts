@@ -1,3 +1,4 @@
+import { type RoomNotes, roomNotes } from "./notes.ts";
 import type { LessonStatusEvent } from "./status.ts";
 
 // Sends the learner's verdicts to the trainer's room, fire-and-forget: the learner's loop never
@@ -26,6 +27,8 @@ export interface RoomReporterOptions {
 export type RoomReporter = ((status: LessonStatusEvent) => void) & {
   /** Resolves once everything queued is sent or dropped, or after `waitMs`, whichever is first. */
   flush(waitMs?: number): Promise<void>;
+  /** The trainer's notes to this learner, as the learner now is in the room (none once refused). */
+  notes: RoomNotes;
 };
 
 export const roomTimeoutMs = 1000;
@@ -116,6 +119,7 @@ export function createRoomReporter(settings: RoomMembership, options: RoomReport
     }
   }) as RoomReporter;
 
+  report.notes = roomNotes(() => (stopped ? undefined : membership), sendOptions.fetch);
   report.flush = (waitMs = sendOptions.timeoutMs) => {
     if (!running) return Promise.resolve();
     let timer: NodeJS.Timeout | undefined;

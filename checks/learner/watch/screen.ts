@@ -3,6 +3,8 @@ import type { CheckResult } from "../check/check-lesson.ts";
 import { renderLessonHeader, renderTests } from "../render/check-screen.ts";
 import type { Output } from "../render/output.ts";
 import { type Lesson, lessonLabel } from "../workbook/lessons.ts";
+import { trainerNoteLines } from "../render/trainer-notes.ts";
+import type { LearnerNote } from "../room/protocol.ts";
 import { footerText } from "./keys.ts";
 
 // What watch mode shows, as data, and the one render() that draws it. On a terminal every change
@@ -25,6 +27,8 @@ export interface Screen {
   picking: boolean;
   /** The last line: "⟳ re-running…" while a save waits for its verdict, or the success banner. */
   last?: string;
+  /** The trainer's notes not dismissed yet, above the footer, whatever else changes. */
+  notes?: readonly LearnerNote[];
 }
 
 export function emptyScreen(lesson: Lesson, generation: number, notices: string[] = []): Screen {
@@ -37,7 +41,9 @@ export function frame(screen: Screen, c: ChalkInstance): string[] {
   else lines.push(...renderLessonHeader(screen.lesson, c), c.dim(`Checking ${lessonLabel(screen.lesson)}…`));
   lines.push(...screen.verdict);
   if (screen.panel.length > 0) lines.push("", ...screen.panel);
-  if (!screen.picking) lines.push(c.dim(footerText(screen.lesson)));
+  const notes = screen.notes ?? [];
+  if (notes.length > 0) lines.push("", ...trainerNoteLines(notes, c));
+  if (!screen.picking) lines.push(c.dim(footerText(screen.lesson, { note: notes.length > 0 })));
   if (screen.last) lines.push(screen.last);
   return lines;
 }

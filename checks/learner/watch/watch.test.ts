@@ -16,6 +16,10 @@ import {
   references,
 } from "../../testing/fixture-workbook.ts";
 import { type FakeEditor, fakeEditor } from "../../testing/fake-editor.ts";
+import { type TestRoom, startSilentServer, startTestRoom } from "../../trainer/room/test-room.ts";
+import { connectRoom } from "../room/connect.ts";
+import { roomNotes } from "../room/notes.ts";
+import { readMembership } from "../room/settings.ts";
 import { type WatchEvent, type WatchOptions, type WatchSession, startWatch } from "./watch.ts";
 
 // Watch mode driven as a learner drives it: files saved on disk, keys typed on stdin, and what it
@@ -35,8 +39,16 @@ const limiter = "lessons/lesson-2-rate-limiter/limiter.ts";
 const footer =
   "Watching lessons/lesson-1-adder/ · n next · p previous · l lessons · h hint · e edit · r re-run · q quit";
 
-/** Starts a watch session and lets a test wait for the event it expects; `terminal`: stdin and stdout are a TTY. */
-function watchFixture(options: Partial<WatchOptions> = {}, env: Env = cleanEnv(), terminal = false) {
+/**
+ * Starts a watch session and lets a test wait for the event it expects; `terminal`: stdin and
+ * stdout are a TTY; `extra`: more of the context (a trainer's room).
+ */
+function watchFixture(
+  options: Partial<WatchOptions> = {},
+  env: Env = cleanEnv(),
+  terminal = false,
+  extra: Partial<Context> = {},
+) {
   const stdout = capture(terminal);
   const rawModes: boolean[] = [];
   const stdin = Object.assign(new PassThrough(), {
@@ -50,6 +62,7 @@ function watchFixture(options: Partial<WatchOptions> = {}, env: Env = cleanEnv()
     stdin,
     now: () => new Date(),
     ask: async () => false,
+    ...extra,
   };
   const events: WatchEvent[] = [];
   const waiters: { match: (event: WatchEvent) => boolean; resolve: (event: WatchEvent) => void }[] = [];
@@ -526,5 +539,69 @@ describe.runIf(process.platform !== "win32")("e in watch mode: the learner's edi
     editor.close();
     await expect(watch.session.done).resolves.toBe(0);
     expect(watch.rawModes, "the terminal is left as it was found").toEqual([true, false, true, false]);
+  });
+});
+
+describe("npm start in a trainer's room", () => {
+  let room: TestRoom | undefined;
+  afterEach(async () => {
+    await room?.remove();
+    room = undefined;
+  });
+
+  const noteFooter = footer.replace(" · q quit", " · d dismiss note · q quit");
+
+  it("shows the trainer's note within 2 s, above the footer, until d dismisses it for good", async () => {
+    workbook = createFixtureWorkbook();
+    room = await startTestRoom();
+    const reporter = await connectRoom({ root: workbook.root, env: {}, room: room.joinUrl, name: "Ana" });
+    const watch = watchFixture({ check: fakeCheck(workbook.root) }, cleanEnv(), false, { room: reporter!.notes });
+    await watch.verdict("lesson-1", false);
+    expect(watch.lastLine()).toBe(footer);
+    const ana = readMembership(workbook.root)!;
+    const sentAt = performance.now();
+    const sent = await fetch(`${room.origin}/notes?key=${room.store.trainerKey}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ to: ana.id, text: "Ana, look at line 2" }),
+    });
+    expect(sent.status).toBe(201);
+    await watch.next((e) => e.type === "notes" && e.notes.length === 1);
+    expect(performance.now() - sentAt).toBeLessThan(2000);
+    expect(watch.lines().slice(-3)).toEqual(["", "✉ From the trainer: Ana, look at line 2", noteFooter]);
+    // Other input goes on as before, the note staying on screen.
+    watch.stdin.write("r");
+    await watch.verdict("lesson-1", false);
+    expect(watch.lastLine()).toBe(noteFooter);
+
+    watch.stdin.write("d");
+    await watch.next((e) => e.type === "notes" && e.notes.length === 0);
+    expect(watch.lastLine()).toBe(footer);
+    await expect.poll(() => room!.store.noteViews().notes[0]?.dismissed).toBe(1);
+    watch.session.stop();
+    // The next check hears of no note.
+    const { stdout } = await workbook.run(["check", "lesson-1"]);
+    expect(stdout).toContain("lesson-1 adder: 0/2 tests passing");
+    expect(stdout).not.toContain("Ana, look at line 2");
+  });
+
+  it("keeps working, undisturbed, beside a room that never answers", async () => {
+    workbook = createFixtureWorkbook();
+    const silent = await startSilentServer();
+    try {
+      const notes = roomNotes(() => ({ joinUrl: `${silent.origin}/join/abcdefgh`, id: "x", secret: "y", name: "A" }));
+      const watch = watchFixture({ check: fakeCheck(workbook.root) }, cleanEnv(), false, { room: notes });
+      await watch.verdict("lesson-1", false);
+      const started = performance.now();
+      watch.stdin.write("r");
+      await watch.verdict("lesson-1", false);
+      expect(performance.now() - started).toBeLessThan(500);
+      // No note on screen: d does nothing.
+      watch.stdin.write("d");
+      expect(watch.events.filter((e) => e.type === "notes")).toEqual([]);
+      await expect.poll(() => silent.requests()).toBeGreaterThan(0);
+    } finally {
+      await silent.close();
+    }
   });
 });

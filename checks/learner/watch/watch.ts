@@ -30,15 +30,17 @@ import { committedFile } from "../workbook/git.ts";
 import type { Lesson } from "../workbook/lessons.ts";
 import type { CheckTrigger, Workbook } from "../workbook/workbook.ts";
 import { type FileWatcher, type WatchMode, isWslWindowsDrive, watchFiles } from "./file-watcher.ts";
+import { pollNotes } from "../room/notes.ts";
+import type { LearnerNote } from "../room/protocol.ts";
 import { type KeyAction, actionOf } from "./keys.ts";
 import { type Screen, ScreenWriter, emptyScreen } from "./screen.ts";
 
 // npm start [lesson]: the workbook. One event loop, as rustlings' watch mode is: every input (a
-// save, a key, the state file changed by another terminal, a run's tests or verdict) is handled in
-// one place, changes the screen's data, and one render() draws it. One supervised test host stays
-// up the whole session, so a re-run costs only the test run itself, and learner code that loops or
-// eats memory costs one message, never the session. Every run re-reads every file of the lesson
-// from disk, whoever changed it.
+// save, a key, the state file changed by another terminal, a run's tests or verdict, a note from
+// the trainer's room) is handled in one place, changes the screen's data, and one render() draws
+// it. One supervised test host stays up the whole session, so a re-run costs only the test run
+// itself, and learner code that loops or eats memory costs one message, never the session. Every
+// run re-reads every file of the lesson from disk, whoever changed it.
 
 export type WatchEvent =
   | { type: "watching"; lesson: Lesson; mode: WatchMode }
@@ -47,7 +49,9 @@ export type WatchEvent =
   | { type: "tests"; lesson: Lesson; run: RunResult }
   | { type: "verdict"; lesson: Lesson; result: CheckResult }
   | { type: "passed"; lesson: Lesson; next?: Lesson }
-  | { type: "edited"; editor: string; outcome: EditorOutcome };
+  | { type: "edited"; editor: string; outcome: EditorOutcome }
+  /** The trainer's notes on screen changed: new ones arrived, or the learner dismissed them. */
+  | { type: "notes"; notes: LearnerNote[] };
 
 type CheckFunction = (lesson: Lesson, changed: string[], onTests: (run: RunResult) => void) => Promise<CheckResult>;
 
@@ -64,6 +68,8 @@ export interface WatchOptions {
   stateIntervalMs?: number;
   /** Whether Ctrl-C (SIGINT) ends the session; the CLI says yes, tests say no. */
   handleSignals?: boolean;
+  /** How often the room is asked for the trainer's notes, in a room (ms). */
+  notesIntervalMs?: number;
 }
 
 export interface WatchSession {
@@ -80,7 +86,8 @@ type Input =
   | { type: "verdict"; lesson: Lesson; result: CheckResult }
   | { type: "failed"; lesson: Lesson; error: unknown }
   | { type: "missing"; lesson: Lesson; missing: string[] }
-  | { type: "edited"; editor: EditorCommand; location: SourceLocation; outcome: EditorOutcome };
+  | { type: "edited"; editor: EditorCommand; location: SourceLocation; outcome: EditorOutcome }
+  | { type: "notes"; notes: LearnerNote[] };
 
 export async function watch(ctx: Context, args: ParsedArgs): Promise<number> {
   const poll = args.flags.has("poll") || ctx.env.WORKBOOK_POLL === "1";
@@ -125,6 +132,11 @@ class WatchLoop {
   #editing = false;
   /** The session ended (every lesson passed) while the editor had the terminal: end once it is back. */
   #stopWhenEdited = false;
+  /** The trainer's notes on screen, until the learner dismisses them with d. */
+  #notes: LearnerNote[] = [];
+  /** Notes dismissed here: kept off screen even while the room has not heard of it yet. */
+  readonly #dismissedNotes = new Set<string>();
+  #stopNotes: (() => void) | undefined;
 
   constructor(
     private readonly ctx: Context,
@@ -155,6 +167,11 @@ class WatchLoop {
       (change) => this.#handle({ type: "state", ...change }),
       this.options.stateIntervalMs,
     );
+    const { room } = this.ctx;
+    if (room) {
+      const onNotes = (notes: LearnerNote[]) => this.#handle({ type: "notes", notes });
+      this.#stopNotes = pollNotes(room, onNotes, { intervalMs: this.options.notesIntervalMs });
+    }
     this.#render();
     this.#requestRun("open");
   }
@@ -165,6 +182,7 @@ class WatchLoop {
     clearTimeout(this.#timer);
     this.#watcher?.close();
     this.#unwatchState?.();
+    this.#stopNotes?.();
     this.#host?.close();
     const { stdin } = this.ctx;
     stdin.off("data", this.#onData);
@@ -209,11 +227,14 @@ class WatchLoop {
         this.#screen.last = undefined;
         this.#render();
         return;
+      case "notes":
+        this.#onNotes(input.notes);
+        return;
     }
   }
 
   #render(): void {
-    if (!this.#editing) this.#writer.render(this.#screen);
+    if (!this.#editing) this.#writer.render({ ...this.#screen, notes: this.#notes });
   }
 
   /** A new run's screen: its tests, the notices kept, "re-running" kept only while another run waits. */
@@ -359,6 +380,9 @@ class WatchLoop {
       case "edit":
         this.#edit();
         return;
+      case "dismiss":
+        this.#dismissNotes();
+        return;
       case "rerun":
         this.#screen.last = rerunningLine(this.#lesson, [], this.#c);
         this.#render();
@@ -371,6 +395,30 @@ class WatchLoop {
   #showPanel(lines: string[]): void {
     this.#screen.panel = lines;
     this.#render();
+  }
+
+  // The trainer's notes ------------------------------------------------------------------------
+
+  #onNotes(notes: LearnerNote[]): void {
+    // Dismissed here while the room was unreachable: told again, until it hears.
+    for (const note of notes) if (this.#dismissedNotes.has(note.id)) void this.ctx.room?.dismiss(note.id);
+    const shown = notes.filter((note) => !this.#dismissedNotes.has(note.id));
+    if (shown.map((note) => note.id).join() === this.#notes.map((note) => note.id).join()) return;
+    this.#notes = shown;
+    this.#render();
+    this.#emit({ type: "notes", notes: shown });
+  }
+
+  /** d: every note on screen is read; the room hears so, and they do not come back on the next check. */
+  #dismissNotes(): void {
+    if (this.#notes.length === 0) return;
+    for (const note of this.#notes) {
+      this.#dismissedNotes.add(note.id);
+      void this.ctx.room?.dismiss(note.id);
+    }
+    this.#notes = [];
+    this.#render();
+    this.#emit({ type: "notes", notes: [] });
   }
 
   // The editor ---------------------------------------------------------------------------------

@@ -6,12 +6,13 @@ import { HttpError, securityHeaders } from "./room-http.ts";
 import { type Changes, type RoomSettingsView, type Snapshot, learnerViews } from "./room-view.ts";
 import type { PublicLearner } from "./room-store.ts";
 
-// The dashboards' live feed (server-sent events): a snapshot when a dashboard connects, then
-// every `delayMs` the learners that changed, those removed, and the room's settings and summary
-// when they moved, and the notes whenever one was sent or dismissed. Stuck signals also come from time passing with nothing sent (no save for 10
-// minutes), so the summary is read again every `refreshMs` too, and sent if it moved. Each message is serialised once for every dashboard. A dashboard that stops
-// reading is dropped once its backlog passes `maxBacklogBytes`; its browser reconnects and gets a
-// fresh snapshot, so a stalled tab never grows the room's memory.
+// The dashboards' live feed (server-sent events): a snapshot when a dashboard connects, then every
+// `delayMs` the learners that changed, those removed, and the room's settings and summary when they
+// moved, and the notes whenever one was sent or dismissed. Stuck signals also come from time
+// passing with nothing sent (no save for 10 minutes), so the summary is read again every
+// `refreshMs` too, and sent if it moved. Each message is serialised once for every dashboard. A
+// dashboard that stops reading is dropped once its backlog passes `maxBacklogBytes`; its browser
+// reconnects and gets a fresh snapshot, so a stalled tab never grows the room's memory.
 
 export interface DashboardFeedOptions {
   store: RoomStore;
@@ -98,6 +99,12 @@ function changesWriter(options: DashboardFeedOptions, facts: LessonFacts) {
   };
 }
 
+/** Writes to one dashboard; one that stopped reading is dropped (its browser reconnects for a snapshot). */
+function sendTo(response: ServerResponse, message: string, maxBacklogBytes: number): void {
+  if (response.writableLength > maxBacklogBytes) response.destroy();
+  else response.write(message);
+}
+
 export function createDashboardFeed(options: DashboardFeedOptions): DashboardFeed {
   const { maxDashboards, maxBacklogBytes = 16 * 2 ** 20, heartbeatMs = 15_000, refreshMs = 15_000 } = options;
   const facts = lessonFacts(options.lessons);
@@ -106,13 +113,7 @@ export function createDashboardFeed(options: DashboardFeedOptions): DashboardFee
   const writer = changesWriter(options, facts);
   let timer: NodeJS.Timeout | undefined;
 
-  const send = (response: ServerResponse, message: string) => {
-    if (response.writableLength > maxBacklogBytes) {
-      response.destroy();
-      return;
-    }
-    response.write(message);
-  };
+  const send = (response: ServerResponse, message: string) => sendTo(response, message, maxBacklogBytes);
   const broadcast = () => {
     timer = undefined;
     const message = writer.message(changed);

@@ -70,23 +70,26 @@ export function learnerRoutes(options: LearnerRoutesOptions): Route[] {
     replyEmpty(context.response);
   };
 
-  // Watch mode asks about once a second: an answer from memory, no write, nothing for the dashboards.
-  const notes = (context: RequestContext) => {
-    const who = learner(context);
-    replyJson(context.response, 200, { notes: store.notesFor(who) });
-  };
-
-  const dismiss = (context: RequestContext) => {
-    const who = learner(context);
-    if (!store.dismissNote(who, context.params[1]!)) throw new HttpError(404, "No such note for you.");
-    feed.roomChanged();
-    replyEmpty(context.response);
-  };
-
   return [
     { path: /^\/join\/([^/]+)$/, methods: { GET: explainJoin, HEAD: explainJoin, POST: join } },
     { path: /^\/learners\/([A-Za-z0-9_-]{1,64})\/status$/, methods: { POST: status } },
     { path: /^\/learners\/([A-Za-z0-9_-]{1,64})\/name$/, methods: { PUT: rename } },
+    ...noteRoutes(store, feed, learner),
+  ];
+}
+
+/** A learner reads the trainer's notes to them, and dismisses each once read. */
+function noteRoutes(store: RoomStore, feed: DashboardFeed, learner: (context: RequestContext) => Learner): Route[] {
+  // Watch mode asks about once a second: an answer from memory, no write, nothing for the dashboards.
+  const notes = (context: RequestContext) => {
+    replyJson(context.response, 200, { notes: store.notesFor(learner(context)) });
+  };
+  const dismiss = (context: RequestContext) => {
+    if (!store.dismissNote(learner(context), context.params[1]!)) throw new HttpError(404, "No such note for you.");
+    feed.roomChanged();
+    replyEmpty(context.response);
+  };
+  return [
     { path: /^\/learners\/([A-Za-z0-9_-]{1,64})\/notes$/, methods: { GET: notes } },
     { path: /^\/learners\/([A-Za-z0-9_-]{1,64})\/notes\/([A-Za-z0-9_-]{1,64})\/dismiss$/, methods: { POST: dismiss } },
   ];

@@ -417,7 +417,7 @@ describe("the trainer's pages", () => {
     feed.close();
   });
 
-  it("raises a stuck signal that time alone brings, with no status sent, and says nothing while nothing moves", async () => {
+  it("raises a stuck signal that time alone brings, and says nothing while nothing moves", async () => {
     let clock = new Date("2026-11-30T10:00:00.000Z");
     room = await startTestRoom({ server: { now: () => clock, summaryRefreshMs: 30 }, store: { now: () => clock } });
     const feed = await openFeed(room);

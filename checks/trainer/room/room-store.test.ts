@@ -86,7 +86,7 @@ describe("a room's file, read again on restart", () => {
 });
 
 describe("what tells that a learner is stuck, and their number, across a restart", () => {
-  it("keeps since when each learner has failed the same way, their checks on it, their last save and their number", async () => {
+  it("keeps since when each failure began, the checks on it, the last save, and numbers", async () => {
     const first = open({ now: () => new Date("2026-11-30T10:05:00.000Z") });
     first.join("Ana");
     const ben = first.join("Ben");

@@ -11,11 +11,11 @@ import type { RequestContext, Route } from "./room-routes.ts";
 import { type RoomStore, sameSecret } from "./room-store.ts";
 
 // What only the trainer may do: the dashboard's live feed, the downloads, removing a learner,
-// closing or opening the room to new learners, and sending a note to a learner or to the room. The key comes once in the dashboard's address
-// (?key=…, which npm run room prints); the room answers with an HttpOnly, SameSite=Strict cookie
-// and sends the browser to the bare address, so the key leaves the address bar, the page's links
-// and the browser's history at once, and no script on the page can read it. ?key= keeps working
-// for scripts: curl '<address>/room.json?key=…'.
+// closing or opening the room to new learners, and sending a note to a learner or to the room. The
+// key comes once in the dashboard's address (?key=…, which npm run room prints); the room answers
+// with an HttpOnly, SameSite=Strict cookie and sends the browser to the bare address, so the key
+// leaves the address bar, the page's links and the browser's history at once, and no script on the
+// page can read it. ?key= keeps working for scripts: curl '<address>/room.json?key=…'.
 
 export interface TrainerRoutesOptions {
   store: RoomStore;

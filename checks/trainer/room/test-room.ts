@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { type IncomingHttpHeaders, request } from "node:http";
+import { type IncomingHttpHeaders, createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -173,5 +173,23 @@ export async function openFeed(room: TestRoom, timeoutMs = 5_000): Promise<Feed>
       }
     },
     close: () => controller.abort(),
+  };
+}
+
+/** A server that accepts connections and never answers: a room on bad Wi-Fi. */
+export async function startSilentServer(): Promise<{ origin: string; requests: () => number; close(): Promise<void> }> {
+  let count = 0;
+  const server = createServer(() => {
+    count++;
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests: () => count,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
