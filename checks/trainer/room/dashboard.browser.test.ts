@@ -69,6 +69,22 @@ const learners: { id: string; secret: string; name: string }[] = [];
 const lessons = lessonSummaries(loadLessons(projectRoot).lessons);
 const lessonAt = (n: number) => lessons[n - 1]!.id;
 
+/** The notes a learner's workbook reads from the room. */
+async function notesOf(learner: { id: string; secret: string }): Promise<{ id: string; text: string }[]> {
+  const response = await fetch(`${room.origin}/learners/${learner.id}/notes`, {
+    headers: { Authorization: `Bearer ${learner.secret}` },
+  });
+  return ((await response.json()) as { notes: { id: string; text: string }[] }).notes;
+}
+
+async function dismiss(learner: { id: string; secret: string }, noteId: string): Promise<void> {
+  const response = await fetch(`${room.origin}/learners/${learner.id}/notes/${noteId}/dismiss`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${learner.secret}` },
+  });
+  expect(response.status).toBe(204);
+}
+
 /** Sends a status and waits for the learner's cell to show it: the page must update within 1 s. */
 async function sendAndSee(index: number, status: Partial<LessonStatusEvent>): Promise<number> {
   const learner = learners[index]!;
@@ -260,6 +276,84 @@ describe.skipIf(!available && !required)("the room's dashboard in Chromium", () 
         timeout: 1000,
       },
     );
+  });
+
+  it("sends a note to one learner from their row, and shows when they dismiss it", async () => {
+    const ana = learners[0]!;
+    await page.click(`tr[data-learner="${ana.id}"] td.name`);
+    expect(await page.locator("#note-to").textContent()).toBe("To Ana Lima");
+    await page.fill("#note-text", "Ana Lima, see me after the break");
+    await page.click("#note-send");
+    const item = page.locator("#notes li").first();
+    await expect
+      .poll(() => item.textContent(), { timeout: 1000, interval: 20 })
+      .toMatch(/^to Ana Lima · \d\d:\d\d · not dismissed yet/);
+    expect(await page.inputValue("#note-text")).toBe("");
+    expect(await item.locator(".note-text").textContent()).toBe("Ana Lima, see me after the break");
+    expect(await page.locator(`tr[data-learner="${ana.id}"]`).getAttribute("class")).toContain("has-note");
+    const [note] = await notesOf(ana);
+    expect(note).toMatchObject({ text: "Ana Lima, see me after the break", toRoom: false });
+    expect(await notesOf(learners[1]!)).toEqual([]);
+    // Ana dismisses it in her watch mode: the dashboard says so within a second.
+    await dismiss(ana, note!.id);
+    await expect.poll(() => item.locator(".read").textContent(), { timeout: 1000, interval: 20 }).toBe("dismissed");
+    expect(await page.locator(`tr[data-learner="${ana.id}"]`).getAttribute("class")).not.toContain("has-note");
+  });
+
+  it("sends a note to everyone, and counts who dismissed it", async () => {
+    await page.click("#note-to-all");
+    expect(await page.locator("#note-to").textContent()).toBe("To everyone");
+    await page.fill("#note-text", "Break until 11:00: lesson 6 after it");
+    await page.press("#note-text", "Enter");
+    const item = page.locator("#notes li").first();
+    await expect
+      .poll(() => item.textContent(), { timeout: 1000, interval: 20 })
+      .toMatch(/^to everyone · \d\d:\d\d · dismissed by 0 of 20Break until 11:00: lesson 6 after it$/);
+    const ben = learners[1]!;
+    const [note] = await notesOf(ben);
+    expect(note).toMatchObject({ text: "Break until 11:00: lesson 6 after it", toRoom: true });
+    await dismiss(ben, note!.id);
+    await expect
+      .poll(() => item.locator(".unread").textContent(), { timeout: 1000, interval: 20 })
+      .toBe("dismissed by 1 of 20");
+    expect(await page.locator("#notes li").count()).toBe(2);
+  });
+
+  it("hides every name in projector mode, everywhere on the page, until switched back, reloads included", async () => {
+    const shown = () =>
+      page.evaluate(() => {
+        const attributes = [...document.querySelectorAll("*")].flatMap((node) =>
+          [...node.attributes].map((attribute) => attribute.value),
+        );
+        return `${document.body.textContent}\n${document.documentElement.outerHTML}\n${attributes.join("\n")}`;
+      });
+    const namesIn = (text: string) =>
+      names.filter((name) => text.includes(name) || text.includes(name.replace(/</g, "&lt;").replace(/>/g, "&gt;")));
+    // Names are everywhere at first: the grid, the stuck list, a cluster's who, the notes.
+    await page.click(`tr[data-learner="${learners[2]!.id}"] td.name`);
+    expect(namesIn(await shown())).toEqual(names);
+    await page.click("#projector");
+    await expect
+      .poll(() => page.locator("table.learners td.name").first().textContent(), { timeout: 1000 })
+      .toBe("Learner 1");
+    expect(await page.locator("#projector").textContent()).toBe("Show names");
+    expect(namesIn(await shown())).toEqual([]);
+    expect(await page.locator("#stuck li").first().textContent()).toMatch(/^Learner 1 · 1 errors/);
+    expect(await page.locator("#note-to").textContent()).toBe("To Learner 3");
+    expect(await page.locator("#notes li").allTextContents()).toEqual([
+      expect.stringMatching(/^to everyone · .* · dismissed by 1 of 20Break until 11:00/),
+      expect.stringMatching(/^to Learner 1 · \d\d:\d\d · dismissed$/),
+    ]);
+    // A status meanwhile redraws a row: still no name.
+    await sendAndSee(5, { lesson: lessonAt(6), passing: 3, total: 9, failingTest: "limiter › allows max requests" });
+    await page.reload();
+    await page.waitForSelector('#connection[data-state="live"]');
+    await page.waitForFunction(() => document.querySelectorAll("table.learners tbody tr").length === 20);
+    expect(namesIn(await shown())).toEqual([]);
+    await page.click("#projector");
+    await expect.poll(async () => namesIn(await shown()), { timeout: 1000 }).toEqual(names);
+    // A reload forgets whom the note form wrote to: it writes to everyone again.
+    expect(await page.locator("#note-to").textContent()).toBe("To everyone");
   });
 
   it("shows a cell's details when it is hovered: status, hints, minutes and the failing test", async () => {

@@ -6,15 +6,34 @@
 // the rows of learners who changed unless someone joined, left or was renamed (then the order, and
 // so the layout, changes). The key never reaches this script: the room keeps it in an HttpOnly
 // cookie, which the browser sends with every request to the room.
+//
+// Projector mode (the "Hide names" switch, remembered by this browser, never by the room) names
+// every learner "Learner 7" (their place in the order of joining) wherever the page would show a
+// name: every name goes through nameOf().
+
+const projectorKey = "workbook-room-projector";
 
 const state = {
   lessons: [],
   learners: new Map(),
   summary: { stuck: [], stuckCount: 0, clusters: [] },
   room: { joinUrl: null, joining: true, learners: 0, maxLearners: 0 },
+  /** The trainer's notes, oldest first, as room-notes.ts views them. */
+  notes: [],
+  /** Whom the note form writes to: a learner's id, or null for everyone. */
+  noteTo: null,
+  projector: readProjector(),
   clockOffsetMs: 0,
   managing: false,
 };
+
+function readProjector() {
+  try {
+    return localStorage.getItem(projectorKey) === "on";
+  } catch {
+    return false;
+  }
+}
 
 /** What apply() changed and render() must redraw. */
 const dirty = { layout: true, rows: new Set(), panels: true, header: true };
@@ -50,9 +69,11 @@ function lessonNumber(id) {
   return state.lessons.find((l) => l.id === id)?.number ?? id;
 }
 
-/** A learner as the page names them. */
+/** A learner as the page names them: their name, or "Learner 7" in projector mode. */
 function nameOf(id, fallback = "") {
-  return state.learners.get(id)?.name ?? fallback;
+  const learner = state.learners.get(id);
+  if (state.projector) return learner ? `Learner ${learner.number}` : "a learner";
+  return learner?.name ?? fallback;
 }
 
 // ---- state ----
@@ -71,7 +92,7 @@ function decodeLearner(view, tests) {
     lessons[state.lessons[i].id] = { status, passing, total, hintsUsed, minutes, failingTest: tests[test] ?? null };
   });
   const current = view.current === null ? undefined : state.lessons[view.current]?.id;
-  return { id: view.id, name: view.name, current, lessons };
+  return { id: view.id, name: view.name, number: view.number, current, lessons };
 }
 
 function apply(kind, data) {
@@ -96,6 +117,7 @@ function apply(kind, data) {
     dirty.header = true;
   }
   if (data.summary) state.summary = data.summary;
+  if (data.notes) state.notes = data.notes;
   // The summary line counts every learner, and a changed learner may leave or join the stuck list.
   dirty.panels = true;
   queueRender();
@@ -118,6 +140,11 @@ function renderHeader() {
   toggle.textContent = joining ? "Close joining" : "Open joining";
   toggle.hidden = false;
   document.getElementById("manage").hidden = false;
+  const projector = document.getElementById("projector");
+  projector.hidden = false;
+  projector.textContent = state.projector ? "Show names" : "Hide names";
+  projector.setAttribute("aria-pressed", String(state.projector));
+  document.body.classList.toggle("projector", state.projector);
 }
 
 /** Why a learner counts as stuck, in words (room-signals.ts decides). */
@@ -173,6 +200,33 @@ function renderClusters() {
   const items = state.summary.clusters.map(clusterItem);
   const empty = el("li", "empty", "No two learners fail the same way yet.");
   document.getElementById("clusters").replaceChildren(...(items.length ? items : [empty]));
+}
+
+/** "to Learner 7" or "to everyone", and whether it was read. */
+function noteItem(note) {
+  const li = el("li");
+  li.dataset.note = note.id;
+  const toRoom = note.to === null;
+  const sent = new Date(note.sentAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  li.append(el("span", "who", toRoom ? "to everyone" : `to ${nameOf(note.to)}`), ` · ${sent} · `);
+  const read = toRoom
+    ? `dismissed by ${note.dismissed} of ${note.recipients}`
+    : note.dismissed > 0
+      ? "dismissed"
+      : "not dismissed yet";
+  li.append(el("span", note.dismissed > 0 && !toRoom ? "read" : "unread", read));
+  // A note to one learner may say what the room need not see: projected, it shows only that it was sent.
+  if (toRoom || !state.projector) li.append(el("div", "note-text", note.text));
+  return li;
+}
+
+function renderNotes() {
+  const items = state.notes.slice(-5).reverse().map(noteItem);
+  document.getElementById("notes").replaceChildren(...(items.length ? items : [el("li", "empty", "No notes sent.")]));
+  if (state.noteTo !== null && !state.learners.has(state.noteTo)) state.noteTo = null;
+  const to = state.noteTo === null ? "To everyone" : `To ${nameOf(state.noteTo)}`;
+  document.getElementById("note-to").textContent = to;
+  document.getElementById("note-to-all").hidden = state.noteTo === null;
 }
 
 function renderSummary() {
@@ -234,18 +288,30 @@ function cellDetails(learnerId, lessonId) {
   return details.join(" · ");
 }
 
-function learnerRow(learner, stuck) {
+/** Which rows stand out: learners on the stuck list, and learners with a note not dismissed yet. */
+function rowMarks() {
+  const noted = new Set(state.notes.filter((note) => note.to !== null && note.dismissed === 0).map((note) => note.to));
+  return { stuck: new Set(state.summary.stuck.map((s) => s.id)), noted };
+}
+
+function markRow(row, id, marks) {
+  row.classList.toggle("current-stuck", marks.stuck.has(id));
+  row.classList.toggle("has-note", marks.noted.has(id));
+}
+
+function learnerRow(learner, marks) {
   const row = newRow();
-  if (stuck) row.className = "current-stuck";
+  markRow(row, learner.id, marks);
   row.dataset.learner = learner.id;
   const cells = row.children;
   const first = state.managing ? 1 : 0;
+  const name = nameOf(learner.id);
   if (state.managing) {
-    cells[0].firstChild.title = `Remove ${learner.name}`;
-    cells[0].firstChild.setAttribute("aria-label", `Remove ${learner.name}`);
+    cells[0].firstChild.title = `Remove ${name}`;
+    cells[0].firstChild.setAttribute("aria-label", `Remove ${name}`);
   }
-  cells[first].textContent = learner.name;
-  cells[first].title = learner.name;
+  cells[first].textContent = name;
+  cells[first].title = `${name}: click to write them a note`;
   state.lessons.forEach((lesson, i) => {
     const entry = learner.lessons[lesson.id];
     const here = learner.current === lesson.id;
@@ -281,12 +347,12 @@ const rowsPerBlock = 100;
 const later = { blocks: [], timer: 0 };
 
 function fillBlock({ tbody, learners }) {
-  const stuckIds = new Set(state.summary.stuck.map((s) => s.id));
+  const marks = rowMarks();
   for (const { id } of learners) {
     // As the learner is now: they may have changed since the block was laid out.
     const learner = state.learners.get(id);
     if (!learner) continue;
-    const row = learnerRow(learner, stuckIds.has(id));
+    const row = learnerRow(learner, marks);
     rows.set(learner.id, row);
     tbody.append(row);
   }
@@ -334,9 +400,9 @@ function gridColumn(learners, rowPx, onScreen) {
 /** The whole grid: columns and row height chosen so that 100 learners fit one screen. */
 function renderGrid() {
   const grid = document.getElementById("grid");
-  const learners = [...state.learners.values()].sort(
-    (a, b) => collator.compare(a.name, b.name) || (a.id < b.id ? -1 : 1),
-  );
+  // Projected, in the order of their numbers: the order of names would say something of the names.
+  const byName = (a, b) => collator.compare(a.name, b.name) || (a.id < b.id ? -1 : 1);
+  const learners = [...state.learners.values()].sort(state.projector ? (a, b) => a.number - b.number : byName);
   const columns = columnsFor(learners.length);
   const perColumn = Math.max(1, Math.ceil(learners.length / columns));
   document.body.classList.toggle("dense", columns >= 2);
@@ -366,18 +432,18 @@ function renderGrid() {
   }
 }
 
-/** Only the rows of learners who changed, in place; and who is marked stuck. */
+/** Only the rows of learners who changed, in place; and who is marked stuck or has a note. */
 function renderRows(ids) {
-  const stuckIds = new Set(state.summary.stuck.map((s) => s.id));
+  const marks = rowMarks();
   for (const id of ids) {
     const row = rows.get(id);
     const learner = state.learners.get(id);
     if (!row || !learner) continue;
-    const fresh = learnerRow(learner, stuckIds.has(id));
+    const fresh = learnerRow(learner, marks);
     row.replaceWith(fresh);
     rows.set(id, fresh);
   }
-  for (const [id, row] of rows) row.classList.toggle("current-stuck", stuckIds.has(id));
+  for (const [id, row] of rows) markRow(row, id, marks);
 }
 
 function render() {
@@ -386,6 +452,7 @@ function render() {
   if (dirty.panels) {
     renderStuck();
     renderClusters();
+    renderNotes();
     renderSummary();
   }
   if (dirty.layout) renderGrid();
@@ -402,23 +469,57 @@ function queueRender() {
 
 // ---- the trainer's controls ----
 
+/** A change to the room, as JSON (which a page elsewhere cannot send unasked); true when it was made. */
 async function change(method, path, body) {
   const response = await fetch(path, {
     method,
     headers: { "Content-Type": "application/json" },
     ...(body !== undefined && { body: JSON.stringify(body) }),
   });
-  if (!response.ok) {
-    const answer = await response.json().catch(() => ({}));
-    setConnection(answer.error ?? `The room answered ${response.status}.`, "lost");
+  if (response.ok) return true;
+  const answer = await response.json().catch(() => ({}));
+  setConnection(answer.error ?? `The room answered ${response.status}.`, "lost");
+  return false;
+}
+
+/** The note form: writes to everyone, or to the learner whose name was clicked last. */
+function wireNotes() {
+  const form = document.getElementById("note-form");
+  const text = document.getElementById("note-text");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!text.value.trim()) return;
+    if (await change("POST", "/notes", { to: state.noteTo, text: text.value })) text.value = "";
+  });
+  document.getElementById("note-to-all").addEventListener("click", () => {
+    state.noteTo = null;
+    renderNotes();
+  });
+  document.getElementById("grid").addEventListener("click", (event) => {
+    const name = event.target.closest("td.name");
+    if (!name) return;
+    state.noteTo = name.closest("tr").dataset.learner;
+    renderNotes();
+    text.focus();
+  });
+}
+
+/** Hide names: remembered by this browser only, so reloading the projected page keeps names hidden. */
+function toggleProjector() {
+  state.projector = !state.projector;
+  try {
+    localStorage.setItem(projectorKey, state.projector ? "on" : "off");
+  } catch {
+    // Not remembered (storage disabled): it still holds until the page is reloaded.
   }
+  dirty.layout = dirty.header = dirty.panels = true;
+  queueRender();
 }
 
 function removeLearner(id) {
-  const learner = state.learners.get(id);
-  if (!learner) return;
+  if (!state.learners.has(id)) return;
   const sure = window.confirm(
-    `Remove ${learner.name} from the room? ` +
+    `Remove ${nameOf(id)} from the room? ` +
       "Their workbook stops reporting here; they can join again with the join link.",
   );
   if (sure) void change("DELETE", `/learners/${encodeURIComponent(id)}`);
@@ -438,6 +539,8 @@ function wireControls() {
   document.getElementById("toggle-joining").addEventListener("click", () => {
     void change("PUT", "/joining", { open: !state.room.joining });
   });
+  document.getElementById("projector").addEventListener("click", toggleProjector);
+  wireNotes();
   document.getElementById("manage").addEventListener("click", (event) => {
     state.managing = !state.managing;
     event.currentTarget.textContent = state.managing ? "Done removing" : "Remove learners…";
