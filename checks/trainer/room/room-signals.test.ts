@@ -20,7 +20,7 @@ interface Step {
   status?: Partial<LessonStatusEvent>;
 }
 
-function signalsAfter(steps: Step[], readAt: number): StuckSignal[] {
+function signalsAfter(steps: Step[], readAt: number): readonly StuckSignal[] {
   let now = minute(0);
   const store = new RoomStore({ now: () => now });
   const { id, secret } = store.join("Ana");

@@ -90,23 +90,31 @@ function timesOf(entry: FailureTrack): { failingSince: number; savedAt: number }
   return read;
 }
 
-/** The signals a learner's lesson gives at `nowMs` (the room's clock), given how many hints the lesson has. */
+const noSignals: readonly StuckSignal[] = Object.freeze([]);
+const sameFailureMs = stuckRules.sameFailureMinutes * 60_000;
+const noSaveMs = stuckRules.noSaveMinutes * 60_000;
+
+/**
+ * The signals a learner's lesson gives at `nowMs` (the room's clock), given how many hints the
+ * lesson has. Read for every learner each time the dashboards' summary is: nothing is made for a
+ * learner who is not stuck.
+ */
 export function stuckSignals(
   entry: Pick<StatusPayload, "status" | "hintsUsed"> & FailureTrack,
   hints: number,
   nowMs: number,
-): StuckSignal[] {
-  if (entry.status !== "started") return [];
-  const signals: StuckSignal[] = [];
+): readonly StuckSignal[] {
+  if (entry.status !== "started") return noSignals;
   const { failingSince, savedAt } = timesOf(entry);
-  const minutes = (since: number) => (nowMs - since) / 60_000;
-  if (
+  const sameFailure =
     entry.failingSince !== null &&
-    (minutes(failingSince) >= stuckRules.sameFailureMinutes || entry.checksOnFailure >= stuckRules.sameFailureChecks)
-  )
-    signals.push({ kind: "same-failure", since: entry.failingSince, checks: entry.checksOnFailure });
-  if (entry.savedAt !== null && minutes(savedAt) >= stuckRules.noSaveMinutes)
-    signals.push({ kind: "no-save", since: entry.savedAt });
-  if (hints > 0 && entry.hintsUsed >= hints) signals.push({ kind: "all-hints", hints });
+    (nowMs - failingSince >= sameFailureMs || entry.checksOnFailure >= stuckRules.sameFailureChecks);
+  const noSave = entry.savedAt !== null && nowMs - savedAt >= noSaveMs;
+  const allHints = hints > 0 && entry.hintsUsed >= hints;
+  if (!sameFailure && !noSave && !allHints) return noSignals;
+  const signals: StuckSignal[] = [];
+  if (sameFailure) signals.push({ kind: "same-failure", since: entry.failingSince!, checks: entry.checksOnFailure });
+  if (noSave) signals.push({ kind: "no-save", since: entry.savedAt! });
+  if (allHints) signals.push({ kind: "all-hints", hints });
   return signals;
 }

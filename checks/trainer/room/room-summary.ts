@@ -20,7 +20,7 @@ export interface StuckLearner {
   /** When the learner started on the lesson, by the room's clock: minutes on it = now − this. */
   since: string;
   /** Why they count as stuck: at least one signal. */
-  signals: StuckSignal[];
+  signals: readonly StuckSignal[];
 }
 
 export interface Cluster {
@@ -67,7 +67,7 @@ interface Stuck {
   learner: SummarizedLearner;
   lesson: string;
   entry: Entry;
-  signals: StuckSignal[];
+  signals: readonly StuckSignal[];
   /** When they started on the lesson, by the room's clock (ms). */
   since: number;
 }
@@ -98,19 +98,8 @@ function keepLongest(list: Stuck[], candidate: Stuck): void {
   if (list.length > stuckShown) list.pop();
 }
 
-/** The cluster a learner's failure puts them in, by the diagnosed mistake first. */
-function clusterOf(lesson: string, entry: Entry): Omit<Cluster, "learners" | "ids"> & { key: string } {
-  if (entry.diagnosis)
-    return {
-      key: `${lesson}\nmistake\n${entry.diagnosis.mistake}`,
-      lesson,
-      by: "mistake",
-      label: entry.diagnosis.title,
-    };
-  if (entry.failingTest)
-    return { key: `${lesson}\ntest\n${entry.failingTest}`, lesson, by: "test", label: entry.failingTest };
-  return { key: "", lesson, by: "test", label: "" };
-}
+/** A lesson's clusters, by the diagnosed mistake's name and by the failing test's: no key is built per learner. */
+type LessonClusters = { mistakes: Map<string, Cluster>; tests: Map<string, Cluster> };
 
 /** How many clusters, and learners named in each, a summary holds: the dashboard's few, or all for a download. */
 export interface SummaryLimits {
@@ -120,27 +109,38 @@ export interface SummaryLimits {
 
 const shownOnDashboard: SummaryLimits = { clusters: clustersShown, ids: clusterIdsShown };
 
+/** Counts a learner in the cluster their failure puts them in: by the diagnosed mistake first. */
 function addToCluster(
-  clusters: Map<string, Cluster>,
+  clusters: Map<string, LessonClusters>,
   { lesson, learner, entry }: { lesson: string; learner: SummarizedLearner; entry: Entry },
   maxIds: number,
 ): void {
-  const { key, ...found } = clusterOf(lesson, entry);
+  const by = entry.diagnosis ? "mistake" : "test";
+  const key = entry.diagnosis ? entry.diagnosis.mistake : entry.failingTest;
   if (!key) return;
-  let cluster = clusters.get(key);
+  let lessonClusters = clusters.get(lesson);
+  if (!lessonClusters) {
+    lessonClusters = { mistakes: new Map(), tests: new Map() };
+    clusters.set(lesson, lessonClusters);
+  }
+  const group = by === "mistake" ? lessonClusters.mistakes : lessonClusters.tests;
+  let cluster = group.get(key);
   if (!cluster) {
-    cluster = { ...found, learners: 0, ids: [] };
-    clusters.set(key, cluster);
+    cluster = { lesson, by, label: entry.diagnosis?.title ?? key, learners: 0, ids: [] };
+    group.set(key, cluster);
   }
   cluster.learners++;
   if (cluster.ids.length < maxIds) cluster.ids.push(learner.id);
 }
 
 /** Largest first; then by lesson, then label: the same room always lists them in the same order. */
-function largestClusters(clusters: Iterable<Cluster>, facts: LessonFacts, limit: number): Cluster[] {
+function largestClusters(clusters: Map<string, LessonClusters>, facts: LessonFacts, limit: number): Cluster[] {
   const place = (lesson: string) => facts.place.get(lesson) ?? Number.MAX_SAFE_INTEGER;
-  return [...clusters]
-    .filter((cluster) => cluster.learners >= 2)
+  const all: Cluster[] = [];
+  for (const { mistakes, tests } of clusters.values())
+    for (const group of [mistakes, tests])
+      for (const cluster of group.values()) if (cluster.learners >= 2) all.push(cluster);
+  return all
     .sort(
       (a, b) =>
         b.learners - a.learners ||
@@ -158,7 +158,7 @@ export function summarizeRoom(
 ): RoomSummary {
   const stuck: Stuck[] = [];
   let stuckCount = 0;
-  const clusters = new Map<string, Cluster>();
+  const clusters = new Map<string, LessonClusters>();
   // One pass: the room may hand over an iterator, and a big room is cheaper walked once.
   for (const learner of learners) {
     const lesson = learner.current;
@@ -179,5 +179,5 @@ export function summarizeRoom(
     ...(entry.diagnosis && { diagnosis: entry.diagnosis.title }),
     signals,
   }));
-  return { stuck: shown, stuckCount, clusters: largestClusters(clusters.values(), facts, limits.clusters) };
+  return { stuck: shown, stuckCount, clusters: largestClusters(clusters, facts, limits.clusters) };
 }
