@@ -1,4 +1,3 @@
-import type { RoomMembership } from "./client.ts";
 import { type LearnerNote, learnerNotesSchema } from "./protocol.ts";
 
 // The trainer's notes, as the learner's workbook fetches and dismisses them. Like the statuses,
@@ -15,11 +14,15 @@ export interface RoomNotes {
 
 export const notesTimeoutMs = 1000;
 
+/** Who asks: the learner's membership of the room (client.ts's RoomMembership has it). */
+interface Asker {
+  joinUrl: string;
+  id: string;
+  secret: string;
+}
+
 /** Notes for whoever `membership()` says the learner is now (a rejoin changes it; none once removed). */
-export function roomNotes(
-  membership: () => RoomMembership | undefined,
-  fetchImpl: typeof fetch = globalThis.fetch,
-): RoomNotes {
+export function roomNotes(membership: () => Asker | undefined, fetchImpl: typeof fetch = globalThis.fetch): RoomNotes {
   const request = async (path: string, method: string, timeoutMs: number) => {
     const member = membership();
     if (!member) return undefined;
