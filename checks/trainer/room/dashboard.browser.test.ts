@@ -544,4 +544,25 @@ describe.skipIf(!available && !required)("the room's dashboard in Chromium", () 
     expect(await page.locator("table.learners tbody tr").count()).toBe(20);
     expect(dialogs).toEqual([]);
   });
+
+  it("never sends a note meant for a learner who has left to anyone else, and says why it was not sent", async () => {
+    const leaving = await room.join("Gone Soon");
+    await page.click(`tr[data-learner="${leaving.id}"] td.name`);
+    expect(await page.locator("#note-to").textContent()).toBe("To Gone Soon");
+    const removed = await fetch(`${room.origin}/learners/${leaving.id}?key=${room.store.trainerKey}`, {
+      method: "DELETE",
+    });
+    expect(removed.status).toBe(204);
+    await page.waitForSelector(`tr[data-learner="${leaving.id}"]`, { state: "detached", timeout: 1000 });
+    expect(await page.locator("#note-to").textContent()).toBe("To a learner who left");
+    const sentBefore = room.store.noteViews().notes.length;
+    await page.fill("#note-text", "Gone Soon, your laptop is on fire");
+    await page.click("#note-send");
+    await page.waitForSelector('#connection[data-state="lost"]', { timeout: 1000 });
+    expect(await page.locator("#connection").textContent()).toBe("No learner with that id is in the room.");
+    expect(await page.inputValue("#note-text")).toBe("Gone Soon, your laptop is on fire");
+    expect(room.store.noteViews().notes).toHaveLength(sentBefore);
+    await page.click("#note-to-all");
+    await page.fill("#note-text", "");
+  });
 });

@@ -223,8 +223,8 @@ function noteItem(note) {
 function renderNotes() {
   const items = state.notes.slice(-5).reverse().map(noteItem);
   document.getElementById("notes").replaceChildren(...(items.length ? items : [el("li", "empty", "No notes sent.")]));
-  if (state.noteTo !== null && !state.learners.has(state.noteTo)) state.noteTo = null;
-  const to = state.noteTo === null ? "To everyone" : `To ${nameOf(state.noteTo)}`;
+  // A learner who left stays the one written to: a note meant for them must never go to everyone.
+  const to = state.noteTo === null ? "To everyone" : `To ${nameOf(state.noteTo, "a learner who left")}`;
   document.getElementById("note-to").textContent = to;
   document.getElementById("note-to-all").hidden = state.noteTo === null;
 }
