@@ -18,7 +18,7 @@ import type { TypeDiagnostic } from "../learner/check/typecheck.ts";
 // makes verify say which mistake to recreate. It lives in checks/authoring/mistakes/<lesson folder>/,
 // out of the folders a learner edits, and no learner command (hint, diff, solve) ever reads it.
 
-export const mistakesDir = "checks/authoring/mistakes";
+const mistakesDir = "checks/authoring/mistakes";
 /** The fewest mistakes a lesson's catalogue may hold. */
 export const minimumMistakes = 6;
 
@@ -45,7 +45,7 @@ const learnerNoteSchema = z
   .refine((note) => /\byou(r|rs)?\b/i.test(note), "speaks to the learner: say what you or your code seem to do")
   .refine((note) => !/catalog/i.test(note), "must not name the catalogue, which learners never see");
 
-export const mistakeEntrySchema = z.strictObject({
+const mistakeEntrySchema = z.strictObject({
   file: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]*\.patch$/, "must be a kebab-case .patch file name in the catalogue's folder"),

@@ -26,7 +26,7 @@ import { readVariantEntries, variantsDir } from "./variants.ts";
 // back into <name>.patch, the diff from the reference, and deletes the draft. Drafts are
 // git-ignored, and verify warns about one left behind, since it only ever reads the patches.
 
-export const mistakeUsage = "npm run mistake -- edit|save <lesson> <name> [--stub <file>] [--variant-of <mistake>]";
+const mistakeUsage = "npm run mistake -- edit|save <lesson> <name> [--stub <file>] [--variant-of <mistake>]";
 
 interface Target {
   lesson: Lesson;

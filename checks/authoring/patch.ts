@@ -11,7 +11,7 @@ import { diffLines, toHunks } from "../learner/render/line-diff.ts";
 // Lines are compared with their line ends, so CRLF files and a file without a newline at its end
 // ("\ No newline at end of file") are recorded and restored exactly.
 
-export interface PatchHunk {
+interface PatchHunk {
   /** The hunk's number in the patch, from 1. */
   number: number;
   /** Where the hunk's old lines start in the file it was written against, from 1. */
@@ -30,14 +30,14 @@ export interface Patch {
   hunks: PatchHunk[];
 }
 
-export type ParsedPatch = { ok: true; patch: Patch } | { ok: false; line: number; reason: string };
+type ParsedPatch = { ok: true; patch: Patch } | { ok: false; line: number; reason: string };
 
 /** A hunk whose old lines are nowhere after the previous hunk, or at several places there. */
 export type HunkFailure =
   | { hunk: PatchHunk; kind: "no-match" }
   | { hunk: PatchHunk; kind: "ambiguous"; lines: number[] };
 
-export type AppliedPatch = { ok: true; text: string } | ({ ok: false } & HunkFailure);
+type AppliedPatch = { ok: true; text: string } | ({ ok: false } & HunkFailure);
 
 const noNewline = "\\ No newline at end of file";
 

@@ -5,7 +5,7 @@ import type { Plugin } from "vite";
 // import that resolves to a stub file is redirected to the reference file its manifest names.
 // `npm test` uses it to test the reference; `npm run verify` to prove every lesson is solvable.
 
-export async function stubToReferenceMap(root: string): Promise<Map<string, string>> {
+async function stubToReferenceMap(root: string): Promise<Map<string, string>> {
   // Loaded on first use: a learner's check (stub mode) never builds this map.
   const { loadLessons, stubPath } = await import("../learner/workbook/lessons.ts");
   const map = new Map<string, string>();

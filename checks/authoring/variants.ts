@@ -12,7 +12,7 @@ import { type Mistake, catalogueDir, mistakeName, patchReference } from "./mista
 // never used to build signatures. Each is a patch against the same reference as its mistake, in
 // checks/authoring/mistakes/<lesson folder>/variants/, listed in variants.json there.
 
-export const variantEntrySchema = z.strictObject({
+const variantEntrySchema = z.strictObject({
   file: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]*\.patch$/, "must be a kebab-case .patch file name in the variants' folder"),
@@ -22,7 +22,7 @@ export const variantEntrySchema = z.strictObject({
   how: z.string().min(1),
 });
 
-export type VariantEntry = z.infer<typeof variantEntrySchema>;
+type VariantEntry = z.infer<typeof variantEntrySchema>;
 
 export interface Variant extends VariantEntry {
   /** The patch, relative to the root. */

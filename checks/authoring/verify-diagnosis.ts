@@ -30,9 +30,9 @@ import { rerunStandIns, runStandIns, testsOf } from "./verify-catalogue.ts";
 // is diagnosed as its own mistake (right), as nothing (none), or as another (wrong: a failure).
 
 /** How many times --record runs each mistake: a test that goes either way is seen to, most often. */
-export const recordingRuns = 3;
+const recordingRuns = 3;
 
-export interface VariantCounts {
+interface VariantCounts {
   right: number;
   none: number;
   wrong: number;
@@ -45,7 +45,7 @@ export interface DiagnosisVerdict {
   problems: string[];
 }
 
-export interface DiagnosisRuns {
+interface DiagnosisRuns {
   /** The catalogue's mistakes that its tests catch, each with its runs (several when recording). */
   mistakes: { mistake: Mistake; runs: RunResult[] }[];
   /** Every mistake of the lesson's catalogue, caught or not: what the recorded file should name. */
@@ -57,7 +57,7 @@ export interface DiagnosisRuns {
 }
 
 /** What verify knows once it has run the catalogue: each mistake's run and whether its tests catch it. */
-export interface Proving {
+interface Proving {
   results: { lesson: Lesson; mistake: Mistake; run: RunResult; verdict: MistakeVerdict }[];
   variants: { lesson: Lesson; mistake: Variant }[];
   runs: { stub: RunResult; reference: RunResult };
@@ -104,7 +104,7 @@ export function diagnosisLines(verdicts: { mistakesTotal: number; diagnosis?: Om
   return [`diagnosis: ${mistakes} catalogued mistakes diagnosed as themselves${measured}`];
 }
 
-export function proveDiagnosis(root: string, lesson: Lesson, runs: DiagnosisRuns, record: boolean): DiagnosisVerdict {
+function proveDiagnosis(root: string, lesson: Lesson, runs: DiagnosisRuns, record: boolean): DiagnosisVerdict {
   const recorded = readRecorded(root, lesson);
   const signed = knownMistakesOf(root, lesson, runs.mistakes, "known" in recorded ? recorded.known : undefined);
   const problems = [...signed.problems];
@@ -159,7 +159,7 @@ function readRecorded(root: string, lesson: Lesson): { known: KnownMistakes } | 
  * a test that failed in some runs and not others (or was known to, by the recording before, of
  * the same tests and the same first failure) is one that goes either way.
  */
-export function knownMistakesOf(root: string, lesson: Lesson, runs: DiagnosisRuns["mistakes"], before?: KnownMistakes) {
+function knownMistakesOf(root: string, lesson: Lesson, runs: DiagnosisRuns["mistakes"], before?: KnownMistakes) {
   const problems: string[] = [];
   const unsigned = new Set<Mistake>();
   const mistakes: KnownMistake[] = [];

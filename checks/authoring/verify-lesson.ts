@@ -27,7 +27,8 @@ export function manifestProblems(root: string, lesson: Lesson): string[] {
     return [...problems, `${lesson.dir}/README.md does not exist`];
   if (lesson.hints.length !== hintsPerLesson) {
     problems.push(
-      `${lesson.dir}/README.md has ${lesson.hints.length} hints in its "Hints" section; a lesson needs ${hintsPerLesson}`,
+      `${lesson.dir}/README.md has ${lesson.hints.length} hints in its "Hints" section; ` +
+        `a lesson needs ${hintsPerLesson}`,
     );
   }
   // Hints are written once, in the README: a copy in the manifest would drift from it unseen.

@@ -109,7 +109,7 @@ export type Scenario = {
 };
 
 /** A request whose path (and, for POST, body) changes on every call. */
-export function rotating(paths: readonly string[], base: RequestSpec): RequestSpec {
+function rotating(paths: readonly string[], base: RequestSpec): RequestSpec {
   let next = 0;
   return { ...base, setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length] }) };
 }
@@ -434,7 +434,7 @@ export function rowsAgainstBaseline(scenarios: readonly Scenario[], results: Map
 const PROFILE_DIR = path.join(ROOT, ".bench", "profiles");
 
 /** With --profile, server settings that make it write a CPU profile and a latency probe to PROFILE_DIR on exit. */
-export function profileSettings(profile: boolean): Record<string, string> {
+function profileSettings(profile: boolean): Record<string, string> {
   if (!profile) return {};
   const preload = (file: string) => `--require ${path.join(ROOT, "checks", "bench", file)}`;
   return {
@@ -495,7 +495,7 @@ type HalfLoadOptions = Pick<
  * gives the floor the machine and the generator set. Each latency run is warmed up at its rate,
  * then measured for rounds × duration seconds at once, so that p99 rests on thousands of requests.
  */
-export async function measureHalfLoad({
+async function measureHalfLoad({
   scenarios,
   urls,
   pids,

@@ -1,6 +1,6 @@
 // The part of autocannon's programmatic API the benchmarks use (the package ships no types).
 declare module "autocannon" {
-  export type Histogram = {
+  type Histogram = {
     average: number;
     mean: number;
     stddev: number;
@@ -12,7 +12,7 @@ declare module "autocannon" {
     p99: number;
     p99_9: number;
   };
-  export type RawRequest = { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer };
+  type RawRequest = { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer };
   export type RequestSpec = RawRequest & {
     setupRequest?: (request: RawRequest, context: Record<string, unknown>) => RawRequest;
   };

@@ -16,7 +16,7 @@ import { median, round } from "./stats.ts";
 //  - `npm run check lesson-N` beside the same lesson's tests under bare `vitest run`.
 // The learner's files and .workbook/state.json are restored afterwards.
 
-export type LearnerOptions = {
+type LearnerOptions = {
   root: string;
   runs: number;
   saves: number;
@@ -26,16 +26,16 @@ export type LearnerOptions = {
   lessons?: string[];
 };
 
-export type LessonTiming = { lesson: string; checkMs: number; vitestMs: number; ratio: number };
-export type SaveTimings = { firstVerdictMs: number; medianMs: number; samplesMs: number[] };
-export type WatchTiming = SaveTimings & {
+type LessonTiming = { lesson: string; checkMs: number; vitestMs: number; ratio: number };
+type SaveTimings = { firstVerdictMs: number; medianMs: number; samplesMs: number[] };
+type WatchTiming = SaveTimings & {
   lesson: string;
   /** vitest's own watch mode on the same saves, in the same minute. */
   vitest: SaveTimings;
   /** Watch mode's median ÷ vitest's own. */
   ratio: number;
 };
-export type CommandTiming = { command: string; medianMs: number; samplesMs: number[]; baseline?: boolean };
+type CommandTiming = { command: string; medianMs: number; samplesMs: number[]; baseline?: boolean };
 export type LearnerReport =
   | { skipped: string }
   | {
@@ -191,7 +191,8 @@ async function watchTimings(
     const timing = { lesson: lesson.id, ...ours, vitest, ratio: round(ours.medianMs / vitest.medianMs, 2) };
     watch.push(timing);
     log(
-      `watch mode on ${lesson.id}: first verdict ${timing.firstVerdictMs} ms, save → verdict ${timing.samplesMs.join(", ")} ms; vitest's own ${vitest.samplesMs.join(", ")} ms`,
+      `watch mode on ${lesson.id}: first verdict ${timing.firstVerdictMs} ms, ` +
+        `save → verdict ${timing.samplesMs.join(", ")} ms; vitest's own ${vitest.samplesMs.join(", ")} ms`,
     );
   }
   return watch;

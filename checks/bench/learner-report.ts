@@ -8,7 +8,7 @@ import { type TargetResult, formatTable, judge } from "./report.ts";
 type Measured = Exclude<LearnerReport, { skipped: string }>;
 
 /** First verdict after `npm start`, save → verdict, and ratios against vitest's own watch mode. */
-export const learnerLimits = {
+const learnerLimits = {
   firstVerdictMs: 1500,
   watchToVitestWatch: 0.5,
   checkToVitest: 1.0,
@@ -18,7 +18,8 @@ export const learnerLimits = {
 export function learnerLines(learner: Measured, profile?: LessonProfile[]): string[] {
   const watch = "skipped" in learner.watch ? undefined : learner.watch;
   return [
-    `Learner loop, through npm, against the stubs (a check exits 1 there, as it should); medians of ${learner.runs} runs`,
+    "Learner loop, through npm, against the stubs (a check exits 1 there, as it should); " +
+      `medians of ${learner.runs} runs`,
     formatTable(
       ["command (no tests run)", "ms", "samples"],
       learner.commands.map((c) => [

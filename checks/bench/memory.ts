@@ -5,7 +5,7 @@ import { round } from "./stats.ts";
 // Heap growth of the rate limiter and the cache under 1,000,000 distinct keys, measured in a
 // fresh process with --expose-gc so that garbage collection can be forced between readings.
 
-export type MemoryRow = {
+type MemoryRow = {
   name: string;
   bound: number | null;
   sizeAfter: number;

@@ -13,7 +13,7 @@ import path from "node:path";
 const CONSTANT_RATE = path.join(import.meta.dirname, "constant-rate.mjs");
 const BARE_SERVER = path.join(import.meta.dirname, "bare-server.mjs");
 
-export type Pinning = { serverCpu: number; loadCpu: number };
+type Pinning = { serverCpu: number; loadCpu: number };
 
 /** The cores to use, or why pinning is not possible here. */
 export function pinning(): Pinning | { unavailable: string } {
@@ -85,7 +85,7 @@ export async function saturatedThroughput(load: Load): Promise<{ requestsPerSeco
   return JSON.parse(await runNode(CONSTANT_RATE, [JSON.stringify({ ...settings, rate: "saturate" })], cpu));
 }
 
-export type ConstantRateResult = {
+type ConstantRateResult = {
   requests: number;
   answered: number;
   errors: number;

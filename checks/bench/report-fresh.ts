@@ -10,8 +10,8 @@ import { median, round } from "./stats.ts";
 // plain vitest over every lesson's test files (its defaults), in turn, round after round, so a
 // busy machine slows all alike; the ratios are the figures to compare.
 
-export type ReportFreshOptions = { root: string; runs: number; log: (line: string) => void };
-export type FreshRow = {
+type ReportFreshOptions = { root: string; runs: number; log: (line: string) => void };
+type FreshRow = {
   state: string;
   lessonsRun: number;
   lessonsCounted: number;

@@ -1,8 +1,8 @@
 // Targets and the printed table. A target compares one measured figure with a limit and says
 // PASS or MISS; a figure that could not be measured says SKIPPED instead of passing quietly.
 
-export type Verdict = "PASS" | "MISS" | "SKIPPED";
-export type Comparison = "at least" | "at most" | "below";
+type Verdict = "PASS" | "MISS" | "SKIPPED";
+type Comparison = "at least" | "at most" | "below";
 
 export type TargetResult = {
   name: string;

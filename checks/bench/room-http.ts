@@ -14,7 +14,7 @@ export interface Answer {
 const agents = new Map<string, Agent>();
 
 /** The keep-alive agent of one local address, at most `sockets` connections. */
-export function agentFor(localAddress: string, sockets = 8): Agent {
+function agentFor(localAddress: string, sockets = 8): Agent {
   let agent = agents.get(localAddress);
   if (!agent) {
     agent = new Agent({ keepAlive: true, maxSockets: sockets, localAddress });

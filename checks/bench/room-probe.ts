@@ -49,7 +49,7 @@ export function probeLatency(origin: string, perSecond = 50): { stop(): Promise<
   };
 }
 
-export function latencyOf(ms: number[], failed = 0): Latency {
+function latencyOf(ms: number[], failed = 0): Latency {
   const sorted = [...ms].sort((a, b) => a - b);
   const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0, 1);
   return { requests: sorted.length, failed, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: round(sorted.at(-1) ?? 0, 1) };

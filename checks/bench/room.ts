@@ -33,7 +33,7 @@ import { round } from "./stats.ts";
 // the room's memory; then a restart, and a siege of silent connections. The learners run in a
 // process of their own (room-load.ts), so that the probe measures the room and not its load.
 
-export interface RoomBenchSettings {
+interface RoomBenchSettings {
   root: string;
   learners: number;
   seconds: number;
@@ -46,7 +46,7 @@ export interface RoomBenchSettings {
   log: (line: string) => void;
 }
 
-export interface RoomPhase {
+interface RoomPhase {
   phase: string;
   offeredPerSecond: number | null;
   statuses: LoadResult | null;

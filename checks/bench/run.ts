@@ -148,7 +148,8 @@ if (only.includes("api")) {
   const ratio = (key: string) => (valid(key) ? row(key)!.percentOfBaseline : null);
   sections.push(
     [
-      `API at ${settings.connections} connections: ${settings.rounds} rounds of ${settings.durationSeconds} s per scenario, in turn, after ${settings.warmupSeconds} s of warm-up; medians`,
+      `API at ${settings.connections} connections: ${settings.rounds} rounds of ${settings.durationSeconds} s ` +
+        `per scenario, in turn, after ${settings.warmupSeconds} s of warm-up; medians`,
       `(request logging off, LOG_LEVEL=warn, so the figures are the API's own; the last row turns it on)`,
       formatTable(
         [
@@ -236,7 +237,8 @@ if (only.includes("scale")) {
           ]),
         ),
         "",
-        `The rate limiter alone, ${limiter.hits} hits each way (one awaited at a time for the wait; 50 in flight for the CPU):`,
+        `The rate limiter alone, ${limiter.hits} hits each way ` +
+          "(one awaited at a time for the wait; 50 in flight for the CPU):",
         formatTable(
           ["limiter", "wait µs per hit", "this process's CPU µs per hit"],
           [
@@ -244,7 +246,9 @@ if (only.includes("scale")) {
             ["in Redis (one Lua call)", limiter.redis.waitUs, limiter.redis.cpuUs],
           ],
         ),
-        `Cached GET /api/users/[id], one instance: ${instances.oneRequestsPerSecond} req/s; two instances (same connections in all): ${instances.twoRequestsPerSecond} req/s (×${instances.ratio}${instances.unexpected ? `, ${instances.unexpected} unexpected` : ""})`,
+        `Cached GET /api/users/[id], one instance: ${instances.oneRequestsPerSecond} req/s; ` +
+          `two instances (same connections in all): ${instances.twoRequestsPerSecond} req/s ` +
+          `(×${instances.ratio}${instances.unexpected ? `, ${instances.unexpected} unexpected` : ""})`,
         "",
         ...halfLoadLines(halfLoad),
       ].join("\n"),
@@ -324,7 +328,8 @@ if (only.includes("report")) {
   } else {
     sections.push(
       [
-        `Trainer's report, median of ${fresh.runs} runs each (${fresh.lessons} lessons, ${fresh.tests} tests); vitest alone over every lesson's tests: ${fresh.vitestMs} ms`,
+        `Trainer's report, median of ${fresh.runs} runs each (${fresh.lessons} lessons, ${fresh.tests} tests); ` +
+          `vitest alone over every lesson's tests: ${fresh.vitestMs} ms`,
         formatTable(
           ["npm run report -- --fresh", "lessons run", "lessons counted", "median ms", "runs ms", "/ vitest alone"],
           fresh.rows.map((r) => [r.state, r.lessonsRun, r.lessonsCounted, r.medianMs, r.samplesMs.join(", "), r.ratio]),

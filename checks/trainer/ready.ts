@@ -8,7 +8,7 @@ import { loadLessons } from "../learner/workbook/lessons.ts";
 // learner needs (Node, the packages, the generated database client, the database, the lessons),
 // then "Ready." or exactly what is missing and the one command that fixes it.
 
-export interface Readiness {
+interface Readiness {
   ok: boolean;
   /** What was checked, and what was found. */
   line: string;
@@ -67,7 +67,7 @@ export function checkPackages(root: string): Readiness {
 }
 
 /** better-sqlite3 is compiled for one Node version; after a Node upgrade it must be rebuilt. */
-export function checkSqlite(root: string): Readiness {
+function checkSqlite(root: string): Readiness {
   try {
     const require = createRequire(path.join(root, "package.json"));
     const Database = require("better-sqlite3") as new (file: string) => { close(): void };
@@ -102,7 +102,7 @@ export function checkGeneratedClient(root: string): Readiness {
   return { ok: true, line: "Prisma client generated" };
 }
 
-export function databasePath(root: string, env: NodeJS.ProcessEnv | Record<string, string | undefined>): string {
+function databasePath(root: string, env: NodeJS.ProcessEnv | Record<string, string | undefined>): string {
   const url = env.DATABASE_URL?.trim() || "file:./prisma/dev.db";
   return path.resolve(root, url.replace(/^file:/, "").replace(/\?.*$/, ""));
 }
@@ -188,7 +188,7 @@ export function checkLessons(root: string): Readiness {
   return { ok: true, line: `${lessons.length} lessons` };
 }
 
-export function readiness(root: string, env: Record<string, string | undefined> = process.env): Readiness[] {
+function readiness(root: string, env: Record<string, string | undefined> = process.env): Readiness[] {
   const node = checkNode(root);
   const packages = checkPackages(root);
   // Without the packages, the checks that load them can only repeat "npm install".

@@ -99,7 +99,7 @@ export function formatLocation(location: { file: string; line: number; column: n
 }
 
 /** The top of a file: where to open one when no line in it is known. */
-export function topOf(file: string): SourceLocation {
+function topOf(file: string): SourceLocation {
   return { file, line: 1, column: 1 };
 }
 

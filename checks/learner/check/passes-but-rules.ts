@@ -31,11 +31,11 @@ export type PassWhat =
   | { rule: "console-log"; method: string };
 
 /** A finding and where it is: its node's line is the one reported. */
-export type Finding = PassWhat & { node: TS.Node };
+type Finding = PassWhat & { node: TS.Node };
 
 type Ts = typeof TS;
 
-export interface RuleContext {
+interface RuleContext {
   ts: Ts;
   source: TS.SourceFile;
   promises: PromiseFacts;

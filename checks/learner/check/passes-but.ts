@@ -22,12 +22,12 @@ let compiler: typeof TS | undefined;
  * paid only once a lesson passes. Loaded with require: importing its 9 MB CommonJS file as a
  * module makes Node scan it for export names first, which takes three times as long.
  */
-export function loadCompiler(): typeof TS {
+function loadCompiler(): typeof TS {
   compiler ??= createRequire(import.meta.url)("typescript") as typeof TS;
   return compiler;
 }
 
-export interface NotesInput {
+interface NotesInput {
   root: string;
   /** The learner's file, relative to the root. */
   file: string;

@@ -208,7 +208,7 @@ function pathAliases(ts: Ts, root: string): [string, string][] {
 }
 
 /** The project file an import names, or undefined for a package (or a file that is not there). */
-export function resolveImport(ts: Ts, root: string, file: string, specifier: string): string | undefined {
+function resolveImport(ts: Ts, root: string, file: string, specifier: string): string | undefined {
   let base: string | undefined;
   if (specifier.startsWith(".")) base = path.resolve(root, path.dirname(file), specifier);
   else {

@@ -11,7 +11,7 @@ import type { Diagnostic, Project, Snapshot } from "typescript7/unstable/async";
 // in the same order: syntax errors alone when there are any, else option, global and semantic
 // errors, for every file of the program outside node_modules.
 
-export interface ApiDiagnostic {
+interface ApiDiagnostic {
   file: string;
   line: number;
   column: number;

@@ -11,7 +11,7 @@ import { type Lesson, testPaths } from "../workbook/lessons.ts";
 // the catalogue (its patches, its maintainers' notes), so the catalogue's format can change freely,
 // and this file holds no more than a learner may be shown. Verify fails while it is out of date.
 
-export const knownMistakesDir = "checks/learner/diagnosis/known-mistakes";
+const knownMistakesDir = "checks/learner/diagnosis/known-mistakes";
 
 const testFile = z.string().regex(/^[\w.-]+\.test\.ts$/, "must be a test file of the lesson's folder");
 
@@ -22,7 +22,7 @@ const firstSchema = z.discriminatedUnion("kind", [
 ]);
 
 /** How a mistake fails: its first problem, and every failing test of the test files that import its stub. */
-export const signatureSchema = z.strictObject({
+const signatureSchema = z.strictObject({
   /** The test files compared: those that import the mistake's stub (the others cannot reach it). */
   files: z.array(testFile).min(1),
   /** What a learner sees first: one of these (a mistake that races may show one or another). */

@@ -7,7 +7,7 @@ import type { Lesson } from "../workbook/lessons.ts";
 // The sentences around opening a learner's file in their editor (e in watch mode, npm run open).
 
 /** "lessons/lesson-6-rate-limiter/rate-limit.ts:42": what a terminal or an editor's "go to file" accepts. */
-export function fileAndLine(location: SourceLocation): string {
+function fileAndLine(location: SourceLocation): string {
   return `${location.file}:${Math.max(1, location.line)}`;
 }
 

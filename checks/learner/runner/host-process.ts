@@ -6,7 +6,7 @@ import type { HostMessage, HostSettings, RunRequest } from "./host-protocol.ts";
 // its own, it sends messages, takes run requests, and ends once, with the last of its stderr
 // (where Node says it ran out of memory). Killing it kills every test worker it started.
 
-export interface HostEvents {
+interface HostEvents {
   message(message: HostMessage): void;
   /** How it ended (a signal, or an exit code) and the tail of its stderr; never after kill(). */
   exit(how: string, stderr: string): void;

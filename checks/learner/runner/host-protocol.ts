@@ -67,7 +67,7 @@ export interface RawModule {
   tests: RawTest[];
 }
 
-export interface RawTest {
+interface RawTest {
   name: string;
   fullName: string;
   state: "passed" | "failed" | "skipped" | "pending";

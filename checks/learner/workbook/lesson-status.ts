@@ -18,7 +18,7 @@ export const statusMarks: Record<StatusName, string> = {
 
 const count = z.number().int().min(0).max(100_000);
 /** A diagnosis's title is a few words; the room cuts a longer one sent by hand. */
-export const maxTitleLength = 80;
+const maxTitleLength = 80;
 const isoTime = z.iso.datetime({ offset: true });
 
 /** The fields of a status; lessonStatusSchema adds the rules that tie them together. */
