@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type TestRoom, startSilentServer, startTestRoom } from "../../trainer/room/test-room.ts";
 import type { RoomMembership } from "./client.ts";
-import { type RoomNotes, pollNotes, roomNotes } from "./notes.ts";
+import { type PendingOptions, type RoomNotes, roomNotes, watchNotes } from "./notes.ts";
 import type { LearnerNote } from "./protocol.ts";
 
 // The trainer's notes as the learner's workbook fetches and dismisses them: from a real room, and
@@ -100,7 +100,7 @@ describe("roomNotes", () => {
     closers.push(silent.close);
     const notes = roomNotes(() => ({ joinUrl: `${silent.origin}/join/abcdefgh`, id: "x", secret: "y", name: "A" }));
     const started = performance.now();
-    await expect(notes.pending(300)).resolves.toBeUndefined();
+    await expect(notes.pending({ timeoutMs: 300 })).resolves.toBeUndefined();
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
@@ -118,48 +118,134 @@ describe("roomNotes", () => {
   });
 });
 
-describe("pollNotes", () => {
-  /** A room whose answers the test decides, recording when it was asked (the fake clock's ms). */
-  function fakeRoom(answers: (LearnerNote[] | undefined)[]) {
+describe("watchNotes", () => {
+  /** A room whose answers the test decides, recording when it was asked (the fake clock's ms) and how. */
+  function fakeRoom(answers: (LearnerNote[] | undefined)[], holdMs = 0) {
     const askedAt: number[] = [];
+    const asked: PendingOptions[] = [];
     const source: RoomNotes = {
-      pending: async () => {
+      pending: async (options = {}) => {
         askedAt.push(Date.now());
-        return answers.length > 1 ? answers.shift() : answers[0];
+        asked.push(options);
+        const answer = answers.length > 1 ? answers.shift() : answers[0];
+        if (options.waitSeconds && holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs));
+        return answer;
       },
       dismiss: async () => true,
     };
-    return { source, askedAt };
+    return { source, askedAt, asked };
   }
+  const note = (id: string): LearnerNote => ({ id, text: id, sentAt: "2026-11-30T10:00:00.000Z", toRoom: true });
 
-  it("asks at once and then every interval while the room answers, telling every answer", async () => {
+  it("asks at once, then waits on the room with the notes it has, never more than once an interval", async () => {
     vi.useFakeTimers({ now: 0 });
-    const { source, askedAt } = fakeRoom([[]]);
+    const { source, askedAt, asked } = fakeRoom([[], [note("n1")], [note("n1")]]);
     const heard: LearnerNote[][] = [];
-    const stop = pollNotes(source, (notes) => heard.push(notes), { intervalMs: 1000 });
+    const stop = watchNotes(source, (notes) => heard.push(notes), { intervalMs: 1000, waitSeconds: 20 });
     await vi.advanceTimersByTimeAsync(3000);
     stop();
+    // A room that answers at once (an older room, which does not hold questions) is asked every interval.
     expect(askedAt).toEqual([0, 1000, 2000, 3000]);
+    const waits = asked.slice(0, 3).map(({ waitSeconds, known }) => ({ waitSeconds, known }));
+    expect(waits).toEqual([{}, { waitSeconds: 20, known: [] }, { waitSeconds: 20, known: [note("n1")] }]);
     expect(heard).toHaveLength(4);
+  });
+
+  it("asks again as soon as a room that held the question answers", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const { source, askedAt } = fakeRoom([[]], 5000);
+    const stop = watchNotes(source, () => {}, { intervalMs: 1000 });
+    await vi.advanceTimersByTimeAsync(12_000);
+    stop();
+    // Asked again at once: within the millisecond a timer of 0 ms takes.
+    expect(askedAt.map((at) => Math.round(at / 100) * 100)).toEqual([0, 1000, 6000, 11_000]);
   });
 
   it("asks less and less often while the room is silent, then every interval once it answers", async () => {
     vi.useFakeTimers({ now: 0 });
     const { source, askedAt } = fakeRoom([undefined, undefined, undefined, undefined, undefined, []]);
-    const stop = pollNotes(source, () => {}, { intervalMs: 1000, maxDelayMs: 8000 });
+    const stop = watchNotes(source, () => {}, { intervalMs: 1000, maxDelayMs: 8000 });
     await vi.advanceTimersByTimeAsync(40_000);
     stop();
     // Waits of 2, 4, 8, 8 and 8 s after failures, then 1 s once the room answers.
     expect(askedAt.slice(0, 8)).toEqual([0, 2000, 6000, 14_000, 22_000, 30_000, 31_000, 32_000]);
   });
 
+  it("ends the question it is waiting on when stopped", async () => {
+    const { source, asked } = fakeRoom([[]], 60_000);
+    const stop = watchNotes(source, () => {}, { intervalMs: 10 });
+    await vi.waitFor(() => expect(asked).toHaveLength(2));
+    stop();
+    expect(asked[1]?.signal?.aborted).toBe(true);
+  });
+
   it("asks nothing more once stopped", async () => {
     vi.useFakeTimers({ now: 0 });
     const { source, askedAt } = fakeRoom([[]]);
-    const stop = pollNotes(source, () => {}, { intervalMs: 1000 });
+    const stop = watchNotes(source, () => {}, { intervalMs: 1000 });
     await vi.advanceTimersByTimeAsync(1500);
     stop();
     await vi.advanceTimersByTimeAsync(10_000);
     expect(askedAt).toEqual([0, 1000]);
+  });
+});
+
+describe("a question that waits (the room's long poll)", () => {
+  const since = (started: number) => performance.now() - started;
+
+  it("is answered as soon as the trainer sends a note", async () => {
+    const ana = await member();
+    const notes = roomNotes(() => ana);
+    const started = performance.now();
+    const waiting = notes.pending({ waitSeconds: 10, known: [] });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await sendNote({ to: ana.id, text: "Look at line 12" })).status).toBe(201);
+    expect((await waiting)?.map((note) => note.text)).toEqual(["Look at line 12"]);
+    expect(since(started)).toBeGreaterThanOrEqual(300);
+    expect(since(started)).toBeLessThan(3000);
+  });
+
+  it("is answered at once when the learner's notes are not those it knows", async () => {
+    const ana = await member();
+    await sendNote({ text: "Break until 11:00" });
+    const started = performance.now();
+    const pending = await roomNotes(() => ana).pending({ waitSeconds: 10, known: [] });
+    expect(pending?.map((note) => note.text)).toEqual(["Break until 11:00"]);
+    expect(since(started)).toBeLessThan(3000);
+  });
+
+  it("is answered with the same notes when the wait is over and nothing changed, or another learner's did", async () => {
+    const ana = await member();
+    const ben = await member("Ben");
+    const notes = roomNotes(() => ana);
+    const known = (await notes.pending()) ?? [];
+    const started = performance.now();
+    const waiting = notes.pending({ waitSeconds: 1, known });
+    await sendNote({ to: ben.id, text: "Only for Ben" });
+    expect(await waiting).toEqual(known);
+    expect(since(started)).toBeGreaterThanOrEqual(900);
+  });
+
+  it("is answered when the learner dismisses a note from another terminal", async () => {
+    const ana = await member();
+    await sendNote({ to: ana.id, text: "Look at line 12" });
+    const notes = roomNotes(() => ana);
+    const known = (await notes.pending()) ?? [];
+    const waiting = notes.pending({ waitSeconds: 10, known });
+    await notes.dismiss(known[0]!.id);
+    expect(await waiting).toEqual([]);
+  });
+
+  it.each([
+    ["wait=26", '"wait" is whole seconds from 0 to 25.'],
+    ["wait=-1", '"wait" is whole seconds from 0 to 25.'],
+    ["wait=1.5", '"wait" is whole seconds from 0 to 25.'],
+    ["wait=5&known=a%20b", '"known" is note ids separated by commas.'],
+  ])("refuses ?%s with a 400 that says why", async (query, message) => {
+    const ana = await member();
+    const response = await fetch(`${room!.origin}/learners/${ana.id}/notes?${query}`, {
+      headers: { Authorization: `Bearer ${ana.secret}` },
+    });
+    expect([response.status, await response.json()]).toEqual([400, { error: message }]);
   });
 });

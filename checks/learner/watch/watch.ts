@@ -30,7 +30,7 @@ import { committedFile } from "../workbook/git.ts";
 import type { Lesson } from "../workbook/lessons.ts";
 import type { CheckTrigger, Workbook } from "../workbook/workbook.ts";
 import { type FileWatcher, type WatchMode, isWslWindowsDrive, watchFiles } from "./file-watcher.ts";
-import { pollNotes } from "../room/notes.ts";
+import { watchNotes } from "../room/notes.ts";
 import type { LearnerNote } from "../room/protocol.ts";
 import { type KeyAction, actionOf } from "./keys.ts";
 import { type Screen, ScreenWriter, emptyScreen } from "./screen.ts";
@@ -170,7 +170,7 @@ class WatchLoop {
     const { room } = this.ctx;
     if (room) {
       const onNotes = (notes: LearnerNote[]) => this.#handle({ type: "notes", notes });
-      this.#stopNotes = pollNotes(room, onNotes, { intervalMs: this.options.notesIntervalMs });
+      this.#stopNotes = watchNotes(room, onNotes, { intervalMs: this.options.notesIntervalMs });
     }
     this.#render();
     this.#requestRun("open");

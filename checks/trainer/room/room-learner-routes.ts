@@ -1,7 +1,8 @@
-import { joinRequestSchema, renameRequestSchema, statusSchema } from "../../learner/room/protocol.ts";
+import { joinRequestSchema, type LearnerNote, renameRequestSchema, statusSchema } from "../../learner/room/protocol.ts";
 import type { DashboardFeed } from "./room-feed.ts";
 import { HttpError, parse, readJson, reply, replyEmpty, replyJson, safeDecode } from "./room-http.ts";
 import type { LessonSummary } from "./room-lessons.ts";
+import { maxWaitSeconds, NoteWaiters, notesKey } from "./room-note-waiters.ts";
 import type { RateLimit } from "./room-rate-limit.ts";
 import type { RequestContext, Route } from "./room-routes.ts";
 import {
@@ -80,9 +81,16 @@ export function learnerRoutes(options: LearnerRoutesOptions): Route[] {
 
 /** A learner reads the trainer's notes to them, and dismisses each once read. */
 function noteRoutes(store: RoomStore, feed: DashboardFeed, learner: (context: RequestContext) => Learner): Route[] {
-  // Watch mode asks about once a second: an answer from memory, no write, nothing for the dashboards.
+  const waiters = new NoteWaiters();
+  store.onNotesChanged(() => waiters.changed());
+  // An answer from memory, no write, nothing for the dashboards; held while nothing is new.
   const notes = (context: RequestContext) => {
-    replyJson(context.response, 200, { notes: store.notesFor(learner(context)) });
+    const who = learner(context);
+    const { waitMs, known } = noteQuery(context.url);
+    const answer = (pending: LearnerNote[]) => replyJson(context.response, 200, { notes: pending });
+    const pending = store.notesFor(who);
+    if (waitMs === 0 || notesKey(pending) !== known) return answer(pending);
+    waiters.hold(context.response, () => store.notesFor(who), known, waitMs, answer);
   };
   const dismiss = (context: RequestContext) => {
     if (!store.dismissNote(learner(context), context.params[1]!)) throw new HttpError(404, "No such note for you.");
@@ -93,6 +101,16 @@ function noteRoutes(store: RoomStore, feed: DashboardFeed, learner: (context: Re
     { path: /^\/learners\/([A-Za-z0-9_-]{1,64})\/notes$/, methods: { GET: notes } },
     { path: /^\/learners\/([A-Za-z0-9_-]{1,64})\/notes\/([A-Za-z0-9_-]{1,64})\/dismiss$/, methods: { POST: dismiss } },
   ];
+}
+
+/** `?wait=25&known=id1,id2`: how long the learner will wait for news, and the notes they have. */
+function noteQuery(url: URL): { waitMs: number; known: string } {
+  const wait = url.searchParams.get("wait") ?? "0";
+  if (!/^\d{1,2}$/.test(wait) || Number(wait) > maxWaitSeconds)
+    throw new HttpError(400, `"wait" is whole seconds from 0 to ${maxWaitSeconds}.`);
+  const known = url.searchParams.get("known") ?? "";
+  if (!/^[A-Za-z0-9_,-]{0,3300}$/.test(known)) throw new HttpError(400, '"known" is note ids separated by commas.');
+  return { waitMs: Number(wait) * 1000, known };
 }
 
 /** Someone opened the join link in a browser: say what it is for. */

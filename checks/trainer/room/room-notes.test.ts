@@ -69,7 +69,7 @@ describe("a note to one learner", () => {
       },
     });
     expect(await texts(ben)).toEqual([]);
-    // Read again and again (watch mode asks every second), it stays until dismissed.
+    // Read again and again (watch mode asks again after every answer), it stays until dismissed.
     expect(await texts(ana)).toEqual(["Look at line 12 of limiter.ts"]);
     expect((await dismiss(ana, note.id)).status).toBe(204);
     expect(await texts(ana)).toEqual([]);

@@ -45,10 +45,22 @@ export class NoteBoard {
   readonly #dismissed = new Map<string, Set<string>>();
   /** Grows with every change, so that the dashboards' feed sends the notes only when they moved. */
   version = 0;
+  readonly #listeners = new Set<() => void>();
 
   constructor(saved: readonly Note[] = []) {
     this.#notes = saved.slice(-maxNotes).map((note) => ({ ...note }));
     for (const note of this.#notes) this.#dismissed.set(note.id, new Set(note.dismissed));
+  }
+
+  /** Tells `listener` of every change to the notes; returns what stops it. */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #changed(): void {
+    this.version++;
+    for (const listener of this.#listeners) listener();
   }
 
   add(note: Omit<Note, "dismissed">): Note {
@@ -56,7 +68,7 @@ export class NoteBoard {
     this.#notes.push(added);
     this.#dismissed.set(added.id, new Set());
     if (this.#notes.length > maxNotes) this.#dismissed.delete(this.#notes.shift()!.id);
-    this.version++;
+    this.#changed();
     return added;
   }
 
@@ -78,7 +90,7 @@ export class NoteBoard {
     if (dismissed.has(learner.id)) return true;
     dismissed.add(learner.id);
     note.dismissed.push(learner.id);
-    this.version++;
+    this.#changed();
     return true;
   }
 
@@ -96,7 +108,7 @@ export class NoteBoard {
         changed = true;
       }
     }
-    if (changed) this.version++;
+    if (changed) this.#changed();
   }
 
   views(): NoteView[] {

@@ -220,6 +220,11 @@ export class RoomStore {
     return true;
   }
 
+  /** Tells `listener` whenever a note is sent, dismissed or dropped; returns what stops it. */
+  onNotesChanged(listener: () => void): () => void {
+    return this.notes.onChange(listener);
+  }
+
   /** Every note as the dashboard shows it, and a number that grows whenever they change. */
   noteViews(): { version: number; notes: NoteView[] } {
     return { version: this.notes.version, notes: this.notes.views() };
