@@ -162,6 +162,8 @@ export async function startServer(settings: Record<string, string>, readyTimeout
   }
   await server.stop();
   throw new Error(
-    `next start never answered GET /api/health (${child.exitCode === null ? `gave up after ${readyTimeoutMs} ms` : `exited ${child.exitCode}`}; last error: ${String(lastError)})\n--- stdout\n${stdout}\n--- stderr\n${stderr}`,
+    `next start never answered GET /api/health (${
+      child.exitCode === null ? `gave up after ${readyTimeoutMs} ms` : `exited ${child.exitCode}`
+    }; last error: ${String(lastError)})\n--- stdout\n${stdout}\n--- stderr\n${stderr}`,
   );
 }

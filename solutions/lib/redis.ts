@@ -62,7 +62,8 @@ export function redisConnection(): RedisConnection | null {
 }
 
 export const REDIS_DOWN_MESSAGE =
-  "Redis is unavailable: rate limits are counted by each instance alone and the cache is bypassed until it answers again";
+  "Redis is unavailable: rate limits are counted by each instance alone " +
+  "and the cache is bypassed until it answers again";
 export const REDIS_BACK_MESSAGE = "Redis answers again: rate limits and the cache are shared again";
 
 export type RedisOutageOptions = {

@@ -48,7 +48,8 @@ let code = 1;
 try {
   const state = await startServices(DEFAULT_SERVICES, console.error);
   console.error(
-    `PostgreSQL ${state.postgres} on port ${DEFAULT_SERVICES.postgresPort}, Redis ${state.redis} on port ${DEFAULT_SERVICES.redisPort}`,
+    `PostgreSQL ${state.postgres} on port ${DEFAULT_SERVICES.postgresPort}, ` +
+      `Redis ${state.redis} on port ${DEFAULT_SERVICES.redisPort}`,
   );
   // The suite's own Redis database, emptied so that no window or message of an earlier run counts.
   await flushRedisDb(DEFAULT_SERVICES.redisPort, REDIS_DB);

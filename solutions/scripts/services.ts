@@ -13,7 +13,8 @@ async function start(): Promise<void> {
   const target = databaseTarget(state.databaseUrl);
   const { migrations, seeded } = await target.migrateAndSeed();
   say(
-    `✓ PostgreSQL ${state.postgres} on 127.0.0.1:${postgresPort}: ${migrations.length} migration(s) applied, ${seeded} seed user(s) added`,
+    `✓ PostgreSQL ${state.postgres} on 127.0.0.1:${postgresPort}: ` +
+      `${migrations.length} migration(s) applied, ${seeded} seed user(s) added`,
   );
   say(`✓ Redis ${state.redis} on 127.0.0.1:${redisPort}`);
   say('Point the API at them (or run: eval "$(npm run -s services start)"), then `npm run api`:');

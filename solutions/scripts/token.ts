@@ -25,7 +25,8 @@ const user = await userRepository.findByEmail(email.trim().toLowerCase()).catch(
   // Prisma quotes the failing call over several lines before saying what failed, on the last.
   const reason = error.message.trim().split("\n").at(-1)!.trim().replace(/\.$/, "");
   fail(
-    `Could not read the database: ${reason}.${reason.includes("db:reset") ? "" : " Run `npm run db:reset` to create it."}`,
+    `Could not read the database: ${reason}.` +
+      (reason.includes("db:reset") ? "" : " Run `npm run db:reset` to create it."),
   );
 });
 if (!user) fail(`No user with email "${email}". Seeded users include admin@example.com and grace@example.com.`);
