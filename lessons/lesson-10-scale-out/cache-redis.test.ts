@@ -110,6 +110,18 @@ describeWithRedis("CoherentCache", () => {
     }
   });
 
+  it("writes a new generation of the namespace to Redis on a write, even when nobody reads after it", async () => {
+    const { a, prefix } = await instances();
+    await readThrough(a, "users:id:1", () => "user");
+    const before = await look.get(`${prefix}users:`);
+    await a.invalidatePrefix("users:");
+    // Waited for: this test asks whether the write reaches Redis at all; the one above, when.
+    await vi.waitFor(
+      async () => expect(await look.get(`${prefix}users:`), "a new generation of users: in Redis").not.toBe(before),
+      { timeout: 2_000 },
+    );
+  });
+
   it("drops the prefix from the writing instance's own memory at once", async () => {
     const { a } = await instances();
     await readThrough(a, "users:id:1", () => "old");
