@@ -14,7 +14,7 @@ export interface RoomMembership {
   name: string;
 }
 
-export interface RoomReporterOptions {
+interface RoomReporterOptions {
   /** Per request (ms). */
   timeoutMs?: number;
   fetch?: typeof fetch;
@@ -31,10 +31,10 @@ export type RoomReporter = ((status: LessonStatusEvent) => void) & {
   notes: RoomNotes;
 };
 
-export const roomTimeoutMs = 1000;
+const roomTimeoutMs = 1000;
 
 /** Where a learner's requests go, from the join link: the same origin. */
-export function roomOrigin(joinUrl: string): string {
+function roomOrigin(joinUrl: string): string {
   return new URL(joinUrl).origin;
 }
 

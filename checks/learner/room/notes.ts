@@ -24,9 +24,9 @@ export interface RoomNotes {
   dismiss(noteId: string, timeoutMs?: number): Promise<boolean>;
 }
 
-export const notesTimeoutMs = 1000;
+const notesTimeoutMs = 1000;
 /** How long watch mode lets the room hold its question: under the room's limit (25 s). */
-export const notesWaitSeconds = 20;
+const notesWaitSeconds = 20;
 
 /** Who asks: the learner's membership of the room (client.ts's RoomMembership has it). */
 interface Asker {
@@ -74,7 +74,7 @@ export function roomNotes(membership: () => Asker | undefined, fetchImpl: typeof
   };
 }
 
-export interface WatchNotesOptions {
+interface WatchNotesOptions {
   /** The least time between two questions (ms), however soon the room answers. */
   intervalMs?: number;
   /** The longest wait between two questions, after failures. */

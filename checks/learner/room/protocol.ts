@@ -5,7 +5,7 @@ import type { LessonStatusEvent } from "./status.ts";
 // The room's wire format, checked on arrival: everything a learner's machine sends is untrusted.
 
 export const maxNameLength = 60;
-export const maxTestNameLength = 300;
+const maxTestNameLength = 300;
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control and direction characters are what it removes.
 const unsafeCharacters = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g;
@@ -36,7 +36,7 @@ export function nameKey(name: string): string {
   return cleanName(name).normalize("NFKC").toLowerCase();
 }
 
-export const learnerNameSchema = z
+const learnerNameSchema = z
   .string()
   .transform(cleanName)
   .pipe(
@@ -83,7 +83,7 @@ void sameShape;
 export const renameRequestSchema = z.object({ name: learnerNameSchema });
 
 /** A note from the trainer is a short line of text: a tweet's length. */
-export const maxNoteLength = 280;
+const maxNoteLength = 280;
 
 /** A note's text as the room keeps and sends it: one tidy line, as a name is, never markup or escapes. */
 export const noteTextSchema = z

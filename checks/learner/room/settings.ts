@@ -13,7 +13,7 @@ import { cleanName, joinResponseSchema, maxNameLength, showsSomething } from "./
 // joins once and every later command keeps reporting. A new name renames the learner's row.
 
 export const roomFile = `${workbookDir}/room.json`;
-export const joinTimeoutMs = 3000;
+const joinTimeoutMs = 3000;
 
 const membershipSchema = z.object({
   version: z.literal(1),

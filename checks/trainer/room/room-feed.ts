@@ -14,7 +14,7 @@ import type { PublicLearner } from "./room-store.ts";
 // dashboard that stops reading is dropped once its backlog passes `maxBacklogBytes`; its browser
 // reconnects and gets a fresh snapshot, so a stalled tab never grows the room's memory.
 
-export interface DashboardFeedOptions {
+interface DashboardFeedOptions {
   store: RoomStore;
   lessons: LessonSummary[];
   joinUrl?: string;

@@ -18,7 +18,7 @@ import {
 // per address at most), then to post statuses, rename, read the trainer's notes and dismiss them,
 // each for the learner's own row only, with the secret the join gave them.
 
-export interface LearnerRoutesOptions {
+interface LearnerRoutesOptions {
   store: RoomStore;
   lessons: LessonSummary[];
   joinUrl?: string;

@@ -6,7 +6,7 @@ export interface RateLimit {
   take(address: string): number;
 }
 
-export interface RateLimitOptions {
+interface RateLimitOptions {
   burst: number;
   perMinute: number;
   maxAddresses?: number;

@@ -14,7 +14,7 @@ export interface RequestContext {
   address: string;
 }
 
-export type Handler = (context: RequestContext) => void | Promise<void>;
+type Handler = (context: RequestContext) => void | Promise<void>;
 
 export interface Route {
   path: RegExp;

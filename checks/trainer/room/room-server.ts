@@ -41,13 +41,13 @@ export interface RoomServerOptions {
   warn?: (line: string) => void;
 }
 
-export interface RoomServer {
+interface RoomServer {
   server: Server;
   /** Stops accepting, ends the live feeds and writes the room's file. */
   close(): Promise<void>;
 }
 
-export const defaultMaxBodyBytes = 4 * 1024;
+const defaultMaxBodyBytes = 4 * 1024;
 
 export function createRoomServer(options: RoomServerOptions): RoomServer {
   const { store, lessons, now = () => new Date(), maxBodyBytes = defaultMaxBodyBytes } = options;

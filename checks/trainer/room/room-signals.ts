@@ -8,7 +8,7 @@ import type { StatusPayload } from "../../learner/room/protocol.ts";
 // signals themselves are read at any time against the room's clock (stuckSignals), since some
 // come from time passing with no status at all.
 
-export const stuckRules = {
+const stuckRules = {
   /** The same first failure for this long… */
   sameFailureMinutes: 10,
   /** …or over this many checks. */
@@ -26,7 +26,7 @@ export type StuckSignal =
   | { kind: "all-hints"; hints: number };
 
 /** What the room tracks per lesson, beside the status the learner's workbook derived. */
-export interface FailureTrack {
+interface FailureTrack {
   /** When the room first heard the current first failure; null while the lesson is not failing. */
   failingSince: string | null;
   /** Checks (npm run check, or a run in watch mode) that reported this same first failure. */

@@ -10,7 +10,7 @@ import type { PublicLearner } from "./room-store.ts";
 // lesson merely opened, or left behind, says nothing about where they are stuck. One pass over
 // the room, no sort of everyone: a big room is summarised many times a second.
 
-export interface StuckLearner {
+interface StuckLearner {
   id: string;
   name: string;
   lesson: string;
@@ -23,7 +23,7 @@ export interface StuckLearner {
   signals: readonly StuckSignal[];
 }
 
-export interface Cluster {
+interface Cluster {
   lesson: string;
   /** Grouped by the diagnosed mistake (its title is the label), or by the first failing test (its name). */
   by: "mistake" | "test";
@@ -46,8 +46,8 @@ export interface RoomSummary {
 type SummarizedLearner = Pick<PublicLearner, "id" | "name" | "current" | "lessons">;
 type Entry = SummarizedLearner["lessons"][string];
 
-export const stuckShown = 5;
-export const clustersShown = 8;
+const stuckShown = 5;
+const clustersShown = 8;
 export const clusterIdsShown = 30;
 
 /** The lessons as the summary needs them: hints (for the all-hints signal) and order (for ties). */
@@ -102,7 +102,7 @@ function keepLongest(list: Stuck[], candidate: Stuck): void {
 type LessonClusters = { mistakes: Map<string, Cluster>; tests: Map<string, Cluster> };
 
 /** How many clusters, and learners named in each, a summary holds: the dashboard's few, or all for a download. */
-export interface SummaryLimits {
+interface SummaryLimits {
   clusters: number;
   ids: number;
 }

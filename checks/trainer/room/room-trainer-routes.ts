@@ -17,7 +17,7 @@ import { type RoomStore, sameSecret } from "./room-store.ts";
 // leaves the address bar, the page's links and the browser's history at once, and no script on the
 // page can read it. ?key= keeps working for scripts: curl '<address>/room.json?key=…'.
 
-export interface TrainerRoutesOptions {
+interface TrainerRoutesOptions {
   store: RoomStore;
   lessons: LessonSummary[];
   feed: DashboardFeed;

@@ -13,7 +13,7 @@ import type { RoomSummary } from "./room-summary.ts";
 // dashboard; after it, only the learners that changed.
 
 /** [status, passing, total, hints used, minutes, the failing test's place in `tests`]; null where unknown. */
-export type CellView = [
+type CellView = [
   status: StatusName,
   passing: number | null,
   total: number | null,
@@ -22,7 +22,7 @@ export type CellView = [
   failingTest: number | null,
 ];
 
-export interface LearnerView {
+interface LearnerView {
   id: string;
   name: string;
   /** The learner's place in the order of joining: "Learner 7" when the page hides names. */

@@ -15,7 +15,7 @@ import { RoomInUseError, RoomStore, defaultMaxLearners } from "./room-store.ts";
 
 // WORKBOOK_ROOT points at another workbook, as it does for the CLI.
 const root = path.resolve(process.env.WORKBOOK_ROOT ?? path.join(import.meta.dirname, "..", "..", ".."));
-export const roomStateFile = `${workbookDir}/room-state.json`;
+const roomStateFile = `${workbookDir}/room-state.json`;
 
 /** The machine's address on the local network, when it has one; learners cannot reach localhost. */
 export function lanAddress(interfaces = networkInterfaces()): string | undefined {

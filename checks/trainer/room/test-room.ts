@@ -139,7 +139,7 @@ export function requestFrom(
   });
 }
 
-export interface Feed {
+interface Feed {
   /** The data of the next event of this name (for which `matches` holds), passing over any other. */
   next(event: "snapshot"): Promise<Snapshot>;
   next(event: "changes", matches?: (data: Changes) => boolean): Promise<Changes>;
