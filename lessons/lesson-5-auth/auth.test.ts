@@ -2,10 +2,9 @@ import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { authSecret } from "@/lib/config";
 import { ApiError } from "@/lib/errors";
-import { prisma } from "@/lib/prisma";
 import type { User } from "@/repositories/user-repository";
 import type { Role } from "@/schemas/user";
-import { createUser, resetUsers } from "@/testing/fixtures";
+import { changeRole, deleteUser, insertUser, resetUsers } from "@/testing/fixtures";
 import { authenticate, authorize, bearerToken, signToken, verifyToken, type AuthUser } from "./auth";
 
 // The real authSecret, wrapped so one test can make it fail the way a misconfigured server does.
@@ -327,22 +326,22 @@ describe("authenticate", () => {
     });
 
     it("finds the caller in the database by default", async () => {
-      const row = await createUser({ email: "grace@example.com", role: "admin" });
+      const row = await insertUser({ email: "grace@example.com", role: "admin" });
       const user = await authenticate(requestWith(`Bearer ${await token(claims({ sub: String(row.id) }))}`));
       expect(user).toEqual({ id: row.id, email: "grace@example.com", role: "admin" });
     });
 
     it("sees a role change at once, without a new token", async () => {
-      const row = await createUser({ email: "grace@example.com", role: "admin" });
+      const row = await insertUser({ email: "grace@example.com", role: "admin" });
       const signed = await token(claims({ sub: String(row.id) }));
-      await prisma.user.update({ where: { id: row.id }, data: { role: "user" } });
+      await changeRole(row.id, "user");
       expect((await authenticate(requestWith(`Bearer ${signed}`))).role).toBe("user");
     });
 
     it("rejects the token of a user deleted after it was issued", async () => {
-      const row = await createUser({ email: "grace@example.com" });
+      const row = await insertUser({ email: "grace@example.com" });
       const signed = await token(claims({ sub: String(row.id) }));
-      await prisma.user.delete({ where: { id: row.id } });
+      await deleteUser(row.id);
       const error = await rejection(authenticate(requestWith(`Bearer ${signed}`)));
       expect([error.statusCode, error.code, error.message]).toEqual([401, "UNAUTHORIZED", "Missing or invalid token"]);
     });

@@ -7,7 +7,7 @@ vi.hoisted(() => {
   process.env.RATE_LIMIT_WINDOW_MS = "60000";
 });
 
-import { createUser, surfaceServerErrors, params, request, tokenFor, type RequestOptions } from "@/testing/fixtures";
+import { insertUser, surfaceServerErrors, params, request, tokenFor, type RequestOptions } from "@/testing/fixtures";
 import { GET as getUser } from "./user-by-id-route";
 import { GET as listUsers, POST as createUserRoute } from "./users-route";
 
@@ -18,7 +18,7 @@ let nextCaller = 0;
 
 async function newCaller(role: "user" | "admin" = "user") {
   nextCaller += 1;
-  const user = await createUser({ email: `caller${nextCaller}@example.com`, role });
+  const user = await insertUser({ email: `caller${nextCaller}@example.com`, role });
   return { user, token: await tokenFor(user) };
 }
 

@@ -1,22 +1,14 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { prisma } from "@/lib/prisma";
-import { userService } from "@/services/user-service";
-import {
-  createUser,
-  surfaceServerErrors,
-  params,
-  request,
-  resetUsers,
-  tokenFor,
-  type RequestOptions,
-} from "@/testing/fixtures";
+import { insertUser, surfaceServerErrors, params, request, tokenFor, type RequestOptions } from "@/testing/fixtures";
+import { startEachTestFrom } from "@/testing/users-each-test";
 import { DELETE, GET, PATCH } from "./user-by-id-route";
 
 // A 500 fails the test with what the handler threw, not just "Unexpected error".
 const send = surfaceServerErrors();
 
 type Id = bigint | number | string;
-type Row = Awaited<ReturnType<typeof createUser>>;
+type Row = Awaited<ReturnType<typeof insertUser>>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MISSING_ID = "999999";
@@ -27,15 +19,13 @@ let alice: Row;
 let aliceToken: string;
 let bob: Row;
 
-beforeEach(async () => {
-  await resetUsers();
-  // Created through the service, not straight in the database: its write empties the users
-  // cache, which an earlier test may have filled.
-  admin = await userService.createUser({ name: "Ada", email: "admin@example.com", role: "admin" });
+// Ada the admin, Alice and Bob, made once for this file and put back before each test.
+startEachTestFrom(async () => {
+  admin = await insertUser({ name: "Ada", email: "admin@example.com", role: "admin" });
   adminToken = await tokenFor(admin);
-  alice = await createUser({ name: "Alice", email: "alice@example.com" });
+  alice = await insertUser({ name: "Alice", email: "alice@example.com" });
   aliceToken = await tokenFor(alice);
-  bob = await createUser({ name: "Bob", email: "bob@example.com" });
+  bob = await insertUser({ name: "Bob", email: "bob@example.com" });
 });
 
 const at = (id: Id) => `/api/users/${id}`;
@@ -140,7 +130,7 @@ describe("PATCH /api/users/[id]", () => {
   });
 
   it("lets an admin demote another admin while one admin remains", async () => {
-    const second = await createUser({ email: "second@example.com", role: "admin" });
+    const second = await insertUser({ email: "second@example.com", role: "admin" });
 
     const response = await patch(admin.id, { token: await tokenFor(second), body: { role: "user" } });
 
@@ -244,7 +234,7 @@ describe("DELETE /api/users/[id]", () => {
   });
 
   it("lets an admin delete another admin while one admin remains", async () => {
-    const second = await createUser({ email: "second@example.com", role: "admin" });
+    const second = await insertUser({ email: "second@example.com", role: "admin" });
 
     const response = await remove(second.id, adminToken);
 

@@ -1,16 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { prisma } from "@/lib/prisma";
 import { userRepository } from "@/repositories/user-repository";
-import { userService } from "@/services/user-service";
 import {
-  createUser,
+  deleteUser,
+  insertUser,
+  insertUsers,
   surfaceServerErrors,
   params,
   request,
-  resetUsers,
   tokenFor,
   type RequestOptions,
 } from "@/testing/fixtures";
+import { startEachTestFrom } from "@/testing/users-each-test";
 import { GET, POST } from "./users-route";
 
 afterEach(() => {
@@ -26,11 +27,9 @@ const NO_PARAMS = params({});
 let admin: { id: bigint };
 let adminToken: string;
 
-beforeEach(async () => {
-  await resetUsers();
-  // Created through the service, not straight in the database: its write empties the users
-  // cache, which an earlier test may have filled.
-  admin = await userService.createUser({ name: "Ada", email: "admin@example.com", role: "admin" });
+// Ada the admin, made once for this file and put back before each test.
+startEachTestFrom(async () => {
+  admin = await insertUser({ name: "Ada", email: "admin@example.com", role: "admin" });
   adminToken = await tokenFor(admin);
 });
 
@@ -42,9 +41,7 @@ const alice = { name: "Alice", email: "alice@example.com" };
 const userCount = () => prisma.user.count();
 
 async function createUsers(count: number) {
-  await prisma.user.createMany({
-    data: Array.from({ length: count }, (_, i) => ({ name: `User ${i}`, email: `user${i}@example.com` })),
-  });
+  await insertUsers(Array.from({ length: count }, (_, i) => ({ name: `User ${i}`, email: `user${i}@example.com` })));
 }
 
 /** A gate that opens once `parties` callers wait at it, or when open() is called. */
@@ -97,7 +94,7 @@ describe("POST /api/users", () => {
     expect(await response.json()).toMatchObject({
       error: { code: "VALIDATION_ERROR", details: { email: ["Enter a valid email"] } },
     });
-    expect(await userCount(), "only the admin from beforeEach").toBe(1);
+    expect(await userCount(), "only the admin every test starts with").toBe(1);
   });
 
   it.each([
@@ -134,7 +131,7 @@ describe("POST /api/users", () => {
   });
 
   it("answers 409 EMAIL_EXISTS when the email is taken", async () => {
-    await createUser({ name: "Alice", email: "alice@example.com" });
+    await insertUser({ name: "Alice", email: "alice@example.com" });
 
     const response = await post({ token: adminToken, body: alice });
 
@@ -143,7 +140,7 @@ describe("POST /api/users", () => {
   });
 
   it("answers 409 for an email that differs from a taken one only in case and spaces", async () => {
-    await createUser({ name: "Alice", email: "alice@example.com" });
+    await insertUser({ name: "Alice", email: "alice@example.com" });
 
     const response = await post({ token: adminToken, body: { name: "Alice", email: " ALICE@example.com" } });
 
@@ -207,9 +204,9 @@ describe("POST /api/users checks the caller before reading the body", () => {
   });
 
   it("answers 401 for a valid token of a user who has since been deleted", async () => {
-    const gone = await createUser({ email: "gone@example.com", role: "admin" });
+    const gone = await insertUser({ email: "gone@example.com", role: "admin" });
     const token = await tokenFor(gone);
-    await prisma.user.delete({ where: { id: gone.id } });
+    await deleteUser(gone.id);
 
     const response = await post({ token, body: alice });
 
@@ -218,7 +215,7 @@ describe("POST /api/users checks the caller before reading the body", () => {
   });
 
   it("answers 403 FORBIDDEN to a non-admin, even with an invalid body, and writes nothing", async () => {
-    const user = await createUser({ email: "user@example.com" });
+    const user = await insertUser({ email: "user@example.com" });
 
     const response = await post({ token: await tokenFor(user), body: { email: "not-an-email" } });
 
@@ -232,7 +229,7 @@ describe("POST /api/users checks the caller before reading the body", () => {
 
 describe("GET /api/users", () => {
   it("answers 200 with the users oldest first, and nextCursor null when they all fit", async () => {
-    const bob = await createUser({ name: "Bob", email: "bob@example.com" });
+    const bob = await insertUser({ name: "Bob", email: "bob@example.com" });
 
     const response = await list();
 
@@ -351,7 +348,7 @@ describe("GET /api/users", () => {
   });
 
   it("answers 403 FORBIDDEN to a non-admin, even with an invalid query", async () => {
-    const user = await createUser({ email: "user@example.com" });
+    const user = await insertUser({ email: "user@example.com" });
 
     const response = await list("?limit=abc", { token: await tokenFor(user) });
 
@@ -369,7 +366,7 @@ describe("every /api/users response carries a request id", () => {
     [
       "a forbidden call",
       403,
-      async () => list("", { token: await tokenFor(await createUser({ email: "u@example.com" })) }),
+      async () => list("", { token: await tokenFor(await insertUser({ email: "u@example.com" })) }),
     ],
     ["a conflict", 409, () => post({ token: adminToken, body: { name: "Ada", email: "admin@example.com" } })],
   ];

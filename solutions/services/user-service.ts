@@ -107,8 +107,14 @@ function usersCache(): Cache {
   return connection ? new CoherentCache({ ...connection, local }) : local;
 }
 
-export const userService = createUserService({
-  users: userRepository,
-  cache: usersCache(),
-  ttlMs: config().CACHE_TTL_MS,
-});
+const cache = usersCache();
+
+export const userService = createUserService({ users: userRepository, cache, ttlMs: config().CACHE_TTL_MS });
+
+/**
+ * Forgets every cached user and page, as any write through the service does. For tests that put
+ * the users table back behind the service's back.
+ */
+export async function forgetCachedUsers(): Promise<void> {
+  await cache.invalidatePrefix(USERS_CACHE_PREFIX);
+}
