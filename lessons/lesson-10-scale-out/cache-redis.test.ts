@@ -7,16 +7,18 @@ import {
   describeWithRedis,
   inspector,
   type RedisServer,
+  redisServerForFile,
   startProxy,
-  startRedisServer,
   startSilentServer,
 } from "@/testing/redis-server";
 import { CoherentCache } from "./cache-redis";
 
 // These tests run against a real redis-server that they start on a free port and stop at the
 // end. Two CoherentCaches on two connections stand for two instances of the API sharing one
-// Redis. Each test gets a Redis prefix of its own, so no test sees another's generations.
+// Redis. Each test gets a Redis prefix of its own, so no test sees another's generations, and
+// takes its outages through a proxy of its own (startProxy): cut, slowed or hanging.
 
+const redisServer = redisServerForFile();
 let server: RedisServer;
 /** A separate connection to look inside Redis, as you would with redis-cli. */
 let look: Redis;
@@ -49,7 +51,7 @@ async function readThrough<T>(cache: CoherentCache, key: string, load: () => T, 
 
 describeWithRedis("CoherentCache", () => {
   beforeAll(async () => {
-    server = await startRedisServer();
+    server = await redisServer();
     look = inspector(server.url);
   });
 
@@ -57,9 +59,8 @@ describeWithRedis("CoherentCache", () => {
     await Promise.all(clients.splice(0).map((redis) => redis.quit().catch(() => redis.disconnect())));
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     look?.disconnect();
-    await server?.stop();
   });
 
   it("serves a value stored after a miss from this instance's memory", async () => {
@@ -92,10 +93,11 @@ describeWithRedis("CoherentCache", () => {
   });
 
   it("has announced the write in Redis by the time invalidatePrefix resolves, even over a slow link", async () => {
-    const link = await startProxy(server.port, { delayMs: 100 });
+    const link = await startProxy(server.port);
     try {
       const prefix = `test:${randomUUID()}:`;
       const a = new CoherentCache({ redis: await connect(link.url, 1_000), prefix, outage: quiet() });
+      link.slow(100);
       await readThrough(a, "users:id:1", () => "user");
       const before = await look.get(`${prefix}users:`);
       await a.invalidatePrefix("users:");
@@ -238,19 +240,24 @@ describeWithRedis("CoherentCache", () => {
 });
 
 describeWithRedis("CoherentCache when Redis is unavailable", () => {
+  beforeAll(async () => {
+    server = await redisServer();
+  });
+
   afterEach(async () => {
     for (const redis of clients.splice(0)) redis.disconnect();
   });
 
   it("is bypassed while Redis is stopped: reads miss, writes do not throw, one warning is logged", async () => {
-    const own = await startRedisServer();
+    const link = await startProxy(server.port);
     const warn = vi.fn();
     const cache = new CoherentCache({
-      redis: await connect(own.url),
+      redis: await connect(link.url),
+      prefix: `test:${randomUUID()}:`,
       outage: new RedisOutage({ warn, info: vi.fn() }),
     });
     await readThrough(cache, "users:id:1", () => "cached before the outage");
-    await own.stop();
+    await link.cut();
     const started = Date.now();
     const load = vi.fn(() => "from the database");
     expect(await readThrough(cache, "users:id:1", load), "without Redis nothing vouches for the local entry").toBe(
@@ -267,8 +274,7 @@ describeWithRedis("CoherentCache when Redis is unavailable", () => {
   });
 
   it("serves its entries again once Redis is back, when nothing was written meanwhile", async () => {
-    const own = await startRedisServer();
-    const link = await startProxy(own.port);
+    const link = await startProxy(server.port);
     try {
       let now = Date.now();
       const redis = await connect(link.url);
@@ -287,7 +293,6 @@ describeWithRedis("CoherentCache when Redis is unavailable", () => {
       expect(await cache.get("users:id:1"), "the entry is still good: no write happened").toBe("user");
     } finally {
       await link.stop();
-      await own.stop();
     }
   });
 
@@ -306,8 +311,7 @@ describeWithRedis("CoherentCache when Redis is unavailable", () => {
   });
 
   it("announces a write made while its instance could not reach Redis as soon as it can again", async () => {
-    const own = await startRedisServer();
-    const link = await startProxy(own.port);
+    const link = await startProxy(server.port);
     try {
       const prefix = `test:${randomUUID()}:`;
       let now = Date.now();
@@ -317,7 +321,7 @@ describeWithRedis("CoherentCache when Redis is unavailable", () => {
         prefix,
         outage: new RedisOutage({ warn: vi.fn(), info: vi.fn(), now: () => now }),
       });
-      const reader = new CoherentCache({ redis: await connect(own.url), prefix, outage: quiet() });
+      const reader = new CoherentCache({ redis: await connect(), prefix, outage: quiet() });
       await readThrough(reader, "users:id:1", () => "before the write");
       await link.cut();
       await writer.invalidatePrefix("users:");
@@ -334,7 +338,6 @@ describeWithRedis("CoherentCache when Redis is unavailable", () => {
       ).toBeNull();
     } finally {
       await link.stop();
-      await own.stop();
     }
   });
 });

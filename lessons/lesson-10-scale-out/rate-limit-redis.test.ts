@@ -7,15 +7,18 @@ import {
   describeWithRedis,
   inspector,
   type RedisServer,
-  startRedisServer,
+  redisServerForFile,
+  startProxy,
   startSilentServer,
 } from "@/testing/redis-server";
 import { RedisRateLimiter, type RedisRateLimiterOptions } from "./rate-limit-redis";
 
 // These tests run against a real redis-server that they start on a free port and stop at the
 // end. Two connections stand for two instances of the API: each has its own RedisRateLimiter,
-// and they share one Redis, as servers behind a load balancer would.
+// and they share one Redis, as servers behind a load balancer would. A test that needs Redis gone
+// or hanging takes it through a proxy of its own (startProxy).
 
+const redisServer = redisServerForFile();
 let server: RedisServer;
 /** A separate connection to look inside Redis, as you would with redis-cli. */
 let look: Redis;
@@ -44,7 +47,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describeWithRedis("RedisRateLimiter", () => {
   beforeAll(async () => {
-    server = await startRedisServer();
+    server = await redisServer();
     look = inspector(server.url);
   });
 
@@ -52,9 +55,8 @@ describeWithRedis("RedisRateLimiter", () => {
     await Promise.all(clients.splice(0).map((redis) => redis.quit().catch(() => redis.disconnect())));
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     look?.disconnect();
-    await server?.stop();
   });
 
   it("allows a first request and reports the limit, what remains and when the window ends", async () => {
@@ -187,14 +189,18 @@ describeWithRedis("RedisRateLimiter", () => {
 });
 
 describeWithRedis("RedisRateLimiter when Redis is unavailable", () => {
+  beforeAll(async () => {
+    server = await redisServer();
+  });
+
   afterEach(async () => {
     for (const redis of clients.splice(0)) redis.disconnect();
   });
 
   it("keeps answering while Redis is stopped, counting in this instance's memory: the limit still holds", async () => {
-    const own = await startRedisServer();
-    const redis = await connect(own.url);
-    await own.stop();
+    const link = await startProxy(server.port);
+    const redis = await connect(link.url);
+    await link.cut();
     const { outage: tracker, warn } = outage();
     const rl = new RedisRateLimiter({ redis, max: 3, windowMs: 60_000, outage: tracker });
     const started = Date.now();
@@ -208,9 +214,9 @@ describeWithRedis("RedisRateLimiter when Redis is unavailable", () => {
   });
 
   it("counts in the fallback limiter it is given", async () => {
-    const own = await startRedisServer();
-    const redis = await connect(own.url);
-    await own.stop();
+    const link = await startProxy(server.port);
+    const redis = await connect(link.url);
+    await link.cut();
     const fallback = new RateLimiter({ max: 1, windowMs: 60_000 });
     const rl = new RedisRateLimiter({ redis, max: 1, windowMs: 60_000, fallback, outage: outage().outage });
     await rl.hit("user:1");
@@ -233,13 +239,13 @@ describeWithRedis("RedisRateLimiter when Redis is unavailable", () => {
   });
 
   it("waits at most one command timeout when Redis hangs, then stops asking it for a while", async () => {
-    const own = await startRedisServer();
+    const link = await startProxy(server.port);
     try {
-      const redis = await connect(own.url, 100);
+      const redis = await connect(link.url, 100);
       const { outage: tracker, warn } = outage();
       const rl = new RedisRateLimiter({ redis, max: 2, windowMs: 60_000, outage: tracker });
       await rl.hit("user:1");
-      own.pause();
+      link.hang();
       let started = Date.now();
       expect((await rl.hit("user:1")).allowed).toBe(true);
       expect(Date.now() - started, "the first request waits for the timeout, no longer").toBeLessThan(600);
@@ -248,7 +254,7 @@ describeWithRedis("RedisRateLimiter when Redis is unavailable", () => {
       expect(Date.now() - started, "the next ones do not wait at all").toBeLessThan(100);
       expect(warn).toHaveBeenCalledTimes(1);
     } finally {
-      await own.stop();
+      await link.stop();
     }
   });
 });

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, it, vi } from "vitest";
 import { redisAnswers } from "@/scripts/local-services";
-import { describeWithRedis, startRedisServer } from "@/testing/redis-server";
+import { Redis } from "ioredis";
+import { describeWithRedis, redisServerForFile, startProxy, startRedisServer } from "@/testing/redis-server";
 
 // The throwaway server must never outlive the tests that started it, even when their process
 // is killed outright (a time limit, a crashed worker), which runs no afterAll and no exit handler.
@@ -50,4 +51,53 @@ describeWithRedis("startRedisServer", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 20_000);
+});
+
+const fileServer = redisServerForFile();
+
+describeWithRedis("redisServerForFile", () => {
+  it("starts one server for the file, however many tests ask", async () => {
+    const [first, second] = await Promise.all([fileServer(), fileServer()]);
+    expect(second).toBe(first);
+    expect(await redisAnswers(first.port)).toBe(true);
+  });
+});
+
+describeWithRedis("startProxy", () => {
+  async function throughProxy() {
+    const server = await fileServer();
+    const link = await startProxy(server.port);
+    const client = new Redis(link.url, { maxRetriesPerRequest: 0, commandTimeout: 300, retryStrategy: () => null });
+    return { link, client };
+  }
+
+  it.each([
+    ["cut", "Redis has stopped: the command fails", (link: Awaited<ReturnType<typeof startProxy>>) => link.cut()],
+    ["hang", "Redis hangs: the command times out", (link: Awaited<ReturnType<typeof startProxy>>) => link.hang()],
+  ])("%s: %s", async (_, __, outage) => {
+    const { link, client } = await throughProxy();
+    try {
+      expect(await client.ping()).toBe("PONG");
+      await outage(link);
+      await expect(client.ping()).rejects.toThrow();
+    } finally {
+      client.disconnect();
+      await link.stop();
+    }
+  });
+
+  it("slow: what the client sends reaches Redis that much later, in order", async () => {
+    const { link, client } = await throughProxy();
+    try {
+      await client.ping();
+      link.slow(150);
+      const started = Date.now();
+      const replies = await Promise.all([client.set("slow:key", "1"), client.incr("slow:key"), client.get("slow:key")]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+      expect(replies).toEqual(["OK", 2, "2"]);
+    } finally {
+      client.disconnect();
+      await link.stop();
+    }
+  });
 });

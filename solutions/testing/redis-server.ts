@@ -4,7 +4,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
-import { describe } from "vitest";
+import { afterAll, describe } from "vitest";
 import { INSTALL_HINTS, redisAnswers } from "../scripts/local-services";
 import { freePort } from "./ports";
 
@@ -74,7 +74,11 @@ function watch(child: ChildProcess, dir: string): void {
 async function startOnce(port: number): Promise<RedisServer> {
   const dir = mkdtempSync(path.join(tmpdir(), "workbook-redis-"));
   const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
-  const child = spawn("redis-server", args, { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
+  // Each line the server logs as it starts ("Ready to accept connections" is the last) is a
+  // moment to ask whether it answers, rather than the next poll.
+  let logged: (() => void) | undefined;
+  child.stdout?.on("data", () => logged?.());
   running.add(child);
   watch(child, dir);
   let exited = false;
@@ -83,12 +87,11 @@ async function startOnce(port: number): Promise<RedisServer> {
     exited = true;
     running.delete(child);
   });
+  // Killed outright: the server keeps nothing worth a clean shutdown, which takes it about a
+  // tenth of a second; its clients see their connections close either way.
   const stop = async () => {
     if (!exited) {
-      child.kill("SIGCONT");
-      child.kill("SIGTERM");
-      await Promise.race([exit, new Promise((resolve) => setTimeout(resolve, 2_000))]);
-      if (!exited) child.kill("SIGKILL");
+      child.kill("SIGKILL");
       await exit;
     }
     rmSync(dir, { recursive: true, force: true });
@@ -105,8 +108,12 @@ async function startOnce(port: number): Promise<RedisServer> {
         resume: () => child.kill("SIGCONT"),
       };
     }
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await new Promise<void>((resolve) => {
+      logged = resolve;
+      setTimeout(resolve, 25);
+    });
   }
+  logged = undefined;
   await stop();
   throw new Error(`redis-server did not answer PING on port ${port} within 5 s`);
 }
@@ -168,32 +175,46 @@ export function redisSkipLine(what: string): string {
   return `Skipped ${what}: redis-server is not installed. To run them: ${REDIS_INSTALL_HINT}.`;
 }
 
+export type RedisLink = {
+  url: string;
+  /** Closes every connection and refuses new ones: to its clients, Redis has stopped. */
+  cut(): Promise<void>;
+  /** Accepts connections again, on the same port. */
+  restore(): Promise<void>;
+  /** From now on, what clients send reaches Redis `delayMs` later: a slow network path. */
+  slow(delayMs: number): void;
+  /** From now on, nothing clients send reaches Redis and connections stay open: Redis hangs. */
+  hang(): void;
+  stop(): Promise<void>;
+};
+
 /**
- * A TCP proxy to a Redis server whose link can be cut and restored: one instance loses Redis
- * while the others keep it (a network partition), which stopping the server cannot show. With
- * `delayMs`, what the client sends reaches Redis that much later (a slow network path).
+ * A TCP proxy to a Redis server whose link can be cut and restored, slowed or left hanging: one
+ * instance loses Redis while the others keep it (a network partition), which stopping the server
+ * cannot show, and a test gets an outage without starting a server of its own.
  */
-export async function startProxy(
-  targetPort: number,
-  options: { delayMs?: number } = {},
-): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void>; stop(): Promise<void> }> {
+export async function startProxy(targetPort: number): Promise<RedisLink> {
   const sockets = new Set<net.Socket>();
   const track = (socket: net.Socket) => {
     sockets.add(socket);
     socket.on("error", () => {});
     socket.on("close", () => sockets.delete(socket));
   };
+  let delayMs = 0;
+  let hung = false;
   const server = net.createServer((client) => {
     const upstream = net.connect({ port: targetPort, host: "127.0.0.1" });
     track(client);
     track(upstream);
-    const { delayMs = 0 } = options;
-    if (delayMs > 0) {
-      client.on("data", (chunk) => setTimeout(() => upstream.write(chunk), delayMs));
-    } else {
-      client.pipe(upstream);
-    }
-    upstream.pipe(client);
+    // Only ever slowed, never sped up again, so what a client sends keeps its order.
+    client.on("data", (chunk) => {
+      if (hung) return;
+      if (delayMs > 0) setTimeout(() => upstream.write(chunk), delayMs);
+      else upstream.write(chunk);
+    });
+    upstream.on("data", (chunk) => {
+      if (!hung) client.write(chunk);
+    });
     client.on("close", () => upstream.destroy());
     upstream.on("close", () => client.destroy());
   });
@@ -205,5 +226,34 @@ export async function startProxy(
     });
   await listen(0);
   const { port } = server.address() as net.AddressInfo;
-  return { url: `redis://127.0.0.1:${port}`, cut: close, restore: () => listen(port), stop: close };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    cut: close,
+    restore: () => listen(port),
+    slow: (ms) => {
+      delayMs = Math.max(delayMs, ms);
+    },
+    hang: () => {
+      hung = true;
+    },
+    stop: close,
+  };
+}
+
+/**
+ * One redis-server for all the tests of a file, started when the first one asks and stopped when
+ * the file ends: starting one costs a few dozen milliseconds, which every test that wanted an
+ * outage of its own used to pay. Tests keep apart by their keys (and take outages through a
+ * proxy, startProxy). Call it at the top of the file.
+ */
+export function redisServerForFile(): () => Promise<RedisServer> {
+  let started: Promise<RedisServer> | undefined;
+  afterAll(async () => {
+    const server = started && (await started.catch(() => undefined));
+    await server?.stop();
+  });
+  return () => {
+    started ??= startRedisServer();
+    return started;
+  };
 }
