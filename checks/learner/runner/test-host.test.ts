@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanEnv, createFixtureWorkbook, type FixtureWorkbook } from "../../testing/fixture-workbook.ts";
@@ -66,6 +67,31 @@ describe("a test host whose files change on disk", () => {
     }
     expect(statuses).toEqual(["failed failed", "passed passed", "failed failed"]);
   });
+});
+
+describe("a learner's run of a lesson with several test files", () => {
+  // Each file says it started, then waits for the other to say so: run one after the other, the
+  // first would wait in vain and fail.
+  const meetingFile = (me: string, other: string) => `import { existsSync, writeFileSync } from "node:fs";
+import { expect, it, vi } from "vitest";
+it("meets the other file", async () => {
+  writeFileSync(${JSON.stringify(`.${me}-started`)}, "");
+  await vi.waitFor(() => expect(existsSync(${JSON.stringify(`.${other}-started`)})).toBe(true), { timeout: 20_000 });
+}, 30_000);
+`;
+
+  it.skipIf(availableParallelism() < 2)(
+    "runs them side by side, one per core",
+    async () => {
+      workbook = createFixtureWorkbook();
+      workbook.write("lessons/lesson-3-pair/left.test.ts", meetingFile("left", "right"));
+      workbook.write("lessons/lesson-3-pair/right.test.ts", meetingFile("right", "left"));
+      host = startTestHost(workbook.root, "stub", { env: cleanEnv(), pool: learnerPool, timeoutMs: 60_000 });
+      const run = await host.run(["lessons/lesson-3-pair/left.test.ts", "lessons/lesson-3-pair/right.test.ts"]);
+      expect(run.tests.map((test) => test.status)).toEqual(["passed", "passed"]);
+    },
+    60_000,
+  );
 });
 
 describe("the test host's queue", () => {

@@ -19,6 +19,7 @@
 
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -97,8 +98,14 @@ async function createHost() {
   // worker needs it passed on. A forked worker out of memory leaves vitest only "Worker forks
   // emitted error": Node's report on the fatal error, written before the worker dies, says why.
   // With a runner that reads each failure's stack frames in the worker (learner-runner.mjs says why).
+  // A test file per core: vitest keeps one core for itself, which on two cores runs a lesson's
+  // files one after the other while this process, between runs, has nothing to do.
   if (warm)
-    Object.assign(test, { pool: warm, runner: fileURLToPath(new URL("./learner-runner.mjs", import.meta.url)) });
+    Object.assign(test, {
+      pool: warm,
+      runner: fileURLToPath(new URL("./learner-runner.mjs", import.meta.url)),
+      maxWorkers: availableParallelism(),
+    });
   if (settings.pool === "forks" || !settings.pool) {
     mkdirSync(reportDir, { recursive: true });
     const limits = [

@@ -121,10 +121,14 @@ describe("toRunResult", () => {
     expect(toRunResult(root, raw)).toMatchObject({ logs: ["hello"], logsCut: { lines: 3, bytes: 120 } });
   });
 
-  it("adds up vitest's phases over the files, beside the whole run's time", () => {
+  it("adds up vitest's phases over the files, beside the whole run's time and each file's own", () => {
     expect(toRunResult(root, raw).profile).toEqual({
       runMs: 42,
       phases: { environment: 0, prepare: 2, setup: 4, import: 6, tests: 8 },
+      files: [
+        { file: "lessons/lesson-1-errors/errors.test.ts", phases },
+        { file: "lessons/lesson-2-validation/user.test.ts", phases },
+      ],
     });
   });
 });

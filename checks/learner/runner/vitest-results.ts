@@ -73,9 +73,15 @@ export interface RunResult {
   aborted?: Aborted;
   /**
    * Where a run's time went: the whole run in the test host, and vitest's phases summed over the
-   * files; with workers started ahead (warm-pool.mjs), how many files found theirs ready.
+   * files, and each file's own; with workers started ahead (warm-pool.mjs), how many files found
+   * theirs ready.
    */
-  profile?: { runMs: number; phases: Phases; workers?: { ready: number; started: number } };
+  profile?: {
+    runMs: number;
+    phases: Phases;
+    files: { file: string; phases: Phases }[];
+    workers?: { ready: number; started: number };
+  };
 }
 
 export function toRunResult(root: string, raw: RawResult): RunResult {
@@ -102,7 +108,12 @@ export function toRunResult(root: string, raw: RawResult): RunResult {
     logs: raw.logs.map((log) => log.replace(/\n$/, "")),
     unhandled: toUnhandled(root, raw.unhandledErrors),
     logsCut: raw.logsCut,
-    profile: { runMs: raw.runMs, phases: sumPhases(raw.modules), ...(raw.workers && { workers: raw.workers }) },
+    profile: {
+      runMs: raw.runMs,
+      phases: sumPhases(raw.modules),
+      files: raw.modules.map((module) => ({ file: relative(root, module.file), phases: module.phases })),
+      ...(raw.workers && { workers: raw.workers }),
+    },
   };
 }
 
