@@ -94,6 +94,21 @@ it("meets the other file", async () => {
   );
 });
 
+describe("a test host of a later session", () => {
+  it("tests the files on disk, not the transforms an earlier session kept of them", async () => {
+    workbook = createFixtureWorkbook();
+    const adding = (sign: string) => fn(`  return a ${sign} b;`);
+    const statuses: string[] = [];
+    for (const sign of ["+", "-", "+"]) {
+      workbook.write(stub, adding(sign));
+      host = startTestHost(workbook.root, "stub", { env: cleanEnv(), pool: learnerPool });
+      statuses.push((await host.run(tests)).tests.map((t) => t.status).join(" "));
+      host.close();
+    }
+    expect(statuses).toEqual(["passed passed", "failed failed", "passed passed"]);
+  });
+});
+
 describe("the test host's queue", () => {
   it("runs requests made at once one after the other, each answered with its own tests", async () => {
     workbook = createFixtureWorkbook();

@@ -105,6 +105,11 @@ async function createHost() {
       pool: warm,
       runner: fileURLToPath(new URL("./learner-runner.mjs", import.meta.url)),
       maxWorkers: availableParallelism(),
+      // The lessons' modules as vite transformed them, kept on disk by their content: a session's
+      // first run transforms only what changed since the last session. Only here: verify serves
+      // the committed stubs in place of the files on disk, which a cache keyed by the files on
+      // disk would not see.
+      experimental: { ...test.experimental, fsModuleCache: true },
     });
   if (settings.pool === "forks" || !settings.pool) {
     mkdirSync(reportDir, { recursive: true });
