@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
 import { availableParallelism } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
@@ -106,6 +108,32 @@ describe("a test host of a later session", () => {
       host.close();
     }
     expect(statuses).toEqual(["passed passed", "failed failed", "passed passed"]);
+  });
+
+  it("keeps transforms of the tests on disk, never of the files a learner writes", async () => {
+    workbook = createFixtureWorkbook();
+    const mark = `marker_${randomUUID().replaceAll("-", "")}`;
+    workbook.write(stub, `${written}export const ${mark}_stub = 1;\n`);
+    const testFile = tests[0]!;
+    workbook.write(
+      testFile,
+      `${readFileSync(path.join(workbook.root, testFile), "utf8")}\nexport const ${mark}_test = 1;\n`,
+    );
+    host = startTestHost(workbook.root, "stub", { env: cleanEnv(), pool: learnerPool });
+    await host.run(tests);
+    const cache = path.join(workbook.root, "node_modules", ".experimental-vitest-cache");
+    const kept = readdirSync(cache, { recursive: true, encoding: "utf8" })
+      .map((file) => path.join(cache, file))
+      .filter((file) => statSync(file).isFile())
+      .map((file) => readFileSync(file, "utf8"));
+    expect(
+      kept.some((code) => code.includes(`${mark}_test`)),
+      "the test file's transform is kept",
+    ).toBe(true);
+    expect(
+      kept.some((code) => code.includes(`${mark}_stub`)),
+      "the stub's is not",
+    ).toBe(false);
   });
 });
 

@@ -261,7 +261,22 @@ function pristinePlugin(normalizePath) {
     load(/** @type {string} */ id) {
       return pristine.get(normalizePath(id.replace(/\?.*$/, ""))) ?? null;
     },
+    // The files a learner writes are not kept in the fsModuleCache: each save would leave one
+    // more transform on disk, for ever, and a lesson's own module costs next to nothing to
+    // transform again. The tests and the references change only with the workbook.
+    configureVitest(/** @type {import("vitest/node").VitestPluginContext} */ { experimental_defineCacheKeyGenerator }) {
+      experimental_defineCacheKeyGenerator(({ id }) => (isLearnerFile(settings.root, id) ? false : undefined));
+    },
   };
+}
+
+/**
+ * @param {string} root
+ * @param {string} id
+ */
+function isLearnerFile(root, id) {
+  const relative = path.relative(path.join(root, "lessons"), id.replace(/\?.*$/, ""));
+  return !relative.startsWith("..") && !path.isAbsolute(relative) && !/\.test\.[cm]?[jt]s$/.test(relative);
 }
 
 async function drain() {
