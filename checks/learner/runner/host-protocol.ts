@@ -30,6 +30,8 @@ export interface RunRequest {
   invalidate: string[];
   /** Content to serve in place of files on disk, by absolute path (npm run verify: the committed stubs). */
   pristine: Record<string, string>;
+  /** Give the last results again of test files none of whose files changed since (kept-results.mjs). */
+  keepUnaffected?: boolean;
 }
 
 /** Host → supervisor. */
@@ -56,6 +58,8 @@ export interface RawResult {
   runMs: number;
   /** In warm-pool.mjs: how many test files found their thread started ahead, and how many had to start one. */
   workers?: { ready: number; started: number };
+  /** With keepUnaffected: the test files whose last results were given again rather than run. */
+  kept?: string[];
 }
 
 export interface RawModule {

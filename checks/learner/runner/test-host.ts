@@ -26,6 +26,11 @@ export interface RunOptions {
   invalidate?: string[];
   /** Content to serve in place of files on disk (absolute paths), e.g. committed stubs. */
   pristine?: Record<string, string>;
+  /**
+   * Give the last results again of the test files none of whose files changed on disk since
+   * (watch mode: a save usually concerns some of a lesson's test files, not all).
+   */
+  keepUnaffected?: boolean;
 }
 
 export interface TestHost {
@@ -141,6 +146,7 @@ class SupervisedTestHost implements TestHost {
       pristine: Object.fromEntries(
         Object.entries(options.pristine ?? {}).map(([file, text]) => [absolute(file), text]),
       ),
+      ...(options.keepUnaffected && { keepUnaffected: true }),
     };
     return new Promise((resolve, reject) => {
       this.#queue.push({ request, resolve, reject });

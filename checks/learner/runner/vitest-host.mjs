@@ -24,6 +24,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import workerThreads from "node:worker_threads";
+import { KeptResults } from "./kept-results.mjs";
 import { stackFrames } from "./stack-frames.mjs";
 import { expectedWorkerOptions, warmPool } from "./warm-pool.mjs";
 
@@ -51,6 +52,8 @@ const warm =
       })
     : undefined;
 const output = createLogCollector(settings.logLimits);
+/** Each test file's last results and what it read, for a save that changes none of it (watch mode). */
+const kept = new KeptResults();
 /** @type {number | undefined} */
 let currentRun;
 let outOfMemory = false;
@@ -137,7 +140,7 @@ async function createHost() {
 /** @returns {Reporter} */
 function progressReporter() {
   return {
-    onUserConsoleLog: (/** @type {UserConsoleLog} */ log) => output.collect(String(log.content ?? "")),
+    onUserConsoleLog: (/** @type {UserConsoleLog} */ log) => output.collect(String(log.content ?? ""), printerOf(log)),
     onTestCaseReady(test) {
       if (currentRun !== undefined)
         send({ type: "test-start", id: currentRun, file: test.module.moduleId, name: test.fullName });
@@ -189,12 +192,18 @@ function forkOutOfMemory() {
 function createLogCollector(limits) {
   /** @type {string[]} */
   const logs = [];
+  /** Who printed each entry of logs: a test file, or "" when vitest did not say. */
+  /** @type {string[]} */
+  const printers = [];
   const cut = { lines: 0, bytes: 0 };
   let bytes = 0;
   const lineCount = (/** @type {string} */ text) => text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
   return {
-    /** @param {string} content */
-    collect(content) {
+    /**
+     * @param {string} content
+     * @param {string} file the test file that printed it, or ""
+     */
+    collect(content, file) {
       const size = Buffer.byteLength(content);
       if (logs.length >= limits.entries || bytes >= limits.bytes) {
         cut.lines += lineCount(content);
@@ -202,6 +211,7 @@ function createLogCollector(limits) {
         return;
       }
       const room = limits.bytes - bytes;
+      printers.push(file);
       if (size <= room) {
         logs.push(content);
         bytes += size;
@@ -213,11 +223,12 @@ function createLogCollector(limits) {
       cut.bytes += size - Buffer.byteLength(kept);
       cut.lines += Math.max(0, lineCount(content) - kept.split("\n").length);
     },
-    /** What this run printed, and what was cut; then a clean slate for the next run. */
+    /** What this run printed (and who printed it), and what was cut; then a clean slate for the next run. */
     take() {
       const taken = { logs: logs.splice(0), logsCut: { ...cut } };
+      const by = printers.splice(0);
       bytes = cut.lines = cut.bytes = 0;
-      return taken;
+      return { ...taken, printers: by };
     },
   };
 }
@@ -290,7 +301,7 @@ async function drain() {
 }
 
 /** @param {RunRequest} request */
-async function run({ id, files, invalidate, pristine: contents }) {
+async function run({ id, files, invalidate, pristine: contents, keepUnaffected }) {
   try {
     for (const [file, content] of Object.entries(contents)) pristine.set(file, content);
     for (const file of new Set([...invalidate, ...Object.keys(contents), ...lessonModules()]))
@@ -300,21 +311,40 @@ async function run({ id, files, invalidate, pristine: contents }) {
     outOfMemory = false;
     const project = vitest.projects[0];
     if (!project) throw new Error("vitest has no project for the lessons");
-    const wanted = new Set(files.map((file) => path.resolve(file)));
+    // Served content is not on disk, where kept results are checked.
+    const start = keepUnaffected && pristine.size === 0 ? kept.begin(files, projectFiles()) : undefined;
+    const unaffected = start ? kept.unaffected(files, start) : new Set();
+    const toRun = files.filter((file) => !unaffected.has(file));
+    const wanted = new Set(toRun.map((file) => path.resolve(file)));
     const started = performance.now();
-    const result = await vitest.runTestSpecifications(files.map((file) => project.createSpecification(file)));
+    const result = toRun.length
+      ? await vitest.runTestSpecifications(toRun.map((file) => project.createSpecification(file)))
+      : { testModules: [], unhandledErrors: [] };
     const runMs = Math.round(performance.now() - started);
     if (outOfMemory || forkOutOfMemory())
       throw new Error("a test worker ran out of memory (JavaScript heap out of memory)");
+    // A long-lived vitest keeps the modules of earlier runs in its results (watch mode moves on
+    // from lesson to lesson): only the files this run asked for count.
+    const fresh = result.testModules.filter((m) => wanted.has(path.resolve(m.moduleId))).map(serializeModule);
+    for (const file of unaffected) for (const log of kept.get(file)?.logs ?? []) output.collect(log, file);
+    const { printers, ...printed } = output.take();
+    const unhandledErrors = result.unhandledErrors.map(serializeError);
+    if (start && unhandledErrors.length === 0 && !printers.includes("")) {
+      const logsOf = (/** @type {string} */ file) => printed.logs.filter((_, i) => printers[i] === file);
+      kept.record(start, fresh, logsOf, testInputs);
+    } else if (start) kept.forget();
+    const byFile = new Map(fresh.map((module) => [path.resolve(module.file), module]));
     /** @type {RawResult} */
     const raw = {
-      // A long-lived vitest keeps the modules of earlier runs in its results (watch mode moves
-      // on from lesson to lesson): report only the files this run asked for.
-      modules: result.testModules.filter((m) => wanted.has(path.resolve(m.moduleId))).map(serializeModule),
-      unhandledErrors: result.unhandledErrors.map(serializeError),
-      ...output.take(),
+      modules: files.flatMap((file) => {
+        const module = byFile.get(path.resolve(file)) ?? kept.get(file)?.module;
+        return module ? [module] : [];
+      }),
+      unhandledErrors,
+      ...printed,
       runMs,
       ...(warm && { workers: warm.takeCounts() }),
+      ...(start && { kept: [...unaffected] }),
     };
     send({ type: "result", id, ...raw });
     warm?.warm();
@@ -323,6 +353,58 @@ async function run({ id, files, invalidate, pristine: contents }) {
   } finally {
     currentRun = undefined;
   }
+}
+
+/** The test file a console entry came from, or "" when vitest did not say. */
+function printerOf(/** @type {UserConsoleLog} */ log) {
+  const task = log.taskId ? vitest.state.idMap.get(log.taskId) : undefined;
+  return task?.file?.filepath ?? "";
+}
+
+/** The project's own files in vitest's module graphs: what runs so far have read, outside node_modules. */
+function projectFiles() {
+  const files = new Set(/** @type {string[]} */ ([]));
+  for (const { file } of graphModules()) if (file) files.add(file);
+  return files;
+}
+
+/** @returns {Generator<import("vite").EnvironmentModuleNode & { file: string }>} */
+function* graphModules() {
+  const root = `${settings.root.split(path.sep).join("/")}/`;
+  for (const project of vitest.projects)
+    for (const environment of Object.values(project.vite.environments))
+      for (const [file, modules] of environment.moduleGraph.fileToModulesMap)
+        if (file.startsWith(root) && !file.includes("/node_modules/"))
+          for (const module of modules) yield/** @type {any} */ (module);
+}
+
+/**
+ * Every project file a test file read in its last run: the modules from which it is reached by
+ * following importers (as vitest's own watch mode finds what a save concerns), and whatever the
+ * setup files read, which every test file runs.
+ * @param {string} testFile
+ */
+function testInputs(testFile) {
+  const roots = new Set([
+    path.resolve(testFile),
+    ...vitest.projects.flatMap((p) => p.config.setupFiles.map((f) => path.resolve(f))),
+  ]);
+  const inputs = new Set(/** @type {string[]} */ ([]));
+  for (const module of graphModules()) if (reaches(module, roots)) inputs.add(module.file);
+  return inputs;
+}
+
+/**
+ * @param {import("vite").EnvironmentModuleNode} module
+ * @param {Set<string>} roots
+ */
+function reaches(module, roots) {
+  const seen = new Set([module]);
+  for (const node of seen) {
+    if (node.file && roots.has(path.resolve(node.file))) return true;
+    for (const importer of node.importers) seen.add(importer);
+  }
+  return false;
 }
 
 /**

@@ -81,10 +81,14 @@ export interface RunResult {
     phases: Phases;
     files: { file: string; phases: Phases }[];
     workers?: { ready: number; started: number };
+    /** How many test files' results were given again, none of their files having changed: not run, not in the phases. */
+    kept?: number;
   };
 }
 
 export function toRunResult(root: string, raw: RawResult): RunResult {
+  const kept = new Set(raw.kept);
+  const ran = raw.modules.filter((module) => !kept.has(module.file));
   const tests: TestOutcome[] = [];
   const fileErrors: FileError[] = [];
   for (const module of raw.modules) {
@@ -110,9 +114,10 @@ export function toRunResult(root: string, raw: RawResult): RunResult {
     logsCut: raw.logsCut,
     profile: {
       runMs: raw.runMs,
-      phases: sumPhases(raw.modules),
-      files: raw.modules.map((module) => ({ file: relative(root, module.file), phases: module.phases })),
+      phases: sumPhases(ran),
+      files: ran.map((module) => ({ file: relative(root, module.file), phases: module.phases })),
       ...(raw.workers && { workers: raw.workers }),
+      ...(raw.kept && { kept: raw.kept.length }),
     },
   };
 }
