@@ -10,7 +10,9 @@ import { notImplemented } from "../not-implemented";
 // anything with it throws NotImplementedError. Replace each whole `placeholder<…>("…")` call
 // with your z.… schema; once none is left, delete this function.
 function placeholder<Output, Input = Output>(name: string): z.ZodType<Output, Input> {
-  return z.any().transform(() => notImplemented("lesson-2", name));
+  // Told its type rather than checked for it: proving a zod pipe fits ZodType<Output, Input>
+  // takes the type-checker a fifth of a second on every save, for a schema that only throws.
+  return z.any().transform(() => notImplemented("lesson-2", name)) as unknown as z.ZodType<Output, Input>;
 }
 
 export const ROLES = ["user", "admin"] as const;
