@@ -310,7 +310,7 @@ class WatchLoop {
     this.#render();
     this.#emit({ type: "rerunning", lesson: this.#lesson });
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#requestRun("save"), this.options.debounceMs ?? 50);
+    this.#timer = setTimeout(() => this.#requestRun("save"), this.options.debounceMs ?? saveSettleMs);
   }
 
   /** "stub" or "reference" when a lesson file now holds exactly that, else undefined (the learner's own). */
@@ -582,6 +582,13 @@ class WatchLoop {
       this.ctx.out.error(error.stack ?? "");
   }
 }
+
+/**
+ * How long a save has to settle before its check starts: an editor that truncates and then
+ * writes, or writes a copy and renames it, is done within a few milliseconds, and every save
+ * waits this long for its verdict.
+ */
+const saveSettleMs = 20;
 
 function fingerprint(file: string): string {
   try {
