@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, fork } from "node:child_process";
 import type { Env } from "../cli/env.ts";
-import type { HostMessage, HostSettings, RunRequest } from "./host-protocol.ts";
+import type { HostMessage, HostSettings, SupervisorMessage } from "./host-protocol.ts";
 
 // One vitest host process, as the supervisor sees it: started in plain Node in a process group of
 // its own, it sends messages, takes run requests, and ends once, with the last of its stderr
@@ -48,8 +48,8 @@ export class HostProcess {
     this.#child.on("exit", (code, signal) => this.#onExit(signal ?? `exit code ${code}`));
   }
 
-  send(request: RunRequest): void {
-    if (!this.#killed && !this.#exited) this.#child.send(request);
+  send(message: SupervisorMessage): void {
+    if (!this.#killed && !this.#exited) this.#child.send(message);
   }
 
   /** Stops the process and everything it started; no event follows. */

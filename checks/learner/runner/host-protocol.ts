@@ -34,6 +34,14 @@ export interface RunRequest {
   keepUnaffected?: boolean;
 }
 
+/** Supervisor → host, while vitest starts: the first run will test this many files. */
+export interface ExpectRequest {
+  type: "expect";
+  files: number;
+}
+
+export type SupervisorMessage = RunRequest | ExpectRequest;
+
 /** Host → supervisor. */
 export type HostMessage =
   /** vitest is loaded: runs may start, and the time limit applies from now on. */

@@ -148,6 +148,9 @@ class SupervisedTestHost implements TestHost {
       ),
       ...(options.keepUnaffected && { keepUnaffected: true }),
     };
+    // Told at once while vitest starts: the run's threads can start meanwhile.
+    if (this.#state.name === "starting" && this.#queue.length === 0)
+      this.#state.host.send({ type: "expect", files: request.files.length });
     return new Promise((resolve, reject) => {
       this.#queue.push({ request, resolve, reject });
       this.#sendNext();

@@ -10,7 +10,7 @@
 // stubs. The supervisor kills and restarts this process when learner code overruns the time
 // limit or the memory limit, so nothing here has to survive learner code.
 
-/** @import { HostMessage, HostSettings, RunRequest } from "./host-protocol.ts" */
+/** @import { HostMessage, HostSettings, RunRequest, SupervisorMessage } from "./host-protocol.ts" */
 /** @import { RawError, RawFrame, RawModule, RawResult } from "./host-protocol.ts" */
 /** @import { UserConsoleLog } from "vitest" */
 /** @import { Reporter, TestModule, Vitest } from "vitest/node" */
@@ -63,8 +63,11 @@ let busy = false;
 
 process.on("disconnect", () => process.exit(0));
 process.on("exit", () => rmSync(reportDir, { recursive: true, force: true }));
-process.on("message", (/** @type {RunRequest} */ request) => {
-  queue.push(request);
+process.on("message", (/** @type {SupervisorMessage} */ message) => {
+  // The first run's test files, told while vitest still starts (a check, watch mode's first
+  // verdict): their threads start meanwhile, one after the other, where only one would have.
+  if (message.type === "expect") warm?.expect(Math.min(message.files, availableParallelism()));
+  else queue.push(message);
   void drain();
 });
 

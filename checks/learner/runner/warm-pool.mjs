@@ -69,7 +69,7 @@ export function expectedWorkerOptions(root, mode) {
 
 /**
  * @param {WarmPoolOptions} options
- * @returns {PoolRunnerInitializer & Pick<Spares, "warm" | "takeCounts">}
+ * @returns {PoolRunnerInitializer & Pick<Spares, "warm" | "takeCounts" | "expect">}
  */
 export function warmPool(options) {
   const spares = new Spares(options);
@@ -77,6 +77,7 @@ export function warmPool(options) {
     name: "workbook-warm",
     createPoolWorker: (poolOptions) => new WarmPoolWorker(poolOptions, spares),
     warm: () => spares.warm(),
+    expect: (/** @type {number} */ threads) => spares.expect(threads),
     takeCounts: () => spares.takeCounts(),
   };
 }
@@ -148,6 +149,16 @@ class Spares {
     return taken;
   }
 
+  /**
+   * The first run, asked for while vitest still starts, will want this many threads: they start
+   * at once, not one after the other as between runs, for the run waits for the last of them.
+   * @param {number} threads
+   */
+  expect(threads) {
+    this.#wanted = Math.max(this.#wanted, threads);
+    while (this.#spares.length < this.#wanted) this.#topUp(true);
+  }
+
   /** Starts, one after the other, as many threads as the last run used: called once a run's result is out. */
   warm() {
     this.#wanted = Math.max(1, this.#usedThisRun);
@@ -157,10 +168,10 @@ class Spares {
     this.#topUp();
   }
 
-  /** Starts the next thread wanted, unless one is still importing. */
-  #topUp() {
+  /** Starts the next thread wanted, unless one is still importing (and it is not wanted `now`). */
+  #topUp(now = false) {
     const last = this.#last;
-    if (!last || this.#spares.length >= this.#wanted || this.#spares.some((spare) => !spare.warm)) return;
+    if (!last || this.#spares.length >= this.#wanted || (!now && this.#spares.some((spare) => !spare.warm))) return;
     const spare = { worker: this.#spawn(last), options: last, warm: false };
     this.#spares.push(spare);
     const onNote = (/** @type {WarmWorkerNote | undefined} */ note) => {

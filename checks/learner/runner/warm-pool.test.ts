@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
@@ -79,6 +79,16 @@ describe("a learner's runs in warm test workers", () => {
       { ready: 1, started: 0 },
       { ready: 1, started: 0 },
     ]);
+  });
+
+  it("find a thread started for each test file of a first run asked for while vitest starts", async () => {
+    const { workbook, host } = start();
+    const again = "lessons/lesson-1-adder/adder-again.test.ts";
+    workbook.write(again, readFileSync(workbook.path(test), "utf8"));
+    const run = await host.run([test, again]);
+    expect(run.profile?.workers).toEqual(
+      availableParallelism() > 1 ? { ready: 2, started: 0 } : { ready: 1, started: 1 },
+    );
   });
 
   it("give the same verdict on every save to a stub changing globals, built-ins, the environment, itself", async () => {
