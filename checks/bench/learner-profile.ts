@@ -8,10 +8,12 @@ import { type Lesson, stubPath, testPaths } from "../learner/workbook/lessons.ts
 import { median } from "./stats.ts";
 
 // Where a re-run's time goes, lesson by lesson: the learner's test host (as check and watch mode
-// start it) and the type-check, side by side as a check runs them, after a save of the stub.
-// The host reports vitest's phases summed over the lesson's test files, and the whole run as it
-// saw it; the rest of the run is vitest's own work outside the test files (starting a worker,
-// its runtime, the reports), and the rest of the tests' time is the supervisor and IPC.
+// start it) and the type-check, side by side as watch mode runs them, after a save of the stub
+// (test files none of whose files changed keep their results, as in watch mode). The host
+// reports vitest's phases of each test file it ran, and the whole run as it saw it. Files run
+// side by side, one per core, so the phases are summed over the files (work done), and the run
+// lasts at least as long as its longest file: the rest is vitest's own work outside the test
+// files (workers, its runtime, the reports); the rest of the tests' time, the supervisor and IPC.
 
 export type LessonProfile = {
   lesson: string;
@@ -21,8 +23,14 @@ export type LessonProfile = {
   checkMs: number;
   testsMs: number;
   hostRunMs: number;
+  /** Summed over the test files run. */
   phases: Phases;
-  /** hostRunMs minus vitest's phases: workers, runtime, reports. */
+  /** Of the lesson's test files, how many were run (the others kept their results). */
+  filesRun: number;
+  filesTotal: number;
+  /** The phases of the test file that took longest. */
+  longestFileMs: number;
+  /** hostRunMs minus the longest file: workers, runtime, reports. */
   outsideFilesMs: number;
   typecheckMs: number;
 };
@@ -53,18 +61,25 @@ async function profileLesson(root: string, lesson: Lesson, runs: number, pauseMs
       const saved = performance.now();
       const since = () => Math.round(performance.now() - saved);
       const [tests, typecheckMs] = await Promise.all([
-        host.run(testPaths(lesson), { invalidate: [stub] }).then((result) => ({ result, ms: since() })),
+        host
+          .run(testPaths(lesson), { invalidate: [stub], keepUnaffected: true })
+          .then((result) => ({ result, ms: since() })),
         typecheck({ root, files: lessonFiles(lesson), incrementalKey: lesson.id }).then(since),
       ]);
       const phases = tests.result.profile?.phases ?? { environment: 0, prepare: 0, setup: 0, import: 0, tests: 0 };
       const hostRunMs = tests.result.profile?.runMs ?? 0;
-      const inFiles = Object.values(phases).reduce((sum, ms) => sum + ms, 0);
+      const inFile = (filePhases: Phases) => Object.values(filePhases).reduce((sum, ms) => sum + ms, 0);
+      const files = tests.result.profile?.files ?? [];
+      const longestFileMs = Math.max(0, ...files.map((file) => inFile(file.phases)));
       samples.push({
         checkMs: since(),
         testsMs: tests.ms,
         hostRunMs,
         phases,
-        outsideFilesMs: hostRunMs - inFiles,
+        filesRun: files.length,
+        filesTotal: lesson.tests.length,
+        longestFileMs,
+        outsideFilesMs: hostRunMs - longestFileMs,
         typecheckMs,
       });
     }
@@ -90,6 +105,9 @@ function medians(
       import: of((s) => s.phases.import),
       tests: of((s) => s.phases.tests),
     },
+    filesRun: of((s) => s.filesRun),
+    filesTotal: of((s) => s.filesTotal),
+    longestFileMs: of((s) => s.longestFileMs),
     outsideFilesMs: of((s) => s.outsideFilesMs),
     typecheckMs: of((s) => s.typecheckMs),
   };

@@ -63,7 +63,8 @@ export function learnerLines(learner: Measured, profile?: LessonProfile[]): stri
 
 function profileLines(profile: LessonProfile[]): string[] {
   return [
-    "Where a re-run goes (--profile): the test host and the type-check side by side after a save; medians, ms",
+    "Where a re-run goes (--profile): the test host and the type-check side by side after a save; medians, ms;",
+    "setup, import and tests run summed over the test files run (side by side, one per core)",
     formatTable(
       [
         "lesson",
@@ -74,6 +75,8 @@ function profileLines(profile: LessonProfile[]): string[] {
         "setup",
         "import",
         "tests run",
+        "files run",
+        "longest file",
         "outside the files",
         "type-check",
       ],
@@ -86,6 +89,8 @@ function profileLines(profile: LessonProfile[]): string[] {
         p.phases.setup,
         p.phases.import,
         p.phases.tests,
+        `${p.filesRun} of ${p.filesTotal}`,
+        p.longestFileMs,
         p.outsideFilesMs,
         p.typecheckMs,
       ]),
