@@ -2,15 +2,17 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { ApiError } from "@/lib/errors";
 import { prisma } from "@/lib/prisma";
 import type { Role } from "@/schemas/user";
+import { deleteUser, insertUser, resetUsers } from "@/testing/fixtures";
 import { createUserRepository, type GuardedResult } from "./user-repository";
 
 // These tests run against a real SQLite database, migrated fresh for this file and emptied
-// before each test. Rows are set up with Prisma directly, so each test checks one method.
+// before each test. Rows are set up straight in the table, not through the repository, so each
+// test checks one method.
 
 const users = createUserRepository(prisma);
 
 function insert(email: string, role: Role = "user", name = email.split("@")[0]!) {
-  return prisma.user.create({ data: { name, email, role } });
+  return insertUser({ name, email, role });
 }
 
 async function rowCount(): Promise<number> {
@@ -41,7 +43,7 @@ function expectEmailExists(error: unknown): asserts error is ApiError {
 }
 
 beforeEach(async () => {
-  await prisma.user.deleteMany();
+  await resetUsers();
 });
 
 describe("findById", () => {
@@ -224,7 +226,7 @@ describe("list", () => {
 
   it("still continues after a cursor whose user has since been deleted", async () => {
     const rows = await insertMany(3);
-    await prisma.user.delete({ where: { id: rows[1]!.id } });
+    await deleteUser(rows[1]!.id);
 
     expect(ids(await users.list({ limit: 10, cursor: rows[1]!.id }))).toEqual([rows[2]!.id]);
   });
