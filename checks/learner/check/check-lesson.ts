@@ -62,7 +62,7 @@ export async function checkLesson(root: string, lesson: Lesson, options: CheckOp
   const noting = testing.then((run) => (summarize(lesson, run, []).passed ? passesBut(root, lesson) : []));
   const [run, typeErrors, notes] = await Promise.all([
     testing,
-    typecheck({ root, files: lessonFiles(lesson), incrementalKey: lesson.id }),
+    typecheck({ root, files: lessonFiles(lesson), incrementalKey: lesson.id, readAfter: testing }),
     noting,
   ]);
   const result = summarize(lesson, run, typeErrors);

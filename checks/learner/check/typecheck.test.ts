@@ -208,6 +208,19 @@ describe("typecheck (TypeScript 7 on a fixture workbook)", () => {
     expect(await repeated(workbook.root)).toEqual(first);
   });
 
+  it("has the kept type-checker read the lesson only once the check's tests are done", async () => {
+    workbook = createFixtureWorkbook([adderLesson]);
+    const root = workbook.root;
+    kept = new ResidentTypeChecker(root);
+    let testsDone!: () => void;
+    const readAfter = new Promise<void>((resolve) => (testsDone = resolve));
+    await typecheck({ root, files, incrementalKey: "lesson-1", resident: kept, readAfter });
+    await sleep(600);
+    expect(kept.knows(configOf(root)), "read while the tests still ran").toBe(false);
+    testsDone();
+    while (!kept.knows(configOf(root))) await sleep(20);
+  });
+
   it("sees a change outside the lessons, made while another lesson was checked, in every lesson's check", async () => {
     workbook = createFixtureWorkbook([adderLesson, limiterLesson]);
     const root = workbook.root;

@@ -84,6 +84,12 @@ interface TypecheckOptions {
   incrementalKey?: string;
   /** The type-checker kept running for incremental checks, in place of the root's (tests). */
   resident?: ResidentTypeChecker;
+  /**
+   * The kept type-checker reads a lesson it does not know yet only once this settles: a check
+   * passes its tests' run, since reading a lesson takes every core for a moment, and the tests
+   * of a first verdict took a fifth of a second longer beside it.
+   */
+  readAfter?: Promise<unknown>;
 }
 
 /** Type-checkers kept up for repeated checks, one per workbook; dropped when one fails. */
@@ -111,6 +117,7 @@ export async function typecheck({
   rename = (file) => file,
   incrementalKey,
   resident,
+  readAfter,
 }: TypecheckOptions): Promise<TypeDiagnostic[]> {
   const dir = path.join(root, configDir);
   mkdirSync(dir, { recursive: true });
@@ -146,7 +153,7 @@ export async function typecheck({
     return diagnostics;
   } finally {
     if (!incrementalKey) rmSync(config, { force: true });
-    else if (kept && !kept.knows(toPosix(config))) readMeanwhile(root, kept, config, files);
+    else if (kept && !kept.knows(toPosix(config))) readMeanwhile(root, kept, config, files, readAfter);
   }
 }
 
@@ -158,11 +165,19 @@ function keptFor(root: string): ResidentTypeChecker {
 }
 
 /**
- * Has the kept type-checker read a lesson it does not know yet, a moment after this check: in
- * watch mode that is while the learner reads the verdict; a single check's process has exited.
+ * Has the kept type-checker read a lesson it does not know yet, a moment after this check (and
+ * `after`): in watch mode that is while the learner reads the verdict; a single check's process
+ * has exited.
  */
-function readMeanwhile(root: string, checker: ResidentTypeChecker, config: string, files: string[]): void {
-  setTimeout(() => void residentCheck(root, config, files, checker), readAfterMs).unref();
+function readMeanwhile(
+  root: string,
+  checker: ResidentTypeChecker,
+  config: string,
+  files: string[],
+  after: Promise<unknown> = Promise.resolve(),
+): void {
+  const read = () => setTimeout(() => void residentCheck(root, config, files, checker), readAfterMs).unref();
+  after.then(read, read);
 }
 
 /** The check on a kept type-checker; undefined when it fails (and it is dropped). */
