@@ -40,6 +40,11 @@ interface CheckOptions {
   host?: TestHost;
   /** Files changed since the host's last run. */
   changed?: string[];
+  /**
+   * The host gives again the results of test files that read nothing changed since its last run
+   * of them, on disk, byte for byte (kept-results.mjs): watch mode's saves.
+   */
+  keepUnaffected?: boolean;
   /** Told the test results as soon as they are in, before the type-check is done. */
   onTests?: (run: RunResult) => void;
   /** For WORKBOOK_TIMEOUT_MS, when this check starts its own test host. */
@@ -49,10 +54,8 @@ interface CheckOptions {
 export async function checkLesson(root: string, lesson: Lesson, options: CheckOptions = {}): Promise<CheckResult> {
   assertLessonFilesExist(root, lesson);
   const tests = testPaths(lesson);
-  // A host that ran the lesson before gives again the results of test files that read nothing
-  // changed since: on disk, byte for byte (kept-results.mjs).
   const running = options.host
-    ? options.host.run(tests, { invalidate: options.changed ?? [], keepUnaffected: true })
+    ? options.host.run(tests, { invalidate: options.changed ?? [], keepUnaffected: options.keepUnaffected ?? false })
     : runTests(root, "stub", tests, {}, { env: options.env, pool: learnerPool });
   const testing = running.then((run) => {
     options.onTests?.(run);

@@ -314,9 +314,10 @@ async function run({ id, files, invalidate, pristine: contents, keepUnaffected }
     outOfMemory = false;
     const project = vitest.projects[0];
     if (!project) throw new Error("vitest has no project for the lessons");
-    // Served content is not on disk, where kept results are checked.
-    const start = keepUnaffected && pristine.size === 0 ? kept.begin(files, projectFiles()) : undefined;
-    const unaffected = start ? kept.unaffected(files, start) : new Set();
+    // Every run on the files on disk keeps its results for the next; only a run that asks gives
+    // them again. Served content is not on disk, where kept results are checked.
+    const start = pristine.size === 0 ? kept.begin(files, projectFiles()) : undefined;
+    const unaffected = start && keepUnaffected ? kept.unaffected(files, start) : new Set();
     const toRun = files.filter((file) => !unaffected.has(file));
     const wanted = new Set(toRun.map((file) => path.resolve(file)));
     const started = performance.now();
@@ -347,7 +348,7 @@ async function run({ id, files, invalidate, pristine: contents, keepUnaffected }
       ...printed,
       runMs,
       ...(warm && { workers: warm.takeCounts() }),
-      ...(start && { kept: [...unaffected] }),
+      ...(start && keepUnaffected && { kept: [...unaffected] }),
     };
     send({ type: "result", id, ...raw });
     warm?.warm();

@@ -12,6 +12,7 @@ import {
   capture,
   cleanEnv,
   createFixtureWorkbook,
+  adderLesson,
   fixtureLesson,
   references,
 } from "../../testing/fixture-workbook.ts";
@@ -198,6 +199,38 @@ describe("npm start (watch mode) with the real test runner", () => {
     expect(watch.output().length).toBeLessThan(5000);
     workbook.write(stub, "export function add(a: number, b: number): number {\n  return a + b;\n}\n// fixed\n");
     await watch.next((e) => e.type === "verdict" && e.result.passed && e.result.logs.length === 0);
+  });
+
+  it("keeps the results of a test file a save cannot concern, and runs every one for r", async () => {
+    workbook = createFixtureWorkbook([
+      {
+        ...adderLesson,
+        manifest: { ...adderLesson.manifest, tests: ["adder.test.ts", "alone.test.ts"] },
+        files: {
+          ...adderLesson.files,
+          "alone.test.ts": 'import { expect, it } from "vitest";\nit("stands alone", () => expect(1).toBe(1));\n',
+        },
+      },
+    ]);
+    const watch = watchFixture({}, cleanEnv({ WORKBOOK_TIMEOUT_MS: "60000" }));
+    // The next run's tests, once what came before is out of the way.
+    const tests = async () => {
+      const event = (await watch.next((e) => e.type === "tests")) as Extract<WatchEvent, { type: "tests" }>;
+      await watch.next((e) => e.type === "verdict");
+      watch.events.splice(0);
+      return event.run;
+    };
+    expect((await tests()).profile?.kept, "opening the lesson runs every test file").toBeUndefined();
+    workbook.write(stub, "export function add(a: number, b: number): number {\n  return a - b;\n}\n");
+    const saved = await tests();
+    expect(saved.profile?.kept, "alone.test.ts reads nothing of adder.ts").toBe(1);
+    expect(saved.tests.map((test) => `${test.name}: ${test.status}`).sort()).toEqual([
+      "adds a negative number: failed",
+      "adds two numbers: failed",
+      "stands alone: passed",
+    ]);
+    watch.stdin.write("r");
+    expect((await tests()).profile?.kept, "r runs every test file").toBeUndefined();
   });
 
   it("recovers on the next save after a test ran out of memory", async () => {

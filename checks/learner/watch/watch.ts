@@ -150,7 +150,13 @@ class WatchLoop {
     this.#check =
       options.check ??
       ((lesson, saved, onTests) =>
-        checkLesson(ctx.root, lesson, { host: this.#host!, changed: [...saved, ...lessonFiles(lesson)], onTests }));
+        checkLesson(ctx.root, lesson, {
+          host: this.#host!,
+          changed: [...saved, ...lessonFiles(lesson)],
+          // A save re-runs the test files it may concern; r, or opening a lesson, all of them.
+          keepUnaffected: saved.length > 0,
+          onTests,
+        }));
     this.#writer = new ScreenWriter(ctx.out);
     this.#screen = emptyScreen(this.#lesson, 0);
   }
@@ -384,6 +390,8 @@ class WatchLoop {
         this.#dismissNotes();
         return;
       case "rerun":
+        // All of the lesson's test files: r is for a run that owes nothing to the last one.
+        this.#saved.clear();
         this.#screen.last = rerunningLine(this.#lesson, [], this.#c);
         this.#render();
         this.#emit({ type: "rerunning", lesson: this.#lesson });
