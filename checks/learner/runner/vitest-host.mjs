@@ -65,7 +65,7 @@ process.on("disconnect", () => process.exit(0));
 process.on("exit", () => rmSync(reportDir, { recursive: true, force: true }));
 process.on("message", (/** @type {SupervisorMessage} */ message) => {
   // The first run's test files, told while vitest still starts (a check, watch mode's first
-  // verdict): their threads start meanwhile, one after the other, where only one would have.
+  // verdict): a thread for each starts meanwhile, where only one would have.
   if (message.type === "expect") warm?.expect(Math.min(message.files, availableParallelism()));
   else queue.push(message);
   void drain();
@@ -419,11 +419,7 @@ function reaches(module, roots) {
  */
 function lessonModules() {
   const lessons = `${settings.root.split(path.sep).join("/")}/lessons/`;
-  const files = new Set(/** @type {string[]} */ ([]));
-  for (const project of vitest.projects)
-    for (const environment of Object.values(project.vite.environments))
-      for (const file of environment.moduleGraph.fileToModulesMap.keys()) if (file.startsWith(lessons)) files.add(file);
-  return files;
+  return new Set([...projectFiles()].filter((file) => file.startsWith(lessons)));
 }
 
 /**

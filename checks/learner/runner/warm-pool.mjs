@@ -156,7 +156,7 @@ class Spares {
    */
   expect(threads) {
     this.#wanted = Math.max(this.#wanted, threads);
-    while (this.#spares.length < this.#wanted) this.#topUp(true);
+    while (this.#spares.length < this.#wanted && this.#topUp(true));
   }
 
   /** Starts, one after the other, as many threads as the last run used: called once a run's result is out. */
@@ -168,10 +168,14 @@ class Spares {
     this.#topUp();
   }
 
-  /** Starts the next thread wanted, unless one is still importing (and it is not wanted `now`). */
+  /**
+   * Starts the next thread wanted, unless one is still importing (and it is not wanted `now`);
+   * whether it started one.
+   */
   #topUp(now = false) {
     const last = this.#last;
-    if (!last || this.#spares.length >= this.#wanted || (!now && this.#spares.some((spare) => !spare.warm))) return;
+    if (!last || this.#spares.length >= this.#wanted || (!now && this.#spares.some((spare) => !spare.warm)))
+      return false;
     const spare = { worker: this.#spawn(last), options: last, warm: false };
     this.#spares.push(spare);
     const onNote = (/** @type {WarmWorkerNote | undefined} */ note) => {
@@ -184,6 +188,7 @@ class Spares {
     // A spare that ends before it is given a file (killed, or a dependency it imported crashed
     // Node) is no spare: the run would wait for it forever.
     spare.worker.once("exit", () => this.#drop(spare));
+    return true;
   }
 
   /**

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { type FixtureWorkbook, cleanEnv, createFixtureWorkbook } from "../../testing/fixture-workbook.ts";
 import { learnerPool } from "./run-tests.ts";
+import { warmPool } from "./warm-pool.mjs";
 import { type HostOptions, type TestHost, startTestHost } from "./test-host.ts";
 import type { RunResult } from "./vitest-results.ts";
 
@@ -89,6 +90,12 @@ describe("a learner's runs in warm test workers", () => {
     expect(run.profile?.workers).toEqual(
       availableParallelism() > 1 ? { ready: 2, started: 0 } : { ready: 1, started: 1 },
     );
+  });
+
+  it("start nothing for an expected first run when no thread was started with the host, and go on", () => {
+    const pool = warmPool({ root: process.cwd(), heapLimitMb: 256, onOutOfMemory: () => {} });
+    pool.expect(2);
+    expect(pool.takeCounts()).toEqual({ ready: 0, started: 0 });
   });
 
   it("give the same verdict on every save to a stub changing globals, built-ins, the environment, itself", async () => {
